@@ -1,0 +1,38 @@
+# salesplan: the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+EXAMPLE = examples/nordwind
+
+.PHONY: demo test install clean schemas help
+
+help:
+	@echo "make demo    set up .venv and run salesplan on $(EXAMPLE)"
+	@echo "make test    set up .venv with test extras and run the tests"
+	@echo "make schemas regenerate schemas/ (JSON Schemas for editors)"
+	@echo "make clean   remove .venv and caches"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/salesplan validate --workspace $(EXAMPLE)
+	$(BIN)/salesplan plan --workspace $(EXAMPLE)
+	$(BIN)/salesplan plan --workspace $(EXAMPLE) --by quarter
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+schemas: $(STAMP)
+	$(BIN)/salesplan schema --out schemas
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build src/*.egg-info

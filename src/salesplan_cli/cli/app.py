@@ -1,0 +1,94 @@
+"""The `salesplan` command: one module per command, errors mapped to exit codes here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+import traceback
+from typing import Annotated, Optional
+
+import typer
+
+from .. import __version__, exitcodes
+
+app = typer.Typer(
+    name="salesplan",
+    help="Plans as code for sales teams: check that individual plans add up to the strategy, report on execution, generate monthly action plans.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"salesplan {__version__}")
+        raise typer.Exit(exitcodes.OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = None,
+) -> None:
+    """Plans as code for sales teams."""
+
+
+def _register() -> None:
+    from . import init, plan, schema, validate
+
+    app.command("validate")(validate.validate)
+    app.command("plan")(plan.plan)
+    app.command("init")(init.init)
+    app.command("schema")(schema.schema)
+
+
+_register()
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Entry point: run the app, never let a traceback reach the user."""
+    try:
+        code = app(args=argv, standalone_mode=False, prog_name="salesplan")
+        return code if isinstance(code, int) else exitcodes.OK
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.TyperException as exc:  # usage errors: bad option, missing argument
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            sys.stderr.write(f"salesplan: error: {exc.format_message()}\n")
+        return exitcodes.USAGE
+    except (typer.Abort, KeyboardInterrupt):
+        sys.stderr.write("\nsalesplan: interrupted\n")
+        return exitcodes.INTERRUPTED
+    except BrokenPipeError:
+        return exitcodes.OK
+    except Exception:  # a bug: save the details, say one short thing
+        return _crash_report()
+
+
+def _crash_report() -> int:
+    details = traceback.format_exc()
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        fd, path = tempfile.mkstemp(prefix=f"salesplan-crash-{stamp}-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(f"salesplan {__version__}\nargv: {sys.argv}\n\n{details}")
+        where = f"the full report is in {path}"
+    except OSError:
+        where = "the report could not be saved"
+    last = details.strip().splitlines()[-1] if details.strip() else "unknown error"
+    sys.stderr.write(f"salesplan: internal error: {last}\n{where}; please attach it to a bug report\n")
+    return exitcodes.INTERNAL
+
+
+def main_exit() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Options shared by several commands, defined once, and helpers every command uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .. import exitcodes
+from ..plan.load import WorkspaceNotFound, find_workspace
+
+WorkspaceOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace folder (holding salesplan.yaml). Default: the current folder or the nearest parent that has one.",
+        show_default=False,
+    ),
+]
+
+
+def _parse_date(value: Optional[str]) -> Optional[dt.date]:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD") from None
+
+
+AsOfOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--as-of",
+        help="Judge dates (review cadence) as of this day, YYYY-MM-DD. Default: today.",
+        show_default=False,
+        metavar="DATE",
+    ),
+]
+
+
+class TableFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+def as_of_date(value: Optional[str]) -> dt.date:
+    return _parse_date(value) or dt.date.today()
+
+
+def resolve_workspace(option: Optional[Path]) -> Path:
+    """The workspace root, or exit 2 with a clear message."""
+    try:
+        return find_workspace(option if option is not None else Path.cwd(), explicit=option is not None)
+    except WorkspaceNotFound as exc:
+        fail_usage(f"{exc}", "run inside a workspace, pass --workspace PATH, or create one with 'salesplan init'")
+
+
+def fail_usage(message: str, hint: str = "") -> "typer.Exit":
+    err(f"salesplan: error: {message}")
+    if hint:
+        err(f"hint: {hint}")
+    raise typer.Exit(exitcodes.USAGE)
+
+
+def err(text: str) -> None:
+    sys.stderr.write(clean(text) + "\n")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """Strip control characters (terminal escapes) from text that may come from files."""
+    return _CONTROL.sub("", text)
+
+
+def display_root(root: Path) -> str:
+    """How to show the workspace folder: relative to the current folder when inside it."""
+    try:
+        rel = root.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return str(root)
+    return "" if str(rel) == "." else rel.as_posix()
+
+
+def display_path(root_shown: str, rel: str) -> str:
+    return f"{root_shown}/{rel}" if root_shown else rel
+
+
+def use_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"

@@ -1,0 +1,43 @@
+"""Cross-file checks: plain functions `check_x(workspace, context) -> list[Diagnostic]`, in one registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ...diagnostics import Diagnostic
+from ..model import Workspace
+from . import agreement, capacity, organisation, periods, references, sums
+from .base import CheckContext
+
+Check = Callable[[Workspace, CheckContext], list[Diagnostic]]
+
+#: Reference checks run first; the rest build on names that resolve.
+REFERENCE_CHECKS: list[Check] = [
+    references.check_segments,
+    references.check_stages,
+    references.check_actions,
+    references.check_products,
+    references.check_managers,
+    references.check_rep_references,
+    references.check_rep_ids,
+    references.check_shared_accounts,
+]
+
+#: Checks that compute with the plan: run only on a workspace whose files all loaded.
+PLAN_CHECKS: list[Check] = [
+    sums.check_strategy_shares,
+    periods.check_seasonality,
+    periods.check_dates_in_post,
+    periods.check_rep_periods,
+    sums.check_rep_products,
+    sums.check_assignment,
+    organisation.check_territory_mix,
+    organisation.check_specialists,
+    organisation.check_segment_coverage,
+    capacity.check_capacity,
+]
+
+#: Checks on the plan's life cycle, independent of the figures.
+PROCESS_CHECKS: list[Check] = [agreement.check_agreed, agreement.check_reviewed]
+
+__all__ = ["CheckContext", "REFERENCE_CHECKS", "PLAN_CHECKS", "PROCESS_CHECKS"]

@@ -1,0 +1,94 @@
+"""Organisation model checks: territory reps mirror the mix, specialists carry one segment."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ...diagnostics import Diagnostic
+from ..model import RepPlan, Workspace
+from ..targets import rep_targets
+from .base import STRATEGY, CheckContext, at, fmt_pct, rep_file
+
+
+def organisation_of(ws: Workspace, rep: RepPlan) -> str:
+    """The rep's organisation model: the team's when its manager declares one, else the strategy's."""
+    manager = ws.settings.managers.get(rep.manager) if ws.settings else None
+    if manager is not None and manager.organization is not None:
+        return manager.organization
+    return ws.strategy.organization
+
+
+def check_territory_mix(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
+    """SP501: under a territory organisation, each rep's segment mix mirrors the strategy's."""
+    out: list[Diagnostic] = []
+    if not ws.complete:
+        return out
+    tolerance = ws.settings.tolerance.mix.fraction
+    for stem, rep in sorted(ws.reps.items()):
+        if organisation_of(ws, rep) != "territory":
+            continue
+        targets = rep_targets(rep, ws.strategy, ws.settings)
+        total = targets.full_year_total
+        if not total:
+            continue
+        for seg, share in ws.strategy.segments.items():
+            rep_share = targets.full_year.get(seg, Fraction(0)) / total
+            if abs(rep_share - share.fraction) > tolerance:
+                path = ("targets", seg) if seg in rep.targets else ("targets",)
+                out.append(
+                    at(
+                        ws,
+                        rep_file(ws, stem),
+                        path,
+                        "SP501",
+                        f"segment {seg} is {fmt_pct(rep_share)} of this territory rep's target, the strategy says {share}",
+                        f"territory reps carry every segment in the strategy's mix (within {ws.settings.tolerance.mix}); "
+                        "rebalance the targets, or declare the team 'organization: specialized' or the strategy 'hybrid'",
+                    )
+                )
+    return out
+
+
+def check_specialists(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
+    """SP502: under a specialized organisation, each rep carries exactly one segment."""
+    out: list[Diagnostic] = []
+    if not ws.complete:
+        return out
+    for stem, rep in sorted(ws.reps.items()):
+        if organisation_of(ws, rep) != "specialized":
+            continue
+        carried = [seg for seg, value in rep.targets.items() if _nonzero(value)]
+        if len(carried) != 1:
+            what = "no segment" if not carried else f"{len(carried)} segments ({', '.join(carried)})"
+            out.append(
+                at(
+                    ws,
+                    rep_file(ws, stem),
+                    ("targets",),
+                    "SP502",
+                    f"specialized rep carries {what}; a specialist carries exactly one",
+                    "keep one segment in targets:, or make the team 'organization: territory'",
+                )
+            )
+    return out
+
+
+def check_segment_coverage(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
+    """SP503: every segment with a strategy share is carried by at least one rep."""
+    out: list[Diagnostic] = []
+    if not ws.complete or not ws.reps:
+        return out
+    for seg, share in ws.strategy.segments.items():
+        if not share.value:
+            continue
+        if not any(_nonzero(rep.targets.get(seg)) for rep in ws.reps.values()):
+            out.append(
+                at(ws, STRATEGY, ("segments", seg), "SP503", f"segment {seg} ({share} of turnover) is carried by no rep", f"give segment {seg} a target in at least one rep plan")
+            )
+    return out
+
+
+def _nonzero(value) -> bool:
+    if value is None:
+        return False
+    return bool(value.value) if hasattr(value, "fraction") else bool(value)

@@ -1,0 +1,179 @@
+"""Reference checks: every name used in a plan file is declared somewhere."""
+
+from __future__ import annotations
+
+import difflib
+
+from ...diagnostics import Diagnostic
+from ..model import Workspace
+from .base import SEGMENTS, SETTINGS, STRATEGY, CheckContext, at, rep_file
+
+
+def _suggest(name: str, known) -> str:
+    known = sorted(str(k) for k in known)
+    guess = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
+    listing = ", ".join(known) if known else "none declared"
+    return (f"did you mean '{guess[0]}'? " if guess else "") + f"known: {listing}"
+
+
+def check_segments(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
+    """SP301: every segment used is defined in segments.yaml and weighted in strategy.yaml."""
+    out: list[Diagnostic] = []
+    if ws.strategy is None or ws.segments is None:
+        return out
+    defined, weighted = set(ws.segments), set(ws.strategy.segments)
+    for seg in ws.strategy.segments:
+        if seg not in defined:
+            out.append(at(ws, STRATEGY, ("segments", seg), "SP301", f"segment '{seg}' is not defined in segments.yaml", _suggest(seg, defined)))
+    for seg in ws.segments:
+        if seg not in weighted:
+            out.append(
+                at(ws, SEGMENTS, (seg,), "SP301", f"segment '{seg}' has no share in strategy.yaml", f"add '{seg}: 0%' (or its share) under segments: in strategy.yaml, or remove it here")
+            )
+    for seg in ws.strategy.norms:
+        if seg not in weighted:
+            out.append(at(ws, STRATEGY, ("norms", seg), "SP301", f"norms for unknown segment '{seg}'", _suggest(seg, weighted)))
+    for stem, rep in ws.reps.items():
+        rel = rep_file(ws, stem)
+        for section, keys in (("targets", rep.targets), ("activities", rep.activities), (("portfolio", "accounts"), rep.portfolio.accounts)):
+            prefix = section if isinstance(section, tuple) else (section,)
+            for seg in keys:
+                if seg not in weighted:
+                    out.append(at(ws, rel, (*prefix, seg), "SP301", f"unknown segment '{seg}' in {'.'.join(prefix)}", _suggest(seg, weighted)))
+    return out
+
+
+def check_stages(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
+    """SP302: stages are unique, include a won and a lost outcome, and methods name real stages."""
+    out: list[Diagnostic] = []
+    if ws.strategy is None:
+        return out
+    names = ws.strategy.stage_names()
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            out.append(at(ws, STRATEGY, ("stages", index), "SP302", f"stage '{name}' is listed twice", "list each stage once, in order", prefer_key=False))
+        seen.add(name)
+    outcomes = {stage.outcome for stage in ws.strategy.stages}
+    for needed in ("won", "lost"):
+        if needed not in outcomes:
+            out.append(
+                at(ws, STRATEGY, ("stages",), "SP302", f"no stage marks a deal as {needed}", f"add a stage named '{needed}', or give one stage 'outcome: {needed}'")
+            )
+    for stem, rep in ws.reps.items():
+        for stage in rep.methods:
+            if stage not in seen:
+                out.append(at(ws, rep_file(ws, stem), ("methods", stage), "SP302", f"method for unknown stage '{stage}'", _suggest(stage, names)))
+    return out
+
+
+def check_actions(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
+    """SP303: norms and rep activity overrides use declared action types."""
+    out: list[Diagnostic] = []
+    if ws.strategy is None:
+        return out
+    actions = ws.strategy.actions
+    seen: set[str] = set()
+    for index, action in enumerate(actions):
+        if action in seen:
+            out.append(at(ws, STRATEGY, ("actions", index), "SP303", f"action type '{action}' is listed twice", "list each action type once", prefer_key=False))
+        seen.add(action)
+    sources = [(STRATEGY, ("norms",), ws.strategy.norms)]
+    sources += [(rep_file(ws, stem), ("activities",), rep.activities) for stem, rep in ws.reps.items()]
+    for rel, prefix, norms in sources:
+        for seg, by_status in norms.items():
+            for status, by_action in by_status.items():
+                for action in by_action:
+                    if action not in seen:
+                        out.append(at(ws, rel, (*prefix, seg, status, action), "SP303", f"unknown action type '{action}'", _suggest(action, actions)))
+    return out
+
+
+def check_products(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
+    """SP304: a rep's product split uses the strategy's product ranges."""
+    out: list[Diagnostic] = []
+    if ws.strategy is None:
+        return out
+    known = set(ws.strategy.products or {})
+    for stem, rep in ws.reps.items():
+        for product in rep.products or {}:
+            if product not in known:
+                hint = _suggest(product, known) if known else "declare product ranges under products: in strategy.yaml first"
+                out.append(at(ws, rep_file(ws, stem), ("products", product), "SP304", f"unknown product range '{product}'", hint))
+    return out
+
+
+def check_managers(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
+    """SP305: every rep's manager is declared under managers: in salesplan.yaml."""
+    out: list[Diagnostic] = []
+    if ws.settings is None:
+        return out
+    known = ws.settings.managers
+    for stem, rep in ws.reps.items():
+        if rep.manager not in known:
+            hint = _suggest(rep.manager, known) + f"; or declare it under managers: in {SETTINGS}"
+            out.append(at(ws, rep_file(ws, stem), ("manager",), "SP305", f"unknown manager '{rep.manager}'", hint, prefer_key=False))
+    return out
+
+
+def check_rep_references(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
+    """SP306: reps named in a portfolio's shared accounts exist."""
+    out: list[Diagnostic] = []
+    known = {rep.id for rep in ws.reps.values()} | set(ws.rep_files)
+    for stem, rep in ws.reps.items():
+        for account, partners in rep.portfolio.shared.items():
+            for index, partner in enumerate(partners):
+                if partner not in known:
+                    out.append(
+                        at(ws, rep_file(ws, stem), ("portfolio", "shared", account, index), "SP306", f"unknown rep '{partner}' shares account {account}", _suggest(partner, known), prefer_key=False)
+                    )
+                elif partner == rep.id:
+                    out.append(
+                        at(ws, rep_file(ws, stem), ("portfolio", "shared", account, index), "SP306", f"account {account} is shared with the rep itself", "list the other reps who work this account", prefer_key=False)
+                    )
+    return out
+
+
+def check_rep_ids(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
+    """SP307: a rep file is named after the rep's id (reps/<id>.yaml)."""
+    out: list[Diagnostic] = []
+    for stem, rep in ws.reps.items():
+        if rep.id != stem:
+            out.append(
+                at(ws, rep_file(ws, stem), ("id",), "SP307", f"id '{rep.id}' differs from the file name '{stem}'", f"rename the file to reps/{rep.id}.yaml or set id: {stem}", prefer_key=False)
+            )
+    return out
+
+
+def check_shared_accounts(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
+    """SP308: a named account in several portfolios must be declared shared by one of them."""
+    out: list[Diagnostic] = []
+    holders: dict[str, list[str]] = {}
+    for stem, rep in sorted(ws.reps.items()):
+        for account in dict.fromkeys(rep.portfolio.named):
+            holders.setdefault(account, []).append(stem)
+    for account, stems in holders.items():
+        if len(stems) < 2:
+            continue
+        for stem in stems:
+            rep = ws.reps[stem]
+            others = [s for s in stems if s != stem]
+            declared = set(rep.portfolio.shared.get(account, []))
+            missing = [
+                other for other in others if other not in declared and stem not in set(ws.reps[other].portfolio.shared.get(account, []))
+            ]
+            if missing:
+                index = rep.portfolio.named.index(account)
+                out.append(
+                    at(
+                        ws,
+                        rep_file(ws, stem),
+                        ("portfolio", "named", index),
+                        "SP308",
+                        f"named account {account} is also in the portfolio of {', '.join(missing)}",
+                        f"declare it shared (portfolio: shared: {{{account}: [{', '.join(missing)}]}}) or keep it in one portfolio",
+                        prefer_key=False,
+                    )
+                )
+    return out
+

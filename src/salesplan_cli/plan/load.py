@@ -1,0 +1,250 @@
+"""Load a workspace: find it, read every plan file, validate each against its model.
+
+Errors never escape as exceptions: every problem becomes a Diagnostic that
+points at the file, line and column it comes from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..diagnostics import Diagnostic, diagnostic
+from .model import FILE_MODELS, RepPlan, SegmentsFile, Settings, Strategy, Workspace
+from .yamlsource import SourceDoc, load_yaml_file, path_str
+
+WORKSPACE_FILE = "salesplan.yaml"
+STRATEGY_FILE = "strategy.yaml"
+SEGMENTS_FILE = "segments.yaml"
+REPS_DIR = "reps"
+
+
+class WorkspaceNotFound(Exception):
+    """No salesplan.yaml in the given folder or any parent: a usage error."""
+
+
+def find_workspace(start: Path, explicit: bool = False) -> Path:
+    """The folder holding salesplan.yaml: `start` itself when explicit, else it or a parent."""
+    start = start.resolve()
+    if explicit:
+        if not start.is_dir():
+            raise WorkspaceNotFound(f"{start} is not a folder")
+        if not (start / WORKSPACE_FILE).exists():
+            raise WorkspaceNotFound(f"{start} holds no {WORKSPACE_FILE}")
+        return start
+    for folder in [start, *start.parents]:
+        if (folder / WORKSPACE_FILE).exists():
+            return folder
+    raise WorkspaceNotFound(f"no {WORKSPACE_FILE} in {start} or any folder above it")
+
+
+def load_workspace(root: Path) -> tuple[Workspace, list[Diagnostic]]:
+    """Read and validate every plan file of the workspace at `root`."""
+    ws = Workspace(root=root)
+    diags: list[Diagnostic] = []
+    ws.settings = _load_one(ws, root / WORKSPACE_FILE, WORKSPACE_FILE, Settings, diags)
+    ws.strategy = _load_one(ws, root / STRATEGY_FILE, STRATEGY_FILE, Strategy, diags)
+    segments = _load_one(ws, root / SEGMENTS_FILE, SEGMENTS_FILE, SegmentsFile, diags)
+    ws.segments = segments.root if segments is not None else None
+
+    reps_dir = root / REPS_DIR
+    if not reps_dir.is_dir():
+        diags.append(
+            diagnostic("SP001", f"{REPS_DIR}/", None, None, "folder of rep plans not found", f"create {REPS_DIR}/ with one <rep-id>.yaml per salesperson")
+        )
+        return ws, diags
+    seen_stems: dict[str, str] = {}
+    for path in sorted(reps_dir.iterdir()):
+        if path.suffix not in (".yaml", ".yml") or path.name.startswith("."):
+            continue
+        rel = f"{REPS_DIR}/{path.name}"
+        if path.stem in seen_stems:
+            diags.append(
+                diagnostic(
+                    "SP307",
+                    rel,
+                    None,
+                    None,
+                    f"a second plan file for '{path.stem}' (also {seen_stems[path.stem]})",
+                    "keep one file per rep",
+                )
+            )
+            continue
+        seen_stems[path.stem] = rel
+        ws.rep_files[path.stem] = rel
+        rep = _load_one(ws, path, rel, RepPlan, diags)
+        if rep is not None:
+            ws.reps[path.stem] = rep
+    return ws, diags
+
+
+def _load_one(ws: Workspace, path: Path, rel: str, model: type[BaseModel], diags: list[Diagnostic]):
+    doc, file_diags = load_yaml_file(path, rel)
+    diags.extend(file_diags)
+    if doc is None:
+        return None
+    ws.sources[rel] = doc
+    if doc.data is None:
+        return None
+    if not isinstance(doc.data, dict):
+        kind = "a list" if isinstance(doc.data, list) else "a single value"
+        diags.append(diagnostic("SP005", rel, 1, 1, f"the file holds {kind}, not a mapping of keys", "write the file as 'key: value' lines"))
+        return None
+    if any(d.is_error for d in file_diags):
+        # Validate what we could read so schema errors come too, but never build on a damaged file.
+        _validate(model, doc, diags)
+        return None
+    return _validate(model, doc, diags)
+
+
+def _validate(model: type[BaseModel], doc: SourceDoc, diags: list[Diagnostic]):
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        schema = model.model_json_schema()
+        for error in exc.errors(include_url=False):
+            diags.append(pydantic_diagnostic(error, doc, schema))
+        return None
+
+
+# --- pydantic errors to diagnostics ------------------------------------------------------
+
+
+def pydantic_diagnostic(error: dict, doc: SourceDoc, schema: dict) -> Diagnostic:
+    """Turn one pydantic error into a diagnostic pointing at the YAML source."""
+    loc = list(error["loc"])
+    on_key = "[key]" in loc
+    path = tuple(part for part in loc if part != "[key]")
+    kind = error["type"]
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+
+    if kind == "extra_forbidden":
+        key = path[-1]
+        allowed = _allowed_keys(schema, path[:-1])
+        guess = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        hint = f"did you mean '{guess[0]}'?" if guess else ""
+        if allowed:
+            hint = (hint + " " if hint else "") + "allowed keys here: " + ", ".join(sorted(allowed))
+        return _at(doc, path, "SP201", f"unknown key '{key}'", hint, prefer_key=True)
+    if kind == "missing":
+        key = path[-1]
+        description = _describe(schema, path)
+        hint = f"add '{key}:'" + (f" ({description})" if description else "")
+        where = path_str(path[:-1]) or "the top level"
+        return _at(doc, path, "SP202", f"missing required key '{key}' in {where}", hint)
+    if kind == "sp_amount":
+        return _at(doc, path, "SP204", error["msg"], "write a non-negative number, e.g. 1470000 or 1_470_000")
+    if kind == "sp_percent":
+        return _at(doc, path, "SP205", error["msg"], "write a percentage between 0% and 100%, e.g. 35%")
+    if kind == "literal_error":
+        expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        guess = difflib.get_close_matches(str(value), expected, n=1, cutoff=0.6)
+        hint = (f"did you mean '{guess[0]}'? " if guess else "") + "allowed: " + ", ".join(expected)
+        what = "key" if on_key else "value"
+        return _at(doc, path, "SP203", f"{what} {value!r} is not allowed here", hint, prefer_key=on_key)
+    message, hint = _type_message(kind, value, error["msg"], ctx)
+    return _at(doc, path, "SP203", message, hint, prefer_key=on_key)
+
+
+def _type_message(kind: str, value: Any, pydantic_msg: str, ctx: dict) -> tuple[str, str]:
+    shown = _show(value)
+    if kind == "string_type":
+        hint = f'put it in quotes ("{value}") if it is a name or an id' if isinstance(value, (int, float)) or hasattr(value, "is_finite") else "write a text value"
+        return f"expected text, got {shown}", hint
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a mapping of keys, got {shown}", "write 'key: value' pairs indented under this key"
+    if kind == "list_type":
+        return f"expected a list, got {shown}", "write a list: [a, b] or one '- item' per line"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return f"expected a date, got {shown}", "write the date as YYYY-MM-DD"
+    if kind.startswith("int") or kind == "greater_than_equal":
+        return f"{pydantic_msg[0].lower()}{pydantic_msg[1:]} (got {shown})", "write a whole number"
+    if kind == "string_pattern_mismatch":
+        return f"{shown} does not have the expected form", "see the README for this key's format"
+    if kind == "too_short":
+        return f"{pydantic_msg[0].lower()}{pydantic_msg[1:]}", "add the missing entries"
+    if kind == "bool_type":
+        return f"expected true or false, got {shown}", "write true or false"
+    message = error_text(pydantic_msg)
+    return message, "see the README for this key's format"
+
+
+def error_text(message: str) -> str:
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix) :]
+    return message[:1].lower() + message[1:]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return f"the yes/no value {str(value).lower()}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return f"the {type(value).__name__.replace('Decimal', 'number').replace('int', 'number')} {value}"
+
+
+def _at(doc: SourceDoc, path: tuple, code: str, message: str, hint: str, prefer_key: bool = False) -> Diagnostic:
+    mark = doc.mark_for(path, prefer_key=prefer_key)
+    line, col = (mark.line, mark.col) if mark else (None, None)
+    return diagnostic(code, doc.rel, line, col, message, hint, path_str(path))
+
+
+def _resolve(schema: dict, node: dict) -> dict:
+    while isinstance(node, dict) and "$ref" in node:
+        node = schema.get("$defs", {}).get(node["$ref"].split("/")[-1], {})
+    return node
+
+
+def _candidates(schema: dict, node: dict) -> list[dict]:
+    node = _resolve(schema, node)
+    options = node.get("anyOf") or node.get("oneOf") or [node]
+    return [_resolve(schema, option) for option in options]
+
+
+def _walk(schema: dict, path: tuple) -> list[dict]:
+    nodes = [schema]
+    for part in path:
+        following = []
+        for node in nodes:
+            for option in _candidates(schema, node):
+                if isinstance(part, int) and "items" in option:
+                    following.append(option["items"])
+                elif "properties" in option and part in option["properties"]:
+                    following.append(option["properties"][part])
+                elif isinstance(option.get("additionalProperties"), dict):
+                    following.append(option["additionalProperties"])
+        nodes = following
+    return nodes
+
+
+def _allowed_keys(schema: dict, path: tuple) -> list[str]:
+    keys: list[str] = []
+    for node in _walk(schema, path):
+        for option in _candidates(schema, node):
+            keys.extend(option.get("properties", {}))
+    return sorted(set(keys))
+
+
+def _describe(schema: dict, path: tuple) -> str:
+    for node in _walk(schema, path):
+        for option in _candidates(schema, node):
+            if option.get("description"):
+                return option["description"]
+        if isinstance(node, dict) and node.get("description"):
+            return node["description"]
+    return ""
+
+
+__all__ = ["WorkspaceNotFound", "find_workspace", "load_workspace", "FILE_MODELS"]

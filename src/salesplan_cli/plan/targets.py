@@ -1,0 +1,146 @@
+"""Plan arithmetic: from the strategy and the rep plans to exact objectives.
+
+All amounts are Fractions: shares, seasonality weights and day-prorations
+multiply without any rounding, so sums compared by the checks are exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from .calendar import FiscalMonth, employment_fractions, fiscal_months, month_weights, months_of_period, period_kind
+from .model import RepPlan, Settings, Strategy
+from .values import Percent
+
+
+def as_fraction(value: Decimal | Percent) -> Fraction:
+    return value.fraction if isinstance(value, Percent) else Fraction(value)
+
+
+def segment_targets(strategy: Strategy) -> dict[str, Fraction]:
+    """Strategy target per segment: revenue target x segment share."""
+    total = Fraction(strategy.revenue_target)
+    return {seg: total * share.fraction for seg, share in strategy.segments.items()}
+
+
+def product_targets(strategy: Strategy) -> dict[str, Fraction]:
+    total = Fraction(strategy.revenue_target)
+    return {prod: total * share.fraction for prod, share in (strategy.products or {}).items()}
+
+
+def seasonality_weights(strategy: Strategy, months: list[FiscalMonth]) -> list[Fraction]:
+    """The strategy's weight of each fiscal month (quarters spread evenly over their months)."""
+    return month_weights({k: v.fraction for k, v in strategy.seasonality.items() if period_kind(k)}, months)
+
+
+def periods_are_shares(periods: dict) -> bool:
+    return all(isinstance(v, Percent) for v in periods.values())
+
+
+@dataclass
+class RepTargets:
+    """One rep's objectives, exact, by segment, product and fiscal month."""
+
+    rep_id: str
+    full_year: dict[str, Fraction]  # declared objective per segment, shares resolved
+    month_weights: list[Fraction]  # how the objective spreads over the 12 fiscal months (sums to 1)
+    employment: list[Fraction]  # share of each fiscal month the rep is in post
+    product_mix: dict[str, Fraction] = field(default_factory=dict)  # product -> share of the rep's total
+
+    @property
+    def full_year_total(self) -> Fraction:
+        return sum(self.full_year.values(), Fraction(0))
+
+    @property
+    def proration(self) -> Fraction:
+        """Share of the full-year objective the rep carries this fiscal year (1 unless hired or leaving mid-year)."""
+        return sum((w * e for w, e in zip(self.month_weights, self.employment)), Fraction(0))
+
+    def monthly(self, segment: str) -> list[Fraction]:
+        return [self.full_year[segment] * w * e for w, e in zip(self.month_weights, self.employment)]
+
+    @property
+    def effective(self) -> dict[str, Fraction]:
+        """Objective per segment for this fiscal year: full year x prorated weights."""
+        p = self.proration
+        return {seg: amount * p for seg, amount in self.full_year.items()}
+
+    @property
+    def effective_total(self) -> Fraction:
+        return self.full_year_total * self.proration
+
+    @property
+    def effective_products(self) -> dict[str, Fraction]:
+        total = self.effective_total
+        return {prod: total * share for prod, share in self.product_mix.items()}
+
+    def monthly_total(self) -> list[Fraction]:
+        total = self.full_year_total
+        return [total * w * e for w, e in zip(self.month_weights, self.employment)]
+
+
+def rep_targets(rep: RepPlan, strategy: Strategy, settings: Settings) -> RepTargets:
+    """Resolve a rep plan's shares, breakdown and proration into exact objectives.
+
+    Assumes the references were checked: unknown segments count as zero-target segments.
+    """
+    months = fiscal_months(settings.fiscal_year.start)
+    seg_targets = segment_targets(strategy)
+    full_year: dict[str, Fraction] = {}
+    for seg, value in rep.targets.items():
+        if isinstance(value, Percent):
+            full_year[seg] = seg_targets.get(seg, Fraction(0)) * value.fraction
+        else:
+            full_year[seg] = Fraction(value)
+    total = sum(full_year.values(), Fraction(0))
+
+    weights = seasonality_weights(strategy, months)
+    if rep.periods:
+        if periods_are_shares(rep.periods):
+            own = {k: v.fraction for k, v in rep.periods.items() if period_kind(k)}
+        elif total:
+            own = {k: as_fraction(v) / total for k, v in rep.periods.items() if period_kind(k) and not isinstance(v, Percent)}
+        else:
+            own = {}
+        spread = month_weights(own, months)
+        if sum(spread) > 0:
+            weights = [w / sum(spread) for w in spread]
+
+    mix: dict[str, Fraction] = {}
+    if rep.products:
+        if all(isinstance(v, Percent) for v in rep.products.values()):
+            mix = {p: v.fraction for p, v in rep.products.items()}
+        elif total:
+            mix = {p: as_fraction(v) / total for p, v in rep.products.items() if not isinstance(v, Percent)}
+    elif strategy.products:
+        mix = {p: v.fraction for p, v in strategy.products.items()}
+
+    return RepTargets(
+        rep_id=rep.id,
+        full_year=full_year,
+        month_weights=weights,
+        employment=employment_fractions(months, rep.start, rep.end),
+        product_mix=mix,
+    )
+
+
+def employed_share(rep: RepPlan, settings: Settings) -> Fraction:
+    """Share of the fiscal year's days the rep is in post (for capacity and activity norms)."""
+    months = fiscal_months(settings.fiscal_year.start)
+    first, last = months[0].first_day, months[-1].last_day
+    lo = max(first, rep.start) if rep.start else first
+    hi = min(last, rep.end) if rep.end else last
+    days = (last - first).days + 1
+    return Fraction(max((hi - lo).days + 1, 0), days)
+
+
+def months_covered(key: str, settings: Settings) -> list[FiscalMonth]:
+    return months_of_period(key, fiscal_months(settings.fiscal_year.start))
+
+
+def fiscal_bounds(settings: Settings) -> tuple[dt.date, dt.date]:
+    months = fiscal_months(settings.fiscal_year.start)
+    return months[0].first_day, months[-1].last_day

@@ -1,0 +1,71 @@
+"""`validate` as a core function: a workspace in, every finding out, in a stable order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..diagnostics import Diagnostic, Severity, sort_diagnostics
+from .checks import PLAN_CHECKS, PROCESS_CHECKS, REFERENCE_CHECKS, CheckContext
+from .load import load_workspace
+from .model import Workspace
+
+
+#: Unresolved names that would make the sums meaningless.
+BLOCKING_REFERENCES = {"SP301", "SP304"}
+
+
+@dataclass
+class ValidationResult:
+    workspace: Workspace
+    diagnostics: list[Diagnostic]
+    files_checked: int
+    skipped: list[str] = field(default_factory=list)  # why some checks could not run
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is Severity.WARNING)
+
+    def failed(self, strict: bool = False) -> bool:
+        return self.errors > 0 or (strict and self.warnings > 0)
+
+    def summary(self) -> dict:
+        return {
+            "files": self.files_checked,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "skipped": list(self.skipped),
+            "workspace": str(self.workspace.root),
+        }
+
+    def to_dict(self) -> dict:
+        return {"diagnostics": [d.to_dict() for d in self.diagnostics], "summary": self.summary()}
+
+
+def validate_workspace(root: Path, as_of: dt.date | None = None) -> ValidationResult:
+    """Load the workspace at `root` and run every check."""
+    ws, diags = load_workspace(root)
+    return check_workspace(ws, diags, as_of or dt.date.today())
+
+
+def check_workspace(ws: Workspace, load_diags: list[Diagnostic], as_of: dt.date) -> ValidationResult:
+    context = CheckContext(as_of=as_of)
+    diags = list(load_diags)
+    skipped: list[str] = []
+    for check in REFERENCE_CHECKS + PROCESS_CHECKS:
+        diags += check(ws, context)
+    all_loaded = ws.complete and len(ws.reps) == len(ws.rep_files) and not any(d.is_error for d in load_diags)
+    reference_errors = any(d.is_error for d in diags if d.code in BLOCKING_REFERENCES)
+    if not all_loaded:
+        skipped.append("sums, periods, organisation and capacity: some plan files have errors; fix them first")
+    elif reference_errors:
+        skipped.append("sums, periods, organisation and capacity: unknown segments or product ranges; fix the SP301/SP304 errors first")
+    else:
+        for check in PLAN_CHECKS:
+            diags += check(ws, context)
+    return ValidationResult(workspace=ws, diagnostics=sort_diagnostics(diags), files_checked=len(ws.sources), skipped=skipped)

@@ -1,0 +1,139 @@
+"""Exact value types of plan files: money amounts, percentages, counts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+_PERCENT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*%\s*$")
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A percentage as written ("35%"), held exactly as a fraction of one."""
+
+    value: Decimal  # 0.35 for "35%"
+
+    @property
+    def fraction(self) -> Fraction:
+        return Fraction(self.value)
+
+    def __str__(self) -> str:
+        return f"{(self.value * 100).normalize():f}%"
+
+
+def parse_percent(raw: Any) -> Percent:
+    if isinstance(raw, Percent):
+        return raw
+    if isinstance(raw, bool):
+        raise PydanticCustomError("sp_percent", "expected a percentage like 35%, got a yes/no value")
+    if isinstance(raw, (int, Decimal, float)):
+        raise PydanticCustomError(
+            "sp_percent",
+            "{value} is not a percentage: write it with a percent sign (e.g. {value}%)",
+            {"value": raw},
+        )
+    if not isinstance(raw, str):
+        raise PydanticCustomError("sp_percent", "expected a percentage like 35%")
+    match = _PERCENT.match(raw)
+    if not match:
+        raise PydanticCustomError("sp_percent", "{value!r} is not a percentage like 35% or 12.5%", {"value": raw})
+    number = Decimal(match.group(1))
+    if number < 0 or number > 100:
+        raise PydanticCustomError("sp_percent", "{value} is outside 0% to 100%", {"value": raw.strip()})
+    return Percent(number / 100)
+
+
+def parse_amount(raw: Any) -> Decimal:
+    if isinstance(raw, bool):
+        raise PydanticCustomError("sp_amount", "expected an amount, got a yes/no value")
+    if isinstance(raw, float):  # only reached from Python callers; YAML numbers arrive as Decimal
+        raw = Decimal(repr(raw))
+    if isinstance(raw, int):
+        raw = Decimal(raw)
+    if isinstance(raw, str):
+        stripped = raw.strip()
+        if _PERCENT.match(stripped):
+            raise PydanticCustomError("sp_amount", "expected an amount here, not a percentage ({value})", {"value": stripped})
+        try:
+            raw = Decimal(stripped.replace("_", ""))
+        except InvalidOperation:
+            raise PydanticCustomError(
+                "sp_amount",
+                "{value!r} is not a number: write amounts as plain numbers (1470000 or 1_470_000)",
+                {"value": raw},
+            ) from None
+    if not isinstance(raw, Decimal):
+        raise PydanticCustomError("sp_amount", "expected an amount (a number)")
+    if not raw.is_finite():
+        raise PydanticCustomError("sp_amount", "amount must be a finite number, not {value}", {"value": str(raw)})
+    if raw < 0:
+        raise PydanticCustomError("sp_amount", "amount must not be negative ({value})", {"value": str(raw)})
+    return raw
+
+
+def parse_amount_or_share(raw: Any) -> Decimal | Percent:
+    if isinstance(raw, str) and "%" in raw:
+        return parse_percent(raw)
+    return parse_amount(raw)
+
+
+def parse_count(raw: Any) -> Decimal:
+    """A non-negative number of actions or accounts (fractions allowed: 0.5 = every other year)."""
+    try:
+        return parse_amount(raw)
+    except PydanticCustomError as exc:
+        raise PydanticCustomError("sp_amount", exc.message().replace("amount", "count")) from None
+
+
+def _serialize_percent(value: Percent) -> str:
+    return str(value)
+
+
+def _serialize_amount(value: Decimal | Percent) -> Any:
+    if isinstance(value, Percent):
+        return str(value)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+_PERCENT_SCHEMA = {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$", "description": "a percentage, e.g. 35%"}
+_AMOUNT_SCHEMA = {"type": "number", "minimum": 0, "description": "an amount in the workspace currency"}
+_COUNT_SCHEMA = {"type": "number", "minimum": 0}
+
+PercentField = Annotated[
+    Percent,
+    BeforeValidator(parse_percent),
+    PlainSerializer(_serialize_percent),
+    WithJsonSchema(_PERCENT_SCHEMA),
+]
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(parse_amount),
+    PlainSerializer(_serialize_amount),
+    WithJsonSchema(_AMOUNT_SCHEMA),
+]
+AmountOrShare = Annotated[
+    Any,
+    BeforeValidator(parse_amount_or_share),
+    PlainSerializer(_serialize_amount),
+    WithJsonSchema({"anyOf": [_AMOUNT_SCHEMA, _PERCENT_SCHEMA]}),
+]
+Count = Annotated[
+    Decimal,
+    BeforeValidator(parse_count),
+    PlainSerializer(_serialize_amount),
+    WithJsonSchema(_COUNT_SCHEMA),
+]
+
+
+def money(value: Fraction | Decimal, places: int = 2) -> Decimal:
+    """Round an exact amount for display, half away from zero."""
+    frac = Fraction(value)
+    quant = Decimal(1).scaleb(-places)
+    return (Decimal(frac.numerator) / Decimal(frac.denominator)).quantize(quant, rounding="ROUND_HALF_UP")

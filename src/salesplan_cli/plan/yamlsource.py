@@ -1,0 +1,463 @@
+"""Safe YAML reading with a source map, and diagnostics for the YAML traps.
+
+We never use PyYAML's constructors: we read the event stream (an iterative
+parser, so deep nesting cannot blow the stack), build plain Python values
+ourselves and record the line and column of every key and value. This lets us
+refuse duplicate keys, YAML 1.1 booleans and octals, unknown tags and alias
+bombs, and map any later error back to the place it comes from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..diagnostics import Diagnostic, diagnostic
+
+try:  # libyaml's parser is much faster; the pure-Python one is equivalent.
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+
+#: Plan files above this size are refused (SP004). Real plan files are a few KB.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+#: Deepest nesting of mappings and lists accepted (SP106).
+MAX_DEPTH = 64
+#: Most values a file may expand to, aliases counted at their expanded size (SP105).
+MAX_NODES = 250_000
+
+Path_ = tuple  # a key path inside a document: ("targets", "A") or ("stages", 3)
+
+_YAML11_BOOL = re.compile(r"^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
+_NULL = re.compile(r"^(~|null|Null|NULL|)$")
+_BOOL = re.compile(r"^(true|True|TRUE|false|False|FALSE)$")
+_INT = re.compile(r"^[-+]?[0-9][0-9_]*$")
+_RADIX = re.compile(r"^[-+]?0(x[0-9a-fA-F_]+|o[0-7_]+|b[01_]+)$")
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
+_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$")
+_SPECIAL_FLOAT = re.compile(r"^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+_STD = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {f"{_STD}{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")} | {"!"}
+
+
+@dataclass
+class Mark:
+    line: int  # 1-based
+    col: int  # 1-based
+
+
+@dataclass
+class SourceDoc:
+    """A parsed plan file: its data, its text and where every key and value sits."""
+
+    rel: str
+    text: str = ""
+    data: Any = None
+    key_marks: dict[Path_, Mark] = field(default_factory=dict)
+    value_marks: dict[Path_, Mark] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    def mark_for(self, path: Path_, prefer_key: bool = False) -> Mark | None:
+        """Best place for a path: the exact key/value, else the closest existing parent."""
+        path = tuple(path)
+        while True:
+            first, second = (
+                (self.key_marks, self.value_marks) if prefer_key else (self.value_marks, self.key_marks)
+            )
+            if path in first:
+                return first[path]
+            if path in second:
+                return second[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+
+def path_str(path: Path_) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def read_text(path: Path, rel: str) -> tuple[str | None, list[Diagnostic]]:
+    """Read a file as strict UTF-8 text, refusing what is not a plain text file."""
+    try:
+        if path.is_dir():
+            return None, [
+                diagnostic("SP001", rel, None, None, "is a directory, not a file", "remove the directory or point to a YAML file")
+            ]
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [
+                diagnostic(
+                    "SP004",
+                    rel,
+                    None,
+                    None,
+                    f"file is {size:,} bytes; plan files are limited to {MAX_FILE_BYTES:,} bytes",
+                    "split the plan into smaller files (one per rep in reps/); a plan file this large is almost certainly not a plan",
+                )
+            ]
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, [diagnostic("SP001", rel, None, None, "file not found", "create it (salesplan init writes a working example)")]
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return None, [diagnostic("SP001", rel, None, None, f"cannot read file: {reason}", "check the path and its permissions")]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [
+            diagnostic("SP002", rel, 1, 1, "file is UTF-16 encoded; plan files must be UTF-8", "save the file as UTF-8 in your editor")
+        ]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        return None, [
+            diagnostic(
+                "SP002",
+                rel,
+                line,
+                col,
+                f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
+                "save the file as UTF-8 (it looks like Latin-1/cp1252); salesplan never guesses an encoding",
+            )
+        ]
+    if not text.strip():
+        return None, [diagnostic("SP003", rel, None, None, "file is empty", "fill it in, or delete it if it is not needed")]
+    return text, []
+
+
+class _Builder:
+    """Turns a YAML event stream into Python values plus a source map."""
+
+    def __init__(self, doc: SourceDoc):
+        self.doc = doc
+        self.diags: list[Diagnostic] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.nodes = 0
+        self.merged: dict[int, set] = {}
+
+    def problem(self, code: str, mark, message: str, hint: str = "", path: Path_ = ()) -> None:
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        self.diags.append(diagnostic(code, self.doc.rel, line, col, message, hint, path_str(path)))
+
+    def build(self, text: str) -> Any:
+        events = yaml.parse(text, Loader=_Loader)
+        # stack entries: [container, path, size, pending_key, anchor, is_mapping, key_mark]
+        stack: list[list] = []
+        root: Any = None
+        documents = 0
+        for event in events:
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    self.problem("SP101", event.start_mark, "more than one YAML document in the file", "remove the extra '---' separator")
+                    return None
+                continue
+            if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+                continue
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                container, path, size, _key, anchor, _is_map, _km = stack.pop()
+                if anchor:
+                    self.anchors[anchor] = (container, size)
+                root = self._attach(stack, container, size, event.start_mark, None) if stack else container
+                continue
+            tag = getattr(event, "tag", None)
+            if tag is not None and tag not in _ALLOWED_TAGS:
+                self.problem(
+                    "SP107",
+                    event.start_mark,
+                    f"tag {tag.replace(_STD, '!!')} is not allowed",
+                    "plan files are plain data: remove the tag",
+                    self._child_path(stack),
+                )
+                return None
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if len(stack) >= MAX_DEPTH:
+                    self.problem(
+                        "SP106",
+                        event.start_mark,
+                        f"nesting deeper than {MAX_DEPTH} levels",
+                        "plan files need only a few levels; flatten the structure",
+                    )
+                    return None
+                path = self._child_path(stack)
+                self._record_value_mark(stack, path, event.start_mark)
+                is_map = isinstance(event, yaml.MappingStartEvent)
+                if stack and stack[-1][5] and stack[-1][3] is _NO_KEY:
+                    # a mapping or list used as a key
+                    self.problem("SP203", event.start_mark, "a mapping or list cannot be used as a key", "use a plain text key", path)
+                    return None
+                stack.append([{} if is_map else [], path, 1, _NO_KEY, event.anchor, is_map, None])
+                self._count(event.start_mark)
+                if self.nodes > MAX_NODES:
+                    return None
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor not in self.anchors:
+                    self.problem("SP101", event.start_mark, f"alias *{event.anchor} refers to no finished anchor", "define the anchor (&name) before using it")
+                    return None
+                value, size = self.anchors[event.anchor]
+                self.nodes += size
+                if self.nodes > MAX_NODES:
+                    self.problem(
+                        "SP105",
+                        event.start_mark,
+                        f"the file expands to more than {MAX_NODES:,} values through aliases",
+                        "remove the nested aliases; plan files never need this many values",
+                    )
+                    return None
+                if not stack:
+                    return value
+                root = self._attach(stack, value, size, event.start_mark, None)
+                continue
+            if isinstance(event, yaml.ScalarEvent):
+                self._count(event.start_mark)
+                if self.nodes > MAX_NODES:
+                    return None
+                value = self._scalar(event, stack)
+                if event.anchor:
+                    self.anchors[event.anchor] = (value, 1)
+                if not stack:
+                    return value
+                root = self._attach(stack, value, 1, event.start_mark, event)
+        return root
+
+    def _count(self, mark) -> None:
+        self.nodes += 1
+        if self.nodes == MAX_NODES + 1:
+            self.problem("SP105", mark, f"the file holds more than {MAX_NODES:,} values", "a plan file never needs this many values")
+
+    def _child_path(self, stack) -> Path_:
+        if not stack:
+            return ()
+        container, path, _size, key, _anchor, is_map, _km = stack[-1]
+        if is_map:
+            return path + ((key,) if key is not _NO_KEY else ())
+        return path + (len(container),)
+
+    def _record_value_mark(self, stack, path, mark) -> None:
+        if stack and stack[-1][5] and stack[-1][3] is _NO_KEY:
+            return  # this node is a key, recorded when it is attached
+        self.doc.value_marks.setdefault(path, Mark(mark.line + 1, mark.column + 1))
+
+    def _attach(self, stack, value, size, mark, scalar_event) -> Any:
+        top = stack[-1]
+        container, path, _size, key, _anchor, is_map, key_mark = top
+        top[2] += size
+        if not is_map:
+            item_path = path + (len(container),)
+            if scalar_event is not None or not isinstance(value, (dict, list)):
+                self.doc.value_marks.setdefault(item_path, Mark(mark.line + 1, mark.column + 1))
+            container.append(value)
+            return stack[0][0]
+        if key is _NO_KEY:
+            if isinstance(value, (dict, list)):
+                self.problem("SP203", mark, "a mapping or list cannot be used as a key", "use a plain text key", path)
+                top[3] = _BAD_KEY
+                return stack[0][0]
+            hashable = value if not isinstance(value, Decimal) else str(value)
+            top[3] = hashable
+            top[6] = Mark(mark.line + 1, mark.column + 1)
+            return stack[0][0]
+        if key is _BAD_KEY:
+            top[3] = _NO_KEY
+            return stack[0][0]
+        item_path = path + (key,)
+        top[3] = _NO_KEY
+        if key == "<<" and scalar_event is None and isinstance(value, (dict, list)):
+            self._merge(container, value, key_mark, path)
+            return stack[0][0]
+        merged = self.merged.get(id(container))
+        if key in container and merged and key in merged:
+            merged.discard(key)
+            del container[key]
+        if key in container:
+            first = self.doc.key_marks.get(item_path)
+            where = f" (first defined on line {first.line})" if first else ""
+            self.diags.append(
+                diagnostic(
+                    "SP102",
+                    self.doc.rel,
+                    key_mark.line,
+                    key_mark.col,
+                    f"duplicate key '{key}'{where}",
+                    "YAML keeps only one of them silently in most tools; remove or rename one",
+                    path_str(item_path),
+                )
+            )
+            return stack[0][0]
+        container[key] = value
+        self.doc.key_marks[item_path] = key_mark
+        if scalar_event is not None or not isinstance(value, (dict, list)):
+            self.doc.value_marks.setdefault(item_path, Mark(mark.line + 1, mark.column + 1))
+        return stack[0][0]
+
+    def _merge(self, container: dict, value, key_mark: Mark, path: Path_) -> None:
+        sources = value if isinstance(value, list) else [value]
+        for source in sources:
+            if not isinstance(source, dict):
+                self.diags.append(
+                    diagnostic("SP203", self.doc.rel, key_mark.line, key_mark.col, "'<<' merges only mappings", "merge an anchored mapping: <<: *name", path_str(path))
+                )
+                return
+            for k, v in source.items():
+                if k not in container:
+                    container[k] = v
+                    self.merged.setdefault(id(container), set()).add(k)
+                    self.doc.key_marks.setdefault(path + (k,), key_mark)
+
+    def _scalar(self, event, stack) -> Any:
+        text = event.value
+        path = self._child_path(stack)
+        is_key = bool(stack) and stack[-1][5] and stack[-1][3] is _NO_KEY
+        tag = event.tag
+        plain = event.implicit[0] and not event.style
+        if tag == f"{_STD}str" or (not plain and tag in (None, "!")):
+            return text
+        if tag is not None and tag != "!":
+            return self._tagged(event, tag, path)
+        if _NULL.match(text):
+            return None
+        if _BOOL.match(text):
+            return text.lower() == "true"
+        where = "key" if is_key else "value"
+        if _YAML11_BOOL.match(text):
+            self.problem(
+                "SP103",
+                event.start_mark,
+                f"unquoted {where} {text!r} is read as a boolean by YAML 1.1 tools",
+                f"write \"{text}\" in quotes if you mean the text, or true/false if you mean a yes/no",
+                path,
+            )
+            return text
+        if _INT.match(text):
+            digits = text.lstrip("+-").replace("_", "")
+            if len(digits) > 1 and digits.startswith("0"):
+                self.problem(
+                    "SP104",
+                    event.start_mark,
+                    f"{text} has a leading zero: YAML 1.1 reads it as an octal number",
+                    f"quote it (\"{text}\") if it is an id or code, or drop the leading zero if it is a number",
+                    path,
+                )
+                return text
+            return int(text.replace("_", ""))
+        if _RADIX.match(text) or _SEXAGESIMAL.match(text):
+            self.problem(
+                "SP104",
+                event.start_mark,
+                f"{text} is read as a number in another base by YAML 1.1 tools",
+                f"quote it (\"{text}\") if it is text, or write the number in decimal",
+                path,
+            )
+            return text
+        if _FLOAT.match(text) and any(ch.isdigit() for ch in text):
+            try:
+                return Decimal(text.replace("_", ""))
+            except InvalidOperation:  # pragma: no cover - regex guarantees a number
+                return text
+        if _SPECIAL_FLOAT.match(text):
+            if "n" in text.lower().replace("inf", ""):
+                return Decimal("NaN")
+            return Decimal("-Infinity") if text.startswith("-") else Decimal("Infinity")
+        if _DATE.match(text):
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                self.problem("SP203", event.start_mark, f"{text} is not a valid calendar date", "write an existing date as YYYY-MM-DD", path)
+                return text
+        return text
+
+    def _tagged(self, event, tag: str, path: Path_) -> Any:
+        text = event.value
+        kind = tag.replace(_STD, "")
+        try:
+            if kind == "int":
+                return int(text.replace("_", ""))
+            if kind == "float":
+                return Decimal(text.replace("_", ""))
+            if kind == "bool":
+                if _BOOL.match(text):
+                    return text.lower() == "true"
+                raise ValueError
+            if kind == "null":
+                return None
+        except (ValueError, InvalidOperation):
+            pass
+        self.problem("SP203", event.start_mark, f"{text!r} is not a valid !!{kind}", f"remove the !!{kind} tag or fix the value", path)
+        return text
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    if 0 <= line < len(lines) and 0 <= column < len(lines[line]):
+        return lines[line][column]
+    return ""
+
+
+_NO_KEY = object()
+_BAD_KEY = object()
+
+
+def parse_yaml(text: str, rel: str) -> tuple[SourceDoc, list[Diagnostic]]:
+    """Parse YAML text into a SourceDoc; every problem comes back as a diagnostic."""
+    doc = SourceDoc(rel=rel, text=text)
+    builder = _Builder(doc)
+    try:
+        data = builder.build(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = (exc.problem or exc.context or "invalid YAML").strip()
+        hint = "fix the YAML syntax at this place"
+        if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+            hint = "YAML does not allow tabs for indentation: indent with spaces"
+        elif "mapping values are not allowed" in message:
+            hint = "a value containing ': ' must be quoted, or the indentation is off"
+        elif "could not find expected ':'" in message or "expected <block end>" in message:
+            hint = "check the indentation: keys of one mapping must line up"
+        builder.problem("SP101", mark, f"YAML syntax error: {message}", hint)
+        return doc, builder.diags
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        builder.diags.append(
+            diagnostic("SP002", rel, line, col, f"character {exc.character!r} is not allowed in YAML", "remove the control character")
+        )
+        return doc, builder.diags
+    except yaml.YAMLError as exc:  # pragma: no cover - libyaml errors without a mark
+        builder.diags.append(diagnostic("SP101", rel, None, None, f"YAML error: {exc}", "fix the YAML syntax"))
+        return doc, builder.diags
+    doc.data = data
+    if builder.nodes <= MAX_NODES and not builder.diags and data is None:
+        builder.diags.append(diagnostic("SP003", rel, None, None, "file holds no data (only comments or null)", "fill it in"))
+    return doc, builder.diags
+
+
+def load_yaml_file(path: Path, rel: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
+    """Read and parse one plan file."""
+    text, diags = read_text(path, rel)
+    if text is None:
+        return None, diags
+    doc, diags = parse_yaml(text, rel)
+    if any(d.code in {"SP101", "SP105", "SP106", "SP107"} for d in diags):
+        doc.data = None
+    return doc, diags
