@@ -13,7 +13,6 @@ from typing import Annotated, Optional
 import typer
 
 from .. import exitcodes
-from ..plan.load import WorkspaceNotFound, find_workspace
 
 WorkspaceOption = Annotated[
     Optional[Path],
@@ -59,6 +58,8 @@ def as_of_date(value: Optional[str]) -> dt.date:
 
 def resolve_workspace(option: Optional[Path]) -> Path:
     """The workspace root, or exit 2 with a clear message."""
+    from ..plan.load import WorkspaceNotFound, find_workspace
+
     try:
         return find_workspace(option if option is not None else Path.cwd(), explicit=option is not None)
     except WorkspaceNotFound as exc:

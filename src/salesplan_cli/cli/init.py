@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from .. import exitcodes
-from ..plan.load import WORKSPACE_FILE
 from .common import fail_usage
 
 
@@ -40,6 +39,8 @@ def init(
     """Write a small working workspace (salesplan.yaml, strategy.yaml, segments.yaml, reps/) that passes validate."""
     if directory.exists() and not directory.is_dir():
         fail_usage(f"{directory} exists and is not a folder", "choose another folder")
+    from ..plan.load import WORKSPACE_FILE
+
     if (directory / WORKSPACE_FILE).exists():
         fail_usage(f"{directory / WORKSPACE_FILE} already exists", "salesplan init never overwrites a workspace; choose an empty folder")
     start = next_fiscal_year(dt.date.today())

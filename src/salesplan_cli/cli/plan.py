@@ -9,11 +9,7 @@ import typer
 from rich.console import Console
 
 from .. import exitcodes
-from ..plan.breakdown import plan_breakdown
-from ..plan.validate import validate_workspace
 from .common import AsOfOption, TableFormat, WorkspaceOption, as_of_date, display_root, fail_usage, resolve_workspace, use_color
-from .render_diagnostics import render_human
-from .render_table import to_csv, to_json, to_markdown, to_rich
 
 
 class PlanBy(str, Enum):
@@ -32,6 +28,11 @@ def plan(
     as_of: AsOfOption = None,
 ) -> None:
     """Show each rep's objective by segment, product or period, with totals against the strategy."""
+    from ..plan.breakdown import plan_breakdown
+    from ..plan.validate import validate_workspace
+    from .render_diagnostics import render_human
+    from .render_table import to_csv, to_json, to_markdown, to_rich
+
     root = resolve_workspace(workspace)
     result = validate_workspace(root, as_of=as_of_date(as_of))
     if result.errors:
@@ -53,9 +54,14 @@ def plan(
     elif format is TableFormat.csv:
         typer.echo(to_csv(table.all_columns, table.rows), nl=False)
     elif format is TableFormat.markdown:
-        typer.echo(to_markdown(table.title, table.all_columns, table.rows, table.notes, numeric), nl=False)
+        typer.echo(to_markdown(table.title, table.all_columns, _percent_shown(table.rows), table.notes, numeric), nl=False)
     else:
-        shown = [r | {"prorated": f"{r['prorated']:.0%}" if r["prorated"] is not None else ""} for r in table.rows]
+        shown = _percent_shown(table.rows)
         console = Console(highlight=False, no_color=not use_color(), width=None if use_color() else 200)
         to_rich(console, table.title, table.all_columns, shown, table.notes, numeric, emphasis={"total": "bold", "strategy": "bold cyan", "gap": "magenta"})
     raise typer.Exit(exitcodes.OK)
+
+
+def _percent_shown(rows: list[dict]) -> list[dict]:
+    """Rows for people: the prorated share as a percentage."""
+    return [r | {"prorated": f"{r['prorated']:.0%}" if r["prorated"] is not None else ""} for r in rows]

@@ -8,7 +8,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..diagnostics import Diagnostic
-from ..plan.validate import ValidationResult
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..plan.validate import ValidationResult
 from .common import clean, display_path
 
 _STYLE = {"error": "bold red", "warning": "bold yellow"}

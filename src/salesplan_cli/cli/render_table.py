@@ -39,12 +39,20 @@ def to_json(payload: dict) -> str:
     return json.dumps(payload, indent=2, ensure_ascii=False, default=str)
 
 
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value == int(value) else f"{value:.2f}" if abs(value) >= 1 else repr(value)
+    return safe_cell(value)
+
+
 def to_csv(columns: list[str], rows: list[dict]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow([safe_cell(c) for c in columns])
     for row in rows:
-        writer.writerow(["" if row.get(c) is None else safe_cell(row.get(c)) for c in columns])
+        writer.writerow([_csv_value(row.get(c)) for c in columns])
     return buffer.getvalue()
 
 

@@ -9,7 +9,6 @@ from typing import Annotated, Optional
 import typer
 
 from .. import exitcodes
-from ..plan.schemas import json_schemas
 from ..writing import write_atomic
 from .common import fail_usage
 
@@ -20,6 +19,8 @@ def schema(
     ] = None,
 ) -> None:
     """Write JSON Schemas of the plan files so editors autocomplete and flag them as you type."""
+    from ..plan.schemas import json_schemas
+
     schemas = json_schemas()
     if out is None:
         typer.echo(json.dumps(schemas, indent=2))

@@ -10,9 +10,7 @@ import typer
 from rich.console import Console
 
 from .. import exitcodes
-from ..plan.validate import validate_workspace
 from .common import AsOfOption, WorkspaceOption, as_of_date, display_root, resolve_workspace, use_color
-from .render_diagnostics import render_github, render_human, render_json
 
 
 class ValidateFormat(str, Enum):
@@ -32,9 +30,13 @@ def validate(
     as_of: AsOfOption = None,
 ) -> None:
     """Check the plan files: schema, YAML traps, references, sums, organisation, periods, capacity, sign-off."""
+    from ..plan.validate import validate_workspace
+
     root = resolve_workspace(workspace)
     when = as_of_date(as_of)
     result = validate_workspace(root, as_of=when)
+    from .render_diagnostics import render_github, render_human, render_json
+
     chosen = format
     if chosen is ValidateFormat.auto:
         chosen = ValidateFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else ValidateFormat.human

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from .calendar import QUARTERS, fiscal_months
 from .model import Workspace
-from .targets import RepTargets, product_targets, rep_targets, seasonality_weights, segment_targets
+from .targets import RepTargets, product_targets, seasonality_weights, segment_targets, workspace_targets
 from .values import money
 
 BY_CHOICES = ("segment", "product", "quarter", "month")
@@ -82,7 +82,7 @@ def plan_breakdown(ws: Workspace, by: str = "segment", reps: list[str] | None = 
     rows: list[dict] = []
     totals = {c: Fraction(0) for c in columns}
     for stem, rep in selected:
-        targets = rep_targets(rep, ws.strategy, ws.settings)
+        targets = workspace_targets(ws)[stem]
         values = _values(targets, by, columns, months)
         for c in columns:
             totals[c] += values[c]

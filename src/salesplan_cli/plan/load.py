@@ -95,8 +95,12 @@ def _load_one(ws: Workspace, path: Path, rel: str, model: type[BaseModel], diags
         diags.append(diagnostic("SP005", rel, 1, 1, f"the file holds {kind}, not a mapping of keys", "write the file as 'key: value' lines"))
         return None
     if any(d.is_error for d in file_diags):
-        # Validate what we could read so schema errors come too, but never build on a damaged file.
-        _validate(model, doc, diags)
+        # Validate what we could read so schema errors come too, but never build on a damaged file;
+        # a value the YAML layer already flagged (an unquoted NO, a 01234) is not reported twice.
+        flagged = {(d.line, d.col) for d in file_diags}
+        schema_diags: list[Diagnostic] = []
+        _validate(model, doc, schema_diags)
+        diags.extend(d for d in schema_diags if (d.line, d.col) not in flagged)
         return None
     return _validate(model, doc, diags)
 
@@ -135,12 +139,12 @@ def pydantic_diagnostic(error: dict, doc: SourceDoc, schema: dict) -> Diagnostic
         key = path[-1]
         description = _describe(schema, path)
         hint = f"add '{key}:'" + (f" ({description})" if description else "")
-        where = path_str(path[:-1]) or "the top level"
-        return _at(doc, path, "SP202", f"missing required key '{key}' in {where}", hint)
+        where = f"under '{path_str(path[:-1])}'" if path[:-1] else "at the top level"
+        return _at(doc, path, "SP202", f"missing required key '{key}' {where}", hint)
     if kind == "sp_amount":
-        return _at(doc, path, "SP204", error["msg"], "write a non-negative number, e.g. 1470000 or 1_470_000")
+        return _at(doc, path, "SP204", error["msg"], ctx.get("hint") or "write a non-negative number, e.g. 1470000 or 1_470_000")
     if kind == "sp_percent":
-        return _at(doc, path, "SP205", error["msg"], "write a percentage between 0% and 100%, e.g. 35%")
+        return _at(doc, path, "SP205", error["msg"], ctx.get("hint") or "write a percentage between 0% and 100%, e.g. 35%")
     if kind == "literal_error":
         expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         guess = difflib.get_close_matches(str(value), expected, n=1, cutoff=0.6)
@@ -148,16 +152,22 @@ def pydantic_diagnostic(error: dict, doc: SourceDoc, schema: dict) -> Diagnostic
         what = "key" if on_key else "value"
         return _at(doc, path, "SP203", f"{what} {value!r} is not allowed here", hint, prefer_key=on_key)
     message, hint = _type_message(kind, value, error["msg"], ctx)
+    if ctx.get("hint"):
+        hint = ctx["hint"]
+    elif hint is None:
+        description = _describe(schema, path)
+        hint = f"expected: {description}" if description else "see the README for this key's format"
     return _at(doc, path, "SP203", message, hint, prefer_key=on_key)
 
 
-def _type_message(kind: str, value: Any, pydantic_msg: str, ctx: dict) -> tuple[str, str]:
+def _type_message(kind: str, value: Any, pydantic_msg: str, ctx: dict) -> tuple[str, str | None]:
+    """Message and hint for a type error; hint None means: describe the key from the schema."""
     shown = _show(value)
     if kind == "string_type":
         hint = f'put it in quotes ("{value}") if it is a name or an id' if isinstance(value, (int, float)) or hasattr(value, "is_finite") else "write a text value"
         return f"expected text, got {shown}", hint
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"expected a mapping of keys, got {shown}", "write 'key: value' pairs indented under this key"
+        return f"expected a mapping of keys, got {shown}", None
     if kind == "list_type":
         return f"expected a list, got {shown}", "write a list: [a, b] or one '- item' per line"
     if kind.startswith("date") or kind.startswith("datetime"):
@@ -165,13 +175,12 @@ def _type_message(kind: str, value: Any, pydantic_msg: str, ctx: dict) -> tuple[
     if kind.startswith("int") or kind == "greater_than_equal":
         return f"{pydantic_msg[0].lower()}{pydantic_msg[1:]} (got {shown})", "write a whole number"
     if kind == "string_pattern_mismatch":
-        return f"{shown} does not have the expected form", "see the README for this key's format"
+        return f"{shown} does not have the expected form", None
     if kind == "too_short":
         return f"{pydantic_msg[0].lower()}{pydantic_msg[1:]}", "add the missing entries"
     if kind == "bool_type":
         return f"expected true or false, got {shown}", "write true or false"
-    message = error_text(pydantic_msg)
-    return message, "see the README for this key's format"
+    return error_text(pydantic_msg), None
 
 
 def error_text(message: str) -> str:
@@ -238,6 +247,16 @@ def _allowed_keys(schema: dict, path: tuple) -> list[str]:
 
 
 def _describe(schema: dict, path: tuple) -> str:
+    """The schema description of the key at `path` (a list item: its list's description)."""
+    while path and isinstance(path[-1], int):
+        found = _describe_exact(schema, path)
+        if found:
+            return found
+        path = path[:-1]
+    return _describe_exact(schema, path)
+
+
+def _describe_exact(schema: dict, path: tuple) -> str:
     for node in _walk(schema, path):
         for option in _candidates(schema, node):
             if option.get("description"):

@@ -42,7 +42,11 @@ class FiscalYear(Strict):
     @classmethod
     def _first_of_month(cls, value: dt.date) -> dt.date:
         if value.day != 1:
-            raise PydanticCustomError("sp_value", "a fiscal year starts on the 1st of a month, not on {day}", {"day": value.isoformat()})
+            raise PydanticCustomError(
+                "sp_value",
+                "a fiscal year starts on the 1st of a month, not on {day}",
+                {"day": value.isoformat(), "hint": f"write start: {value.replace(day=1).isoformat()} (fiscal years may start in any month)"},
+            )
         return value
 
 
@@ -212,7 +216,11 @@ class RepPlan(Strict):
     @model_validator(mode="after")
     def _dates(self):
         if self.start and self.end and self.end < self.start:
-            raise PydanticCustomError("sp_value", "end ({end}) is before start ({start})", {"end": self.end.isoformat(), "start": self.start.isoformat()})
+            raise PydanticCustomError(
+                "sp_value",
+                "end ({end}) is before start ({start})",
+                {"end": self.end.isoformat(), "start": self.start.isoformat(), "hint": "start is the first day in post, end the last"},
+            )
         return self
 
 
@@ -230,6 +238,7 @@ class Workspace:
     reps: dict[str, RepPlan] = field(default_factory=dict)  # by file stem
     rep_files: dict[str, str] = field(default_factory=dict)  # stem -> relative path
     sources: dict[str, Any] = field(default_factory=dict)  # relative path -> SourceDoc
+    derived: dict[str, Any] = field(default_factory=dict)  # figures computed once from the models
 
     @property
     def complete(self) -> bool:

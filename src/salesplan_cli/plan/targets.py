@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from fractions import Fraction
 
@@ -50,29 +51,31 @@ class RepTargets:
     employment: list[Fraction]  # share of each fiscal month the rep is in post
     product_mix: dict[str, Fraction] = field(default_factory=dict)  # product -> share of the rep's total
 
-    @property
+    @cached_property
     def full_year_total(self) -> Fraction:
         return sum(self.full_year.values(), Fraction(0))
 
-    @property
+    @cached_property
     def proration(self) -> Fraction:
         """Share of the full-year objective the rep carries this fiscal year (1 unless hired or leaving mid-year)."""
+        if all(e == 1 for e in self.employment):
+            return sum(self.month_weights, Fraction(0))
         return sum((w * e for w, e in zip(self.month_weights, self.employment)), Fraction(0))
 
     def monthly(self, segment: str) -> list[Fraction]:
         return [self.full_year[segment] * w * e for w, e in zip(self.month_weights, self.employment)]
 
-    @property
+    @cached_property
     def effective(self) -> dict[str, Fraction]:
         """Objective per segment for this fiscal year: full year x prorated weights."""
         p = self.proration
         return {seg: amount * p for seg, amount in self.full_year.items()}
 
-    @property
+    @cached_property
     def effective_total(self) -> Fraction:
         return self.full_year_total * self.proration
 
-    @property
+    @cached_property
     def effective_products(self) -> dict[str, Fraction]:
         total = self.effective_total
         return {prod: total * share for prod, share in self.product_mix.items()}
@@ -80,6 +83,15 @@ class RepTargets:
     def monthly_total(self) -> list[Fraction]:
         total = self.full_year_total
         return [total * w * e for w, e in zip(self.month_weights, self.employment)]
+
+
+def workspace_targets(ws) -> dict[str, RepTargets]:
+    """Every loaded rep's objectives, by file stem; computed once per loaded workspace."""
+    cached = ws.derived.get("rep_targets")
+    if cached is None:
+        cached = {stem: rep_targets(rep, ws.strategy, ws.settings) for stem, rep in sorted(ws.reps.items())}
+        ws.derived["rep_targets"] = cached
+    return cached
 
 
 def rep_targets(rep: RepPlan, strategy: Strategy, settings: Settings) -> RepTargets:

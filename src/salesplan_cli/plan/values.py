@@ -89,7 +89,11 @@ def parse_count(raw: Any) -> Decimal:
     try:
         return parse_amount(raw)
     except PydanticCustomError as exc:
-        raise PydanticCustomError("sp_amount", exc.message().replace("amount", "count")) from None
+        raise PydanticCustomError(
+            "sp_amount",
+            exc.message().replace("amounts", "counts").replace("amount", "count").replace("1470000 or 1_470_000", "8 or 0.5"),
+            {"hint": "write a non-negative number of actions or accounts, e.g. 8 (0.5 = every other year)"},
+        ) from None
 
 
 def _serialize_percent(value: Percent) -> str:

@@ -141,7 +141,7 @@ def read_text(path: Path, rel: str) -> tuple[str | None, list[Diagnostic]]:
             )
         ]
     if not text.strip():
-        return None, [diagnostic("SP003", rel, None, None, "file is empty", "fill it in, or delete it if it is not needed")]
+        return None, [diagnostic("SP003", rel, None, None, "file is empty", "fill it in: the README's 'The workspace' section shows what it holds")]
     return text, []
 
 

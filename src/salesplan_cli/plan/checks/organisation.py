@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from ...diagnostics import Diagnostic
 from ..model import RepPlan, Workspace
-from ..targets import rep_targets
+from ..targets import workspace_targets
 from .base import STRATEGY, CheckContext, at, fmt_pct, rep_file
 
 
@@ -27,7 +27,7 @@ def check_territory_mix(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
     for stem, rep in sorted(ws.reps.items()):
         if organisation_of(ws, rep) != "territory":
             continue
-        targets = rep_targets(rep, ws.strategy, ws.settings)
+        targets = workspace_targets(ws)[stem]
         total = targets.full_year_total
         if not total:
             continue

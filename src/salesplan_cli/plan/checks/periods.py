@@ -7,7 +7,7 @@ from fractions import Fraction
 from ...diagnostics import Diagnostic
 from ..calendar import HALVES, MONTH_KEYS, QUARTERS, canonical_period, employment_fractions, fiscal_months, months_of_period, period_kind
 from ..model import Workspace
-from ..targets import fiscal_bounds, periods_are_shares, rep_targets
+from ..targets import fiscal_bounds, periods_are_shares, workspace_targets
 from ..values import Percent
 from .base import STRATEGY, CheckContext, at, fmt_amount, fmt_pct, rep_file
 
@@ -79,7 +79,7 @@ def check_rep_periods(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
             continue
         else:
             total = sum((Fraction(v) for v in values), Fraction(0))
-            annual = rep_targets(rep, ws.strategy, ws.settings).full_year_total
+            annual = workspace_targets(ws)[stem].full_year_total
             if abs(total - annual) > Fraction(ws.settings.tolerance.amount):
                 out.append(
                     at(

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from ...diagnostics import Diagnostic
 from ..model import Workspace
-from ..targets import RepTargets, product_targets, rep_targets, segment_targets
+from ..targets import product_targets, segment_targets, workspace_targets
 from ..values import Percent
 from .base import STRATEGY, CheckContext, at, fmt_amount, fmt_pct, rep_file
 
@@ -30,10 +30,6 @@ def check_strategy_shares(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
                 at(ws, STRATEGY, (key,), code, f"{key} shares add up to {fmt_pct(total)}, not 100% ({direction})", f"adjust the shares under {key}: so they total exactly 100%")
             )
     return out
-
-
-def all_rep_targets(ws: Workspace) -> dict[str, RepTargets]:
-    return {stem: rep_targets(rep, ws.strategy, ws.settings) for stem, rep in sorted(ws.reps.items())}
 
 
 def _compare(ws, assigned: Fraction, target: Fraction, what: str, place: tuple, contributors: dict[str, Fraction]) -> list[Diagnostic]:
@@ -80,7 +76,7 @@ def check_assignment(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
     if not ws.complete:
         return []
     strategy = ws.strategy
-    reps = all_rep_targets(ws)
+    reps = workspace_targets(ws)
     out: list[Diagnostic] = []
     for seg, target in segment_targets(strategy).items():
         contributors = {stem: t.effective.get(seg, Fraction(0)) for stem, t in reps.items()}
@@ -114,7 +110,7 @@ def check_rep_products(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
                 out.append(at(ws, rel, ("products",), "SP406", f"product shares add up to {fmt_pct(total)}, not 100%", "adjust the shares so they total exactly 100%"))
             continue
         total = sum((Fraction(v) for v in values), Fraction(0))
-        target = rep_targets(rep, ws.strategy, ws.settings).full_year_total
+        target = workspace_targets(ws)[stem].full_year_total
         if abs(total - target) > tolerance:
             currency = ws.settings.currency
             out.append(
