@@ -15,7 +15,7 @@ from .. import __version__, exitcodes
 
 app = typer.Typer(
     name="salesplan",
-    help="Plans as code for sales teams: check that individual plans add up to the strategy, report on execution, generate monthly action plans.",
+    help="Plans as code for sales teams: check that each rep's individual plan adds up to the commercial strategy, and show how the strategy breaks down into those plans.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -31,13 +31,19 @@ def _parse_date(value: Optional[str]) -> Optional[dt.date]:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD") from None
+        raise typer.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2027-03-31") from None
+
+
+def _check_date(value: Optional[str]) -> Optional[str]:
+    _parse_date(value)
+    return value
 
 
 AsOfOption = Annotated[
     Optional[str],
     typer.Option(
         "--as-of",
+        callback=_check_date,
         help="Judge dates (review cadence) as of this day, YYYY-MM-DD. Default: today.",
         show_default=False,
         metavar="DATE",

@@ -44,7 +44,15 @@ def init(
     if (directory / WORKSPACE_FILE).exists():
         fail_usage(f"{directory / WORKSPACE_FILE} already exists", "salesplan init never overwrites a workspace; choose an empty folder")
     start = next_fiscal_year(dt.date.today())
-    values = {"fy_start": start.isoformat(), "signed": (start - dt.timedelta(days=20)).isoformat(), "signed_mgr": (start - dt.timedelta(days=18)).isoformat()}
+    today = dt.date.today()
+    signed = min(start - dt.timedelta(days=20), today)
+    values = {
+        "fy_start": start.isoformat(),
+        "signed": signed.isoformat(),
+        "signed_mgr": signed.isoformat(),
+        # a fiscal year already under way has had its reviews: record one today
+        "reviewed": f"reviewed: [{today.isoformat()}]\n" if today >= start else "",
+    }
     files = {name: text.format(**values) for name, text in _template_files().items()}
     clashes = [name for name in files if (directory / name).exists()]
     if clashes:

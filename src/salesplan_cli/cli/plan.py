@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from .. import exitcodes
-from .common import AsOfOption, TableFormat, WorkspaceOption, as_of_date, display_root, fail_usage, resolve_workspace, use_color
+from .common import TableFormat, WorkspaceOption, display_root, fail_usage, resolve_workspace, use_color
 
 
 class PlanBy(str, Enum):
@@ -21,11 +21,10 @@ class PlanBy(str, Enum):
 
 def plan(
     workspace: WorkspaceOption = None,
-    rep: Annotated[Optional[list[str]], typer.Option("--rep", "-r", help="Only this rep (repeat for several).")] = None,
-    team: Annotated[Optional[str], typer.Option("--team", help="Only the reps of this manager.")] = None,
+    rep: Annotated[Optional[list[str]], typer.Option("--rep", "-r", metavar="REP", help="Only this rep (repeat for several).")] = None,
+    team: Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", help="Only the reps of this manager (a manager id from salesplan.yaml).")] = None,
     by: Annotated[PlanBy, typer.Option("--by", help="Break objectives down by segment, product, quarter or month.")] = PlanBy.segment,
     format: Annotated[TableFormat, typer.Option("--format", "-f", help="table, json, csv or markdown.")] = TableFormat.table,
-    as_of: AsOfOption = None,
 ) -> None:
     """Show each rep's objective by segment, product or period, with totals against the strategy."""
     from ..plan.breakdown import plan_breakdown
@@ -34,7 +33,7 @@ def plan(
     from .render_table import to_csv, to_json, to_markdown, to_rich
 
     root = resolve_workspace(workspace)
-    result = validate_workspace(root, as_of=as_of_date(as_of))
+    result = validate_workspace(root)
     if result.errors:
         console = Console(stderr=True, highlight=False, no_color=not use_color(), width=None if use_color() else 200)
         render_human(result, console, display_root(root))

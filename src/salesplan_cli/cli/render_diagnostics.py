@@ -30,7 +30,6 @@ def render_human(result: ValidationResult, console: Console, root_shown: str) ->
         console.print()
     for reason in summary["skipped"]:
         console.print(f"[dim]not checked: {escape(reason)}[/]")
-    plural = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"  # noqa: E731
     files = len({d.file for d in result.diagnostics})
     if errors or warnings:
         style = "bold red" if errors else "bold yellow"
@@ -40,6 +39,10 @@ def render_human(result: ValidationResult, console: Console, root_shown: str) ->
         )
     else:
         console.print(f"[bold green]ok[/]: {plural(summary['files'], 'file')} checked, no findings")
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _print_one(d: Diagnostic, result: ValidationResult, console: Console, root_shown: str) -> None:
@@ -86,5 +89,5 @@ def render_github(result: ValidationResult, root_shown: str) -> str:
         body = d.message + (f"\nhint: {d.hint}" if d.hint else "")
         out.append(f"::{d.severity.value} {','.join(props)}::{_escape_data(clean(body))}")
     s = result.summary()
-    out.append(f"salesplan: {s['errors']} errors, {s['warnings']} warnings ({s['files']} files checked)")
+    out.append(f"salesplan: {plural(s['errors'], 'error')}, {plural(s['warnings'], 'warning')} ({plural(s['files'], 'file')} checked)")
     return "\n".join(out)

@@ -97,7 +97,7 @@ def plan_breakdown(ws: Workspace, by: str = "segment", reps: list[str] | None = 
         if by == "product" and not columns:
             notes.append("the strategy declares no product ranges")
     else:
-        notes.append("filtered: the strategy and gap rows apply to the whole team only")
+        notes.append("filtered: the strategy and gap rows are shown for the whole company only (no filter)")
     if any(r["row"] == "rep" and r["prorated"] is not None and r["prorated"] < 1 for r in rows):
         notes.append("prorated < 100%: mid-year hire or leaver; objectives are the full-year figures x the seasonality of the months in post")
     title = f"Plan {ws.settings.fiscal_year.start:%Y-%m} to {months[-1].label} by {by} ({ws.settings.currency})"

@@ -84,6 +84,8 @@ def load_workspace(root: Path) -> tuple[Workspace, list[Diagnostic]]:
 
 def _load_one(ws: Workspace, path: Path, rel: str, model: type[BaseModel], diags: list[Diagnostic]):
     doc, file_diags = load_yaml_file(path, rel)
+    if doc is not None and doc.noisy_lines:
+        file_diags = [d for d in file_diags if d.line not in doc.noisy_lines or (d.code == "SP204")]
     diags.extend(file_diags)
     if doc is None:
         return None
@@ -100,7 +102,7 @@ def _load_one(ws: Workspace, path: Path, rel: str, model: type[BaseModel], diags
         flagged = {(d.line, d.col) for d in file_diags}
         schema_diags: list[Diagnostic] = []
         _validate(model, doc, schema_diags)
-        diags.extend(d for d in schema_diags if (d.line, d.col) not in flagged)
+        diags.extend(d for d in schema_diags if (d.line, d.col) not in flagged and d.line not in doc.noisy_lines)
         return None
     return _validate(model, doc, diags)
 

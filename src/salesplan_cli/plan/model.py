@@ -89,9 +89,11 @@ class StageSpec(Strict):
 
 
 def _stage_entry(raw: Any) -> Any:
-    """A bare stage name stands for {name: ...}; 'won' and 'lost' close the deal."""
+    """A bare stage name stands for {name: ...}; stages named 'won' and 'lost' close the deal unless told otherwise."""
     if isinstance(raw, str):
-        return {"name": raw, "outcome": raw if raw in ("won", "lost") else "open"}
+        raw = {"name": raw}
+    if isinstance(raw, dict) and "outcome" not in raw and raw.get("name") in ("won", "lost"):
+        raw = {**raw, "outcome": raw["name"]}
     return raw
 
 
@@ -133,7 +135,7 @@ def _criterion(raw: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
             raise PydanticCustomError("sp_value", "a criterion is a value, a comparison like '>=1000' or a list of values")
         if isinstance(value, str) and value.strip()[:1] in ("<", ">", "!", "=") and not _COMPARISON.match(value):
-            raise PydanticCustomError("sp_value", "{value!r} is not a comparison like '>=1000'", {"value": value})
+            raise PydanticCustomError("sp_value", "{value} is not a comparison like '>=1000'", {"value": repr(value)})
     return raw
 
 
@@ -180,6 +182,11 @@ class Method(Strict):
     notes: str | None = None
 
 
+def _one_or_many(raw: Any) -> Any:
+    """A single value stands for a list of one."""
+    return raw if isinstance(raw, list) else [raw]
+
+
 class Agreement(Strict):
     rep: dt.date | None = Field(None, description="Date the rep signed off the plan.")
     manager: dt.date | None = Field(None, description="Date the manager signed off the plan.")
@@ -211,17 +218,10 @@ class RepPlan(Strict):
     capacity: Capacity | None = None
     methods: dict[Identifier, Method] = Field(default_factory=dict, description="How to sell at each stage.")
     agreed: Agreement = Agreement()
-    reviewed: dt.date | None = Field(None, description="Date of the last plan review with the manager.")
+    reviewed: Annotated[list[dt.date], BeforeValidator(_one_or_many)] = Field(
+        default_factory=list, description="Dates of the plan reviews held with the manager (a date or a list of dates)."
+    )
 
-    @model_validator(mode="after")
-    def _dates(self):
-        if self.start and self.end and self.end < self.start:
-            raise PydanticCustomError(
-                "sp_value",
-                "end ({end}) is before start ({start})",
-                {"end": self.end.isoformat(), "start": self.start.isoformat(), "hint": "start is the first day in post, end the last"},
-            )
-        return self
 
 
 # --- the workspace ------------------------------------------------------------------

@@ -123,10 +123,11 @@ def rep_targets(rep: RepPlan, strategy: Strategy, settings: Settings) -> RepTarg
 
     mix: dict[str, Fraction] = {}
     if rep.products:
-        if all(isinstance(v, Percent) for v in rep.products.values()):
-            mix = {p: v.fraction for p, v in rep.products.items()}
-        elif total:
-            mix = {p: as_fraction(v) / total for p, v in rep.products.items() if not isinstance(v, Percent)}
+        # percentages are shares of the rep's total, amounts are in currency (mixing both is flagged by SP406)
+        mix = {
+            p: v.fraction if isinstance(v, Percent) else (Fraction(v) / total if total else Fraction(0))
+            for p, v in rep.products.items()
+        }
     elif strategy.products:
         mix = {p: v.fraction for p, v in strategy.products.items()}
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, Severity, sort_diagnostics
-from .checks import PLAN_CHECKS, PROCESS_CHECKS, REFERENCE_CHECKS, CheckContext
+from .checks import PLAN_CHECKS, PROCESS_CHECKS, REFERENCE_CHECKS, STRATEGY_CHECKS, CheckContext
 from .load import load_workspace
 from .model import Workspace
 
@@ -66,6 +66,11 @@ def check_workspace(ws: Workspace, load_diags: list[Diagnostic], as_of: dt.date)
     elif reference_errors:
         skipped.append("sums, periods, organisation and capacity: unknown segments or product ranges; fix the SP301/SP304 errors first")
     else:
-        for check in PLAN_CHECKS:
-            diags += check(ws, context)
+        strategy_diags = [d for check in STRATEGY_CHECKS for d in check(ws, context)]
+        diags += strategy_diags
+        if any(d.is_error for d in strategy_diags):
+            skipped.append("sums, organisation and capacity: the strategy's shares or seasonality do not total 100%; fix that first")
+        else:
+            for check in PLAN_CHECKS:
+                diags += check(ws, context)
     return ValidationResult(workspace=ws, diagnostics=sort_diagnostics(diags), files_checked=len(ws.sources), skipped=skipped)

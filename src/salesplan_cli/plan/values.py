@@ -34,16 +34,18 @@ def parse_percent(raw: Any) -> Percent:
     if isinstance(raw, bool):
         raise PydanticCustomError("sp_percent", "expected a percentage like 35%, got a yes/no value")
     if isinstance(raw, (int, Decimal, float)):
+        number = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+        meant = number * 100 if 0 < number < 1 else number
         raise PydanticCustomError(
             "sp_percent",
-            "{value} is not a percentage: write it with a percent sign (e.g. {value}%)",
-            {"value": raw},
+            "{value} is not a percentage: percentages carry a percent sign",
+            {"value": str(raw), "hint": f"write {meant.normalize():f}%"},
         )
     if not isinstance(raw, str):
         raise PydanticCustomError("sp_percent", "expected a percentage like 35%")
     match = _PERCENT.match(raw)
     if not match:
-        raise PydanticCustomError("sp_percent", "{value!r} is not a percentage like 35% or 12.5%", {"value": raw})
+        raise PydanticCustomError("sp_percent", "{value} is not a percentage like 35% or 12.5%", {"value": repr(raw)})
     number = Decimal(match.group(1))
     if number < 0 or number > 100:
         raise PydanticCustomError("sp_percent", "{value} is outside 0% to 100%", {"value": raw.strip()})
@@ -66,8 +68,8 @@ def parse_amount(raw: Any) -> Decimal:
         except InvalidOperation:
             raise PydanticCustomError(
                 "sp_amount",
-                "{value!r} is not a number: write amounts as plain numbers (1470000 or 1_470_000)",
-                {"value": raw},
+                "{value} is not a number: write amounts as plain numbers (1470000 or 1_470_000)",
+                {"value": repr(raw)},
             ) from None
     if not isinstance(raw, Decimal):
         raise PydanticCustomError("sp_amount", "expected an amount (a number)")
@@ -106,9 +108,11 @@ def _serialize_amount(value: Decimal | Percent) -> Any:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-_PERCENT_SCHEMA = {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$", "description": "a percentage, e.g. 35%"}
-_AMOUNT_SCHEMA = {"type": "number", "minimum": 0, "description": "an amount in the workspace currency"}
-_COUNT_SCHEMA = {"type": "number", "minimum": 0}
+_PERCENT_SCHEMA = {"type": "string", "pattern": r"^\s*\+?(\d+(\.\d*)?|\.\d+)\s*%\s*$", "description": "a percentage, e.g. 35%"}
+# YAML 1.2 editors read 1_470_000 as text: accept that spelling too.
+_UNDERSCORED = {"type": "string", "pattern": r"^[0-9][0-9_]*(\.[0-9_]*)?$"}
+_AMOUNT_SCHEMA = {"anyOf": [{"type": "number", "minimum": 0}, _UNDERSCORED], "description": "an amount in the workspace currency"}
+_COUNT_SCHEMA = {"anyOf": [{"type": "number", "minimum": 0}, _UNDERSCORED]}
 
 PercentField = Annotated[
     Percent,
@@ -126,7 +130,7 @@ AmountOrShare = Annotated[
     Any,
     BeforeValidator(parse_amount_or_share),
     PlainSerializer(_serialize_amount),
-    WithJsonSchema({"anyOf": [_AMOUNT_SCHEMA, _PERCENT_SCHEMA]}),
+    WithJsonSchema({"anyOf": [*_AMOUNT_SCHEMA["anyOf"], _PERCENT_SCHEMA], "description": "an amount, or a percentage like 35%"}),
 ]
 Count = Annotated[
     Decimal,

@@ -44,6 +44,9 @@ _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)
 _SPECIAL_FLOAT = re.compile(r"^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
+# 1,100,000 inside [ ] or { }: YAML splits it at the commas into 1, 100 and 000.
+_FLOW_THOUSANDS = re.compile(r"(?<![\w.\"'])\d{1,3}(?:,\d{3})+(?![\w.%])")
+
 _STD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {f"{_STD}{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")} | {"!"}
 
@@ -63,6 +66,8 @@ class SourceDoc:
     data: Any = None
     key_marks: dict[Path_, Mark] = field(default_factory=dict)
     value_marks: dict[Path_, Mark] = field(default_factory=dict)
+    #: lines whose other findings are only echoes of a finding already made there
+    noisy_lines: set[int] = field(default_factory=set)
 
     def lines(self) -> list[str]:
         return self.text.splitlines()
@@ -447,9 +452,34 @@ def parse_yaml(text: str, rel: str) -> tuple[SourceDoc, list[Diagnostic]]:
         builder.diags.append(diagnostic("SP101", rel, None, None, f"YAML error: {exc}", "fix the YAML syntax"))
         return doc, builder.diags
     doc.data = data
+    _thousands_in_flow(doc, builder)
     if builder.nodes <= MAX_NODES and not builder.diags and data is None:
         builder.diags.append(diagnostic("SP003", rel, None, None, "file holds no data (only comments or null)", "fill it in"))
     return doc, builder.diags
+
+
+def _thousands_in_flow(doc: SourceDoc, builder: _Builder) -> None:
+    """Flag 1,100,000 written inside [ ] or { }: YAML silently reads several values."""
+    for number, line in enumerate(doc.text.splitlines(), start=1):
+        code = line.split(" #", 1)[0]
+        if "{" not in code and "[" not in code:
+            continue
+        for match in _FLOW_THOUSANDS.finditer(code):
+            before = code[: match.start()]
+            if before.count('"') % 2 or before.count("'") % 2 or ("{" not in before and "[" not in before):
+                continue
+            text = match.group(0)
+            doc.noisy_lines.add(number)
+            builder.diags.append(
+                diagnostic(
+                    "SP204",
+                    doc.rel,
+                    number,
+                    match.start() + 1,
+                    f"{text} inside [ ] or {{ }} is read as several values: YAML splits it at the commas",
+                    f"write {text.replace(',', '_')} (underscores group digits) or {text.replace(',', '')}",
+                )
+            )
 
 
 def load_yaml_file(path: Path, rel: str) -> tuple[SourceDoc | None, list[Diagnostic]]:

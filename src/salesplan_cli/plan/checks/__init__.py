@@ -23,10 +23,15 @@ REFERENCE_CHECKS: list[Check] = [
     references.check_shared_accounts,
 ]
 
-#: Checks that compute with the plan: run only on a workspace whose files all loaded.
-PLAN_CHECKS: list[Check] = [
+#: Checks of the strategy's own figures: shares and seasonality each total 100%.
+STRATEGY_CHECKS: list[Check] = [
     sums.check_strategy_shares,
     periods.check_seasonality,
+]
+
+#: Checks that compute with the plan: run only on a workspace whose files all loaded
+#: and whose strategy figures are sound (else every sum would be off for the same reason).
+PLAN_CHECKS: list[Check] = [
     periods.check_dates_in_post,
     periods.check_rep_periods,
     sums.check_rep_products,
@@ -40,4 +45,4 @@ PLAN_CHECKS: list[Check] = [
 #: Checks on the plan's life cycle, independent of the figures.
 PROCESS_CHECKS: list[Check] = [agreement.check_agreed, agreement.check_reviewed]
 
-__all__ = ["CheckContext", "REFERENCE_CHECKS", "PLAN_CHECKS", "PROCESS_CHECKS"]
+__all__ = ["CheckContext", "REFERENCE_CHECKS", "STRATEGY_CHECKS", "PLAN_CHECKS", "PROCESS_CHECKS"]

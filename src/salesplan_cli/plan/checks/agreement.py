@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 from ...diagnostics import Diagnostic
+from ..calendar import fiscal_months
 from ..model import CADENCE_MONTHS, Workspace
 from .base import CheckContext, at, rep_file
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def check_agreed(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
@@ -36,32 +30,51 @@ def check_agreed(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
     return out
 
 
+def review_period_start(fy_start: dt.date, cadence: str, as_of: dt.date) -> dt.date | None:
+    """Start of the last review period completed before `as_of`, None while none has completed.
+
+    Review periods cut the fiscal year by the cadence (monthly: fiscal months;
+    quarterly: fiscal quarters...). A period that starts before the fiscal year
+    belongs to no plan of this workspace.
+    """
+    size = CADENCE_MONTHS[cadence]
+    starts = [m.first_day for m in fiscal_months(fy_start)][::size]
+    starts.append(fiscal_months(fy_start)[-1].last_day + dt.timedelta(days=1))  # next fiscal year
+    completed = [s for s, following in zip(starts, starts[1:]) if following <= as_of]
+    return completed[-1] if completed else None
+
+
 def check_reviewed(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
-    """SP802: once the fiscal year runs, the last review is no older than the review cadence (warning)."""
+    """SP802: once a review period of the fiscal year has ended, the plan was reviewed since it began (warning)."""
     out: list[Diagnostic] = []
     if ws.settings is None:
         return out
     cadence = ws.settings.review_cadence
-    months = CADENCE_MONTHS[cadence]
-    fy_start = ws.settings.fiscal_year.start
-    if ctx.as_of < add_months(fy_start, months):
+    since = review_period_start(ws.settings.fiscal_year.start, cadence, ctx.as_of)
+    if since is None:
         return out
     for stem, rep in sorted(ws.reps.items()):
-        dates = [d for d in (rep.reviewed, rep.agreed.rep, rep.agreed.manager) if d is not None]
-        if not dates:
+        signed = [d for d in (rep.agreed.rep, rep.agreed.manager) if d is not None]
+        if not signed:
             continue  # SP801 already says the plan was never agreed
-        last = max(dates)
-        due = add_months(last, months)
-        if ctx.as_of > due:
-            path = ("reviewed",) if rep.reviewed else ("agreed",)
+        reviews = [d for d in rep.reviewed if d <= ctx.as_of]
+        held = [d for d in (*reviews, *signed) if d <= ctx.as_of]
+        last = max(held) if held else None
+        if last is None or last < since:
+            if reviews:
+                what = f"last reviewed {max(reviews).isoformat()}"
+            elif last:
+                what = f"not reviewed since the sign-off on {last.isoformat()}"
+            else:
+                what = f"no review or sign-off dated on or before {ctx.as_of.isoformat()}"
             out.append(
                 at(
                     ws,
                     rep_file(ws, stem),
-                    path,
+                    ("reviewed",) if rep.reviewed else ("agreed",),
                     "SP802",
-                    f"last reviewed {last.isoformat()}; a {cadence} review was due by {due.isoformat()} (as of {ctx.as_of.isoformat()})",
-                    "hold the review with the rep, then set reviewed: to its date",
+                    f"{what}; the {cadence} review of the period from {since.isoformat()} is missing (as of {ctx.as_of.isoformat()})",
+                    "hold the review with the rep, then add its date to reviewed:",
                     prefer_key=False,
                 )
             )

@@ -44,7 +44,18 @@ def check_capacity(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
         share = employed_share(rep, ws.settings)
         planned = sum(planned_actions(rep, ws.strategy).values(), Fraction(0)) * share
         available = Fraction(capacity.actions_per_year) * share
-        if planned > available:
+        if planned > available and not available:
+            out.append(
+                at(
+                    ws,
+                    rep_file(ws, stem),
+                    ("capacity",) if rep.capacity else ("portfolio",),
+                    "SP701",
+                    f"{round(planned):,} actions planned this year but the capacity is 0 actions",
+                    "set capacity: actions_per_year to the actions the rep can carry out in a full year",
+                )
+            )
+        elif planned > available:
             where = ("portfolio", "accounts") if rep.portfolio.accounts else ("portfolio",)
             out.append(
                 at(
@@ -53,7 +64,7 @@ def check_capacity(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
                     where,
                     "SP701",
                     f"{round(planned):,} actions planned this year for a capacity of {round(available):,} "
-                    f"({round(planned / available * 100) if available else 0}%)",
+                    f"({round(planned / available * 100)}%)",
                     "work fewer accounts, lower the norms in activities:, or raise capacity: actions_per_year",
                 )
             )

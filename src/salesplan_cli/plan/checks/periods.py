@@ -30,7 +30,7 @@ def _period_key_problems(ws, rel, section: tuple, keys: list[str], require_all: 
         seen[canonical] = key
         kinds.setdefault(kind, key)
     if len(kinds) > 1:
-        out.append(at(ws, rel, section, "SP601", f"periods mix {' and '.join(sorted(kinds))}s ({', '.join(kinds.values())})", _HINT))
+        out.append(at(ws, rel, section, "SP601", f"periods mix {' and '.join(k + 's' for k in sorted(kinds))} ({', '.join(kinds.values())})", _HINT))
     elif require_all and len(kinds) == 1 and not out:
         kind = next(iter(kinds))
         missing = [p for p in _ALL[kind] if p not in seen]
@@ -103,11 +103,15 @@ def check_rep_periods(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
                         rel,
                         ("periods", key),
                         "SP605",
-                        f"{key} carries {value} but the rep is not in post then ({_in_post(rep)})",
+                        f"{key} carries {_show_value(value, currency)} but the rep is not in post then ({_in_post(rep)})",
                         "move this part of the objective to periods when the rep is in post",
                     )
                 )
     return out
+
+
+def _show_value(value, currency: str) -> str:
+    return str(value) if isinstance(value, Percent) else fmt_amount(Fraction(value), currency)
 
 
 def _in_post(rep) -> str:
@@ -130,6 +134,10 @@ def check_dates_in_post(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
         if rep.start and rep.start > last:
             out.append(
                 at(ws, rel, ("start",), "SP604", f"start {rep.start.isoformat()} is after the fiscal year ends ({last.isoformat()})", "this plan belongs to next year's workspace; remove it or fix the date", prefer_key=False)
+            )
+        if rep.start and rep.end and rep.end < rep.start:
+            out.append(
+                at(ws, rel, ("end",), "SP604", f"end {rep.end.isoformat()} is before start {rep.start.isoformat()}", "start is the first day in post, end the last", prefer_key=False)
             )
         if rep.end and rep.end < first:
             out.append(

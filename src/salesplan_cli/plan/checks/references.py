@@ -10,7 +10,7 @@ from .base import SEGMENTS, SETTINGS, STRATEGY, CheckContext, at, rep_file
 
 
 def _suggest(name: str, known) -> str:
-    known = sorted(str(k) for k in known)
+    known = sorted({str(k) for k in known})
     guess = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
     listing = ", ".join(known) if known else "none declared"
     return (f"did you mean '{guess[0]}'? " if guess else "") + f"known: {listing}"

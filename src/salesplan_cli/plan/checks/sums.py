@@ -19,7 +19,7 @@ def check_strategy_shares(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
     strategy = ws.strategy
     if strategy is None:
         return out
-    for key, shares, code in (("segments", strategy.segments, "SP401"), ("products", strategy.products, "SP402")):
+    for key, label, shares, code in (("segments", "segment", strategy.segments, "SP401"), ("products", "product", strategy.products, "SP402")):
         if not shares:
             continue
         total = sum((share.fraction for share in shares.values()), Fraction(0))
@@ -27,7 +27,7 @@ def check_strategy_shares(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
             gap = ONE - total
             direction = f"{fmt_pct(gap)} missing" if gap > 0 else f"{fmt_pct(-gap)} too much"
             out.append(
-                at(ws, STRATEGY, (key,), code, f"{key} shares add up to {fmt_pct(total)}, not 100% ({direction})", f"adjust the shares under {key}: so they total exactly 100%")
+                at(ws, STRATEGY, (key,), code, f"{label} shares add up to {fmt_pct(total)}, not 100% ({direction})", f"adjust the shares under {key}: so they total exactly 100%")
             )
     return out
 
