@@ -71,16 +71,16 @@ def main(argv: Optional[list[str]] = None) -> int:
     except BrokenPipeError:
         return exitcodes.OK
     except Exception:  # a bug: save the details, say one short thing
-        return _crash_report()
+        return _crash_report(sys.argv[1:] if argv is None else argv)
 
 
-def _crash_report() -> int:
+def _crash_report(argv: list[str]) -> int:
     details = traceback.format_exc()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     try:
         fd, path = tempfile.mkstemp(prefix=f"salesplan-crash-{stamp}-", suffix=".txt")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(f"salesplan {__version__}\nargv: {sys.argv}\n\n{details}")
+            handle.write(f"salesplan {__version__}\ncommand: salesplan {' '.join(argv)}\n\n{details}")
         where = f"the full report is in {path}"
     except OSError:
         where = "the report could not be saved"

@@ -94,7 +94,9 @@ def _load_one(ws: Workspace, path: Path, rel: str, model: type[BaseModel], diags
         return None
     if not isinstance(doc.data, dict):
         kind = "a list" if isinstance(doc.data, list) else "a single value"
-        diags.append(diagnostic("SP005", rel, 1, 1, f"the file holds {kind}, not a mapping of keys", "write the file as 'key: value' lines"))
+        mark = doc.mark_for(())
+        line, col = (mark.line, mark.col) if mark else (1, 1)
+        diags.append(diagnostic("SP005", rel, line, col, f"the file holds {kind}, not a mapping of keys", "write the file as 'key: value' lines"))
         return None
     if any(d.is_error for d in file_diags):
         # Validate what we could read so schema errors come too, but never build on a damaged file;

@@ -41,6 +41,8 @@ class FiscalYear(Strict):
     @field_validator("start")
     @classmethod
     def _first_of_month(cls, value: dt.date) -> dt.date:
+        if not 1900 <= value.year <= 9000:
+            raise PydanticCustomError("sp_value", "{year} is not a plausible fiscal year", {"year": str(value.year), "hint": "write the first day of the fiscal year being planned, e.g. 2027-01-01"})
         if value.day != 1:
             raise PydanticCustomError(
                 "sp_value",
@@ -218,7 +220,11 @@ class RepPlan(Strict):
     capacity: Capacity | None = None
     methods: dict[Identifier, Method] = Field(default_factory=dict, description="How to sell at each stage.")
     agreed: Agreement = Agreement()
-    reviewed: Annotated[list[dt.date], BeforeValidator(_one_or_many)] = Field(
+    reviewed: Annotated[
+        list[dt.date],
+        BeforeValidator(_one_or_many),
+        WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "array", "items": {"type": "string", "format": "date"}}]}),
+    ] = Field(
         default_factory=list, description="Dates of the plan reviews held with the manager (a date or a list of dates)."
     )
 

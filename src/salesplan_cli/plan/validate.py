@@ -69,7 +69,7 @@ def check_workspace(ws: Workspace, load_diags: list[Diagnostic], as_of: dt.date)
         strategy_diags = [d for check in STRATEGY_CHECKS for d in check(ws, context)]
         diags += strategy_diags
         if any(d.is_error for d in strategy_diags):
-            skipped.append("sums, organisation and capacity: the strategy's shares or seasonality do not total 100%; fix that first")
+            skipped.append("sums, organisation and capacity: the strategy's shares or seasonality, or a rep's dates in post, are wrong; fix that first")
         else:
             for check in PLAN_CHECKS:
                 diags += check(ws, context)

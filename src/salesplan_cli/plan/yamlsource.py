@@ -44,9 +44,6 @@ _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)
 _SPECIAL_FLOAT = re.compile(r"^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
-# 1,100,000 inside [ ] or { }: YAML splits it at the commas into 1, 100 and 000.
-_FLOW_THOUSANDS = re.compile(r"(?<![\w.\"'])\d{1,3}(?:,\d{3})+(?![\w.%])")
-
 _STD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {f"{_STD}{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")} | {"!"}
 
@@ -134,7 +131,8 @@ def read_text(path: Path, rel: str) -> tuple[str | None, list[Diagnostic]]:
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        line_start = before.rfind(b"\n") + 1
+        col = len(before[line_start:].decode("utf-8", errors="replace")) + 1
         return None, [
             diagnostic(
                 "SP002",
@@ -159,6 +157,7 @@ class _Builder:
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.nodes = 0
         self.merged: dict[int, set] = {}
+        self._lines: list[str] | None = None
 
     def problem(self, code: str, mark, message: str, hint: str = "", path: Path_ = ()) -> None:
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
@@ -166,7 +165,7 @@ class _Builder:
 
     def build(self, text: str) -> Any:
         events = yaml.parse(text, Loader=_Loader)
-        # stack entries: [container, path, size, pending_key, anchor, is_mapping, key_mark]
+        # stack entries: [container, path, size, pending_key, anchor, is_mapping, key_mark, is_flow]
         stack: list[list] = []
         root: Any = None
         documents = 0
@@ -180,7 +179,7 @@ class _Builder:
             if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
                 continue
             if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                container, path, size, _key, anchor, _is_map, _km = stack.pop()
+                container, path, size, _key, anchor, _is_map, _km, _flow = stack.pop()
                 if anchor:
                     self.anchors[anchor] = (container, size)
                 root = self._attach(stack, container, size, event.start_mark, None) if stack else container
@@ -211,7 +210,7 @@ class _Builder:
                     # a mapping or list used as a key
                     self.problem("SP203", event.start_mark, "a mapping or list cannot be used as a key", "use a plain text key", path)
                     return None
-                stack.append([{} if is_map else [], path, 1, _NO_KEY, event.anchor, is_map, None])
+                stack.append([{} if is_map else [], path, 1, _NO_KEY, event.anchor, is_map, None, bool(event.flow_style)])
                 self._count(event.start_mark)
                 if self.nodes > MAX_NODES:
                     return None
@@ -254,7 +253,7 @@ class _Builder:
     def _child_path(self, stack) -> Path_:
         if not stack:
             return ()
-        container, path, _size, key, _anchor, is_map, _km = stack[-1]
+        container, path, _size, key, _anchor, is_map, _km, _flow = stack[-1]
         if is_map:
             return path + ((key,) if key is not _NO_KEY else ())
         return path + (len(container),)
@@ -266,7 +265,7 @@ class _Builder:
 
     def _attach(self, stack, value, size, mark, scalar_event) -> Any:
         top = stack[-1]
-        container, path, _size, key, _anchor, is_map, key_mark = top
+        container, path, _size, key, _anchor, is_map, key_mark, _flow = top
         top[2] += size
         if not is_map:
             item_path = path + (len(container),)
@@ -338,6 +337,8 @@ class _Builder:
         plain = event.implicit[0] and not event.style
         if tag == f"{_STD}str" or (not plain and tag in (None, "!")):
             return text
+        if stack and stack[-1][7] and self._split_thousands(event):
+            return text
         if tag is not None and tag != "!":
             return self._tagged(event, tag, path)
         if _NULL.match(text):
@@ -392,6 +393,41 @@ class _Builder:
                 return text
         return text
 
+    def _split_thousands(self, event) -> bool:
+        """In [ ] or { }, 1,100,000 arrives as 1 then 100 then 000: flag it once, at its start."""
+        if not re.fullmatch(r"[0-9]{3}", event.value):
+            return False
+        line = self._line(event.start_mark.line)
+        col = event.start_mark.column
+        if col < 2 or line[col - 1] != "," or not line[col - 2].isdigit():
+            return False
+        start = col - 1
+        while start > 0 and (line[start - 1].isdigit() or line[start - 1] == ","):
+            start -= 1
+        end = col + 3
+        while end < len(line) and (line[end].isdigit() or line[end] == ","):
+            end += 1
+        number = line[start:end].strip(",")
+        if self.doc.noisy_lines and event.start_mark.line + 1 in self.doc.noisy_lines:
+            return True
+        self.doc.noisy_lines.add(event.start_mark.line + 1)
+        self.diags.append(
+            diagnostic(
+                "SP204",
+                self.doc.rel,
+                event.start_mark.line + 1,
+                start + 1,
+                f"{number} inside [ ] or {{ }} is read as several values: YAML splits it at the commas",
+                f"write {number.replace(',', '_')} (underscores group digits) or {number.replace(',', '')}",
+            )
+        )
+        return True
+
+    def _line(self, index: int) -> str:
+        if self._lines is None:
+            self._lines = self.doc.text.split("\n")
+        return self._lines[index] if 0 <= index < len(self._lines) else ""
+
     def _tagged(self, event, tag: str, path: Path_) -> Any:
         text = event.value
         kind = tag.replace(_STD, "")
@@ -439,47 +475,28 @@ def parse_yaml(text: str, rel: str) -> tuple[SourceDoc, list[Diagnostic]]:
             hint = "a value containing ': ' must be quoted, or the indentation is off"
         elif "could not find expected ':'" in message or "expected <block end>" in message:
             hint = "check the indentation: keys of one mapping must line up"
-        builder.problem("SP101", mark, f"YAML syntax error: {message}", hint)
+        if "maximum nesting depth" in message:
+            builder.problem("SP106", mark, f"nesting deeper than {MAX_DEPTH} levels", "plan files need only a few levels; flatten the structure")
+        else:
+            builder.problem("SP101", mark, f"YAML syntax error: {message}", hint)
         return doc, builder.diags
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        # libyaml counts bytes of the UTF-8 text; turn that into a character position
+        position = len(text.encode("utf-8")[: exc.position].decode("utf-8", errors="ignore")) if _Loader is not yaml.SafeLoader else exc.position
+        line = text.count("\n", 0, position) + 1
+        col = position - (text.rfind("\n", 0, position) + 1) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
         builder.diags.append(
-            diagnostic("SP002", rel, line, col, f"character {exc.character!r} is not allowed in YAML", "remove the control character")
+            diagnostic("SP002", rel, line, col, f"control character U+{char:04X} is not allowed in YAML", "remove it (it is invisible in most editors)")
         )
         return doc, builder.diags
     except yaml.YAMLError as exc:  # pragma: no cover - libyaml errors without a mark
         builder.diags.append(diagnostic("SP101", rel, None, None, f"YAML error: {exc}", "fix the YAML syntax"))
         return doc, builder.diags
     doc.data = data
-    _thousands_in_flow(doc, builder)
     if builder.nodes <= MAX_NODES and not builder.diags and data is None:
         builder.diags.append(diagnostic("SP003", rel, None, None, "file holds no data (only comments or null)", "fill it in"))
     return doc, builder.diags
-
-
-def _thousands_in_flow(doc: SourceDoc, builder: _Builder) -> None:
-    """Flag 1,100,000 written inside [ ] or { }: YAML silently reads several values."""
-    for number, line in enumerate(doc.text.splitlines(), start=1):
-        code = line.split(" #", 1)[0]
-        if "{" not in code and "[" not in code:
-            continue
-        for match in _FLOW_THOUSANDS.finditer(code):
-            before = code[: match.start()]
-            if before.count('"') % 2 or before.count("'") % 2 or ("{" not in before and "[" not in before):
-                continue
-            text = match.group(0)
-            doc.noisy_lines.add(number)
-            builder.diags.append(
-                diagnostic(
-                    "SP204",
-                    doc.rel,
-                    number,
-                    match.start() + 1,
-                    f"{text} inside [ ] or {{ }} is read as several values: YAML splits it at the commas",
-                    f"write {text.replace(',', '_')} (underscores group digits) or {text.replace(',', '')}",
-                )
-            )
 
 
 def load_yaml_file(path: Path, rel: str) -> tuple[SourceDoc | None, list[Diagnostic]]:

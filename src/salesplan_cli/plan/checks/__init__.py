@@ -23,16 +23,16 @@ REFERENCE_CHECKS: list[Check] = [
     references.check_shared_accounts,
 ]
 
-#: Checks of the strategy's own figures: shares and seasonality each total 100%.
+#: Checks of what every sum builds on: the strategy's shares and seasonality, the reps' dates in post.
 STRATEGY_CHECKS: list[Check] = [
     sums.check_strategy_shares,
     periods.check_seasonality,
+    periods.check_dates_in_post,
 ]
 
 #: Checks that compute with the plan: run only on a workspace whose files all loaded
 #: and whose strategy figures are sound (else every sum would be off for the same reason).
 PLAN_CHECKS: list[Check] = [
-    periods.check_dates_in_post,
     periods.check_rep_periods,
     sums.check_rep_products,
     sums.check_assignment,
