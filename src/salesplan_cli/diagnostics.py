@@ -114,6 +114,13 @@ CODES: dict[str, CheckCode] = {
         # co-construction
         CheckCode("SP801", W, "plan not yet agreed by rep and manager"),
         CheckCode("SP802", W, "plan not reviewed within the review cadence"),
+        # CRM exports (salesplan report): the file cannot be used at all
+        CheckCode("SP901", E, "export file missing or unreadable"),
+        CheckCode("SP902", E, "export not in its declared encoding"),
+        CheckCode("SP903", E, "export lacks a required column, or data: declares none"),
+        CheckCode("SP904", E, "export has a duplicated column"),
+        CheckCode("SP905", E, "export empty or its CSV structure unreadable"),
+        CheckCode("SP906", E, "export format unknown or file damaged"),
     ]
 }
 

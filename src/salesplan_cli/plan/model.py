@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, WithJsonSchema, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..intake.config import ConversionSettings, DataConfig, Thresholds
 from .values import Amount, AmountOrShare, Count, Percent, PercentField
 
 ACCOUNT_STATUSES = ("prospect", "customer")
@@ -79,6 +80,9 @@ class Settings(Strict):
     review_cadence: Cadence = "quarterly"
     tolerance: Tolerance = Tolerance()
     managers: dict[Identifier, Manager] = Field(default_factory=dict, description="Managers by id; each leads a team.")
+    data: DataConfig | None = Field(None, description="CRM exports read by salesplan report, and how to read them.")
+    thresholds: Thresholds = Field(Thresholds(), description="Levels for on track / watch / off track, and the CI gates of salesplan report.")
+    conversion: ConversionSettings = Field(ConversionSettings(), description="When a seller's win rate on a product range is flagged.")
 
 
 # --- strategy.yaml --------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Intake: CRM exports in, canonical frames out, every dropped row accounted for."""

@@ -1,0 +1,94 @@
+"""The `data:` section of salesplan.yaml: which CRM exports to read and how.
+
+Only pydantic here: loading a workspace must not pay for pandas.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from ..plan.values import Count, Percent, PercentField
+
+Preset = Literal["salesforce", "hubspot", "pipedrive", "none"]
+Encoding = Literal["utf-8", "utf-8-sig", "cp1252", "latin-1", "iso-8859-15"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class Source(_Strict):
+    """One export file and its dialect."""
+
+    path: str = Field(min_length=1, description="Path of the export, relative to the workspace (.csv, .xlsx or .parquet).")
+    preset: Preset = Field("none", description="Column names of a known CRM export: salesforce, hubspot, pipedrive.")
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="Canonical field -> column header in the export; overrides the preset."
+    )
+    encoding: Encoding = Field("utf-8", description="Text encoding of a CSV file, decoded strictly.")
+    delimiter: Literal["auto", ",", ";", "\t", "|"] = Field("auto", description="CSV field separator; auto picks ',' or ';' from the header line.")
+    decimal: Literal[".", ","] = Field(".", description="Decimal separator of amounts.")
+    thousands: Literal["auto", "none", ",", ".", " ", "'"] = Field(
+        "auto", description="Thousands separator of amounts; auto: ',' with a '.' decimal, '.' or a space with a ',' decimal."
+    )
+    date_format: str = Field("%Y-%m-%d", description="strptime format of dates, e.g. %d/%m/%Y; 'excel' for serial day numbers.")
+    sheet: str | None = Field(None, description="Worksheet of an XLSX file (default: the first).")
+    probability: Literal["percent", "fraction"] = Field("percent", description="Probabilities written 0-100 (percent) or 0-1 (fraction).")
+
+    @field_validator("date_format")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        if value != "excel" and "%" not in value:
+            raise PydanticCustomError(
+                "sp_value",
+                "{value} is not a date format",
+                {"value": repr(value), "hint": "write a strptime format like %d/%m/%Y, %m/%d/%Y or %Y-%m-%d, or 'excel' for serial numbers"},
+            )
+        return value
+
+
+class Mapping(_Strict):
+    """CRM values -> plan names."""
+
+    owners: dict[str, str] = Field(default_factory=dict, description="CRM owner name or e-mail -> rep id (rep ids, names and e-mails match by themselves).")
+    stages: dict[str, str] = Field(default_factory=dict, description="CRM stage -> plan stage.")
+    products: dict[str, str] = Field(default_factory=dict, description="CRM product -> product range.")
+    actions: dict[str, str] = Field(default_factory=dict, description="CRM activity type -> action type.")
+    statuses: dict[str, Literal["prospect", "customer"]] = Field(default_factory=dict, description="CRM account type -> prospect or customer.")
+
+
+class DataConfig(_Strict):
+    """Where the CRM exports are and how to read them."""
+
+    opportunities: Source | None = None
+    activities: Source | None = None
+    accounts: Source | None = None
+    sales: Source | None = Field(None, description="Orders or invoices; when absent, won opportunities stand in.")
+    stage_history: Source | None = Field(None, description="One row per opportunity x stage entered, for stage-to-stage conversion.")
+    mapping: Mapping = Mapping()
+    attributes: dict[str, str] = Field(
+        default_factory=dict, description="Account attribute used in segment criteria -> column header in the accounts export."
+    )
+    stale_days: int = Field(30, ge=1, description="An open deal with no activity or change for this many days is stale.")
+
+
+class Thresholds(_Strict):
+    """Levels that make a figure on track, to watch, or off track; and the CI gates."""
+
+    attainment: PercentField = Field(Percent(Decimal("0.9")), description="On track at or above this share of the period target.")
+    coverage: PercentField = Field(Percent(Decimal("0.6")), description="Share of targeted accounts touched in the period.")
+    activity: PercentField = Field(Percent(Decimal("0.8")), description="Actions done as a share of actions planned.")
+    pipeline: Count = Field(Decimal(2), description="Open pipeline expected in the rest of the period / target remaining (x times).")
+    watch_band: PercentField = Field(Percent(Decimal("0.15")), description="Below a threshold by less than this (relative) is 'watch', beyond it 'off track'.")
+
+
+class ConversionSettings(_Strict):
+    """When a seller's win rate on a product range is flagged as different from the rest of the team."""
+
+    min_closed: int = Field(20, ge=1, description="Closed opportunities a seller needs on a range before being tested.")
+    min_difference: PercentField = Field(Percent(Decimal("0.05")), description="Smallest gap in win rate (points) worth an alert.")
+    q: PercentField = Field(Percent(Decimal("0.05")), description="False discovery rate of the Benjamini-Hochberg procedure.")

@@ -1,0 +1,162 @@
+"""Canonical fields of each export kind, and the column names of known CRM exports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str  # text | amount | date | probability
+    required: bool
+    meaning: str
+
+
+#: Canonical fields per export kind. Required fields must be mapped to a column.
+FIELDS: dict[str, list[Field]] = {
+    "opportunities": [
+        Field("id", "text", True, "opportunity id, unique in the export"),
+        Field("owner", "text", True, "owner: rep id, name or e-mail"),
+        Field("account", "text", True, "account id or name (as in the accounts export)"),
+        Field("stage", "text", True, "CRM stage, mapped to a plan stage"),
+        Field("amount", "amount", True, "deal value"),
+        Field("close_date", "date", True, "expected or actual close date"),
+        Field("created_date", "date", False, "creation date (pipeline age)"),
+        Field("probability", "probability", False, "win probability; default: the stage's"),
+        Field("product", "text", False, "product, mapped to a product range"),
+        Field("last_activity", "date", False, "last activity or change on the deal (stale deals)"),
+        Field("name", "text", False, "opportunity name"),
+        Field("status", "text", False, "open, won or lost when the CRM keeps it apart from the stage (Pipedrive)"),
+    ],
+    "activities": [
+        Field("owner", "text", True, "who did it: rep id, name or e-mail"),
+        Field("account", "text", True, "account id or name"),
+        Field("type", "text", True, "CRM activity type, mapped to an action type"),
+        Field("date", "date", True, "day it was done"),
+        Field("id", "text", False, "activity id"),
+        Field("opportunity", "text", False, "opportunity id it relates to"),
+    ],
+    "accounts": [
+        Field("id", "text", True, "account id or name, as used by the other exports"),
+        Field("name", "text", False, "account name"),
+        Field("status", "text", False, "CRM account type, mapped to prospect or customer"),
+        Field("segment", "text", False, "segment id, when the CRM already holds it"),
+        Field("owner", "text", False, "account owner: rep id, name or e-mail"),
+    ],
+    "sales": [
+        Field("owner", "text", True, "who sold: rep id, name or e-mail"),
+        Field("account", "text", True, "account id or name"),
+        Field("amount", "amount", True, "amount invoiced or ordered (negative for credit notes)"),
+        Field("date", "date", True, "order or invoice date"),
+        Field("product", "text", False, "product, mapped to a product range"),
+        Field("id", "text", False, "order or invoice id"),
+    ],
+    "stage_history": [
+        Field("opportunity", "text", True, "opportunity id"),
+        Field("stage", "text", True, "stage entered"),
+        Field("date", "date", True, "day the stage was entered"),
+    ],
+}
+
+#: Column headers of each CRM's standard exports, per kind.
+PRESETS: dict[str, dict[str, dict[str, str]]] = {
+    "salesforce": {
+        "opportunities": {
+            "id": "Opportunity ID",
+            "owner": "Opportunity Owner",
+            "account": "Account Name",
+            "stage": "Stage",
+            "amount": "Amount",
+            "close_date": "Close Date",
+            "created_date": "Created Date",
+            "probability": "Probability (%)",
+            "product": "Product Name",
+            "last_activity": "Last Activity",
+            "name": "Opportunity Name",
+        },
+        "activities": {
+            "owner": "Assigned",
+            "account": "Company / Account",
+            "type": "Task Subtype",
+            "date": "Date",
+            "id": "Activity ID",
+            "opportunity": "Opportunity ID",
+        },
+        "accounts": {"id": "Account Name", "name": "Account Name", "status": "Type", "owner": "Account Owner"},
+        "sales": {"owner": "Opportunity Owner", "account": "Account Name", "amount": "Amount", "date": "Close Date", "product": "Product Name", "id": "Order Number"},
+        "stage_history": {"opportunity": "Opportunity ID", "stage": "To Stage", "date": "Last Modified"},
+    },
+    "hubspot": {
+        "opportunities": {
+            "id": "Record ID",
+            "owner": "Deal owner",
+            "account": "Associated Company",
+            "stage": "Deal Stage",
+            "amount": "Amount",
+            "close_date": "Close Date",
+            "created_date": "Create Date",
+            "probability": "Deal probability",
+            "product": "Product",
+            "last_activity": "Last Activity Date",
+            "name": "Deal Name",
+        },
+        "activities": {
+            "owner": "Activity assigned to",
+            "account": "Associated Company",
+            "type": "Activity type",
+            "date": "Activity date",
+            "id": "Record ID",
+            "opportunity": "Associated Deal",
+        },
+        "accounts": {"id": "Company name", "name": "Company name", "status": "Lifecycle Stage", "owner": "Company owner"},
+        "sales": {"owner": "Deal owner", "account": "Associated Company", "amount": "Amount", "date": "Close Date", "product": "Product", "id": "Record ID"},
+        "stage_history": {"opportunity": "Record ID", "stage": "Deal Stage", "date": "Date entered stage"},
+    },
+    "pipedrive": {
+        "opportunities": {
+            "id": "Deal - ID",
+            "owner": "Deal - Owner",
+            "account": "Deal - Organization",
+            "stage": "Deal - Stage",
+            "amount": "Deal - Value",
+            "close_date": "Deal - Expected close date",
+            "created_date": "Deal - Deal created",
+            "probability": "Deal - Probability",
+            "product": "Deal - Product name",
+            "last_activity": "Deal - Last activity date",
+            "name": "Deal - Title",
+            "status": "Deal - Status",
+        },
+        "activities": {
+            "owner": "Activity - Assigned to user",
+            "account": "Activity - Organization",
+            "type": "Activity - Type",
+            "date": "Activity - Due date",
+            "id": "Activity - ID",
+            "opportunity": "Activity - Deal ID",
+        },
+        "accounts": {"id": "Organization - Name", "name": "Organization - Name", "owner": "Organization - Owner"},
+        "sales": {"owner": "Deal - Owner", "account": "Deal - Organization", "amount": "Deal - Value", "date": "Deal - Won time", "product": "Deal - Product name", "id": "Deal - ID"},
+        "stage_history": {"opportunity": "Deal - ID", "stage": "Deal - Stage", "date": "Deal - Update time"},
+    },
+    "none": {},
+}
+
+#: CRM stage names every preset understands as a closed deal.
+PRESET_STAGES: dict[str, dict[str, str]] = {
+    "salesforce": {"closed won": "won", "closed lost": "lost"},
+    "hubspot": {"closedwon": "won", "closed won": "won", "closedlost": "lost", "closed lost": "lost"},
+    "pipedrive": {"won": "won", "lost": "lost"},
+    "none": {},
+}
+
+#: Footer lines of a Salesforce report export, dropped (and counted) when the preset is salesforce.
+SALESFORCE_FOOTER_PREFIXES = ("Grand Totals", "Confidential Information", "Copyright (c)", "Generated By", "Total")
+
+
+def columns_for(kind: str, preset: str, overrides: dict[str, str]) -> dict[str, str]:
+    """Canonical field -> export header, from the preset then the explicit columns."""
+    mapped = dict(PRESETS.get(preset, {}).get(kind, {}))
+    mapped.update(overrides)
+    return mapped

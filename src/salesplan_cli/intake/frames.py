@@ -1,0 +1,230 @@
+"""Build the canonical frames from raw export columns: parse, map, and account for every row."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..plan.model import Workspace
+from .config import DataConfig, Source
+from .load import Frames, SourceReport, owner_lookup, stage_lookup
+from .parse import normalise_key, parse_amounts, parse_dates, parse_probabilities
+from .read import RawTable, RowIssue
+from .segments import assign_segments
+
+_PARSERS = {"amount": parse_amounts, "date": parse_dates, "probability": parse_probabilities}
+
+
+class _Rows:
+    """The rows of one export as they go through parsing and mapping."""
+
+    def __init__(self, kind: str, table: RawTable, mapped: dict[str, str], source: Source):
+        self.kind = kind
+        self.source = source
+        self.table = table
+        self.frame = pd.DataFrame({name: pd.Series(table.columns[header], dtype="str") for name, header in mapped.items()})
+        self.frame["line"] = pd.Series(table.lines, dtype="int64")
+        self.report = SourceReport(kind=kind, path=source.path, unit=table.unit, rows_read=table.rows + sum(1 for i in table.issues if i.kind == "rejected"))
+        self.report.issues.extend(table.issues)
+        self.keep = pd.Series(True, index=self.frame.index)
+
+    def has(self, name: str) -> bool:
+        return name in self.frame.columns
+
+    def reject(self, mask: pd.Series, reason) -> None:
+        """Drop rows under `mask`, each listed with its line and the reason (a text or a per-row Series)."""
+        mask = mask & self.keep
+        if not mask.any():
+            return
+        lines = self.frame.loc[mask, "line"]
+        reasons = reason[mask] if isinstance(reason, pd.Series) else pd.Series(reason, index=lines.index)
+        self.report.issues.extend(RowIssue(int(line), str(text)) for line, text in zip(lines, reasons))
+        self.keep &= ~mask
+
+    def note(self, mask: pd.Series, reason, kind: str = "unmatched") -> None:
+        """Keep rows under `mask` but list them (an owner matching no rep, an unmapped product)."""
+        mask = mask & self.keep
+        if not mask.any():
+            return
+        lines = self.frame.loc[mask, "line"]
+        reasons = reason[mask] if isinstance(reason, pd.Series) else pd.Series(reason, index=lines.index)
+        self.report.issues.extend(RowIssue(int(line), str(text), kind) for line, text in zip(lines, reasons))
+
+    def parse(self, name: str, kind: str, required: bool) -> None:
+        if not self.has(name):
+            return
+        text = self.frame[name]
+        parsed, bad = _PARSERS[kind](text, self.source, self.table.typed)
+        label = name.replace("_", " ")
+        self.reject(bad, "unreadable " + label + " '" + text.str.slice(0, 40) + "'")
+        if required:
+            self.reject(text.str.strip() == "", f"missing {label}")
+        self.frame[name] = parsed
+
+    def require_text(self, name: str) -> None:
+        if self.has(name):
+            self.frame[name] = self.frame[name].str.strip()
+            self.reject(self.frame[name] == "", f"missing {name.replace('_', ' ')}")
+
+    def done(self) -> pd.DataFrame:
+        out = self.frame[self.keep].reset_index(drop=True)
+        self.report.rows_used = len(out)
+        self.report.issues.sort(key=lambda i: i.line)
+        return out
+
+
+def _map_owner(rows: _Rows, owners: dict[str, str], field: str = "owner") -> None:
+    key = normalise_key(rows.frame[field])
+    rows.frame["rep"] = key.map(owners)
+    rows.frame["rep"] = rows.frame["rep"].astype("object").where(rows.frame["rep"].notna(), None)
+    unknown = rows.frame["rep"].isna()
+    rows.note(unknown, "owner '" + rows.frame[field].str.slice(0, 40) + "' matches no rep (counted as <unplanned>)")
+
+
+def _map_products(rows: _Rows, ws: Workspace, config: DataConfig) -> None:
+    ranges = {p.casefold(): p for p in (ws.strategy.products or {})}
+    ranges.update({k.strip().casefold(): v for k, v in config.mapping.products.items()})
+    if not rows.has("product"):
+        rows.frame["product"] = None
+        return
+    raw = rows.frame["product"].str.strip()
+    mapped = normalise_key(raw).map(ranges)
+    unmapped = mapped.isna() & (raw != "")
+    rows.note(unmapped, "product '" + raw.str.slice(0, 40) + "' maps to no product range (counted as <unplanned>)")
+    rows.frame["product"] = mapped.astype("object").where(mapped.notna(), None)
+
+
+def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -> Frames:
+    owners = owner_lookup(ws, config)
+
+    if "accounts" in raw:
+        table, mapped, source = raw["accounts"]
+        attributes = {attr: header for attr, header in config.attributes.items() if header in table.headers}
+        rows = _Rows("accounts", table, {**mapped, **{f"attr:{a}": h for a, h in attributes.items()}}, source)
+        rows.require_text("id")
+        duplicated = rows.frame["id"].duplicated(keep="first") & rows.keep
+        rows.reject(duplicated, "account '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept)")
+        if rows.has("owner"):
+            rows.frame["rep"] = normalise_key(rows.frame["owner"]).map(owners)
+        else:
+            rows.frame["owner"] = ""
+            rows.frame["rep"] = None
+        statuses = {"prospect": "prospect", "customer": "customer"}
+        statuses.update({k.strip().casefold(): v for k, v in config.mapping.statuses.items()})
+        if rows.has("status"):
+            rows.frame["status"] = normalise_key(rows.frame["status"]).map(statuses)
+        else:
+            rows.frame["status"] = None
+        if not rows.has("name"):
+            rows.frame["name"] = rows.frame["id"]
+        accounts = rows.done()
+        accounts["segment"] = assign_segments(accounts, ws, attributes)
+        frames.accounts = accounts
+        frames.reports.append(rows.report)
+
+    if "opportunities" in raw:
+        table, mapped, source = raw["opportunities"]
+        rows = _Rows("opportunities", table, mapped, source)
+        for name in ("id", "owner", "account", "stage"):
+            rows.require_text(name)
+        duplicated = rows.frame["id"].duplicated(keep=False) & rows.keep
+        rows.reject(duplicated, "opportunity id '" + rows.frame["id"].str.slice(0, 40) + "' appears more than once")
+        rows.parse("amount", "amount", required=True)
+        rows.reject(rows.frame["amount"].fillna(0) < 0, "negative opportunity amount")
+        rows.parse("close_date", "date", required=True)
+        rows.parse("created_date", "date", required=False)
+        rows.parse("last_activity", "date", required=False)
+        rows.parse("probability", "probability", required=False)
+        stages = stage_lookup(ws, config, source.preset)
+        mapped_stage = normalise_key(rows.frame["stage"]).map(stages)
+        rows.reject(mapped_stage.isna(), "unknown stage '" + rows.frame["stage"].str.slice(0, 40) + "' (map it under data.mapping.stages)")
+        rows.frame["stage"] = mapped_stage.map(lambda pair: pair[0] if isinstance(pair, tuple) else None)
+        rows.frame["outcome"] = mapped_stage.map(lambda pair: pair[1] if isinstance(pair, tuple) else None)
+        if rows.has("status"):
+            status = normalise_key(rows.frame["status"])
+            closed = status.isin(["won", "lost"])
+            rows.frame["outcome"] = rows.frame["outcome"].where(~closed, status)
+        defaults = {s.name: float(s.probability.value) if s.probability is not None else None for s in ws.strategy.stages}
+        default_probability = rows.frame["stage"].map(defaults).astype("float64")
+        default_probability = default_probability.where(rows.frame["outcome"] != "won", 1.0).where(rows.frame["outcome"] != "lost", 0.0)
+        if rows.has("probability"):
+            rows.frame["probability"] = rows.frame["probability"].astype("float64").fillna(default_probability)
+        else:
+            rows.frame["probability"] = default_probability
+        for optional in ("created_date", "last_activity"):
+            if not rows.has(optional):
+                rows.frame[optional] = pd.NaT
+        _map_products(rows, ws, config)
+        _map_owner(rows, owners)
+        frames.opportunities = rows.done()
+        frames.reports.append(rows.report)
+
+    if "activities" in raw:
+        table, mapped, source = raw["activities"]
+        rows = _Rows("activities", table, mapped, source)
+        for name in ("owner", "account", "type"):
+            rows.require_text(name)
+        rows.parse("date", "date", required=True)
+        actions = {a.casefold(): a for a in ws.strategy.actions}
+        actions.update({k.strip().casefold(): v for k, v in config.mapping.actions.items()})
+        action = normalise_key(rows.frame["type"]).map(actions)
+        rows.reject(action.isna(), "unknown activity type '" + rows.frame["type"].str.slice(0, 40) + "' (map it under data.mapping.actions)")
+        rows.frame["action"] = action
+        if not rows.has("opportunity"):
+            rows.frame["opportunity"] = ""
+        _map_owner(rows, owners)
+        frames.activities = rows.done()
+        frames.reports.append(rows.report)
+
+    if "sales" in raw:
+        table, mapped, source = raw["sales"]
+        rows = _Rows("sales", table, mapped, source)
+        for name in ("owner", "account"):
+            rows.require_text(name)
+        rows.parse("amount", "amount", required=True)
+        rows.parse("date", "date", required=True)
+        _map_products(rows, ws, config)
+        _map_owner(rows, owners)
+        frames.sales = rows.done()
+        frames.reports.append(rows.report)
+    elif frames.opportunities is not None:
+        won = frames.opportunities[frames.opportunities["outcome"] == "won"]
+        frames.sales = pd.DataFrame(
+            {
+                "owner": won["owner"],
+                "rep": won["rep"],
+                "account": won["account"],
+                "amount": won["amount"],
+                "date": won["close_date"],
+                "product": won["product"],
+                "line": won["line"],
+            }
+        ).reset_index(drop=True)
+        frames.sales_from_opportunities = True
+
+    if "stage_history" in raw:
+        table, mapped, source = raw["stage_history"]
+        rows = _Rows("stage_history", table, mapped, source)
+        for name in ("opportunity", "stage"):
+            rows.require_text(name)
+        rows.parse("date", "date", required=True)
+        stages = stage_lookup(ws, config, source.preset)
+        mapped_stage = normalise_key(rows.frame["stage"]).map(stages)
+        rows.reject(mapped_stage.isna(), "unknown stage '" + rows.frame["stage"].str.slice(0, 40) + "' (map it under data.mapping.stages)")
+        rows.frame["stage"] = mapped_stage.map(lambda pair: pair[0] if isinstance(pair, tuple) else None)
+        frames.stage_history = rows.done()
+        frames.reports.append(rows.report)
+
+    _attach_segments(frames, ws)
+    return frames
+
+
+def _attach_segments(frames: Frames, ws: Workspace) -> None:
+    """Give every opportunity, activity and sale the segment of its account (None when unknown)."""
+    from .segments import segment_of_accounts
+
+    lookup = segment_of_accounts(frames.accounts, ws)
+    for name in ("opportunities", "activities", "sales"):
+        frame = getattr(frames, name)
+        if frame is not None:
+            frame["segment"] = frame["account"].map(lookup) if len(frame) else pd.Series(dtype="object")
+            frame["segment"] = frame["segment"].astype("object").where(frame["segment"].notna(), None)

@@ -1,0 +1,195 @@
+"""From the workspace's `data:` section to canonical frames, with an account of every row.
+
+Canonical frames (pandas DataFrames, one row per record kept):
+
+- opportunities: id, owner, rep, account, stage, outcome (open/won/lost), amount (cents),
+  probability (0..1, the stage's default where the export has none), close_date,
+  created_date, last_activity, product (range or None), line
+- activities: owner, rep, account, action, date, opportunity, line
+- accounts: id, name, status (prospect/customer or None), segment, owner, rep, attributes..., line
+- sales: owner, rep, account, amount (cents), date, product, line (won opportunities when no sales export)
+- stage_history: opportunity, stage, date, line
+
+`rep` is None where the owner matches no rep: such rows are kept (they are the
+<unplanned> part of the attainment) and counted as unmatched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..diagnostics import Diagnostic, diagnostic
+from ..plan.model import Workspace
+from .config import DataConfig, Source
+from .fields import FIELDS, PRESET_STAGES, columns_for
+from .read import RawTable, RowIssue, read_table
+
+KINDS = ("accounts", "opportunities", "activities", "sales", "stage_history")
+
+
+@dataclass
+class SourceReport:
+    """How many rows of one export were read, used, skipped or rejected, and why."""
+
+    kind: str
+    path: str
+    unit: str
+    rows_read: int = 0
+    rows_used: int = 0
+    issues: list[RowIssue] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> list[RowIssue]:
+        return [i for i in self.issues if i.kind == "rejected"]
+
+    @property
+    def unmatched(self) -> list[RowIssue]:
+        return [i for i in self.issues if i.kind == "unmatched"]
+
+    @property
+    def skipped(self) -> list[RowIssue]:
+        return [i for i in self.issues if i.kind == "skipped"]
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "path": self.path,
+            "rows_read": self.rows_read,
+            "rows_used": self.rows_used,
+            "rejected": len(self.rejected),
+            "unmatched": len(self.unmatched),
+            "skipped": len(self.skipped),
+            "issues": [{self.unit: i.line, "kind": i.kind, "reason": i.reason} for i in self.issues],
+        }
+
+
+@dataclass
+class Frames:
+    """The canonical frames, and the account of what was read."""
+
+    opportunities: object = None  # pandas.DataFrame
+    activities: object = None
+    accounts: object = None
+    sales: object = None
+    stage_history: object = None
+    sales_from_opportunities: bool = False
+    reports: list[SourceReport] = field(default_factory=list)
+
+    def intake_summary(self) -> list[dict]:
+        return [r.to_dict() for r in self.reports]
+
+
+def load_exports(ws: Workspace) -> tuple[Frames | None, list[Diagnostic]]:
+    """Read every export declared under `data:`; diagnostics for files that cannot be used at all."""
+    config: DataConfig | None = ws.settings.data if ws.settings else None
+    if config is None or not any(getattr(config, k) for k in KINDS):
+        return None, [
+            diagnostic(
+                "SP903",
+                "salesplan.yaml",
+                None,
+                None,
+                "no CRM export declared",
+                "declare at least data: opportunities: {path: ..., preset: ...} in salesplan.yaml (see 'Data' in the README)",
+            )
+        ]
+    frames = Frames()
+    diags: list[Diagnostic] = []
+    raw: dict[str, tuple[RawTable, dict[str, str], Source]] = {}
+    for kind in KINDS:
+        source = getattr(config, kind)
+        if source is None:
+            continue
+        extra = list(config.attributes.values()) if kind == "accounts" else []
+        table, mapped, problems = _read_kind(ws.root, kind, source, extra)
+        diags += problems
+        if table is not None:
+            raw[kind] = (table, mapped, source)
+    if diags:
+        return None, diags
+    from .frames import build_frames  # pandas only from here on
+
+    return build_frames(ws, config, raw, frames), []
+
+
+def _read_kind(root: Path, kind: str, source: Source, extra: list[str]) -> tuple[RawTable | None, dict[str, str], list[Diagnostic]]:
+    rel = source.path
+    path = (root / rel) if not Path(rel).is_absolute() else Path(rel)
+    mapped = columns_for(kind, source.preset, source.columns)
+    known_fields = {f.name for f in FIELDS[kind]}
+    unknown = [name for name in source.columns if name not in known_fields]
+    if unknown:
+        return None, mapped, [
+            diagnostic(
+                "SP903",
+                "salesplan.yaml",
+                None,
+                None,
+                f"data.{kind}.columns: unknown field(s) {', '.join(unknown)}",
+                f"fields of {kind}: {', '.join(sorted(known_fields))}",
+            )
+        ]
+    wanted = list(dict.fromkeys([*mapped.values(), *extra]))
+    table, diags = read_table(path, rel, source, wanted)
+    if table is None:
+        return None, mapped, diags
+    headers = set(table.headers)
+    missing = []
+    for f in FIELDS[kind]:
+        header = mapped.get(f.name)
+        if header is None:
+            if f.required:
+                missing.append(f"{f.name} (no column mapped)")
+            continue
+        if header not in headers:
+            if f.required or f.name in source.columns:
+                missing.append(f"{f.name} (column '{header}' not in the export)")
+            else:
+                mapped = {k: v for k, v in mapped.items() if k != f.name}
+    missing += [f"attribute column '{header}' (data.attributes)" for header in extra if header not in headers]
+    if missing:
+        import difflib
+
+        guesses = []
+        for item in missing:
+            if "'" in item:
+                header = item.split("'")[1]
+                close = difflib.get_close_matches(header, list(headers), n=1, cutoff=0.6)
+                if close:
+                    guesses.append(f"'{header}' -> '{close[0]}'?")
+        hint = f"map them under data.{kind}.columns in salesplan.yaml"
+        if guesses:
+            hint += "; did you mean " + ", ".join(guesses)
+        hint += "; the export's columns: " + ", ".join(h for h in table.headers if h)
+        return None, mapped, [diagnostic("SP903", rel, 1, None, f"{kind} export lacks required field(s): {'; '.join(missing)}", hint)]
+    return table, mapped, []
+
+
+def stage_lookup(ws: Workspace, config: DataConfig, preset: str) -> dict[str, tuple[str, str]]:
+    """Case-folded CRM stage -> (plan stage, outcome)."""
+    stages = {s.name: s for s in ws.strategy.stages}
+    lookup: dict[str, tuple[str, str]] = {}
+    by_outcome = {}
+    for spec in ws.strategy.stages:
+        by_outcome.setdefault(spec.outcome, spec.name)
+        lookup[spec.name.casefold()] = (spec.name, spec.outcome)
+    for crm, outcome in PRESET_STAGES.get(preset, {}).items():
+        if outcome in by_outcome:
+            lookup.setdefault(crm, (by_outcome[outcome], outcome))
+    for crm, plan_stage in config.mapping.stages.items():
+        if plan_stage in stages:
+            lookup[crm.strip().casefold()] = (plan_stage, stages[plan_stage].outcome)
+    return lookup
+
+
+def owner_lookup(ws: Workspace, config: DataConfig) -> dict[str, str]:
+    """Case-folded owner name, e-mail or id -> rep id."""
+    lookup: dict[str, str] = {}
+    for rep in ws.reps.values():
+        for key in (rep.id, rep.name, rep.email):
+            if key:
+                lookup[" ".join(key.split()).casefold()] = rep.id
+    for crm, rep_id in config.mapping.owners.items():
+        lookup[" ".join(crm.split()).casefold()] = rep_id
+    return lookup

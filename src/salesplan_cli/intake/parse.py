@@ -1,0 +1,110 @@
+"""Vectorised parsers for export values: amounts to exact cents, dates, probabilities.
+
+Each parser takes a pandas Series of text and returns the parsed Series plus a
+boolean mask of the values that could not be read (empty values are not
+errors here: whether a field may be empty is the caller's decision).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .config import Source
+
+_CURRENCY = re.compile(r"(?i)\s*(?:eur|usd|gbp|chf|sek|nok|dkk|cad|aud|jpy|€|\$|£|¥)\s*")
+_SPACES = "\u00a0\u202f\u2009 "
+
+
+def thousands_of(source: Source) -> str:
+    """The thousands separator in force: explicit, or the usual one for the decimal separator."""
+    if source.thousands == "none":
+        return ""
+    if source.thousands != "auto":
+        return source.thousands
+    return "," if source.decimal == "." else "."
+
+
+def parse_amounts(values: pd.Series, source: Source, typed: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Text amounts -> integer cents (exact, rounded half away from zero), and the unreadable mask.
+
+    Accepts currency codes or symbols around the number, parentheses for negatives,
+    and the declared decimal and thousands separators, grouped by three.
+    """
+    text = values.astype("str").str.strip()
+    empty = text == ""
+    text = text.str.replace(_CURRENCY, "", regex=True).str.strip()
+    negative_paren = text.str.match(r"^\(.*\)$")
+    text = text.where(~negative_paren, text.str.slice(1, -1).str.strip())
+    decimal = "." if typed else source.decimal
+    thousands = "" if typed else thousands_of(source)
+    if thousands == " " or (source.decimal == "," and source.thousands == "auto" and not typed):
+        # a space (or no-break space) groups digits in most locales that use a decimal comma
+        text = text.str.replace(r"(?<=\d)[\u00a0\u202f\u2009 ](?=\d{3}\b)", "\u0001", regex=True)
+    sep = re.escape(thousands) if thousands and thousands != " " else None
+    group = f"(?:{sep}|\u0001)" if sep else "\u0001"
+    dec = re.escape(decimal)
+    pattern = rf"^([+-]?)(\d{{1,3}}(?:{group}\d{{3}})+|\d+)(?:{dec}(\d+))?$"
+    parts = text.str.extract(pattern)
+    bad = parts[1].isna() & ~empty
+    integer = parts[1].fillna("0").str.replace(sep or "\u0001", "", regex=bool(sep)).str.replace("\u0001", "", regex=False)
+    fraction = parts[2].fillna("")
+    cents_part = fraction.str.slice(0, 2).str.pad(2, side="right", fillchar="0")
+    round_up = fraction.str.slice(2, 3).fillna("").map(lambda d: d >= "5" if d else False).astype(bool)
+    try:
+        cents = integer.astype("int64") * 100 + cents_part.astype("int64") + round_up.astype("int64")
+    except (OverflowError, ValueError):
+        too_big = integer.str.len() > 15
+        bad = bad | too_big
+        cents = integer.where(~too_big, "0").astype("int64") * 100 + cents_part.astype("int64") + round_up.astype("int64")
+    sign = np.where((parts[0] == "-") ^ negative_paren, -1, 1)
+    cents = (cents * sign).where(~(bad | empty))
+    return cents.astype("Int64"), bad
+
+
+def parse_dates(values: pd.Series, source: Source, typed: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Text dates in the declared format (typed files: ISO first) -> datetime64, and the unreadable mask."""
+    text = values.astype("str").str.strip()
+    empty = text == ""
+    if source.date_format == "excel":
+        serial = pd.to_numeric(text.where(~empty), errors="coerce")
+        plausible = serial.between(1, 2_958_465) & (serial == serial.round())
+        parsed = pd.to_datetime("1899-12-30") + pd.to_timedelta(serial.where(plausible), unit="D")
+    else:
+        parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+        formats = ["%Y-%m-%d", source.date_format] if typed else [source.date_format]
+        for fmt in dict.fromkeys(formats):
+            todo = parsed.isna() & ~empty
+            if not todo.any():
+                break
+            candidate = text[todo]
+            if "%H" not in fmt:
+                # exports often add a time to dates: keep the date part
+                candidate = candidate.str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?( ?[AaPp][Mm])?( ?(Z|[+-]\d{2}:?\d{2}))?$", "", regex=True)
+            parsed.loc[todo] = pd.to_datetime(candidate, format=fmt, errors="coerce")
+        if typed:
+            todo = parsed.isna() & ~empty & text.str.fullmatch(r"\d{5}(\.0)?")
+            if todo.any():
+                serial = pd.to_numeric(text[todo], errors="coerce")
+                parsed.loc[todo] = pd.to_datetime("1899-12-30") + pd.to_timedelta(serial, unit="D")
+    bad = parsed.isna() & ~empty
+    return parsed.dt.normalize(), bad
+
+
+def parse_probabilities(values: pd.Series, source: Source, typed: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Probabilities -> fraction 0..1: '25', '25%' (percent) or '0.25' (fraction)."""
+    text = values.astype("str").str.strip()
+    empty = text == ""
+    has_percent = text.str.endswith("%")
+    number = pd.to_numeric(text.str.rstrip("%").str.replace(",", ".", regex=False).str.strip().where(~empty), errors="coerce")
+    scale_percent = has_percent | (source.probability == "percent")
+    fraction = number.where(~scale_percent, number / 100)
+    bad = (fraction.isna() | (fraction < 0) | (fraction > 1)) & ~empty
+    return fraction.where(~bad), bad
+
+
+def normalise_key(values: pd.Series) -> pd.Series:
+    """How names are compared: case-folded, spaces collapsed."""
+    return values.astype("str").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)

@@ -1,0 +1,256 @@
+"""Read an export file (CSV, XLSX, Parquet) into text columns with their source line numbers.
+
+Nothing is parsed here beyond the file format: every value comes out as text
+(typed files give ISO dates and plain numbers), with the line (CSV, XLSX row)
+or row number (Parquet) it came from. Rows that cannot be read (ragged rows,
+blank lines, report footers) are counted and listed, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..diagnostics import Diagnostic, diagnostic
+from .config import Source
+from .fields import SALESFORCE_FOOTER_PREFIXES
+
+#: Exports above this size are refused (the 1,000,000-opportunity benchmark is ~200 MB).
+MAX_EXPORT_BYTES = 4 * 1024**3
+
+
+@dataclass
+class RowIssue:
+    line: int
+    reason: str
+    kind: str = "rejected"  # rejected | skipped (blank lines, report footers)
+
+
+@dataclass
+class RawTable:
+    """Text columns by export header, and the source line of each row."""
+
+    headers: list[str]
+    columns: dict[str, list[str]]
+    lines: list[int]
+    issues: list[RowIssue] = field(default_factory=list)
+    typed: bool = False  # values come from typed cells (XLSX, Parquet): ISO dates, '.' decimals
+    unit: str = "line"  # how `lines` count: CSV/XLSX lines, Parquet rows
+
+    @property
+    def rows(self) -> int:
+        return len(self.lines)
+
+
+def read_table(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]]:
+    """Read the `wanted` columns (export headers) of one export file."""
+    try:
+        if path.is_dir():
+            return None, [diagnostic("SP901", rel, None, None, "is a folder, not an export file", "point data.<kind>.path at a .csv, .xlsx or .parquet file")]
+        size = path.stat().st_size
+    except OSError as exc:
+        reason = "file not found" if isinstance(exc, FileNotFoundError) else f"cannot read: {exc.strerror or exc}"
+        return None, [diagnostic("SP901", rel, None, None, reason, "export the file from the CRM, or fix data.<kind>.path in salesplan.yaml")]
+    if size > MAX_EXPORT_BYTES:
+        return None, [diagnostic("SP901", rel, None, None, f"file is {size:,} bytes, over the {MAX_EXPORT_BYTES:,}-byte limit", "export a shorter period")]
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            return _read_xlsx(path, rel, source, wanted)
+        if suffix == ".parquet":
+            return _read_parquet(path, rel, wanted)
+        if suffix in (".csv", ".txt", ".tsv", ""):
+            return _read_csv(path, rel, source, wanted)
+    except OSError as exc:
+        return None, [diagnostic("SP901", rel, None, None, f"cannot read: {exc.strerror or exc}", "check the file and its permissions")]
+    return None, [diagnostic("SP906", rel, None, None, f"unknown export format '{path.suffix}'", "export as .csv, .xlsx or .parquet")]
+
+
+# --- CSV ------------------------------------------------------------------------------------------------
+
+
+def _decode(raw: bytes, rel: str, encoding: str) -> tuple[str | None, list[Diagnostic]]:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [diagnostic("SP902", rel, 1, 1, "file is UTF-16 encoded", "export as UTF-8 (or cp1252 and declare encoding: cp1252)")]
+    if encoding in ("utf-8", "utf-8-sig") and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    try:
+        return raw.decode(codec), []
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        line_start = before.rfind(b"\n") + 1
+        col = len(before[line_start:].decode(codec, errors="replace")) + 1
+        other = "cp1252" if codec.startswith("utf") else "utf-8"
+        return None, [
+            diagnostic(
+                "SP902",
+                rel,
+                line,
+                col,
+                f"byte 0x{raw[exc.start]:02x} is not valid {encoding}",
+                f"declare the file's real encoding (encoding: {other}?) under data.<kind> in salesplan.yaml; salesplan never guesses",
+            )
+        ]
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def _read_csv(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]]:
+    text, diags = _decode(path.read_bytes(), rel, source.encoding)
+    if text is None:
+        return None, diags
+    if not text.strip():
+        return None, [diagnostic("SP905", rel, None, None, "export is empty (no header line)", "export again with the column headers")]
+    first_line = text.split("\n", 1)[0]
+    delimiter = _sniff_delimiter(first_line) if source.delimiter == "auto" else source.delimiter
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+    try:
+        headers = [h.strip() for h in next(reader)]
+    except csv.Error as exc:  # pragma: no cover - csv with strict=False rarely raises
+        return None, [diagnostic("SP905", rel, 1, None, f"header line cannot be read: {exc}", "check the export")]
+    problem = _header_problems(headers, rel)
+    if problem:
+        return None, problem
+    index = {h: i for i, h in enumerate(headers)}
+    positions = [(name, index[name]) for name in wanted if name in index]
+    columns: dict[str, list[str]] = {name: [] for name, _ in positions}
+    lines: list[int] = []
+    issues: list[RowIssue] = []
+    width = len(headers)
+    end_of_previous = reader.line_num
+    footer = source.preset == "salesforce"
+    trailing_blank: list[int] = []
+    try:
+        for record in reader:
+            start = end_of_previous + 1
+            end_of_previous = reader.line_num
+            if not record or all(not cell.strip() for cell in record):
+                trailing_blank.append(start)
+                continue
+            if footer and record[0].strip().startswith(SALESFORCE_FOOTER_PREFIXES) and all(not c.strip() for c in record[1:]):
+                issues.append(RowIssue(start, f"report footer '{record[0].strip()[:40]}'", "skipped"))
+                continue
+            for blank in trailing_blank:
+                issues.append(RowIssue(blank, "blank line", "skipped"))
+            trailing_blank = []
+            if len(record) != width:
+                issues.append(RowIssue(start, f"ragged row: {len(record)} fields where the header has {width}"))
+                continue
+            for name, pos in positions:
+                columns[name].append(record[pos])
+            lines.append(start)
+    except csv.Error as exc:
+        return None, [diagnostic("SP905", rel, reader.line_num, None, f"CSV cannot be read past this line: {exc}", "check the quoting around this line")]
+    for blank in trailing_blank:
+        issues.append(RowIssue(blank, "blank line", "skipped"))
+    return RawTable(headers=headers, columns=columns, lines=lines, issues=issues), []
+
+
+def _header_problems(headers: list[str], rel: str) -> list[Diagnostic]:
+    if not any(headers):
+        return [diagnostic("SP905", rel, 1, None, "header line is empty", "export again with the column headers")]
+    seen: dict[str, int] = {}
+    out = []
+    for position, name in enumerate(headers, start=1):
+        if name and name in seen:
+            out.append(
+                diagnostic("SP904", rel, 1, None, f"column '{name}' appears twice (fields {seen[name]} and {position})", "remove or rename one of the columns in the export")
+            )
+        seen.setdefault(name, position)
+    return out
+
+
+# --- XLSX and Parquet -------------------------------------------------------------------------------------
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() else str(int(value))
+    return str(value)
+
+
+def _read_xlsx(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]]:
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None, [diagnostic("SP906", rel, None, None, "reading XLSX needs openpyxl", "pip install openpyxl")]
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        return None, [diagnostic("SP906", rel, None, None, f"not a readable XLSX workbook ({type(exc).__name__})", "open it in a spreadsheet and save it again as .xlsx")]
+    try:
+        if source.sheet is not None:
+            if source.sheet not in book.sheetnames:
+                return None, [diagnostic("SP906", rel, None, None, f"no worksheet '{source.sheet}'", "worksheets: " + ", ".join(book.sheetnames))]
+            sheet = book[source.sheet]
+        else:
+            sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        headers: list[str] | None = None
+        columns: dict[str, list[str]] = {}
+        positions: list[tuple[str, int]] = []
+        lines: list[int] = []
+        issues: list[RowIssue] = []
+        for number, values in enumerate(rows, start=1):
+            cells = [_cell_text(v) for v in values]
+            if headers is None:
+                if any(c.strip() for c in cells):
+                    headers = [c.strip() for c in cells]
+                    while headers and not headers[-1]:
+                        headers.pop()
+                    problem = _header_problems(headers, rel)
+                    if problem:
+                        return None, problem
+                    index = {h: i for i, h in enumerate(headers)}
+                    positions = [(name, index[name]) for name in wanted if name in index]
+                    columns = {name: [] for name, _ in positions}
+                continue
+            if not any(c.strip() for c in cells):
+                issues.append(RowIssue(number, "blank row", "skipped"))
+                continue
+            if any(c.strip() for c in cells[len(headers) :]):
+                issues.append(RowIssue(number, f"values beyond the {len(headers)} headed columns"))
+                continue
+            cells += [""] * (len(headers) - len(cells))
+            for name, pos in positions:
+                columns[name].append(cells[pos])
+            lines.append(number)
+        if headers is None:
+            return None, [diagnostic("SP905", rel, None, None, "worksheet is empty (no header row)", "export again with the column headers")]
+        return RawTable(headers=headers, columns=columns, lines=lines, issues=issues, typed=True, unit="row"), []
+    finally:
+        book.close()
+
+
+def _read_parquet(path: Path, rel: str, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]]:
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+        present = [name for name in wanted if name in schema.names]
+        table = pq.read_table(path, columns=present)
+    except Exception as exc:  # pyarrow raises ArrowInvalid and friends on damaged files
+        return None, [diagnostic("SP906", rel, None, None, f"not a readable Parquet file ({type(exc).__name__})", "write the file again")]
+    problem = _header_problems(list(schema.names), rel)
+    if problem:
+        return None, problem
+    columns = {name: [_cell_text(v) for v in table.column(name).to_pylist()] for name in present}
+    lines = list(range(1, table.num_rows + 1))
+    return RawTable(headers=list(schema.names), columns=columns, lines=lines, typed=True, unit="row"), []

@@ -1,0 +1,103 @@
+"""What every report takes: the plan, the canonical frames, the period, the as-of date and the filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from ..intake.load import Frames
+from ..plan.calendar import FiscalMonth, fiscal_months
+from ..plan.model import RepPlan, Workspace
+from ..plan.targets import RepTargets, workspace_targets
+from .period import Period
+
+UNPLANNED = "<unplanned>"
+UNSEGMENTED = "<unsegmented>"
+TOTAL = "<total>"
+
+
+@dataclass(frozen=True)
+class Filters:
+    reps: tuple[str, ...] = ()
+    team: str | None = None
+    segment: str | None = None
+    product: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"reps": list(self.reps), "team": self.team, "segment": self.segment, "product": self.product}
+
+
+@dataclass
+class ReportContext:
+    ws: Workspace
+    frames: Frames
+    period: Period
+    as_of: dt.date
+    filters: Filters = field(default_factory=Filters)
+
+    @property
+    def months(self) -> list[FiscalMonth]:
+        return fiscal_months(self.ws.settings.fiscal_year.start)
+
+    @property
+    def fiscal_year(self) -> Period:
+        months = self.months
+        return Period(months[0].first_day, months[-1].last_day, "fiscal year")
+
+    @property
+    def to_date(self) -> Period | None:
+        """The part of the period up to the as-of date: what actuals can be compared with."""
+        return self.period.until(self.as_of)
+
+    def reps(self) -> list[RepPlan]:
+        """The reps the filters keep, in a stable order (team, then id)."""
+        chosen = []
+        for rep in sorted(self.ws.reps.values(), key=lambda r: (r.manager, r.id)):
+            if self.filters.reps and rep.id not in self.filters.reps:
+                continue
+            if self.filters.team and rep.manager != self.filters.team:
+                continue
+            chosen.append(rep)
+        return chosen
+
+    def targets(self) -> dict[str, RepTargets]:
+        """Rep id -> exact objectives."""
+        by_stem = workspace_targets(self.ws)
+        return {self.ws.reps[stem].id: t for stem, t in by_stem.items()}
+
+    def segments(self) -> list[str]:
+        segs = list(self.ws.strategy.segments)
+        return [s for s in segs if not self.filters.segment or s == self.filters.segment]
+
+    def products(self) -> list[str]:
+        prods = list(self.ws.strategy.products or {})
+        return [p for p in prods if not self.filters.product or p == self.filters.product]
+
+    def keep_rows(self, frame, date_column: str, span: Period | None):
+        """Rows of a frame inside a span of days and the filters (rep, team, segment, product)."""
+        import pandas as pd
+
+        if frame is None or span is None:
+            return frame.iloc[0:0] if frame is not None else None
+        dates = frame[date_column]
+        mask = (dates >= pd.Timestamp(span.start)) & (dates <= pd.Timestamp(span.end))
+        if self.filters.reps or self.filters.team:
+            allowed = {rep.id for rep in self.reps()}
+            mask &= frame["rep"].isin(allowed)
+        if self.filters.segment:
+            mask &= frame["segment"] == self.filters.segment
+        if self.filters.product and "product" in frame.columns:
+            mask &= frame["product"] == self.filters.product
+        return frame[mask]
+
+
+def cents_to_money(cents: int | Fraction) -> float:
+    """Cents (exact) to currency units for output, rounded to the cent."""
+    value = Fraction(cents) / 100
+    return round(float(value), 2)
+
+
+def fraction_money(amount: Fraction) -> float:
+    """An exact currency amount to a float rounded to the cent, for output."""
+    return round(float(amount), 2)

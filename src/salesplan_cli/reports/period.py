@@ -1,0 +1,124 @@
+"""Report periods (--period) and plan targets over any span of days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..plan.calendar import HALVES, QUARTERS, FiscalMonth, fiscal_months, months_of_period, period_kind
+from ..plan.model import Settings
+from ..plan.targets import RepTargets
+
+PERIOD_HELP = (
+    "ytd (default: fiscal year to date), fy, month, quarter, half (the one holding --as-of), "
+    "Q1..Q4, H1, H2, jan..dec (fiscal year), YYYY-MM, or START..END (YYYY-MM-DD..YYYY-MM-DD)"
+)
+
+
+class PeriodError(ValueError):
+    """A --period the user wrote that names no period."""
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+    label: str
+
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def until(self, as_of: dt.date) -> "Period | None":
+        """The part of the period on or before `as_of` (None when the period has not begun)."""
+        if as_of < self.start:
+            return None
+        return Period(self.start, min(self.end, as_of), self.label)
+
+    def after(self, as_of: dt.date) -> "Period | None":
+        """The part of the period after `as_of` (None when nothing is left)."""
+        if as_of >= self.end:
+            return None
+        return Period(max(self.start, as_of + dt.timedelta(days=1)), self.end, self.label)
+
+    def to_dict(self) -> dict:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "label": self.label}
+
+
+def resolve_period(spec: str | None, settings: Settings, as_of: dt.date) -> Period:
+    """Turn a --period value into dates within (or around) the workspace's fiscal year."""
+    months = fiscal_months(settings.fiscal_year.start)
+    fy_start, fy_end = months[0].first_day, months[-1].last_day
+    text = (spec or "ytd").strip()
+    lowered = text.lower()
+    if lowered == "ytd":
+        end = min(max(as_of, fy_start), fy_end)
+        return Period(fy_start, end, f"year to date ({fy_start:%Y-%m-%d}..{end:%Y-%m-%d})")
+    if lowered in ("fy", "year"):
+        return Period(fy_start, fy_end, f"fiscal year {fy_start:%Y-%m}..{months[-1].label}")
+    if lowered in ("month", "quarter", "half"):
+        current = _month_holding(as_of, months)
+        if current is None:
+            raise PeriodError(f"--as-of {as_of.isoformat()} is outside the fiscal year {fy_start}..{fy_end}")
+        key = {"month": current.key, "quarter": current.quarter, "half": current.half}[lowered]
+        return _named(key, months)
+    if text.upper() in QUARTERS or text.upper() in HALVES:
+        return _named(text.upper(), months)
+    if period_kind(lowered) == "month":
+        return _named(lowered, months)
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        year, month = int(text[:4]), int(text[5:])
+        if not 1 <= month <= 12:
+            raise PeriodError(f"{text} is not a month")
+        first = dt.date(year, month, 1)
+        last = (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
+        return Period(first, last, text)
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text)
+    if match:
+        try:
+            start, end = dt.date.fromisoformat(match.group(1)), dt.date.fromisoformat(match.group(2))
+        except ValueError as exc:
+            raise PeriodError(f"{text}: {exc}") from None
+        if end < start:
+            raise PeriodError(f"{text}: the end is before the start")
+        return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
+    raise PeriodError(f"{text!r} is not a period; use {PERIOD_HELP}")
+
+
+def _month_holding(day: dt.date, months: list[FiscalMonth]) -> FiscalMonth | None:
+    for month in months:
+        if month.first_day <= day <= month.last_day:
+            return month
+    return None
+
+
+def _named(key: str, months: list[FiscalMonth]) -> Period:
+    covered = months_of_period(key, months)
+    return Period(covered[0].first_day, covered[-1].last_day, f"{key} ({covered[0].first_day:%Y-%m-%d}..{covered[-1].last_day:%Y-%m-%d})")
+
+
+def overlap_fractions(months: list[FiscalMonth], period: Period | None) -> list[Fraction]:
+    """Share of each fiscal month's days that fall in the period."""
+    out = []
+    for m in months:
+        if period is None:
+            out.append(Fraction(0))
+            continue
+        lo, hi = max(m.first_day, period.start), min(m.last_day, period.end)
+        days = (m.last_day - m.first_day).days + 1
+        out.append(Fraction(max((hi - lo).days + 1, 0), days))
+    return out
+
+
+def target_in(targets: RepTargets, months: list[FiscalMonth], period: Period | None, segment: str | None = None) -> Fraction:
+    """A rep's target over a span of days: month targets x the share of each month's days in the span.
+
+    Month target = full-year objective x month weight x share of the month in post.
+    """
+    overlap = overlap_fractions(months, period)
+    if segment is None:
+        amount = targets.full_year_total
+    else:
+        amount = targets.full_year.get(segment, Fraction(0))
+    return sum((amount * w * e * o for w, e, o in zip(targets.month_weights, targets.employment, overlap)), Fraction(0))
