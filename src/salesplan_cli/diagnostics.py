@@ -107,7 +107,7 @@ CODES: dict[str, CheckCode] = {
         CheckCode("SP601", E, "seasonality periods missing or mixed"),
         CheckCode("SP602", E, "seasonality weights do not add up to 100%"),
         CheckCode("SP603", E, "a plan's period breakdown does not add up to its annual objective"),
-        CheckCode("SP604", E, "start or end date outside the fiscal year"),
+        CheckCode("SP604", E, "start or end date outside the fiscal year, or end before start"),
         CheckCode("SP605", E, "period breakdown puts target where the rep is not employed"),
         # capacity
         CheckCode("SP701", W, "planned actions exceed the rep's working capacity"),

@@ -89,5 +89,7 @@ def render_github(result: ValidationResult, root_shown: str) -> str:
         body = d.message + (f"\nhint: {d.hint}" if d.hint else "")
         out.append(f"::{d.severity.value} {','.join(props)}::{_escape_data(clean(body))}")
     s = result.summary()
+    for reason in s["skipped"]:
+        out.append(f"::notice title=not checked::{_escape_data(reason)}")
     out.append(f"salesplan: {plural(s['errors'], 'error')}, {plural(s['warnings'], 'warning')} ({plural(s['files'], 'file')} checked)")
     return "\n".join(out)

@@ -24,7 +24,7 @@ def validate(
     workspace: WorkspaceOption = None,
     format: Annotated[
         ValidateFormat,
-        typer.Option("--format", "-f", help="human, json, github (workflow annotations), or auto: github when GITHUB_ACTIONS is set, else human."),
+        typer.Option("--format", "-f", help="human, json, github (workflow annotations), or auto: github when GITHUB_ACTIONS=true, else human."),
     ] = ValidateFormat.auto,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
     as_of: AsOfOption = None,

@@ -69,6 +69,11 @@ def read_table(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple
     return None, [diagnostic("SP906", rel, None, None, f"unknown export format '{path.suffix}'", "export as .csv, .xlsx or .parquet")]
 
 
+def shorten(text: str, width: int = 60) -> str:
+    """A value quoted in a message: at most `width` characters, an ellipsis when cut."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
 # --- CSV ------------------------------------------------------------------------------------------------
 
 
@@ -137,7 +142,7 @@ def _read_csv(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple[
                 trailing_blank.append(start)
                 continue
             if footer and record[0].strip().startswith(SALESFORCE_FOOTER_PREFIXES) and all(not c.strip() for c in record[1:]):
-                issues.append(RowIssue(start, f"report footer '{record[0].strip()[:40]}'", "skipped"))
+                issues.append(RowIssue(start, f"report footer '{shorten(record[0].strip())}'", "skipped"))
                 continue
             for blank in trailing_blank:
                 issues.append(RowIssue(blank, "blank line", "skipped"))

@@ -27,7 +27,10 @@ class PlanTable:
 
     @property
     def all_columns(self) -> list[str]:
-        return ["row", "rep", "name", "manager", "prorated", *self.columns, "total"]
+        return [*FIXED_COLUMNS[:-1], *self.columns, FIXED_COLUMNS[-1]]
+
+
+FIXED_COLUMNS = ("row", "rep", "name", "manager", "prorated", "total")
 
 
 def _values(targets: RepTargets, by: str, columns: list[str], months) -> dict[str, Fraction]:
@@ -101,7 +104,13 @@ def plan_breakdown(ws: Workspace, by: str = "segment", reps: list[str] | None = 
     if any(r["row"] == "rep" and r["prorated"] is not None and r["prorated"] < 1 for r in rows):
         notes.append("prorated < 100%: mid-year hire or leaver; objectives are the full-year figures x the seasonality of the months in post")
     title = f"Plan {ws.settings.fiscal_year.start:%Y-%m} to {months[-1].label} by {by} ({ws.settings.currency})"
-    return PlanTable(title=title, columns=columns, rows=rows, currency=ws.settings.currency, notes=notes)
+    # a segment or product range named like a fixed column ('total', 'name') gets a qualified column name
+    labels = {c: (f"{by}:{c}" if c in FIXED_COLUMNS else c) for c in columns}
+    rows = [
+        {**{k: row[k] for k in FIXED_COLUMNS[:-1]}, **{labels[c]: row["values"][c] for c in columns}, "total": row["total"]}
+        for row in rows
+    ]
+    return PlanTable(title=title, columns=list(labels.values()), rows=rows, currency=ws.settings.currency, notes=notes)
 
 
 def _row(kind: str, rep_id: str, name: str, manager: str, proration, values: dict[str, Fraction], columns: list[str]) -> dict:
@@ -113,7 +122,6 @@ def _row(kind: str, rep_id: str, name: str, manager: str, proration, values: dic
         "manager": manager,
         "prorated": round(float(proration), 4) if proration is not None else None,
     }
-    for c in columns:
-        row[c] = float(money(values.get(c, Fraction(0))))
+    row["values"] = {c: float(money(values.get(c, Fraction(0)))) for c in columns}
     row["total"] = float(money(total))
     return row

@@ -12,6 +12,9 @@ from .load import load_workspace
 from .model import Workspace
 
 
+STRATEGY_FIGURES = "strategy shares, seasonality and dates in post (SP401, SP402, SP601, SP602, SP604)"
+PLAN_FIGURES = "the plan figures: sums, period breakdowns, product splits, organisation and capacity (SP403-SP406, SP501-SP503, SP603, SP605, SP701)"
+
 #: Unresolved names that would make the sums meaningless.
 BLOCKING_REFERENCES = {"SP301", "SP304"}
 
@@ -62,14 +65,14 @@ def check_workspace(ws: Workspace, load_diags: list[Diagnostic], as_of: dt.date)
     all_loaded = ws.complete and len(ws.reps) == len(ws.rep_files) and not any(d.is_error for d in load_diags)
     reference_errors = any(d.is_error for d in diags if d.code in BLOCKING_REFERENCES)
     if not all_loaded:
-        skipped.append("sums, periods, organisation and capacity: some plan files have errors; fix them first")
+        skipped.append(f"{PLAN_FIGURES}: some plan files have errors; fix them first")
     elif reference_errors:
-        skipped.append("sums, periods, organisation and capacity: unknown segments or product ranges; fix the SP301/SP304 errors first")
+        skipped.append(f"{STRATEGY_FIGURES} and {PLAN_FIGURES}: unknown segments or product ranges; fix the SP301/SP304 errors first")
     else:
         strategy_diags = [d for check in STRATEGY_CHECKS for d in check(ws, context)]
         diags += strategy_diags
         if any(d.is_error for d in strategy_diags):
-            skipped.append("sums, organisation and capacity: the strategy's shares or seasonality, or a rep's dates in post, are wrong; fix that first")
+            skipped.append(f"{PLAN_FIGURES}: the strategy's shares or seasonality, or a rep's dates in post, are wrong; fix that first")
         else:
             for check in PLAN_CHECKS:
                 diags += check(ws, context)

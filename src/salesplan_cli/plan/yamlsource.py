@@ -48,6 +48,14 @@ _STD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {f"{_STD}{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")} | {"!"}
 
 
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def yaml_lines(text: str) -> list[str]:
+    """Lines as YAML counts them: CR LF, CR, LF, NEL, LS and PS all end a line."""
+    return _LINE_BREAK.split(text)
+
+
 @dataclass
 class Mark:
     line: int  # 1-based
@@ -67,7 +75,7 @@ class SourceDoc:
     noisy_lines: set[int] = field(default_factory=set)
 
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        return yaml_lines(self.text)
 
     def mark_for(self, path: Path_, prefer_key: bool = False) -> Mark | None:
         """Best place for a path: the exact key/value, else the closest existing parent."""
@@ -399,7 +407,7 @@ class _Builder:
             return False
         line = self._line(event.start_mark.line)
         col = event.start_mark.column
-        if col < 2 or line[col - 1] != "," or not line[col - 2].isdigit():
+        if col < 2 or col > len(line) or line[col - 1] != "," or not line[col - 2].isdigit():
             return False
         start = col - 1
         while start > 0 and (line[start - 1].isdigit() or line[start - 1] == ","):
@@ -425,7 +433,7 @@ class _Builder:
 
     def _line(self, index: int) -> str:
         if self._lines is None:
-            self._lines = self.doc.text.split("\n")
+            self._lines = yaml_lines(self.doc.text)
         return self._lines[index] if 0 <= index < len(self._lines) else ""
 
     def _tagged(self, event, tag: str, path: Path_) -> Any:
@@ -449,7 +457,7 @@ class _Builder:
 
 
 def _char_at(text: str, line: int, column: int) -> str:
-    lines = text.split("\n")
+    lines = yaml_lines(text)
     if 0 <= line < len(lines) and 0 <= column < len(lines[line]):
         return lines[line][column]
     return ""
@@ -476,7 +484,7 @@ def parse_yaml(text: str, rel: str) -> tuple[SourceDoc, list[Diagnostic]]:
         elif "could not find expected ':'" in message or "expected <block end>" in message:
             hint = "check the indentation: keys of one mapping must line up"
         if "maximum nesting depth" in message:
-            builder.problem("SP106", mark, f"nesting deeper than {MAX_DEPTH} levels", "plan files need only a few levels; flatten the structure")
+            builder.problem("SP106", mark, "nesting deeper than YAML's own limit of 1000 levels", f"plan files need a few levels (salesplan accepts up to {MAX_DEPTH}); flatten the structure")
         else:
             builder.problem("SP101", mark, f"YAML syntax error: {message}", hint)
         return doc, builder.diags
@@ -489,6 +497,9 @@ def parse_yaml(text: str, rel: str) -> tuple[SourceDoc, list[Diagnostic]]:
         builder.diags.append(
             diagnostic("SP002", rel, line, col, f"control character U+{char:04X} is not allowed in YAML", "remove it (it is invisible in most editors)")
         )
+        return doc, builder.diags
+    except UnicodeEncodeError as exc:  # lone surrogates: only reachable from Python callers
+        builder.diags.append(diagnostic("SP002", rel, None, None, f"text holds an invalid character ({exc.reason})", "save the file as UTF-8"))
         return doc, builder.diags
     except yaml.YAMLError as exc:  # pragma: no cover - libyaml errors without a mark
         builder.diags.append(diagnostic("SP101", rel, None, None, f"YAML error: {exc}", "fix the YAML syntax"))

@@ -30,8 +30,8 @@ def check_agreed(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
     return out
 
 
-def review_period_start(fy_start: dt.date, cadence: str, as_of: dt.date) -> dt.date | None:
-    """Start of the last review period completed before `as_of`, None while none has completed.
+def last_review_period(fy_start: dt.date, cadence: str, as_of: dt.date) -> tuple[dt.date, dt.date] | None:
+    """First and last day of the last review period completed by `as_of`, None while none has completed.
 
     Review periods cut the fiscal year by the cadence (monthly: fiscal months;
     quarterly: fiscal quarters...). A period that starts before the fiscal year
@@ -40,7 +40,7 @@ def review_period_start(fy_start: dt.date, cadence: str, as_of: dt.date) -> dt.d
     size = CADENCE_MONTHS[cadence]
     starts = [m.first_day for m in fiscal_months(fy_start)][::size]
     starts.append(fiscal_months(fy_start)[-1].last_day + dt.timedelta(days=1))  # next fiscal year
-    completed = [s for s, following in zip(starts, starts[1:]) if following <= as_of]
+    completed = [(s, following - dt.timedelta(days=1)) for s, following in zip(starts, starts[1:]) if following <= as_of]
     return completed[-1] if completed else None
 
 
@@ -50,10 +50,13 @@ def check_reviewed(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
     if ws.settings is None:
         return out
     cadence = ws.settings.review_cadence
-    since = review_period_start(ws.settings.fiscal_year.start, cadence, ctx.as_of)
-    if since is None:
+    period = last_review_period(ws.settings.fiscal_year.start, cadence, ctx.as_of)
+    if period is None:
         return out
+    since, until = period
     for stem, rep in sorted(ws.reps.items()):
+        if rep.start and rep.start > until:
+            continue  # the rep was not in post during that period
         signed = [d for d in (rep.agreed.rep, rep.agreed.manager) if d is not None]
         if not signed:
             continue  # SP801 already says the plan was never agreed

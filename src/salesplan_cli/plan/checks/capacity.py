@@ -37,9 +37,14 @@ def check_capacity(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     if not ws.complete:
         return out
+    default = ws.strategy.capacity
+    if default is not None and not default.actions_per_year:
+        out.append(
+            at(ws, "strategy.yaml", ("capacity", "actions_per_year"), "SP701", "capacity is 0 actions a year: no plan can fit", "set the actions one rep can carry out in a full year", prefer_key=False)
+        )
     for stem, rep in sorted(ws.reps.items()):
-        capacity = rep.capacity or ws.strategy.capacity
-        if capacity is None:
+        capacity = rep.capacity or default
+        if capacity is None or (rep.capacity is None and not default.actions_per_year):
             continue
         share = employed_share(rep, ws.settings)
         planned = sum(planned_actions(rep, ws.strategy).values(), Fraction(0)) * share

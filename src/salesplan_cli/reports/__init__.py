@@ -1,0 +1,1 @@
+"""Reports: pure functions from plan + canonical frames + period to DataFrames."""

@@ -1,0 +1,281 @@
+"""Intake of CRM exports: presets, dialects, file-level errors (SP9xx) and every dropped row accounted for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import EXAMPLE, PlanCopy, copy_workspace
+from salesplan_cli.intake.config import Source
+from salesplan_cli.intake.load import load_exports
+from salesplan_cli.intake.parse import parse_amounts, parse_dates, parse_probabilities
+from salesplan_cli.plan.load import load_workspace
+
+DATA_BLOCK = "\n# CRM exports read by"
+
+
+def workspace_with(tmp_path: Path, data_yaml: str, files: dict[str, bytes | str]) -> PlanCopy:
+    """The example plan with its `data:` section replaced and the given export files."""
+    plan = copy_workspace(EXAMPLE, tmp_path / "ws")
+    text = plan.text("salesplan.yaml")
+    cut = text.index(DATA_BLOCK)
+    plan.write("salesplan.yaml", text[:cut] + "\n" + data_yaml)
+    for rel, content in files.items():
+        plan.write(rel, content)
+    return plan
+
+
+def load(plan: PlanCopy):
+    ws, diags = load_workspace(plan.root)
+    assert not [d for d in diags if d.is_error], [d.headline() for d in diags]
+    return load_exports(ws)
+
+
+def issues_of(frames, kind: str) -> list[tuple[int, str, str]]:
+    report = next(r for r in frames.reports if r.kind == kind)
+    return [(i.line, i.kind, i.reason) for i in report.issues]
+
+
+# --- value parsers, numbers worked out by hand --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("decimal", "thousands", "text", "cents"),
+    [
+        (",", "auto", "1 234,56", 123456),
+        (",", "auto", "1\u00a0234,56", 123456),  # no-break space, as Excel writes it
+        (",", "auto", "1.234,56", 123456),
+        (",", "auto", "1 234,56 EUR", 123456),
+        (",", "auto", "(1 200,00)", -120000),
+        (",", "auto", "12,345", 1235),  # 12.345 rounds half up to 12.35
+        (".", "auto", "1,234.56", 123456),
+        (".", "auto", "(1,200.00)", -120000),
+        (".", "auto", "$ 99.995", 10000),
+        (".", "auto", "-0.004", 0),
+        (".", "none", "1234.5", 123450),
+        (".", "'", "1'234.50", 123450),
+        (".", "auto", "123456789012.34", 12345678901234),
+    ],
+)
+def test_amounts_parse_to_exact_cents(decimal, thousands, text, cents):
+    parsed, bad = parse_amounts(pd.Series([text]), Source(path="x.csv", decimal=decimal, thousands=thousands))
+    assert not bad.iloc[0]
+    assert int(parsed.iloc[0]) == cents
+
+
+@pytest.mark.parametrize(
+    ("decimal", "text"),
+    [(".", "1.234,56"), (".", "1,23"), (",", "1.23"), (".", "12abc"), (".", "1,2345.00"), (".", "--5"), (".", "99999999999999999999")],
+)
+def test_amounts_that_do_not_fit_the_declared_dialect_are_unreadable(decimal, text):
+    parsed, bad = parse_amounts(pd.Series([text]), Source(path="x.csv", decimal=decimal))
+    assert bad.iloc[0] and pd.isna(parsed.iloc[0])
+
+
+def test_dates_follow_the_declared_format_and_refuse_impossible_days():
+    parsed, bad = parse_dates(pd.Series(["31/03/2027", "31/02/2027", "01/04/2027 10:30", "", "2027-03-01"]), Source(path="x", date_format="%d/%m/%Y"))
+    assert list(bad) == [False, True, False, False, True]
+    assert parsed.iloc[0] == pd.Timestamp("2027-03-31") and parsed.iloc[2] == pd.Timestamp("2027-04-01")
+
+
+def test_month_first_and_excel_serial_dates():
+    us, bad = parse_dates(pd.Series(["3/31/2027", "12/1/2027"]), Source(path="x", date_format="%m/%d/%Y"))
+    assert not bad.any() and list(us.dt.strftime("%Y-%m-%d")) == ["2027-03-31", "2027-12-01"]
+    serial, bad = parse_dates(pd.Series(["46477", "x"]), Source(path="x", date_format="excel"))
+    assert list(bad) == [False, True]
+    assert serial.iloc[0] == pd.Timestamp("2027-03-31")  # 46477 days after 1899-12-30
+
+
+def test_probabilities_percent_or_fraction():
+    values, bad = parse_probabilities(pd.Series(["25", "25%", "", "150", "x"]), Source(path="x"))
+    assert list(bad) == [False, False, False, True, True]
+    assert values.iloc[0] == 0.25 and values.iloc[1] == 0.25
+    values, bad = parse_probabilities(pd.Series(["0.25"]), Source(path="x", probability="fraction"))
+    assert values.iloc[0] == 0.25
+
+
+# --- presets, dialects, rejected rows ------------------------------------------------------------------------
+
+SF_HEADER = '"Opportunity ID","Opportunity Owner","Account Name","Stage","Amount","Probability (%)","Close Date","Created Date","Product Name"\n'
+
+
+def test_salesforce_preset_strips_the_footer_and_accounts_for_each_row(tmp_path):
+    body = (
+        SF_HEADER
+        + '"006A","Lena Vogel","ACME-001","Closed Won","120,000.00","100","2/15/2027","11/2/2026","Nordwind Platform"\n'
+        + '"006B","rep-n2","C-100","Proposal/Price Quote","5,000.00","","11/30/2027","9/1/2027","Consulting"\n'
+        + '"006C","Former Rep","B-200","Closed Won","1,000.00","100","3/1/2027","1/1/2027","Consulting"\n'
+        + '"006D","rep-n2","C-100","Closed Won","abc","100","3/1/2027","1/1/2027","Consulting"\n'
+        + '"006E","rep-n2","C-100","Dormant","10.00","100","3/1/2027","1/1/2027","Consulting"\n'
+        + '"006F","rep-n2","C-100","Closed Lost","10.00","0","2/30/2027","1/1/2027","Consulting"\n'
+        + '"006G","rep-n2"\n'
+        + "\n"
+        + '"Grand Totals (7 records)"\n'
+        + '"Confidential Information - Do Not Distribute"\n'
+        + '"Copyright (c) 2000-2027 salesforce.com, inc. All rights reserved."\n'
+    )
+    data = """data:
+  opportunities: {path: data/opps.csv, preset: salesforce, date_format: "%m/%d/%Y"}
+  mapping:
+    stages: {Proposal/Price Quote: proposal}
+    products: {Nordwind Platform: platform, Consulting: services}
+"""
+    frames, diags = load(workspace_with(tmp_path, data, {"data/opps.csv": body}))
+    assert diags == []
+    opps = frames.opportunities
+    assert list(opps["id"]) == ["006A", "006B", "006C"]
+    assert list(opps["amount"]) == [12_000_000, 500_000, 100_000]
+    assert list(opps["outcome"]) == ["won", "open", "won"]
+    assert opps["probability"].iloc[1] == 0.5  # empty: the stage's default (proposal, 50%)
+    assert list(opps["rep"]) == ["rep-n1", "rep-n2", None]
+    assert list(opps["line"]) == [2, 3, 4]
+    assert issues_of(frames, "opportunities") == [
+        (4, "unmatched", "owner 'Former Rep' matches no rep (counted as <unplanned>)"),
+        (5, "rejected", "unreadable amount 'abc'"),
+        (6, "rejected", "unknown stage 'Dormant' (map it under data.mapping.stages)"),
+        (7, "rejected", "unreadable close date '2/30/2027'"),
+        (8, "rejected", "ragged row: 2 fields where the header has 9"),
+        (9, "skipped", "blank line"),
+        (10, "skipped", "report footer 'Grand Totals (7 records)'"),
+        (11, "skipped", "report footer 'Confidential Information - Do Not Distribute'"),
+        (12, "skipped", "report footer 'Copyright (c) 2000-2027 salesforce.com, inc. All rights res…'"),
+    ]
+    report = frames.reports[0]
+    assert (report.rows_read, report.rows_used) == (7, 3)
+
+
+def test_french_dialect_cp1252_semicolon_decimal_comma(tmp_path):
+    invoices = "N° facture;Commercial;Code client;Montant HT;Date facture;Gamme\r\nF1;rep-n1;ACME-001;120 000,00;20/02/2027;Plateforme\r\nF2;Lena Vogel;ACME-001;1 500,50;01/03/2027;Services\r\n"
+    data = """data:
+  sales:
+    path: data/invoices.csv
+    encoding: cp1252
+    delimiter: ";"
+    decimal: ","
+    date_format: "%d/%m/%Y"
+    columns: {id: "N° facture", owner: Commercial, account: Code client, amount: Montant HT, date: Date facture, product: Gamme}
+  mapping:
+    products: {Plateforme: platform, Services: services}
+"""
+    frames, diags = load(workspace_with(tmp_path, data, {"data/invoices.csv": invoices.encode("cp1252")}))
+    assert diags == []
+    assert list(frames.sales["amount"]) == [12_000_000, 150_050]
+    assert list(frames.sales["rep"]) == ["rep-n1", "rep-n1"]
+    assert list(frames.sales["product"]) == ["platform", "services"]
+
+
+def test_utf8_with_bom_and_ids_with_leading_zeros_stay_text(tmp_path):
+    invoices = "\ufeffid,owner,account,amount,date\n00123,rep-n1,00042,10.00,2027-01-31\n"
+    data = """data:
+  sales: {path: data/s.csv, columns: {id: id, owner: owner, account: account, amount: amount, date: date}}
+"""
+    frames, diags = load(workspace_with(tmp_path, data, {"data/s.csv": invoices}))
+    assert diags == []
+    assert frames.sales["account"].iloc[0] == "00042"
+
+
+def test_hubspot_and_pipedrive_presets(tmp_path):
+    hubspot = "Record ID,Deal owner,Associated Company,Deal Stage,Amount,Close Date,Create Date\n9,Lena Vogel,ACME-001,closedwon,100,2027-03-01 00:00,2027-01-01 00:00\n"
+    pipedrive = "Deal - ID,Deal - Owner,Deal - Organization,Deal - Stage,Deal - Value,Deal - Expected close date,Deal - Status\n7,Lena Vogel,ACME-001,negotiation,250,2027-03-01,won\n"
+    for preset, text in (("hubspot", hubspot), ("pipedrive", pipedrive)):
+        data = f"data:\n  opportunities: {{path: data/o.csv, preset: {preset}}}\n"
+        frames, diags = load(workspace_with(tmp_path / preset, data, {"data/o.csv": text}))
+        assert diags == [], preset
+        assert list(frames.opportunities["outcome"]) == ["won"], preset
+        assert frames.sales_from_opportunities and len(frames.sales) == 1
+
+
+def test_embedded_newlines_keep_physical_line_numbers(tmp_path):
+    text = 'id,owner,account,amount,date\n1,rep-n1,"ACME\n-001",10.00,2027-01-31\n2,rep-n1,X,oops,2027-01-31\n'
+    data = "data:\n  sales: {path: data/s.csv, columns: {id: id, owner: owner, account: account, amount: amount, date: date}}\n"
+    frames, _ = load(workspace_with(tmp_path, data, {"data/s.csv": text}))
+    assert issues_of(frames, "sales") == [(4, "rejected", "unreadable amount 'oops'")]
+
+
+def test_duplicate_opportunity_ids_are_all_rejected(tmp_path):
+    text = SF_HEADER + '"1","rep-n1","A","Closed Won","1","100","1/1/2027","1/1/2027",""\n' * 2
+    data = 'data:\n  opportunities: {path: data/o.csv, preset: salesforce, date_format: "%m/%d/%Y"}\n'
+    frames, _ = load(workspace_with(tmp_path, data, {"data/o.csv": text}))
+    assert [i[0] for i in issues_of(frames, "opportunities")] == [2, 3]
+    assert len(frames.opportunities) == 0
+
+
+def test_one_bad_row_among_many(tmp_path):
+    rows = [f"{i},rep-n1,ACC-{i},10.00,2027-01-31" for i in range(20_000)]
+    rows[12_345] = "12345,rep-n1,ACC,ten,2027-01-31"
+    text = "id,owner,account,amount,date\n" + "\n".join(rows) + "\n"
+    data = "data:\n  sales: {path: data/s.csv, columns: {id: id, owner: owner, account: account, amount: amount, date: date}}\n"
+    frames, _ = load(workspace_with(tmp_path, data, {"data/s.csv": text}))
+    assert issues_of(frames, "sales") == [(12_347, "rejected", "unreadable amount 'ten'")]
+    assert len(frames.sales) == 19_999
+
+
+def test_xlsx_export(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "owner", "account", "amount", "date"])
+    sheet.append(["1", "rep-n1", "ACME-001", 1234.5, dt.datetime(2027, 3, 31)])
+    sheet.append(["2", "rep-n1", "ACME-001", "abc", 46477])  # an Excel serial date in a number cell
+    path = tmp_path / "s.xlsx"
+    book.save(path)
+    data = f"data:\n  sales: {{path: {path}, columns: {{id: id, owner: owner, account: account, amount: amount, date: date}}}}\n"
+    frames, _ = load(workspace_with(tmp_path, data, {}))
+    assert list(frames.sales["amount"]) == [123450]
+    assert frames.sales["date"].iloc[0] == pd.Timestamp("2027-03-31")
+    assert issues_of(frames, "sales") == [(3, "rejected", "unreadable amount 'abc'")]
+
+
+# --- file-level errors: the export cannot be used at all ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntakeCase:
+    name: str
+    code: str
+    files: dict
+    data: str
+    line: int | None = None
+    message: str = ""
+
+
+SALES = "data:\n  sales: {path: data/s.csv, columns: {id: id, owner: owner, account: account, amount: amount, date: date}}\n"
+SALES_CP = "data:\n  sales: {path: data/s.csv, encoding: cp1252, columns: {id: id, owner: owner, account: account, amount: amount, date: date}}\n"
+GOOD = "id,owner,account,amount,date\n1,rep-n1,A,1,2027-01-01\n"
+
+INTAKE_CASES = [
+    IntakeCase("missing-file", "SP901", {}, SALES, None, "file not found"),
+    IntakeCase("folder-not-file", "SP901", {"data/s.csv/x": "a"}, SALES, None, "folder"),
+    IntakeCase("latin1-declared-utf8", "SP902", {"data/s.csv": "id,owner,account,amount,date\n1,Zoë,A,1,2027-01-01\n".encode("cp1252")}, SALES, 2, "byte 0xeb"),
+    IntakeCase("cp1252-undefined-byte", "SP902", {"data/s.csv": b"id,owner,account,amount,date\n1,\x81,A,1,2027-01-01\n"}, SALES_CP, 2, "byte 0x81"),
+    IntakeCase("utf16", "SP902", {"data/s.csv": GOOD.encode("utf-16")}, SALES, 1, "UTF-16"),
+    IntakeCase("missing-column", "SP903", {"data/s.csv": "id,owner,account,amont,date\n"}, SALES, 1, "amount (column 'amount' not in the export)"),
+    IntakeCase("no-data-section", "SP903", {}, "", None, "no CRM export declared"),
+    IntakeCase("unknown-field-in-columns", "SP903", {"data/s.csv": GOOD}, "data:\n  sales: {path: data/s.csv, columns: {amout: amount}}\n", None, "amout"),
+    IntakeCase("duplicated-column", "SP904", {"data/s.csv": "id,owner,account,amount,date,amount\n"}, SALES, 1, "'amount' appears twice"),
+    IntakeCase("empty-file", "SP905", {"data/s.csv": ""}, SALES, None, "empty"),
+    IntakeCase("header-only-is-fine-but-blank-header", "SP905", {"data/s.csv": ",,,\n1,2,3,4\n"}, SALES, 1, "header line is empty"),
+    IntakeCase("unknown-format", "SP906", {"data/s.json": "{}"}, SALES.replace("s.csv", "s.json"), None, "unknown export format"),
+    IntakeCase("damaged-xlsx", "SP906", {"data/s.xlsx": b"not a zip"}, SALES.replace("s.csv", "s.xlsx"), None, "not a readable XLSX"),
+    IntakeCase("damaged-parquet", "SP906", {"data/s.parquet": b"PAR1garbage"}, SALES.replace("s.csv", "s.parquet"), None, "not a readable Parquet"),
+]
+
+
+@pytest.mark.parametrize("case", INTAKE_CASES, ids=lambda c: c.name)
+def test_file_level_errors(tmp_path, case):
+    plan = workspace_with(tmp_path, case.data, case.files)
+    frames, diags = load(plan)
+    assert frames is None
+    assert [d.code for d in diags] == [case.code], [d.headline() for d in diags]
+    assert diags[0].line == case.line
+    assert case.message in diags[0].message, diags[0].headline()
+    assert diags[0].hint
+
+
+def test_header_only_export_is_read_as_no_rows(tmp_path):
+    frames, diags = load(workspace_with(tmp_path, SALES, {"data/s.csv": "id,owner,account,amount,date\n"}))
+    assert diags == [] and len(frames.sales) == 0
