@@ -46,6 +46,9 @@ def _register() -> None:
     app.command("plan")(plan.plan)
     app.command("init")(init.init)
     app.command("schema")(schema.schema)
+    from .report import report_app
+
+    app.add_typer(report_app, name="report")
 
 
 _register()

@@ -80,8 +80,26 @@ class Frames:
         return [r.to_dict() for r in self.reports]
 
 
-def load_exports(ws: Workspace) -> tuple[Frames | None, list[Diagnostic]]:
-    """Read every export declared under `data:`; diagnostics for files that cannot be used at all."""
+def export_files(ws: Workspace) -> list[tuple[str, Path]]:
+    """(kind, path) of every export the workspace declares, in reading order."""
+    config = ws.settings.data if ws.settings else None
+    out = []
+    for kind in KINDS:
+        source = getattr(config, kind) if config else None
+        if source is not None:
+            out.append((kind, _path_of(ws.root, source)))
+    return out
+
+
+def _path_of(root: Path, source: Source) -> Path:
+    return root / source.path if not Path(source.path).is_absolute() else Path(source.path)
+
+
+def load_exports(ws: Workspace, progress=None) -> tuple[Frames | None, list[Diagnostic]]:
+    """Read every export declared under `data:`; diagnostics for files that cannot be used at all.
+
+    `progress(kind, path)`, when given, is called after each file is read.
+    """
     config: DataConfig | None = ws.settings.data if ws.settings else None
     if config is None or not any(getattr(config, k) for k in KINDS):
         return None, [
@@ -103,6 +121,8 @@ def load_exports(ws: Workspace) -> tuple[Frames | None, list[Diagnostic]]:
             continue
         extra = list(config.attributes.values()) if kind == "accounts" else []
         table, mapped, problems = _read_kind(ws.root, kind, source, extra)
+        if progress is not None:
+            progress(kind, _path_of(ws.root, source))
         diags += problems
         if table is not None:
             raw[kind] = (table, mapped, source)
@@ -115,7 +135,7 @@ def load_exports(ws: Workspace) -> tuple[Frames | None, list[Diagnostic]]:
 
 def _read_kind(root: Path, kind: str, source: Source, extra: list[str]) -> tuple[RawTable | None, dict[str, str], list[Diagnostic]]:
     rel = source.path
-    path = (root / rel) if not Path(rel).is_absolute() else Path(rel)
+    path = _path_of(root, source)
     mapped = columns_for(kind, source.preset, source.columns)
     known_fields = {f.name for f in FIELDS[kind]}
     unknown = [name for name in source.columns if name not in known_fields]

@@ -131,7 +131,7 @@ def _row(ctx: ReportContext, by: list[str], key: tuple, planned: dict | None, ac
         {
             "actual": cents_to_money(cents),
             "target": fraction_money(target) if planned else None,
-            "attainment": round(float(ratio), 4) if ratio is not None else None,
+            "attainment": float(ratio) if ratio is not None else None,
             "gap": fraction_money(actual_amount - target) if planned else None,
             "period_target": fraction_money(period_target) if planned else None,
             "projection": fraction_money(projection) if projection is not None else None,

@@ -1,0 +1,287 @@
+"""`salesplan report`: CRM exports + the plan -> the manager's indicators, in the terminal and in CI."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .. import exitcodes
+from .common import AsOfOption, WorkspaceOption, as_of_date, display_root, err, fail_usage, resolve_workspace, use_color
+
+report_app = typer.Typer(
+    name="report",
+    help="Steering reports from the CRM exports declared under data: in salesplan.yaml. Without a report name: the dashboard.",
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class ReportFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+PeriodOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--period",
+        "-p",
+        metavar="PERIOD",
+        help="ytd (default), fy, month, quarter, half, Q1..Q4, H1, H2, jan..dec, YYYY-MM, or YYYY-MM-DD..YYYY-MM-DD.",
+    ),
+]
+RepFilter = Annotated[Optional[list[str]], typer.Option("--rep", "-r", metavar="REP", help="Only this rep (repeat for several).")]
+TeamFilter = Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", help="Only the reps of this manager.")]
+SegmentFilter = Annotated[Optional[str], typer.Option("--segment", metavar="SEGMENT", help="Only this segment.")]
+ProductFilter = Annotated[Optional[str], typer.Option("--product", metavar="RANGE", help="Only this product range.")]
+ByOption = Annotated[Optional[str], typer.Option("--by", metavar="DIMS", help="Group rows by these dimensions, comma-separated (see each report).")]
+FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="table, json, csv or markdown (GitHub job summaries).")]
+OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of the terminal.")]
+FailUnderOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--fail-under", metavar="METRIC=VALUE", help="Exit 1 when a rep's figure is below: attainment=80%, coverage=60%, activity=70%, pipeline=2. Repeatable."),
+]
+CheckOption = Annotated[bool, typer.Option("--check", help="Exit 1 when a rep's figure is below the workspace's thresholds: (the CI gate).")]
+TopOption = Annotated[int, typer.Option("--top", min=1, metavar="N", help="How many accounts or deals to list per rep.")]
+
+
+@dataclass
+class Options:
+    workspace: Optional[Path]
+    as_of: Optional[str]
+    period: Optional[str]
+    reps: list[str]
+    team: Optional[str]
+    segment: Optional[str]
+    product: Optional[str]
+    format: ReportFormat
+    output: Optional[Path]
+    fail_under: list[str] = field(default_factory=list)
+    check: bool = False
+
+
+@dataclass
+class Rendered:
+    """What a report command produced: titled tables, notes, and the figures the gates look at."""
+
+    report: str
+    tables: dict[str, Any]  # name -> DataFrame, the first is the main one
+    titles: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+    gate_figures: dict[str, dict[str, float | None]] = field(default_factory=dict)
+
+
+def prepare(opts: Options):
+    """Load, validate, read exports and resolve the period; exit 2 on bad input."""
+    from ..intake.load import export_files, load_exports
+    from ..plan.validate import validate_workspace
+    from ..reports.context import Filters, ReportContext
+    from ..reports.period import PeriodError, resolve_period
+
+    root = resolve_workspace(opts.workspace)
+    as_of = as_of_date(opts.as_of)
+    result = validate_workspace(root, as_of=as_of)
+    if result.errors:
+        from rich.console import Console
+
+        from .render_diagnostics import render_human
+
+        console = Console(stderr=True, highlight=False, no_color=not use_color(), width=None if use_color() else 200)
+        render_human(result, console, display_root(root))
+        err("salesplan report: the plan has errors; fix them first (salesplan validate)")
+        raise typer.Exit(exitcodes.USAGE)
+    ws = result.workspace
+    _check_filters(ws, opts)
+    try:
+        period = resolve_period(opts.period, ws.settings, as_of)
+    except PeriodError as exc:
+        fail_usage(f"--period: {exc}")
+    files = export_files(ws)
+    frames, diags = _load_with_progress(ws, files, load_exports)
+    if diags:
+        shown = display_root(root)
+        for d in diags:
+            err(d.headline().replace(d.file, f"{shown}/{d.file}" if shown and not d.file.startswith("/") else d.file, 1))
+            if d.hint:
+                err(f"  hint: {d.hint}")
+        raise typer.Exit(exitcodes.USAGE)
+    filters = Filters(reps=tuple(opts.reps), team=opts.team, segment=opts.segment, product=opts.product)
+    return ReportContext(ws=ws, frames=frames, period=period, as_of=as_of, filters=filters)
+
+
+def _load_with_progress(ws, files, load_exports):
+    total = sum(path.stat().st_size for _, path in files if path.is_file())
+    if not (sys.stderr.isatty() and total > 5_000_000):
+        return load_exports(ws)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    with Progress(TextColumn("reading exports"), BarColumn(), DownloadColumn(), transient=True) as bar:
+        task = bar.add_task("read", total=total)
+
+        def advance(kind, path):
+            bar.advance(task, path.stat().st_size if path.is_file() else 0)
+
+        return load_exports(ws, progress=advance)
+
+
+def _check_filters(ws, opts: Options) -> None:
+    known = {r.id for r in ws.reps.values()}
+    for rep in opts.reps:
+        if rep not in known:
+            fail_usage(f"--rep: unknown rep '{rep}'", "known reps: " + ", ".join(sorted(known)))
+    if opts.team is not None and opts.team not in ws.settings.managers:
+        fail_usage(f"--team: unknown team '{opts.team}'", "teams are managers' ids: " + ", ".join(sorted(ws.settings.managers)))
+    if opts.segment is not None and opts.segment not in ws.strategy.segments:
+        fail_usage(f"--segment: unknown segment '{opts.segment}'", "segments: " + ", ".join(ws.strategy.segments))
+    if opts.product is not None and opts.product not in (ws.strategy.products or {}):
+        fail_usage(f"--product: unknown product range '{opts.product}'", "product ranges: " + ", ".join(ws.strategy.products or {}) or "none declared")
+
+
+def parse_by(value: Optional[str], allowed: tuple[str, ...], default: list[str]) -> list[str]:
+    if not value:
+        return list(default)
+    dims = [d.strip() for d in value.split(",") if d.strip()]
+    for dim in dims:
+        if dim not in allowed:
+            fail_usage(f"--by {dim}: choose among {', '.join(allowed)}")
+    if len(set(dims)) != len(dims):
+        fail_usage(f"--by {value}: a dimension is repeated")
+    return dims
+
+
+def emit(ctx, opts: Options, rendered: Rendered) -> None:
+    """Render in the chosen format, write it, print the intake account, apply the gates."""
+    from ..reports.gates import GateError, breaches, parse_fail_under
+    from .render_report import render
+
+    gates = {}
+    if opts.check:
+        t = ctx.ws.settings.thresholds
+        gates = {"attainment": t.attainment.fraction, "coverage": t.coverage.fraction, "activity": t.activity.fraction, "pipeline": t.pipeline}
+    try:
+        gates.update(parse_fail_under(opts.fail_under))
+    except GateError as exc:
+        fail_usage(f"--fail-under {exc}")
+    from fractions import Fraction
+
+    gates = {k: Fraction(v) for k, v in gates.items()}
+    found = breaches(rendered.gate_figures, gates)
+    text = render(ctx, opts, rendered, found, to_terminal=opts.output is None)
+    if opts.output is not None:
+        _write_output(ctx, opts.output, text)
+        err(f"wrote {opts.output}")
+    elif text is not None:
+        sys.stdout.write(text)
+    if opts.format is ReportFormat.table or opts.output is not None:
+        _print_intake(ctx)
+    if gates:
+        missing = [m for m in gates if m not in rendered.gate_figures]
+        for metric in missing:
+            err(f"note: this report has no {metric} figure; that gate is not checked here (the dashboard has them all)")
+        for breach in found:
+            err(f"breach: {breach.describe()}")
+        if found:
+            err(f"salesplan report: {len(found)} breach{'es' if len(found) != 1 else ''}")
+            raise typer.Exit(exitcodes.FINDINGS)
+    raise typer.Exit(exitcodes.OK)
+
+
+def _print_intake(ctx) -> None:
+    for report in ctx.frames.reports:
+        parts = []
+        for label, items in (("rejected", report.rejected), ("unmatched", report.unmatched), ("skipped", report.skipped)):
+            if items:
+                parts.append(f"{len(items)} {label}")
+        detail = f" ({', '.join(parts)}; list them with: salesplan report intake)" if parts else ""
+        err(f"{report.kind}: used {report.rows_used:,} of {report.rows_read:,} rows from {report.path}{detail}")
+    if ctx.frames.sales_from_opportunities:
+        err("sales: no sales export declared; won opportunities stand in (their close date as the sale date)")
+
+
+def _write_output(ctx, output: Path, text: str) -> None:
+    from ..intake.load import export_files
+    from ..writing import write_atomic
+
+    target = output.resolve()
+    inputs = {p.resolve() for p in ctx.ws.root.rglob("*.yaml")} | {p.resolve() for p in ctx.ws.root.rglob("*.yml")}
+    inputs |= {path.resolve() for _, path in export_files(ctx.ws)}
+    if target in inputs:
+        fail_usage(f"--output {output} is one of the workspace's input files", "write the report somewhere else")
+    if target.is_dir():
+        fail_usage(f"--output {output} is a folder", "give a file name")
+    if not target.parent.is_dir():
+        fail_usage(f"--output {output}: folder {target.parent} does not exist", "create it first")
+    try:
+        write_atomic(target, text)
+    except OSError as exc:
+        fail_usage(f"cannot write {output}: {exc.strerror or exc}")
+
+
+def _options(**kwargs) -> Options:
+    kwargs["reps"] = list(kwargs.pop("rep") or [])
+    kwargs["fail_under"] = list(kwargs.get("fail_under") or [])
+    return Options(**kwargs)
+
+
+# --- the commands ------------------------------------------------------------------------------------------
+
+
+@report_app.command("attainment")
+def attainment_command(
+    workspace: WorkspaceOption = None,
+    as_of: AsOfOption = None,
+    period: PeriodOption = None,
+    rep: RepFilter = None,
+    team: TeamFilter = None,
+    segment: SegmentFilter = None,
+    product: ProductFilter = None,
+    by: ByOption = None,
+    format: FormatOption = ReportFormat.table,
+    output: OutputOption = None,
+    fail_under: FailUnderOption = None,
+    check: CheckOption = False,
+) -> None:
+    """Sales made against target for the period, by rep (default), team, segment or product; with projection."""
+    from ..reports.attainment import BY_CHOICES, attainment
+
+    opts = _options(workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check)
+    dims = parse_by(by, BY_CHOICES, ["rep"])
+    ctx = prepare(opts)
+    try:
+        table = attainment(ctx, dims)
+    except ValueError as exc:
+        fail_usage(str(exc))
+    figures = {}
+    if dims == ["rep"]:
+        figures["attainment"] = {r["rep"]: r["attainment"] for r in table.to_dict("records") if r["rep"] not in ("<unplanned>", "<total>")}
+    emit(ctx, opts, Rendered("attainment", {"attainment": table}, {"attainment": f"Attainment, {ctx.period.label}, as of {ctx.as_of}"}, gate_figures=figures))
+
+
+@report_app.command("intake")
+def intake_command(
+    workspace: WorkspaceOption = None,
+    as_of: AsOfOption = None,
+    format: FormatOption = ReportFormat.table,
+    output: OutputOption = None,
+) -> None:
+    """Every row of the exports that was rejected, unmatched or skipped, with its line and the reason."""
+    import pandas as pd
+
+    opts = _options(workspace=workspace, as_of=as_of, period=None, rep=None, team=None, segment=None, product=None, format=format, output=output)
+    ctx = prepare(opts)
+    rows = []
+    for report in ctx.frames.reports:
+        for issue in report.issues:
+            rows.append({"export": report.path, "kind": report.kind, "line": issue.line, "status": issue.kind, "reason": issue.reason})
+    summary = pd.DataFrame([r.to_dict() | {"issues": None} for r in ctx.frames.reports]).drop(columns=["issues"])
+    table = pd.DataFrame(rows, columns=["export", "kind", "line", "status", "reason"]) if rows else pd.DataFrame(columns=["export", "kind", "line", "status", "reason"])
+    emit(ctx, opts, Rendered("intake", {"issues": table, "summary": summary}, {"issues": "Rows not used as they are", "summary": "Rows per export"}))
