@@ -167,7 +167,7 @@ CASES: list[Case] = [
     Case(
         "tab-indentation",
         "SP101",
-        replace(E4, '  criteria: {employees: "<200"}', '\tcriteria: {employees: "<200"}'),
+        replace(E4, '  criteria: {employees: "<200", region: north}', '\tcriteria: {employees: "<200", region: north}'),
         (At(E4, "criteria:", "\t"),),
         hint="tab",
     ),

@@ -40,12 +40,13 @@ def _root(
 
 
 def _register() -> None:
-    from . import init, plan, schema, validate
+    from . import demo_data, init, plan, schema, validate
 
     app.command("validate")(validate.validate)
     app.command("plan")(plan.plan)
     app.command("init")(init.init)
     app.command("schema")(schema.schema)
+    app.command("demo-data")(demo_data.demo_data)
     from .report import report_app
 
     app.add_typer(report_app, name="report")

@@ -11,7 +11,7 @@ from typing import Any
 from .common import clean, use_color
 from .render_table import safe_cell, to_csv
 
-PERCENT = {"attainment", "ratio", "coverage", "win_rate", "win_rate_value", "rest_win_rate", "difference", "rate", "share"}
+PERCENT = {"attainment", "ratio", "coverage", "win_rate", "win_rate_value", "rest_win_rate", "difference", "rate", "share", "activity"}
 MULTIPLE = {"pipeline_coverage"}
 PVALUES = {"p_value", "adjusted_p"}
 STATUS_STYLE = {"on track": "green", "watch": "yellow", "off track": "red"}
@@ -75,7 +75,7 @@ def fmt_cell(column: str, value: Any, table: str = "") -> str:
     if isinstance(value, (int, float)):
         if column in PVALUES:
             return f"{value:.3g}"
-        if (table == "pipeline_coverage" and column == "coverage") or column in MULTIPLE:
+        if (table == "pipeline_coverage" and column == "coverage") or column in MULTIPLE or (table == "pipeline" and column == "coverage"):
             return f"{value:.2f}x"
         if column in PERCENT:
             return f"{value:.1%}"
@@ -138,11 +138,27 @@ def render(ctx, opts, rendered, breaches, to_terminal: bool) -> str | None:
     return buffer.getvalue()
 
 
-def _bar(ratio: float | None, width: int = 12) -> str:
+def _bar(ratio: float | None, width: int = 10) -> str:
     if ratio is None:
         return ""
     filled = max(0, min(width, round(ratio * width)))
     return "█" * filled + "·" * (width - filled)
+
+
+#: Money columns shown in whole currency units in the terminal (JSON and CSV keep the cents).
+MONEY = {"actual", "target", "gap", "period_target", "projection", "annual_target", "value", "weighted", "won_value", "lost_value",
+         "open_in_rest", "remaining_target", "amount"}
+#: Columns left out of the terminal view (still in JSON, CSV and Markdown).
+TERMINAL_HIDDEN = {"dashboard": {"team"}, "attainment": {"period_target", "annual_target"}, "issues": {"kind"}}
+#: Shorter headers in the terminal.
+TERMINAL_HEADERS = {"pipeline_coverage": "pipeline", "win_rate": "win rate", "attainment": "attained"}
+
+
+def _terminal_cell(column: str, value: Any, table: str) -> str:
+    value = _plain(value)
+    if column in MONEY and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{round(value):,}"
+    return fmt_cell(column, value, table)
 
 
 def to_rich(console, ctx, rendered) -> None:
@@ -152,33 +168,39 @@ def to_rich(console, ctx, rendered) -> None:
     console.print(f"[bold]salesplan report {escape(rendered.report)}[/]  as of {ctx.as_of}, {escape(ctx.period.label)}, {ctx.ws.settings.currency}")
     for name, frame in rendered.tables.items():
         table = Table(title=escape(rendered.titles.get(name, name)), title_justify="left", header_style="bold")
-        columns = [str(c) for c in frame.columns]
-        attainment_view = name == "attainment"
-        shown = columns
-        if attainment_view:
-            dims = [c for c in columns if c not in ("actual", "target", "attainment", "gap", "period_target", "projection", "annual_target", "status")]
-            shown = [*dims, "actual [% of target]", "", "gap", "projection", "status"]
+        columns = [str(c) for c in frame.columns if str(c) not in TERMINAL_HIDDEN.get(name, set())]
+        combined = {"actual", "target", "attainment"} <= set(columns)
+        shown: list[str] = []
+        for column in columns:
+            if combined and column in ("target", "attainment"):
+                continue
+            if combined and column == "actual":
+                shown += ["actual [% of target]", "bar"]
+                continue
+            shown.append(column)
         for column in shown:
-            right = column not in ("status", "") and (column not in columns or _numeric(frame, column))
-            table.add_column(escape(column), justify="right" if right else "left", no_wrap=True)
+            numeric = column in ("actual [% of target]",) or column in PERCENT | MULTIPLE | PVALUES | MONEY | {"pressure"} or (
+                column in frame.columns and _numeric(frame, column)
+            )
+            header = "" if column == "bar" else TERMINAL_HEADERS.get(column, column)
+            table.add_column(escape(header), justify="right" if numeric else "left", no_wrap=numeric or column in ("rep", "status", "line"), overflow="fold")
         for row in frame.to_dict("records"):
-            style = STATUS_STYLE.get(row.get("status") or "", None)
-            if attainment_view:
-                dims = shown[: len(shown) - 5]
-                ratio = _plain(row.get("attainment"))
-                target = _plain(row.get("target"))
-                actual = fmt_cell("actual", row.get("actual"))
-                combined = f"{actual} [{fmt_cell('attainment', ratio)} of {fmt_cell('target', target)}]" if target is not None and ratio is not None else actual
-                cells = [fmt_cell(d, row.get(d)) for d in dims]
-                cells += [combined, _bar(ratio), fmt_cell("gap", row.get("gap")), fmt_cell("projection", row.get("projection")), row.get("status") or ""]
-            else:
-                cells = [fmt_cell(c, row.get(c), name) for c in columns]
-            status_cell = cells[-1] if "status" in (shown[-1],) else None
-            escaped = [escape(c) for c in cells]
-            if style and status_cell:
-                escaped[-1] = f"[{style}]{escaped[-1]}[/]"
-            bold = any(str(row.get(d)) == "<total>" for d in columns[:2])
-            table.add_row(*escaped, style="bold" if bold else None)
+            cells = []
+            for column in shown:
+                if column == "actual [% of target]":
+                    ratio, target = _plain(row.get("attainment")), _plain(row.get("target"))
+                    actual = _terminal_cell("actual", row.get("actual"), name)
+                    if ratio is not None and target is not None:
+                        actual = f"{actual} [{ratio:.0%} of {_terminal_cell('target', target, name)}]"
+                    cells.append(escape(actual))
+                elif column == "bar":
+                    cells.append(_bar(_plain(row.get("attainment"))))
+                else:
+                    text = escape(_terminal_cell(column, row.get(column), name))
+                    style = STATUS_STYLE.get(str(row.get(column))) if column == "status" else None
+                    cells.append(f"[{style}]{text}[/]" if style else text)
+            first = [str(row.get(c)) for c in columns[:2]]
+            table.add_row(*cells, style="bold" if "<total>" in first else None)
         console.print(table)
     for note in rendered.notes:
         console.print(f"[dim]{escape(clean(note))}[/]")

@@ -285,3 +285,192 @@ def intake_command(
     summary = pd.DataFrame([r.to_dict() | {"issues": None} for r in ctx.frames.reports]).drop(columns=["issues"])
     table = pd.DataFrame(rows, columns=["export", "kind", "line", "status", "reason"]) if rows else pd.DataFrame(columns=["export", "kind", "line", "status", "reason"])
     emit(ctx, opts, Rendered("intake", {"issues": table, "summary": summary}, {"issues": "Rows not used as they are", "summary": "Rows per export"}))
+
+
+@report_app.command("activity")
+def activity_command(
+    workspace: WorkspaceOption = None,
+    as_of: AsOfOption = None,
+    period: PeriodOption = None,
+    rep: RepFilter = None,
+    team: TeamFilter = None,
+    segment: SegmentFilter = None,
+    by: ByOption = None,
+    format: FormatOption = ReportFormat.table,
+    output: OutputOption = None,
+    fail_under: FailUnderOption = None,
+    check: CheckOption = False,
+) -> None:
+    """Actions done against planned (norms x accounts in portfolio, prorated), by rep, action type and segment."""
+    from ..reports.activity import activity
+
+    opts = _options(workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check)
+    dims = parse_by(by, ("rep", "team", "action", "segment"), ["rep", "action", "segment"])
+    ctx = prepare(opts)
+    _require(ctx, "activities")
+    table = activity(ctx, dims)
+    figures = {}
+    if dims == ["rep"]:
+        figures["activity"] = {r["rep"]: r["ratio"] for r in table.to_dict("records") if not str(r["rep"]).startswith("<")}
+    else:
+        per_rep = activity(ctx, ["rep"])
+        figures["activity"] = {r["rep"]: r["ratio"] for r in per_rep.to_dict("records") if not str(r["rep"]).startswith("<")}
+    emit(ctx, opts, Rendered("activity", {"activity": table}, {"activity": f"Actions done vs planned, {ctx.period.label} up to {ctx.as_of}"}, gate_figures=figures))
+
+
+@report_app.command("coverage")
+def coverage_command(
+    workspace: WorkspaceOption = None,
+    as_of: AsOfOption = None,
+    period: PeriodOption = None,
+    rep: RepFilter = None,
+    team: TeamFilter = None,
+    segment: SegmentFilter = None,
+    top: TopOption = 10,
+    format: FormatOption = ReportFormat.table,
+    output: OutputOption = None,
+    fail_under: FailUnderOption = None,
+    check: CheckOption = False,
+) -> None:
+    """Targeted accounts touched in the period, commercial pressure, and the untouched accounts to work first."""
+    from ..reports.coverage import coverage, untouched_accounts
+
+    opts = _options(workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check)
+    ctx = prepare(opts)
+    _require(ctx, "accounts", "activities")
+    table = coverage(ctx)
+    untouched = untouched_accounts(ctx, top=top)
+    figures = {"coverage": {}}
+    plain = table[~table["rep"].astype(str).str.startswith("<")]
+    for rep_id, group in plain.groupby("rep", sort=False):
+        targeted = int(group["targeted"].sum())
+        figures["coverage"][rep_id] = int(group["touched"].sum()) / targeted if targeted else None
+    emit(
+        ctx,
+        opts,
+        Rendered(
+            "coverage",
+            {"coverage": table, "untouched": untouched},
+            {"coverage": f"Targeted accounts touched, {ctx.period.label} up to {ctx.as_of}", "untouched": f"Untouched targeted accounts (top {top} per rep)"},
+            gate_figures=figures,
+        ),
+    )
+
+
+@report_app.command("pipeline")
+def pipeline_command(
+    workspace: WorkspaceOption = None,
+    as_of: AsOfOption = None,
+    period: PeriodOption = None,
+    rep: RepFilter = None,
+    team: TeamFilter = None,
+    segment: SegmentFilter = None,
+    product: ProductFilter = None,
+    by: ByOption = None,
+    top: TopOption = 10,
+    format: FormatOption = ReportFormat.table,
+    output: OutputOption = None,
+    fail_under: FailUnderOption = None,
+    check: CheckOption = False,
+) -> None:
+    """Open deals: count, value, weighted value, age, overdue and stale deals; pipeline coverage of the remaining target."""
+    from ..reports.pipeline import coverage_horizon, deals_to_watch, pipeline, pipeline_coverage
+
+    opts = _options(workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check)
+    dims = parse_by(by, ("rep", "team", "stage", "segment", "product"), ["rep", "stage"])
+    ctx = prepare(opts)
+    _require(ctx, "opportunities")
+    table = pipeline(ctx, dims)
+    cover = pipeline_coverage(ctx)
+    watch = deals_to_watch(ctx, top=top)
+    figures = {"pipeline": {r["rep"]: r["coverage"] for r in cover.to_dict("records") if not str(r["rep"]).startswith("<")}}
+    emit(
+        ctx,
+        opts,
+        Rendered(
+            "pipeline",
+            {"pipeline": table, "pipeline_coverage": cover, "deals_to_watch": watch},
+            {
+                "pipeline": f"Open pipeline as of {ctx.as_of}",
+                "pipeline_coverage": f"Pipeline closing {coverage_horizon(ctx).after(ctx.as_of).label if coverage_horizon(ctx).after(ctx.as_of) else 'later'} after {ctx.as_of} / target remaining",
+                "deals_to_watch": f"Overdue or stale deals (top {top} per rep)",
+            },
+            gate_figures=figures,
+        ),
+    )
+
+
+@report_app.command("conversion")
+def conversion_command(
+    workspace: WorkspaceOption = None,
+    as_of: AsOfOption = None,
+    period: PeriodOption = None,
+    rep: RepFilter = None,
+    team: TeamFilter = None,
+    segment: SegmentFilter = None,
+    product: ProductFilter = None,
+    by: ByOption = None,
+    format: FormatOption = ReportFormat.table,
+    output: OutputOption = None,
+) -> None:
+    """Win rates by rep and product range, alerts where a seller differs significantly from the team, stage conversion."""
+    from ..reports.conversion import conversion, stage_conversion
+
+    opts = _options(workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output)
+    dims = parse_by(by, ("rep", "team", "product", "segment"), ["rep", "product"])
+    ctx = prepare(opts)
+    _require(ctx, "opportunities")
+    table = conversion(ctx, dims)
+    tables = {"conversion": table}
+    titles = {"conversion": f"Win rates, deals closed {ctx.period.label} up to {ctx.as_of}"}
+    notes = []
+    stages = stage_conversion(ctx)
+    if stages is None:
+        notes.append("no stage history: stage-to-stage conversion needs data.stage_history")
+    else:
+        tables["stages"] = stages
+        titles["stages"] = "Stage-to-stage conversion"
+    settings = ctx.ws.settings.conversion
+    notes.append(
+        f"alerts: sellers with at least {settings.min_closed} closed deals on a range, tested against the rest of the team "
+        f"(Fisher's exact test when an expected count is below 5, else the two-proportion z-test), "
+        f"Benjamini-Hochberg at q = {settings.q}, differences of at least {settings.min_difference}"
+    )
+    emit(ctx, opts, Rendered("conversion", tables, titles, notes=notes))
+
+
+def _require(ctx, *kinds: str) -> None:
+    missing = [k for k in kinds if getattr(ctx.frames, k) is None]
+    if missing:
+        fail_usage(f"this report needs the {' and '.join(missing)} export(s)", f"declare data.{missing[0]} in salesplan.yaml (see 'CRM exports' in the README)")
+
+
+@report_app.callback(invoke_without_command=True)
+def dashboard_command(
+    context: typer.Context,
+    workspace: WorkspaceOption = None,
+    as_of: AsOfOption = None,
+    period: PeriodOption = None,
+    rep: RepFilter = None,
+    team: TeamFilter = None,
+    format: FormatOption = ReportFormat.table,
+    output: OutputOption = None,
+    fail_under: FailUnderOption = None,
+    check: CheckOption = False,
+) -> None:
+    """Without a report name: the dashboard, one row per rep with the key figures and a status."""
+    if context.invoked_subcommand is not None:
+        return
+    from ..reports.dashboard import dashboard
+
+    opts = _options(workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=None, product=None, format=format, output=output, fail_under=fail_under, check=check)
+    ctx = prepare(opts)
+    table, notes = dashboard(ctx)
+    records_ = table.to_dict("records")
+    figures = {
+        "attainment": {r["rep"]: r["attainment"] for r in records_},
+        "activity": {r["rep"]: r["activity"] for r in records_},
+        "coverage": {r["rep"]: r["coverage"] for r in records_},
+        "pipeline": {r["rep"]: r["pipeline_coverage"] for r in records_},
+    }
+    emit(ctx, opts, Rendered("dashboard", {"dashboard": table}, {"dashboard": f"Dashboard, {ctx.period.label}, as of {ctx.as_of}"}, notes=notes, gate_figures=figures))

@@ -105,13 +105,18 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         rows.reject(duplicated, "account '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept)")
         if rows.has("owner"):
             rows.frame["rep"] = normalise_key(rows.frame["owner"]).map(owners)
+            stray = rows.frame["rep"].isna() & (rows.frame["owner"].str.strip() != "")
+            rows.note(stray, "account owner '" + rows.frame["owner"].str.slice(0, 40) + "' matches no rep (the account counts in no rep's portfolio by owner)")
         else:
             rows.frame["owner"] = ""
             rows.frame["rep"] = None
         statuses = {"prospect": "prospect", "customer": "customer"}
         statuses.update({k.strip().casefold(): v for k, v in config.mapping.statuses.items()})
         if rows.has("status"):
-            rows.frame["status"] = normalise_key(rows.frame["status"]).map(statuses)
+            mapped_status = normalise_key(rows.frame["status"]).map(statuses)
+            unknown = mapped_status.isna() & (rows.frame["status"].str.strip() != "")
+            rows.note(unknown, "account type '" + rows.frame["status"].str.slice(0, 40) + "' maps to no status (map it under data.mapping.statuses; derived from sales meanwhile)")
+            rows.frame["status"] = mapped_status
         else:
             rows.frame["status"] = None
         if not rows.has("name"):

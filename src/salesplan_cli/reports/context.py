@@ -10,6 +10,7 @@ from ..intake.load import Frames
 from ..plan.calendar import FiscalMonth, fiscal_months
 from ..plan.model import RepPlan, Workspace
 from ..plan.targets import RepTargets, workspace_targets
+from ..plan.values import money
 from .period import Period
 
 UNPLANNED = "<unplanned>"
@@ -93,11 +94,10 @@ class ReportContext:
 
 
 def cents_to_money(cents: int | Fraction) -> float:
-    """Cents (exact) to currency units for output, rounded to the cent."""
-    value = Fraction(cents) / 100
-    return round(float(value), 2)
+    """Cents (exact) to currency units for output, rounded half away from zero to the cent."""
+    return float(money(Fraction(cents) / 100))
 
 
 def fraction_money(amount: Fraction) -> float:
-    """An exact currency amount to a float rounded to the cent, for output."""
-    return round(float(amount), 2)
+    """An exact currency amount to a float rounded half away from zero to the cent, for output."""
+    return float(money(amount))

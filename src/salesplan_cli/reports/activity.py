@@ -1,0 +1,172 @@
+"""Activity: actions done against actions planned, for the period to date, by rep, team, action type or segment."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from fractions import Fraction
+
+import pandas as pd
+
+from ..plan.checks.capacity import rep_norms
+from ..plan.model import RepPlan
+from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext
+from .period import Period
+from .status import status_of
+
+BY_CHOICES = ("rep", "team", "action", "segment")
+DEFAULT_BY = ("rep", "action", "segment")
+COLUMNS = ["done", "planned", "ratio", "gap", "status"]
+
+#: The order rows are sorted in, whatever the order of the `by` columns.
+_SORT_PRIORITY = ("rep", "team", "action", "segment")
+
+
+def exact_round(value: Fraction | int, digits: int) -> float:
+    """An exact figure to a float rounded to `digits` decimals, half away from zero (for output only)."""
+    scaled = Fraction(value) * 10**digits
+    units = math.floor(abs(scaled) + Fraction(1, 2))
+    return float(Fraction(units if scaled >= 0 else -units, 10**digits))
+
+
+def days_in_post(rep: RepPlan, span: Period | None, fiscal_year: Period) -> int:
+    """Days of `span` within the fiscal year on which the rep is in post (start and end days included)."""
+    if span is None:
+        return 0
+    lo = max(span.start, fiscal_year.start, rep.start or dt.date.min)
+    hi = min(span.end, fiscal_year.end, rep.end or dt.date.max)
+    return max((hi - lo).days + 1, 0)
+
+
+def activity(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
+    """One row per group of `by` (default: rep, action, segment) with actions done or planned, then a `<total>` row.
+
+    done: activities dated in the period up to the as-of date, within the filters.
+    planned: norm x accounts declared in the rep's portfolio, summed over account statuses,
+    x days of that span in post / days in the fiscal year (exact until output).
+    ratio = done / planned (None when nothing is planned); gap = done - planned.
+    Activities whose owner matches no rep are `<unplanned>`; those on an account of no segment `<unsegmented>`.
+    """
+    by = list(by or DEFAULT_BY)
+    for dim in by:
+        if dim not in BY_CHOICES:
+            raise ValueError(f"--by {dim}: choose among {', '.join(BY_CHOICES)}")
+    if len(set(by)) != len(by):
+        raise ValueError(f"--by {','.join(by)}: a column appears twice")
+    if ctx.frames is None or ctx.frames.activities is None:
+        raise ValueError("activity needs an activities export (data.activities)")
+
+    planned = planned_actions_by_group(ctx, by)
+    done = _done(ctx, by)
+    # only groups with something planned or done: both dicts leave out zeros
+    keys = sorted(set(planned) | set(done), key=_sort_key(ctx, by))
+    rows = [_row(ctx, by, key, planned.get(key, Fraction(0)), done.get(key, 0)) for key in keys]
+    total_planned = sum(planned.values(), Fraction(0))
+    total_done = sum(done.values())
+    rows.append(_row(ctx, by, tuple(TOTAL for _ in by), total_planned, total_done))
+    return _frame(rows, [*by, *COLUMNS], nullable=("ratio",))
+
+
+def planned_actions_by_group(ctx: ReportContext, by: list[str]) -> dict[tuple, Fraction]:
+    """Exact planned actions per group of `by`, for the period to date (groups with nothing planned left out)."""
+    strategy = ctx.ws.strategy
+    fiscal_year = ctx.fiscal_year
+    year_days = fiscal_year.days()
+    span = ctx.to_date
+    segments = ctx.segments()
+    planned: dict[tuple, Fraction] = defaultdict(Fraction)
+    for rep in ctx.reps():
+        share = Fraction(days_in_post(rep, span, fiscal_year), year_days)
+        if not share:
+            continue
+        norms = rep_norms(rep, strategy)
+        for seg in segments:
+            for status, accounts in rep.portfolio.accounts.get(seg, {}).items():
+                for action, per_account in norms.get(seg, {}).get(status, {}).items():
+                    amount = per_account * Fraction(accounts) * share
+                    if amount:
+                        key = _key(by, rep.id, rep.manager, action, seg)
+                        planned[key] += amount
+    return dict(planned)
+
+
+def _key(by: list[str], rep_id: str, team: str, action: str, segment: str) -> tuple:
+    values = {"rep": rep_id, "team": team, "action": action, "segment": segment}
+    return tuple(values[d] for d in by)
+
+
+def _done(ctx: ReportContext, by: list[str]) -> Counter:
+    """Activities per group of `by` in the period to date, within the filters."""
+    rows = ctx.keep_rows(ctx.frames.activities, "date", ctx.to_date)
+    done: Counter = Counter()
+    if rows is None or not len(rows):
+        return done
+    teams = {rep.id: rep.manager for rep in ctx.ws.reps.values()}
+    apart = "rep" not in by and "team" not in by  # unplanned activities must not add to a planned group
+    frame = pd.DataFrame({"rep": rows["rep"], "action": rows["action"], "segment": rows["segment"]})
+    for (rep_id, action, segment), count in frame.groupby(["rep", "action", "segment"], dropna=False, sort=False).size().items():
+        rep_id = None if pd.isna(rep_id) else rep_id
+        segment = UNSEGMENTED if pd.isna(segment) else segment
+        if rep_id is None or rep_id not in teams:
+            if apart:
+                key = tuple(UNPLANNED for _ in by)
+            else:
+                key = _key(by, UNPLANNED, UNPLANNED, action, segment)
+        else:
+            key = _key(by, rep_id, teams[rep_id], action, segment)
+        done[key] += int(count)
+    return done
+
+
+def _sort_key(ctx: ReportContext, by: list[str]):
+    """Reps in the order of ctx.reps(), teams in the order of their first rep, actions and segments as in the strategy."""
+    reps = [rep.id for rep in ctx.reps()]
+    teams: list[str] = []
+    for rep in ctx.reps():
+        if rep.manager not in teams:
+            teams.append(rep.manager)
+    ranks = {
+        "rep": {value: i for i, value in enumerate(reps)},
+        "team": {value: i for i, value in enumerate(teams)},
+        "action": {value: i for i, value in enumerate(ctx.ws.strategy.actions)},
+        "segment": {value: i for i, value in enumerate(ctx.ws.strategy.segments)},
+    }
+    dims = [d for d in _SORT_PRIORITY if d in by]
+
+    def rank(dim: str, value) -> tuple:
+        if value == UNPLANNED:
+            return (3, 0, "")
+        if value == UNSEGMENTED:
+            return (2, 0, "")
+        if value in ranks[dim]:
+            return (0, ranks[dim][value], "")
+        return (1, 0, str(value))
+
+    return lambda key: tuple(rank(d, key[by.index(d)]) for d in dims)
+
+
+def _row(ctx: ReportContext, by: list[str], key: tuple, planned: Fraction, done: int) -> dict:
+    thresholds = ctx.ws.settings.thresholds
+    ratio = Fraction(done) / planned if planned else None
+    is_plan_row = not any(value in (UNPLANNED, UNSEGMENTED) for value in key)
+    row = dict(zip(by, key))
+    row.update(
+        {
+            "done": int(done),
+            "planned": exact_round(planned, 2),
+            "ratio": float(ratio) if ratio is not None else None,  # unrounded, as attainment: gates compare it
+            "gap": exact_round(done - planned, 2),
+            "status": status_of(ratio, thresholds.activity.fraction, thresholds.watch_band.fraction) if is_plan_row else "",
+        }
+    )
+    return row
+
+
+def _frame(rows: list[dict], columns: list[str], nullable: tuple[str, ...]) -> pd.DataFrame:
+    """A DataFrame of the rows; columns in `nullable` keep None (object dtype) instead of NaN."""
+    data = {}
+    for column in columns:
+        values = [row[column] for row in rows]
+        data[column] = pd.Series(values, dtype="object") if column in nullable else pd.Series(values)
+    return pd.DataFrame(data, columns=columns)

@@ -1,0 +1,205 @@
+"""Conversion: win rates of closed deals, sellers whose win rate on a product range differs from the rest
+of the team (see stats.py for the tests), and stage-to-stage conversion from the stage history."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from fractions import Fraction
+
+import pandas as pd
+
+from .context import TOTAL, ReportContext
+from .pipeline import cents_out, check_by, day_of, dim_orders, key_rank, label, ratio_out, table, text_of, within_filters
+from .stats import benjamini_hochberg, seller_vs_rest_test
+
+BY_CHOICES = ("rep", "team", "segment", "product")
+COLUMNS = [
+    "won",
+    "lost",
+    "closed",
+    "win_rate",
+    "won_value",
+    "lost_value",
+    "win_rate_value",
+    "rest_win_rate",
+    "difference",
+    "method",
+    "p_value",
+    "adjusted_p",
+    "alert",
+]
+STAGE_COLUMNS = ["from_stage", "to_stage", "entered", "advanced", "rate"]
+NO_STAGE_HISTORY = "no stage history: stage-to-stage conversion needs data.stage_history"
+
+
+def closed_deals(ctx: ReportContext, filters: bool = True) -> pd.DataFrame:
+    """Opportunities won or lost with a close date in the period up to the as-of day.
+
+    With filters=False only the segment filter applies (the comparison group of the seller tests is the
+    whole team, whichever reps, team or product range the report shows).
+    """
+    opps = ctx.frames.opportunities
+    span = ctx.to_date
+    if opps is None:
+        return pd.DataFrame(columns=["id", "rep", "outcome", "amount", "close_date", "product", "segment"])
+    if span is None:
+        return opps.iloc[0:0]
+    dates = opps["close_date"]
+    mask = opps["outcome"].isin(["won", "lost"]) & (dates >= pd.Timestamp(span.start)) & (dates <= pd.Timestamp(span.end))
+    rows = opps[mask]
+    return within_filters(ctx, rows) if filters else within_filters(ctx, rows, reps=False, product=False)
+
+
+def seller_tests(ctx: ReportContext) -> dict[tuple[str, str], dict]:
+    """(rep, product range) -> test result, for every pair with at least conversion.min_closed closed deals.
+
+    The family is every seller x range pair of the closed deals (segment filter only), so a pair's
+    adjusted p-value and alert do not depend on the rep, team or product shown. Deals of no rep and deals
+    of no product range are not tested and do not count in any rest.
+    """
+    settings = ctx.ws.settings.conversion
+    deals = closed_deals(ctx, filters=False)
+    pairs: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    ranges: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for rep_id, product, outcome in zip(deals["rep"], deals["product"], deals["outcome"]):
+        rep_id, product = text_of(rep_id), text_of(product)
+        if rep_id is None or product is None:
+            continue
+        column = 0 if outcome == "won" else 1
+        pairs[(rep_id, product)][column] += 1
+        ranges[product][column] += 1
+    tested = sorted(key for key, (won, lost) in pairs.items() if won + lost >= settings.min_closed)
+    results = {}
+    for key in tested:
+        won, lost = pairs[key]
+        range_won, range_lost = ranges[key[1]]
+        rest_won, rest_lost = range_won - won, range_lost - lost
+        result = seller_vs_rest_test(won, lost, rest_won, rest_lost)
+        rest_rate = Fraction(rest_won, rest_won + rest_lost) if rest_won + rest_lost else None
+        difference = Fraction(won, won + lost) - rest_rate if rest_rate is not None else None
+        results[key] = {"rest_rate": rest_rate, "difference": difference, "method": result.method, "p_value": result.p_value}
+    adjusted = benjamini_hochberg([r["p_value"] for r in results.values()], float(settings.q.fraction))
+    for result, (adjusted_p, rejected) in zip(results.values(), adjusted):
+        result["adjusted_p"] = adjusted_p
+        result["alert"] = bool(rejected and result["difference"] is not None and abs(result["difference"]) >= settings.min_difference.fraction)
+    return results
+
+
+def conversion(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
+    """Closed deals (won or lost, closed in the period up to the as-of day) by `by` (default rep, product), then <total>.
+
+    won, lost, closed = won + lost; win_rate = won / closed; won_value, lost_value: amounts;
+    win_rate_value = won_value / (won_value + lost_value). When the rows are seller x range pairs (by rep and
+    product), pairs with at least conversion.min_closed closed deals are tested against the other sellers on
+    the same range: rest_win_rate, difference = win_rate - rest_win_rate, method, p_value, adjusted_p
+    (Benjamini-Hochberg over every tested pair), alert = rejected at q and |difference| >= min_difference.
+    """
+    if by is None:
+        by = ["rep", "product"] if ctx.ws.strategy.products else ["rep"]
+    by = list(by)
+    check_by(ctx, by, BY_CHOICES)
+    deals = closed_deals(ctx)
+    teams = {rep.id: rep.manager for rep in ctx.ws.reps.values()}
+    tests = seller_tests(ctx) if sorted(by) == ["product", "rep"] else {}
+
+    groups: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # won, lost, won cents, lost cents
+    total = [0, 0, 0, 0]
+    for deal in deals.itertuples(index=False):
+        rep_id = text_of(deal.rep)
+        values = {
+            "rep": label("rep", rep_id),
+            "team": label("team", None, teams, rep_id),
+            "segment": label("segment", text_of(deal.segment)),
+            "product": label("product", text_of(deal.product)),
+        }
+        key = tuple(values[d] for d in by)
+        won = deal.outcome == "won"
+        for acc in (groups[key], total):
+            acc[0 if won else 1] += 1
+            acc[2 if won else 3] += int(deal.amount)
+    orders = dim_orders(ctx)
+    rows = []
+    for key in sorted(groups, key=lambda k: key_rank(by, k, orders)):
+        named = dict(zip(by, key))
+        test = tests.get((named["rep"], named["product"])) if tests else None
+        rows.append({**named, **_row(groups[key], test)})
+    rows.append({**{d: TOTAL for d in by}, **_row(total, None)})
+    return table(rows, [*by, *COLUMNS])
+
+
+def _row(counts: list[int], test: dict | None) -> dict:
+    won, lost, won_cents, lost_cents = counts
+    closed = won + lost
+    return {
+        "won": won,
+        "lost": lost,
+        "closed": closed,
+        "win_rate": ratio_out(Fraction(won, closed) if closed else None),
+        "won_value": cents_out(won_cents),
+        "lost_value": cents_out(lost_cents),
+        "win_rate_value": ratio_out(Fraction(won_cents, won_cents + lost_cents) if won_cents + lost_cents else None),
+        "rest_win_rate": ratio_out(test["rest_rate"]) if test else None,
+        "difference": ratio_out(test["difference"]) if test else None,
+        "method": test["method"] if test else None,
+        "p_value": test["p_value"] if test else None,
+        "adjusted_p": test["adjusted_p"] if test else None,
+        "alert": bool(test["alert"]) if test else False,
+    }
+
+
+def stage_conversion(ctx: ReportContext) -> pd.DataFrame | None:
+    """Stage-to-stage conversion from the stage history; None when there is none (see NO_STAGE_HISTORY).
+
+    For each open stage in strategy order and the next one (the last open stage pairs with won):
+    entered  = opportunities (within the filters) with an entry into the stage dated in the period up to
+               the as-of day (an opportunity counts once, from its first entry in that span);
+    advanced = of those, how many entered any later stage (a later open stage or won) on or after that
+               entry and on or before the as-of day, or are won with a close date on or before the as-of day;
+    rate     = advanced / entered (None when none entered).
+    History rows of opportunities absent from the opportunities export are left out (their owner is unknown).
+    """
+    history = ctx.frames.stage_history
+    if history is None:
+        return None
+    open_stages = [s.name for s in ctx.ws.strategy.stages if s.outcome == "open"]
+    won_stages = [s.name for s in ctx.ws.strategy.stages if s.outcome == "won"]
+    rank = {name: i for i, name in enumerate(open_stages)}
+    won_rank = len(open_stages)
+    for name in won_stages:
+        rank[name] = won_rank
+
+    opps = ctx.frames.opportunities
+    known: dict[str, tuple[str, object]] = {}
+    if opps is not None:
+        kept = within_filters(ctx, opps)
+        for opp_id, outcome, close in zip(kept["id"], kept["outcome"], kept["close_date"]):
+            known[str(opp_id).strip()] = (outcome, day_of(close))
+
+    entries: dict[str, list[tuple[int, object]]] = defaultdict(list)  # opportunity -> (stage rank, day)
+    for opp_id, stage, date in zip(history["opportunity"], history["stage"], history["date"]):
+        opp_id, day = text_of(opp_id), day_of(date)
+        if opp_id is None or day is None or stage not in rank or day > ctx.as_of:
+            continue
+        opp_id = opp_id.strip()
+        if opp_id in known:
+            entries[opp_id].append((rank[stage], day))
+
+    span = ctx.to_date
+    rows = []
+    for i, stage in enumerate(open_stages):
+        to_stage = open_stages[i + 1] if i + 1 < len(open_stages) else (won_stages[0] if won_stages else "won")
+        entered = advanced = 0
+        if span is not None:
+            for opp_id, items in entries.items():
+                days = [day for r, day in items if r == i and span.start <= day <= span.end]
+                if not days:
+                    continue
+                first = min(days)
+                entered += 1
+                outcome, close = known[opp_id]
+                moved_on = any(r > i and day >= first for r, day in items)
+                won = outcome == "won" and close is not None and close <= ctx.as_of
+                if moved_on or won:
+                    advanced += 1
+        rows.append({"from_stage": stage, "to_stage": to_stage, "entered": entered, "advanced": advanced, "rate": ratio_out(Fraction(advanced, entered) if entered else None)})
+    return table(rows, STAGE_COLUMNS)

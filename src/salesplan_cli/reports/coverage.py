@@ -1,0 +1,225 @@
+"""Coverage: how many of each rep's targeted accounts were worked in the period to date, and which were not."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from fractions import Fraction
+
+import pandas as pd
+
+from ..intake.segments import portfolio_accounts
+from ..plan.checks.capacity import rep_norms
+from ..plan.model import ACCOUNT_STATUSES
+from .activity import _frame, days_in_post
+from .context import TOTAL, UNSEGMENTED, ReportContext
+from .status import status_of
+
+#: `account_status` is the prospect/customer dimension; `status` the on track / watch / off track verdict,
+#: as in the other reports (a DataFrame cannot hold two columns named `status`).
+COLUMNS = ["rep", "segment", "account_status", "targeted", "touched", "coverage", "actions", "pressure", "status"]
+UNTOUCHED_COLUMNS = ["rep", "account", "name", "segment", "status", "priority", "last_action", "days_since"]
+
+NO_ACCOUNTS = "coverage needs an accounts export (data.accounts)"
+NO_ACTIVITIES = "coverage needs an activities export (data.activities)"
+
+
+def cutoff(ctx: ReportContext) -> dt.date:
+    """The last day the coverage looks at: the end of the period to date (the as-of date before the period begins)."""
+    span = ctx.to_date
+    return span.end if span is not None else ctx.as_of
+
+
+def _day(value) -> pd.Series:
+    """Dates of a frame column as midnight timestamps (a time of day never pushes a row past a day's end)."""
+    return pd.to_datetime(value).dt.normalize()
+
+
+def account_statuses(ctx: ReportContext) -> pd.Series:
+    """Status of every account (index: account id): the export's status where set, else customer when the
+    account has a sale or a won opportunity dated on or before the end of the period to date, else prospect."""
+    accounts = ctx.frames.accounts if ctx.frames is not None else None
+    if accounts is None:
+        raise ValueError(NO_ACCOUNTS)
+    last = pd.Timestamp(cutoff(ctx))
+    bought: set = set()
+    sales = ctx.frames.sales
+    if sales is not None and len(sales):
+        bought |= set(sales.loc[_day(sales["date"]) <= last, "account"])
+    opportunities = ctx.frames.opportunities
+    if opportunities is not None and len(opportunities):
+        won = (opportunities["outcome"] == "won") & (_day(opportunities["close_date"]) <= last)
+        bought |= set(opportunities.loc[won, "account"])
+    declared = accounts["status"] if "status" in accounts.columns else pd.Series(None, index=accounts.index, dtype="object")
+    values = [
+        status if isinstance(status, str) and status in ACCOUNT_STATUSES else ("customer" if account in bought else "prospect")
+        for account, status in zip(accounts["id"], declared)
+    ]
+    return pd.Series(values, index=pd.Index(list(accounts["id"]), name="account"), name="status", dtype="object")
+
+
+def _targeted(ctx: ReportContext) -> pd.DataFrame:
+    """(rep, account) pairs of the reps and segments the filters keep: rep, id, name, segment, status."""
+    accounts = ctx.frames.accounts if ctx.frames is not None else None
+    if accounts is None:
+        raise ValueError(NO_ACCOUNTS)
+    if ctx.frames.activities is None:
+        raise ValueError(NO_ACTIVITIES)
+    statuses = account_statuses(ctx)
+    with_status = accounts.copy()
+    with_status["status"] = list(statuses)
+    pairs = portfolio_accounts(with_status, ctx.ws)
+    reps = {rep.id for rep in ctx.reps()}
+    pairs = pairs[pairs["rep"].isin(reps)]
+    if ctx.filters.segment:
+        pairs = pairs[pairs["segment"] == ctx.filters.segment]
+    names = dict(zip(accounts["id"], accounts["name"] if "name" in accounts.columns else accounts["id"]))
+    pairs = pairs.assign(
+        name=pairs["id"].map(names),
+        segment=[UNSEGMENTED if pd.isna(s) else s for s in pairs["segment"]],
+    )
+    return pairs.reset_index(drop=True)
+
+
+def _actions_by_rep(ctx: ReportContext) -> Counter:
+    """(rep, account) -> activities by that rep on that account dated in the period to date (any segment, any filter)."""
+    span = ctx.to_date
+    activities = ctx.frames.activities
+    counts: Counter = Counter()
+    if span is None or not len(activities):
+        return counts
+    days = _day(activities["date"])
+    inside = activities[(days >= pd.Timestamp(span.start)) & (days <= pd.Timestamp(span.end)) & activities["rep"].notna()]
+    for (rep_id, account), n in inside.groupby(["rep", "account"], sort=False).size().items():
+        counts[(rep_id, account)] += int(n)
+    return counts
+
+
+def _segment_rank(ctx: ReportContext, segment: str) -> tuple:
+    segments = list(ctx.ws.strategy.segments)
+    if segment in segments:
+        return (0, segments.index(segment), "")
+    if segment == UNSEGMENTED:
+        return (2, 0, "")
+    return (1, 0, str(segment))
+
+
+def coverage(ctx: ReportContext) -> pd.DataFrame:
+    """One row per rep x segment x account status of the rep's targeted accounts, then a `<total>` row.
+
+    targeted: accounts of the rep's portfolio; touched: those with at least one activity by the rep
+    in the period to date; coverage = touched / targeted; actions: the rep's activities on them;
+    pressure = actions per targeted account / the norm's actions per account for the same days in post.
+    """
+    pairs = _targeted(ctx)
+    actions = _actions_by_rep(ctx)
+    thresholds = ctx.ws.settings.thresholds
+    fiscal_year = ctx.fiscal_year
+    span = ctx.to_date
+    rows = []
+    for rep in ctx.reps():
+        mine = pairs[pairs["rep"] == rep.id]
+        if not len(mine):
+            continue
+        norms = rep_norms(rep, ctx.ws.strategy)
+        days = days_in_post(rep, span, fiscal_year)
+        groups = sorted(
+            {(seg, status) for seg, status in zip(mine["segment"], mine["status"])},
+            key=lambda g: (_segment_rank(ctx, g[0]), ACCOUNT_STATUSES.index(g[1]) if g[1] in ACCOUNT_STATUSES else len(ACCOUNT_STATUSES)),
+        )
+        for seg, status in groups:
+            ids = list(mine.loc[(mine["segment"] == seg) & (mine["status"] == status), "id"])
+            targeted = len(ids)
+            touched = sum(1 for account in ids if actions.get((rep.id, account)))
+            done = sum(actions.get((rep.id, account), 0) for account in ids)
+            norm = sum(norms.get(seg, {}).get(status, {}).values(), Fraction(0))
+            expected = norm * Fraction(days, fiscal_year.days())
+            pressure = Fraction(done, targeted) / expected if expected else None
+            share = Fraction(touched, targeted)
+            rows.append(
+                {
+                    "rep": rep.id,
+                    "segment": seg,
+                    "account_status": status,
+                    "targeted": targeted,
+                    "touched": touched,
+                    "coverage": float(share),
+                    "actions": done,
+                    "pressure": float(pressure) if pressure is not None else None,
+                    "status": status_of(share, thresholds.coverage.fraction, thresholds.watch_band.fraction) if days else "",
+                }
+            )
+    targeted = sum(row["targeted"] for row in rows)
+    touched = sum(row["touched"] for row in rows)
+    share = Fraction(touched, targeted) if targeted else None
+    judged = any(row["status"] for row in rows)
+    rows.append(
+        {
+            "rep": TOTAL,
+            "segment": TOTAL,
+            "account_status": TOTAL,
+            "targeted": targeted,
+            "touched": touched,
+            "coverage": float(share) if share is not None else None,
+            "actions": sum(row["actions"] for row in rows),
+            "pressure": None,
+            "status": status_of(share, thresholds.coverage.fraction, thresholds.watch_band.fraction) if judged else "",
+        }
+    )
+    return _frame(rows, COLUMNS, nullable=("coverage", "pressure"))
+
+
+def untouched_accounts(ctx: ReportContext, top: int | None = 10) -> pd.DataFrame:
+    """Per rep, the targeted accounts the rep has not touched in the period to date, most urgent first.
+
+    Ordered per rep by the segment's priority (segments.yaml; lower first, no segment last), then accounts
+    never worked first, then the oldest last action, then the account id; at most `top` rows per rep
+    (None: all). last_action: the latest activity on the account by anyone, on or before the end of the
+    period to date; days_since: days from it to that end.
+    """
+    if top is not None and top < 0:
+        raise ValueError(f"--top {top}: give 0 or more accounts per rep")
+    pairs = _targeted(ctx)
+    actions = _actions_by_rep(ctx)
+    end = cutoff(ctx)
+    activities = ctx.frames.activities
+    last_action: dict[str, dt.date] = {}
+    if len(activities):
+        days = _day(activities["date"])
+        before = pd.DataFrame({"account": activities["account"], "day": days})[days <= pd.Timestamp(end)]
+        last_action = {account: stamp.date() for account, stamp in before.groupby("account", sort=False)["day"].max().items()}
+    priorities = {seg: spec.priority for seg, spec in (ctx.ws.segments or {}).items()}
+    rows = []
+    for rep in ctx.reps():
+        mine = pairs[pairs["rep"] == rep.id]
+        entries = []
+        for account, name, seg, status in zip(mine["id"], mine["name"], mine["segment"], mine["status"]):
+            if actions.get((rep.id, account)):
+                continue
+            last = last_action.get(account)
+            priority = priorities.get(seg)
+            entries.append(
+                {
+                    "rep": rep.id,
+                    "account": account,
+                    "name": name,
+                    "segment": seg,
+                    "status": status,
+                    "priority": priority,
+                    "last_action": last,
+                    "days_since": (end - last).days if last is not None else None,
+                }
+            )
+        entries.sort(
+            key=lambda e: (
+                e["priority"] is None,
+                e["priority"] if e["priority"] is not None else 0,
+                e["last_action"] is not None,
+                e["last_action"] or dt.date.min,
+                str(e["account"]),
+            )
+        )
+        rows += entries if top is None else entries[:top]
+    if not rows:
+        return pd.DataFrame({column: pd.Series([], dtype="object") for column in UNTOUCHED_COLUMNS})
+    return _frame(rows, UNTOUCHED_COLUMNS, nullable=("priority", "last_action", "days_since"))

@@ -1,0 +1,423 @@
+"""Pipeline: the open deals as of a day, their value, weight, age and freshness, and how well they cover what is left to sell.
+
+Every amount is summed exactly (integer cents, or fractions of a cent for weighted
+values) and rounded half away from zero to the cent only in the output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from fractions import Fraction
+
+import pandas as pd
+
+from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext
+from .period import Period, target_in
+from .status import status_of
+
+BY_CHOICES = ("rep", "team", "stage", "segment", "product")
+#: Age buckets (days since the deal was created) and the pipeline column counting each.
+AGE_BUCKETS = {"0-30": "age_0_30", "31-90": "age_31_90", "91-180": "age_91_180", ">180": "age_over_180", "unknown": "age_unknown"}
+PIPELINE_COLUMNS = ["count", "value", "weighted", "overdue", "stale", *AGE_BUCKETS.values()]
+COVERAGE_COLUMNS = ["rep", "team", "period_target", "actual", "remaining_target", "open_in_rest", "coverage", "status"]
+WATCH_COLUMNS = ["rep", "id", "name", "account", "stage", "amount", "close_date", "age_days", "overdue", "stale"]
+#: Columns open_deals adds to the opportunities frame.
+ADDED_COLUMNS = ["age_days", "age_bucket", "overdue", "stale", "last_touch", "weighted"]
+#: Default stale_days when the workspace has no data: section (as DataConfig).
+DEFAULT_STALE_DAYS = 30
+
+
+# --- exact money ---------------------------------------------------------------------------------
+
+
+def round_half_away(value: Fraction) -> int:
+    """An exact number to the nearest integer, halves away from zero (2.5 -> 3, -2.5 -> -3)."""
+    value = Fraction(value)
+    magnitude = (abs(value.numerator) * 2 + value.denominator) // (2 * value.denominator)
+    return magnitude if value >= 0 else -magnitude
+
+
+def cents_out(cents: int | Fraction) -> float:
+    """Exact cents (possibly fractional) to currency units for output, rounded half away from zero to the cent."""
+    return round_half_away(Fraction(cents)) / 100
+
+
+def units_out(amount: Fraction) -> float:
+    """An exact amount in currency units to a float rounded half away from zero to the cent."""
+    return cents_out(Fraction(amount) * 100)
+
+
+def ratio_out(value: Fraction | None) -> float | None:
+    """An exact ratio for output: the float nearest to it, unrounded (as attainment; gates compare it), None when undefined."""
+    return None if value is None else float(value)
+
+
+def probability_fraction(value) -> Fraction:
+    """A probability read as a float (0..1) to an exact fraction: 0.35 -> 7/20, not the binary 0.3499999...
+
+    Taken to 9 decimals, far finer than any CRM keeps; a missing probability (a stage without one) is 0.
+    """
+    if value is None or pd.isna(value):
+        return Fraction(0)
+    return Fraction(f"{float(value):.9f}")
+
+
+# --- shared helpers ------------------------------------------------------------------------------
+
+
+def day_of(value) -> dt.date | None:
+    """A frame date (Timestamp, datetime64, date or NaT) as a date, None when unknown."""
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+def text_of(value) -> str | None:
+    """A frame text cell, None when missing (None, NaN) or blank."""
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    text = str(value)
+    return text if text.strip() else None
+
+
+def within_filters(ctx: ReportContext, frame: pd.DataFrame, reps: bool = True, segment: bool = True, product: bool = True) -> pd.DataFrame:
+    """Rows of a frame inside the filters (rep/team, segment, product), whatever their dates."""
+    mask = pd.Series(True, index=frame.index)
+    if reps and (ctx.filters.reps or ctx.filters.team):
+        allowed = {rep.id for rep in ctx.reps()}
+        mask &= frame["rep"].isin(allowed)
+    if segment and ctx.filters.segment:
+        mask &= frame["segment"] == ctx.filters.segment
+    if product and ctx.filters.product:
+        mask &= frame["product"] == ctx.filters.product
+    return frame[mask]
+
+
+def stale_days(ctx: ReportContext) -> int:
+    data = ctx.ws.settings.data if ctx.ws.settings else None
+    return data.stale_days if data is not None else DEFAULT_STALE_DAYS
+
+
+def age_bucket(age_days: int | None) -> str:
+    if age_days is None:
+        return "unknown"
+    if age_days <= 30:
+        return "0-30"
+    if age_days <= 90:
+        return "31-90"
+    if age_days <= 180:
+        return "91-180"
+    return ">180"
+
+
+def label(dim: str, value, teams: dict[str, str] | None = None, rep_id: str | None = None) -> str:
+    """The group label of one dimension: None becomes <unplanned> (rep, team, product) or <unsegmented> (segment)."""
+    if dim == "team":
+        team = (teams or {}).get(rep_id) if rep_id is not None else None
+        return team if team is not None else UNPLANNED
+    if value is None:
+        return UNSEGMENTED if dim == "segment" else UNPLANNED
+    return value
+
+
+def dim_orders(ctx: ReportContext) -> dict[str, list[str]]:
+    """The order of each dimension's values in reports: reps (team, id), teams, stages, segments, products as declared."""
+    reps = [rep.id for rep in sorted(ctx.ws.reps.values(), key=lambda r: (r.manager, r.id))]
+    teams = list(dict.fromkeys(rep.manager for rep in sorted(ctx.ws.reps.values(), key=lambda r: (r.manager, r.id))))
+    return {
+        "rep": reps,
+        "team": teams,
+        "stage": [s.name for s in ctx.ws.strategy.stages],
+        "segment": list(ctx.ws.strategy.segments),
+        "product": list(ctx.ws.strategy.products or {}),
+    }
+
+
+def key_rank(by: list[str], key: tuple, orders: dict[str, list[str]]) -> tuple:
+    """Sort key of a group: declared values in their order, then any other value by name, then <unplanned>/<unsegmented>."""
+    ranks = []
+    for dim, value in zip(by, key):
+        order = orders[dim]
+        if value in order:
+            ranks.append((0, order.index(value), ""))
+        elif value in (UNPLANNED, UNSEGMENTED):
+            ranks.append((2, 0, ""))
+        else:
+            ranks.append((1, 0, str(value)))
+    return tuple(ranks)
+
+
+def table(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    """A report table; a column holding a None keeps it (object dtype) rather than turning it into NaN."""
+    data = {}
+    for column in columns:
+        values = [row.get(column) for row in rows]
+        data[column] = pd.Series(values, dtype="object" if any(v is None for v in values) else None)
+    return pd.DataFrame(data, columns=columns)
+
+
+def check_by(ctx: ReportContext, by: list[str], choices: tuple[str, ...]) -> None:
+    for dim in by:
+        if dim not in choices:
+            raise ValueError(f"--by {dim}: choose among {', '.join(choices)}")
+    if "product" in by and not ctx.ws.strategy.products:
+        raise ValueError("--by product: the strategy declares no product ranges")
+
+
+# --- open deals ----------------------------------------------------------------------------------
+
+
+def _last_activity_per_deal(ctx: ReportContext) -> dict[str, dt.date]:
+    """Deal id -> the latest activity logged on it, dated on or before the as-of day."""
+    acts = ctx.frames.activities
+    if acts is None or not len(acts) or "opportunity" not in acts.columns:
+        return {}
+    latest: dict[str, dt.date] = {}
+    for opp, date in zip(acts["opportunity"], acts["date"]):
+        opp, day = text_of(opp), day_of(date)
+        if opp is None or day is None or day > ctx.as_of:
+            continue
+        opp = opp.strip()
+        if opp not in latest or day > latest[opp]:
+            latest[opp] = day
+    return latest
+
+
+def open_deals(ctx: ReportContext) -> pd.DataFrame:
+    """Opportunities open as of ctx.as_of, within the filters (rep, team, segment, product; not the period).
+
+    Open: outcome 'open' and created on or before the as-of day (or creation date unknown).
+    Added columns:
+      age_days   = as_of - created_date in days (None when unknown);
+      age_bucket = '0-30', '31-90', '91-180', '>180' (days, both ends included) or 'unknown';
+      overdue    = close_date < as_of (a deal due on the as-of day itself is not overdue);
+      last_touch = the latest sign of life on or before as_of: last_activity and the latest activity of
+                   the activities export whose `opportunity` is the deal id; when neither exists, created_date;
+      stale      = as_of - last_touch > stale_days (False when no date at all is known);
+      weighted   = amount x probability, exact (a Fraction of cents; a missing probability counts 0).
+    """
+    opps = ctx.frames.opportunities
+    if opps is None:
+        return pd.DataFrame(columns=["id", "owner", "rep", "account", "stage", "outcome", "amount", "probability", "close_date", "created_date", "last_activity", "product", "segment", "line", *ADDED_COLUMNS])
+    as_of = pd.Timestamp(ctx.as_of)
+    created = opps["created_date"]
+    mask = (opps["outcome"] == "open") & (created.isna() | (created <= as_of))
+    deals = within_filters(ctx, opps[mask]).copy()
+    limit = stale_days(ctx)
+    logged = _last_activity_per_deal(ctx)
+    ages, buckets, overdue, stale, touches, weighted = [], [], [], [], [], []
+    for row in deals.itertuples(index=False):
+        created_day = day_of(row.created_date)
+        age = (ctx.as_of - created_day).days if created_day is not None else None
+        ages.append(age)
+        buckets.append(age_bucket(age))
+        close_day = day_of(row.close_date)
+        overdue.append(bool(close_day is not None and close_day < ctx.as_of))
+        signs = [d for d in (day_of(getattr(row, "last_activity", None)), logged.get(str(row.id).strip())) if d is not None and d <= ctx.as_of]
+        touch = max(signs) if signs else created_day
+        touches.append(touch)
+        stale.append(bool(touch is not None and (ctx.as_of - touch).days > limit))
+        weighted.append(Fraction(int(row.amount)) * probability_fraction(row.probability))
+    deals["age_days"] = pd.Series(ages, index=deals.index, dtype="object")
+    deals["age_bucket"] = pd.Series(buckets, index=deals.index, dtype="object")
+    deals["overdue"] = pd.Series(overdue, index=deals.index, dtype="bool")
+    deals["stale"] = pd.Series(stale, index=deals.index, dtype="bool")
+    deals["last_touch"] = pd.Series(touches, index=deals.index, dtype="object")
+    deals["weighted"] = pd.Series(weighted, index=deals.index, dtype="object")
+    return deals.reset_index(drop=True)
+
+
+# --- pipeline by group ---------------------------------------------------------------------------
+
+
+def _empty_counts() -> dict:
+    return {"count": 0, "value": 0, "weighted": Fraction(0), "overdue": 0, "stale": 0, **{c: 0 for c in AGE_BUCKETS.values()}}
+
+
+def _add(acc: dict, deal) -> None:
+    acc["count"] += 1
+    acc["value"] += int(deal.amount)
+    acc["weighted"] += deal.weighted
+    acc["overdue"] += int(bool(deal.overdue))
+    acc["stale"] += int(bool(deal.stale))
+    acc[AGE_BUCKETS[deal.age_bucket]] += 1
+
+
+def _out(acc: dict) -> dict:
+    row = dict(acc)
+    row["value"] = cents_out(acc["value"])
+    row["weighted"] = cents_out(acc["weighted"])
+    return row
+
+
+def pipeline(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
+    """Open deals as of ctx.as_of grouped by `by` (default rep, stage), then a <total> row.
+
+    count: open deals; value: sum of amounts; weighted: sum of amount x probability;
+    overdue, stale: how many of the deals are; age_*: how many fall in each age bucket.
+    A deal whose owner matches no rep is under <unplanned> for rep and team; a missing product is
+    <unplanned>, a missing segment <unsegmented>. Only groups holding at least one deal are listed,
+    in the declared order of reps (team, id), stages, segments and products.
+    """
+    by = list(by or ["rep", "stage"])
+    check_by(ctx, by, BY_CHOICES)
+    deals = open_deals(ctx)
+    teams = {rep.id: rep.manager for rep in ctx.ws.reps.values()}
+    groups: dict[tuple, dict] = defaultdict(_empty_counts)
+    total = _empty_counts()
+    for deal in deals.itertuples(index=False):
+        rep_id = text_of(deal.rep)
+        values = {
+            "rep": label("rep", rep_id),
+            "team": label("team", None, teams, rep_id),
+            "stage": deal.stage,
+            "segment": label("segment", text_of(deal.segment)),
+            "product": label("product", text_of(deal.product)),
+        }
+        key = tuple(values[d] for d in by)
+        _add(groups[key], deal)
+        _add(total, deal)
+    orders = dim_orders(ctx)
+    rows = [{**dict(zip(by, key)), **_out(groups[key])} for key in sorted(groups, key=lambda k: key_rank(by, k, orders))]
+    rows.append({**{d: TOTAL for d in by}, **_out(total)})
+    return table(rows, [*by, *PIPELINE_COLUMNS])
+
+
+# --- pipeline coverage ---------------------------------------------------------------------------
+
+
+def coverage_horizon(ctx: ReportContext) -> Period:
+    """The period pipeline coverage looks at: the report's period, or the fiscal year when the period
+    has nothing left after the as-of day (year to date, a past month)."""
+    if ctx.period.end > ctx.as_of:
+        return ctx.period
+    return ctx.fiscal_year
+
+
+def pipeline_coverage(ctx: ReportContext) -> pd.DataFrame:
+    """Per rep: open pipeline due in the rest of the period against the target still to reach, and a <total> row.
+
+    The period is coverage_horizon(ctx): the fiscal year when the report's period ends by the as-of day.
+
+    period_target    = the rep's target for the whole period (month targets x share of each month's days in it);
+    actual           = the rep's sales dated in the period up to the as-of day;
+    remaining_target = max(0, period_target - actual);
+    open_in_rest     = amount of the rep's open deals with a close date in the period after the as-of day;
+    coverage         = open_in_rest / remaining_target (None when nothing remains);
+    status           = on track at or above thresholds.pipeline, watch within the watch band below it.
+    The <total> row sums the reps' figures (remaining_target is the sum of each rep's remainder, so one rep
+    ahead of target does not hide another's gap). Segment and product filters restrict deals, sales and targets.
+    """
+    months = ctx.months
+    targets = ctx.targets()
+    segments = ctx.segments()
+    product = ctx.filters.product
+    horizon = coverage_horizon(ctx)
+    rest = horizon.after(ctx.as_of)
+    so_far = horizon.until(ctx.as_of)
+
+    open_rest: dict[str, int] = defaultdict(int)
+    if rest is not None:
+        deals = open_deals(ctx)
+        for deal in deals.itertuples(index=False):
+            rep_id = text_of(deal.rep)
+            close = day_of(deal.close_date)
+            if rep_id is not None and close is not None and rest.start <= close <= rest.end:
+                open_rest[rep_id] += int(deal.amount)
+
+    sold: dict[str, int] = defaultdict(int)
+    sales = ctx.frames.sales
+    if sales is not None and so_far is not None:
+        kept = ctx.keep_rows(sales, "date", so_far)
+        for rep_id, cents in zip(kept["rep"], kept["amount"]):
+            rep_id = text_of(rep_id)
+            if rep_id is not None:
+                sold[rep_id] += int(cents)
+
+    thresholds = ctx.ws.settings.thresholds
+    threshold, band = Fraction(thresholds.pipeline), thresholds.watch_band.fraction
+    rows = []
+    sums = {"period_target": Fraction(0), "actual": 0, "remaining_target": Fraction(0), "open_in_rest": 0}
+    for rep in ctx.reps():
+        t = targets.get(rep.id)
+        period_target = Fraction(0)
+        if t is not None:
+            period_target = sum((target_in(t, months, horizon, seg) for seg in segments if seg in t.full_year), Fraction(0))
+            if product:
+                period_target *= t.product_mix.get(product, Fraction(0))
+        actual = sold.get(rep.id, 0)
+        remaining = max(Fraction(0), period_target - Fraction(actual, 100))
+        pipe = open_rest.get(rep.id, 0)
+        sums["period_target"] += period_target
+        sums["actual"] += actual
+        sums["remaining_target"] += remaining
+        sums["open_in_rest"] += pipe
+        rows.append(_coverage_row(rep.id, rep.manager, period_target, actual, remaining, pipe, threshold, band))
+    rows.append(_coverage_row(TOTAL, TOTAL, sums["period_target"], sums["actual"], sums["remaining_target"], sums["open_in_rest"], threshold, band))
+    return table(rows, COVERAGE_COLUMNS)
+
+
+def _coverage_row(rep: str, team: str, period_target: Fraction, actual: int, remaining: Fraction, pipe: int, threshold: Fraction, band: Fraction) -> dict:
+    ratio = Fraction(pipe, 100) / remaining if remaining else None
+    return {
+        "rep": rep,
+        "team": team,
+        "period_target": units_out(period_target),
+        "actual": cents_out(actual),
+        "remaining_target": units_out(remaining),
+        "open_in_rest": cents_out(pipe),
+        "coverage": ratio_out(ratio),
+        "status": status_of(ratio, threshold, band),
+    }
+
+
+# --- deals to watch ------------------------------------------------------------------------------
+
+
+def deals_to_watch(ctx: ReportContext, top: int = 10) -> pd.DataFrame:
+    """Open deals that are overdue or stale: the `top` largest per rep (<unplanned> for deals of no rep),
+    listed by amount (largest first), then id."""
+    deals = open_deals(ctx)
+    chosen = deals[deals["overdue"] | deals["stale"]] if len(deals) else deals
+    has_name = "name" in chosen.columns
+    items = []
+    for deal in chosen.itertuples(index=False):
+        items.append(
+            {
+                "rep": label("rep", text_of(deal.rep)),
+                "id": str(deal.id),
+                "name": text_of(getattr(deal, "name", None)) if has_name else None,
+                "account": deal.account,
+                "stage": deal.stage,
+                "cents": int(deal.amount),
+                "close_date": day_of(deal.close_date),
+                "age_days": deal.age_days,
+                "overdue": bool(deal.overdue),
+                "stale": bool(deal.stale),
+            }
+        )
+    items.sort(key=lambda item: (-item["cents"], item["id"]))
+    per_rep: dict[str, int] = defaultdict(int)
+    rows = []
+    for item in items:
+        if per_rep[item["rep"]] >= top:
+            continue
+        per_rep[item["rep"]] += 1
+        cents = item.pop("cents")
+        rows.append({**item, "amount": cents_out(cents)})
+    return table(rows, WATCH_COLUMNS)
