@@ -4,6 +4,8 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 EXAMPLE = examples/nordwind
+# the example's CRM exports run to mid-October 2027 (salesplan demo-data --as-of 2027-10-15)
+AS_OF   = 2027-10-15
 
 .PHONY: demo test install clean schemas help
 
@@ -24,9 +26,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/salesplan validate --workspace $(EXAMPLE)
-	$(BIN)/salesplan plan --workspace $(EXAMPLE)
+	$(BIN)/salesplan validate --workspace $(EXAMPLE) --as-of $(AS_OF)
 	$(BIN)/salesplan plan --workspace $(EXAMPLE) --by quarter
+	$(BIN)/salesplan report attainment --workspace $(EXAMPLE) --as-of $(AS_OF) --by segment
+	$(BIN)/salesplan report --workspace $(EXAMPLE) --as-of $(AS_OF)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..plan.checks.capacity import rep_norms
 from ..plan.model import RepPlan
-from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext
+from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame
 from .period import Period
 from .status import status_of
 
@@ -65,7 +65,7 @@ def activity(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     total_planned = sum(planned.values(), Fraction(0))
     total_done = sum(done.values())
     rows.append(_row(ctx, by, tuple(TOTAL for _ in by), total_planned, total_done))
-    return _frame(rows, [*by, *COLUMNS], nullable=("ratio",))
+    return report_frame(rows, [*by, *COLUMNS], nullable=("ratio",))
 
 
 def planned_actions_by_group(ctx: ReportContext, by: list[str]) -> dict[tuple, Fraction]:
@@ -161,12 +161,3 @@ def _row(ctx: ReportContext, by: list[str], key: tuple, planned: Fraction, done:
         }
     )
     return row
-
-
-def _frame(rows: list[dict], columns: list[str], nullable: tuple[str, ...]) -> pd.DataFrame:
-    """A DataFrame of the rows; columns in `nullable` keep None (object dtype) instead of NaN."""
-    data = {}
-    for column in columns:
-        values = [row[column] for row in rows]
-        data[column] = pd.Series(values, dtype="object") if column in nullable else pd.Series(values)
-    return pd.DataFrame(data, columns=columns)

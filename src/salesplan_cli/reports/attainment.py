@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pandas as pd
 
-from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, cents_to_money, fraction_money
+from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, cents_to_money, fraction_money, report_frame
 from .period import target_in
 from .status import status_of
 
@@ -69,7 +69,7 @@ def attainment(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
         for name, cents in values.items():
             total_actual[name] += cents
     rows.append(_row(ctx, by, tuple(TOTAL for _ in by), total_planned, total_actual))
-    return pd.DataFrame(rows, columns=[*by, *COLUMNS])
+    return report_frame(rows, [*by, *COLUMNS], nullable=("target", "attainment", "gap", "period_target", "projection", "annual_target"))
 
 
 def _actuals(ctx: ReportContext, by: list[str], windows: dict) -> dict[tuple, dict[str, int]]:

@@ -101,3 +101,16 @@ def cents_to_money(cents: int | Fraction) -> float:
 def fraction_money(amount: Fraction) -> float:
     """An exact currency amount to a float rounded half away from zero to the cent, for output."""
     return float(money(amount))
+
+
+def report_frame(rows: list[dict], columns: list[str], nullable: tuple[str, ...] = ()) -> "pd.DataFrame":
+    """A report table: columns that may hold None (listed in `nullable`, or holding one) keep it
+    as None in an object column instead of turning it into NaN."""
+    import pandas as pd
+
+    data = {}
+    for column in columns:
+        values = [row.get(column) for row in rows]
+        keep_none = column in nullable or any(v is None for v in values)
+        data[column] = pd.Series(values, dtype="object" if keep_none else None)
+    return pd.DataFrame(data, columns=columns)

@@ -8,8 +8,8 @@ from fractions import Fraction
 
 import pandas as pd
 
-from .context import TOTAL, ReportContext
-from .pipeline import cents_out, check_by, day_of, dim_orders, key_rank, label, ratio_out, table, text_of, within_filters
+from .context import TOTAL, ReportContext, report_frame
+from .pipeline import cents_out, check_by, day_of, dim_orders, key_rank, label, ratio_out, text_of, within_filters
 from .stats import benjamini_hochberg, seller_vs_rest_test
 
 BY_CHOICES = ("rep", "team", "segment", "product")
@@ -124,7 +124,7 @@ def conversion(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
         test = tests.get((named["rep"], named["product"])) if tests else None
         rows.append({**named, **_row(groups[key], test)})
     rows.append({**{d: TOTAL for d in by}, **_row(total, None)})
-    return table(rows, [*by, *COLUMNS])
+    return report_frame(rows, [*by, *COLUMNS])
 
 
 def _row(counts: list[int], test: dict | None) -> dict:
@@ -202,4 +202,4 @@ def stage_conversion(ctx: ReportContext) -> pd.DataFrame | None:
                 if moved_on or won:
                     advanced += 1
         rows.append({"from_stage": stage, "to_stage": to_stage, "entered": entered, "advanced": advanced, "rate": ratio_out(Fraction(advanced, entered) if entered else None)})
-    return table(rows, STAGE_COLUMNS)
+    return report_frame(rows, STAGE_COLUMNS)

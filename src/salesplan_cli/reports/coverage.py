@@ -11,8 +11,8 @@ import pandas as pd
 from ..intake.segments import portfolio_accounts
 from ..plan.checks.capacity import rep_norms
 from ..plan.model import ACCOUNT_STATUSES
-from .activity import _frame, days_in_post
-from .context import TOTAL, UNSEGMENTED, ReportContext
+from .activity import days_in_post
+from .context import TOTAL, UNSEGMENTED, ReportContext, report_frame
 from .status import status_of
 
 #: `account_status` is the prospect/customer dimension; `status` the on track / watch / off track verdict,
@@ -166,7 +166,7 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
             "status": status_of(share, thresholds.coverage.fraction, thresholds.watch_band.fraction) if judged else "",
         }
     )
-    return _frame(rows, COLUMNS, nullable=("coverage", "pressure"))
+    return report_frame(rows, COLUMNS, nullable=("coverage", "pressure"))
 
 
 def untouched_accounts(ctx: ReportContext, top: int | None = 10) -> pd.DataFrame:
@@ -222,4 +222,4 @@ def untouched_accounts(ctx: ReportContext, top: int | None = 10) -> pd.DataFrame
         rows += entries if top is None else entries[:top]
     if not rows:
         return pd.DataFrame({column: pd.Series([], dtype="object") for column in UNTOUCHED_COLUMNS})
-    return _frame(rows, UNTOUCHED_COLUMNS, nullable=("priority", "last_action", "days_since"))
+    return report_frame(rows, UNTOUCHED_COLUMNS, nullable=("priority", "last_action", "days_since"))

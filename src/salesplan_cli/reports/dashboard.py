@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext
+from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame
 from .status import OFF_TRACK, ON_TRACK, WATCH
 
 COLUMNS = [
@@ -120,4 +120,4 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
                 "status": max(statuses, key=_RANK.__getitem__),
             }
         )
-    return pd.DataFrame(rows, columns=COLUMNS), notes
+    return report_frame(rows, COLUMNS), notes

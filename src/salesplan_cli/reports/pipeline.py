@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import pandas as pd
 
-from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext
+from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame
 from .period import Period, target_in
 from .status import status_of
 
@@ -162,15 +162,6 @@ def key_rank(by: list[str], key: tuple, orders: dict[str, list[str]]) -> tuple:
     return tuple(ranks)
 
 
-def table(rows: list[dict], columns: list[str]) -> pd.DataFrame:
-    """A report table; a column holding a None keeps it (object dtype) rather than turning it into NaN."""
-    data = {}
-    for column in columns:
-        values = [row.get(column) for row in rows]
-        data[column] = pd.Series(values, dtype="object" if any(v is None for v in values) else None)
-    return pd.DataFrame(data, columns=columns)
-
-
 def check_by(ctx: ReportContext, by: list[str], choices: tuple[str, ...]) -> None:
     for dim in by:
         if dim not in choices:
@@ -295,7 +286,7 @@ def pipeline(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     orders = dim_orders(ctx)
     rows = [{**dict(zip(by, key)), **_out(groups[key])} for key in sorted(groups, key=lambda k: key_rank(by, k, orders))]
     rows.append({**{d: TOTAL for d in by}, **_out(total)})
-    return table(rows, [*by, *PIPELINE_COLUMNS])
+    return report_frame(rows, [*by, *PIPELINE_COLUMNS])
 
 
 # --- pipeline coverage ---------------------------------------------------------------------------
@@ -369,7 +360,7 @@ def pipeline_coverage(ctx: ReportContext) -> pd.DataFrame:
         sums["open_in_rest"] += pipe
         rows.append(_coverage_row(rep.id, rep.manager, period_target, actual, remaining, pipe, threshold, band))
     rows.append(_coverage_row(TOTAL, TOTAL, sums["period_target"], sums["actual"], sums["remaining_target"], sums["open_in_rest"], threshold, band))
-    return table(rows, COVERAGE_COLUMNS)
+    return report_frame(rows, COVERAGE_COLUMNS)
 
 
 def _coverage_row(rep: str, team: str, period_target: Fraction, actual: int, remaining: Fraction, pipe: int, threshold: Fraction, band: Fraction) -> dict:
@@ -420,4 +411,4 @@ def deals_to_watch(ctx: ReportContext, top: int = 10) -> pd.DataFrame:
         per_rep[item["rep"]] += 1
         cents = item.pop("cents")
         rows.append({**item, "amount": cents_out(cents)})
-    return table(rows, WATCH_COLUMNS)
+    return report_frame(rows, WATCH_COLUMNS)
