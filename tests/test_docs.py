@@ -27,8 +27,9 @@ README = ROOT / "README.md"
 METRICS = ROOT / "docs" / "metrics.md"
 
 #: The headings docs/metrics.md must have, one per plan figure salesplan computes
-#: (see plan/targets.py, plan/checks/sums.py, organisation.py, capacity.py), plus
-#: the placeholder for the report command's metrics.
+#: (see plan/targets.py, plan/checks/sums.py, organisation.py, capacity.py), then
+#: the report metrics: one subsection per report (reports/*.py), the status rule
+#: (reports/status.py) and the intake counts (intake/load.py).
 METRIC_HEADINGS = [
     "Segment target",
     "Product range target",
@@ -46,6 +47,14 @@ METRIC_HEADINGS = [
     "Planned actions",
     "Capacity comparison",
     "Report metrics",
+    "status",
+    "attainment",
+    "activity",
+    "coverage",
+    "pipeline",
+    "conversion",
+    "dashboard",
+    "intake",
 ]
 
 #: README heading of the section documenting each kind of plan file (keys of FILE_MODELS).
@@ -79,16 +88,30 @@ def _report(what: str, missing: list[str]) -> str:
     return f"{what} ({len(missing)}):\n" + "\n".join(f"  - {item}" for item in missing)
 
 
+def _headings(lines: list[str]) -> list[bool]:
+    """For each line, whether it is a '## '/'### ' heading (lines inside ``` fences are not: quoted Markdown output)."""
+    flags, fenced = [], False
+    for line in lines:
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+            flags.append(False)
+            continue
+        flags.append(not fenced and re.match(r"^#{2,3} ", line) is not None)
+    return flags
+
+
 def _section(text: str, heading: str) -> str:
     """The text under the first '## '/'### ' heading starting with `heading`, up to the next heading of level 2 or 3."""
     lines = text.splitlines()
+    is_heading = _headings(lines)
     for index, line in enumerate(lines):
-        match = re.match(r"^(#{2,3}) (.*)$", line)
-        title = match.group(2).strip().replace("&lt;", "<").replace("&gt;", ">") if match else ""
-        if match and title.startswith(heading) and (len(title) == len(heading) or not title[len(heading)].isalnum()):
+        if not is_heading[index]:
+            continue
+        title = re.sub(r"^#{2,3} ", "", line).strip().replace("&lt;", "<").replace("&gt;", ">")
+        if title.startswith(heading) and (len(title) == len(heading) or not title[len(heading)].isalnum()):
             body = []
-            for following in lines[index + 1 :]:
-                if re.match(r"^#{2,3} ", following):
+            for following, stop in zip(lines[index + 1 :], is_heading[index + 1 :]):
+                if stop:
                     break
                 body.append(following)
             return "\n".join(body)
@@ -105,7 +128,19 @@ def _cli():
 
 
 def _commands() -> dict:
-    return dict(getattr(_cli(), "commands", {}))
+    """Every command by the words after `salesplan`: 'validate', and for a group of commands (a typer
+    sub-app) both the group itself ('report': its options are those of its bare form) and each of its
+    commands ('report attainment'), each documented under its own '### salesplan <words>' heading."""
+    found: dict = {}
+
+    def walk(prefix: str, group) -> None:
+        for name, command in dict(getattr(group, "commands", {})).items():
+            words = f"{prefix} {name}".strip()
+            found[words] = command
+            walk(words, command)
+
+    walk("", _cli())
+    return found
 
 
 def _param_names(param) -> list[str]:

@@ -1384,7 +1384,7 @@ class _Demo:
                 "owner": "" if acc.owner == -1 else self.owner_label(owner, "accounts"),
             }
             values.update({f"attr:{a}": acc.attrs.get(a, "") for a in self.config.attributes})
-            export.row(values)
+            export.row(values, departed=acc.owner == -2)
         return export.finish()
 
     # --- the deliberate bad rows ---------------------------------------------------------------------------------

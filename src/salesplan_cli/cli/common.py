@@ -44,7 +44,7 @@ AsOfOption = Annotated[
     typer.Option(
         "--as-of",
         callback=_check_date,
-        help="Judge dates (review cadence) as of this day, YYYY-MM-DD. Default: today.",
+        help="The day to judge as of, YYYY-MM-DD: reviews due (validate), actuals up to this day (reports). Default: today.",
         show_default=False,
         metavar="DATE",
     ),

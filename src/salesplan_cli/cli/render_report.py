@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 from .common import clean, use_color
-from .render_table import safe_cell, to_csv
+from .render_table import to_csv
 
 PERCENT = {"attainment", "ratio", "coverage", "win_rate", "win_rate_value", "rest_win_rate", "difference", "rate", "share", "activity"}
 MULTIPLE = {"pipeline_coverage"}
@@ -72,6 +72,8 @@ def fmt_cell(column: str, value: Any, table: str = "") -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else ""
+    if column in ("line", "row") and isinstance(value, int):
+        return str(value)
     if isinstance(value, (int, float)):
         if column in PVALUES:
             return f"{value:.3g}"
@@ -94,7 +96,7 @@ def to_markdown(ctx, rendered, breaches) -> str:
         lines.append("| " + " | ".join(columns) + " |")
         lines.append("|" + "|".join("---:" if _numeric(frame, c) else "---" for c in frame.columns) + "|")
         for row in frame.to_dict("records"):
-            cells = [fmt_cell(str(c), row[c], name).replace("|", "\\|").replace("\n", " ") for c in frame.columns]
+            cells = [_md(fmt_cell(str(c), row[c], name)) for c in frame.columns]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     for note in rendered.notes:
@@ -106,6 +108,11 @@ def to_markdown(ctx, rendered, breaches) -> str:
         lines += [f"- {clean(b.describe())}" for b in breaches]
         lines.append("")
     return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    """A table cell for GitHub Markdown: no pipes, newlines or HTML-looking tags (<unplanned>)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
 
 
 def _numeric(frame, column) -> bool:
@@ -123,17 +130,21 @@ def render(ctx, opts, rendered, breaches, to_terminal: bool) -> str | None:
     if opts.format is ReportFormat.csv:
         name, frame = next(iter(rendered.tables.items()))
         rows = records(frame)
-        return to_csv([str(c) for c in frame.columns], [{k: safe_cell(v) for k, v in r.items()} for r in rows])
+        return to_csv([str(c) for c in frame.columns], rows)
     if opts.format is ReportFormat.markdown:
         return to_markdown(ctx, rendered, breaches)
     from rich.console import Console
 
     if to_terminal:
-        console = Console(highlight=False, no_color=not use_color(), width=None if use_color() else 160)
+        import os
+        import sys
+
+        free = sys.stdout.isatty() or "COLUMNS" in os.environ
+        console = Console(highlight=False, no_color=not use_color(), width=None if free else 200)
         to_rich(console, ctx, rendered)
         return None
     buffer = io.StringIO()
-    console = Console(file=buffer, highlight=False, no_color=True, width=160, force_terminal=False)
+    console = Console(file=buffer, highlight=False, no_color=True, width=200, force_terminal=False)
     to_rich(console, ctx, rendered)
     return buffer.getvalue()
 
@@ -157,7 +168,9 @@ TERMINAL_HEADERS = {"pipeline_coverage": "pipeline", "win_rate": "win rate", "at
 def _terminal_cell(column: str, value: Any, table: str) -> str:
     value = _plain(value)
     if column in MONEY and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{round(value):,}"
+        from decimal import ROUND_HALF_UP, Decimal
+
+        return f"{int(Decimal(repr(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP)):,}"
     return fmt_cell(column, value, table)
 
 

@@ -42,8 +42,10 @@ def to_json(payload: dict) -> str:
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, float):
-        return str(int(value)) if value == int(value) else f"{value:.2f}" if abs(value) >= 1 else repr(value)
+        return str(int(value)) if value.is_integer() else repr(value)
     return safe_cell(value)
 
 

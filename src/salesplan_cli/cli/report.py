@@ -50,7 +50,7 @@ FailUnderOption = Annotated[
     Optional[list[str]],
     typer.Option("--fail-under", metavar="METRIC=VALUE", help="Exit 1 when a rep's figure is below: attainment=80%, coverage=60%, activity=70%, pipeline=2. Repeatable."),
 ]
-CheckOption = Annotated[bool, typer.Option("--check", help="Exit 1 when a rep's figure is below the workspace's thresholds: (the CI gate).")]
+CheckOption = Annotated[bool, typer.Option("--check", help="Exit 1 when a rep's figure is below the workspace's thresholds (the CI gate).")]
 TopOption = Annotated[int, typer.Option("--top", min=1, metavar="N", help="How many accounts or deals to list per rep.")]
 
 
@@ -115,7 +115,11 @@ def prepare(opts: Options):
                 err(f"  hint: {d.hint}")
         raise typer.Exit(exitcodes.USAGE)
     filters = Filters(reps=tuple(opts.reps), team=opts.team, segment=opts.segment, product=opts.product)
-    return ReportContext(ws=ws, frames=frames, period=period, as_of=as_of, filters=filters)
+    context = ReportContext(ws=ws, frames=frames, period=period, as_of=as_of, filters=filters)
+    year = context.fiscal_year
+    if period.end < year.start or period.start > year.end:
+        err(f"note: the period {period.label} lies outside the fiscal year {year.start}..{year.end}: the plan sets no target there")
+    return context
 
 
 def _load_with_progress(ws, files, load_exports):
@@ -181,8 +185,7 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
         err(f"wrote {opts.output}")
     elif text is not None:
         sys.stdout.write(text)
-    if opts.format is ReportFormat.table or opts.output is not None:
-        _print_intake(ctx)
+    _print_intake(ctx)
     if gates:
         missing = [m for m in gates if m not in rendered.gate_figures]
         for metric in missing:
@@ -226,10 +229,23 @@ def _write_output(ctx, output: Path, text: str) -> None:
         fail_usage(f"cannot write {output}: {exc.strerror or exc}")
 
 
-def _options(**kwargs) -> Options:
+def _options(context: typer.Context | None = None, **kwargs) -> Options:
+    """The command's options; those written before the report name (`report -w X attainment`) fill the gaps."""
+    given_before = (context.obj or {}) if context is not None else {}
+    for name, value in given_before.items():
+        if name in kwargs and kwargs[name] in (None, False, [], ReportFormat.table):
+            kwargs[name] = value
     kwargs["reps"] = list(kwargs.pop("rep") or [])
     kwargs["fail_under"] = list(kwargs.get("fail_under") or [])
     return Options(**kwargs)
+
+
+def _run(function, *args, **kwargs):
+    """Call a report function; a ValueError is a usage error (a --by the data cannot answer)."""
+    try:
+        return function(*args, **kwargs)
+    except ValueError as exc:
+        fail_usage(str(exc))
 
 
 # --- the commands ------------------------------------------------------------------------------------------
@@ -237,6 +253,7 @@ def _options(**kwargs) -> Options:
 
 @report_app.command("attainment")
 def attainment_command(
+    context: typer.Context,
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
     period: PeriodOption = None,
@@ -253,21 +270,18 @@ def attainment_command(
     """Sales made against target for the period, by rep (default), team, segment or product; with projection."""
     from ..reports.attainment import BY_CHOICES, attainment
 
-    opts = _options(workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check)
     dims = parse_by(by, BY_CHOICES, ["rep"])
     ctx = prepare(opts)
-    try:
-        table = attainment(ctx, dims)
-    except ValueError as exc:
-        fail_usage(str(exc))
-    figures = {}
-    if dims == ["rep"]:
-        figures["attainment"] = {r["rep"]: r["attainment"] for r in table.to_dict("records") if r["rep"] not in ("<unplanned>", "<total>")}
+    table = _run(attainment, ctx, dims)
+    per_rep = table if dims == ["rep"] else attainment(ctx, ["rep"])
+    figures = {"attainment": {r["rep"]: r["attainment"] for r in per_rep.to_dict("records") if not str(r["rep"]).startswith("<")}}
     emit(ctx, opts, Rendered("attainment", {"attainment": table}, {"attainment": f"Attainment, {ctx.period.label}, as of {ctx.as_of}"}, gate_figures=figures))
 
 
 @report_app.command("intake")
 def intake_command(
+    context: typer.Context,
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
     format: FormatOption = ReportFormat.table,
@@ -276,7 +290,7 @@ def intake_command(
     """Every row of the exports that was rejected, unmatched or skipped, with its line and the reason."""
     import pandas as pd
 
-    opts = _options(workspace=workspace, as_of=as_of, period=None, rep=None, team=None, segment=None, product=None, format=format, output=output)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=None, rep=None, team=None, segment=None, product=None, format=format, output=output)
     ctx = prepare(opts)
     rows = []
     for report in ctx.frames.reports:
@@ -289,6 +303,7 @@ def intake_command(
 
 @report_app.command("activity")
 def activity_command(
+    context: typer.Context,
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
     period: PeriodOption = None,
@@ -304,11 +319,11 @@ def activity_command(
     """Actions done against planned (norms x accounts in portfolio, prorated), by rep, action type and segment."""
     from ..reports.activity import activity
 
-    opts = _options(workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check)
     dims = parse_by(by, ("rep", "team", "action", "segment"), ["rep", "action", "segment"])
     ctx = prepare(opts)
     _require(ctx, "activities")
-    table = activity(ctx, dims)
+    table = _run(activity, ctx, dims)
     figures = {}
     if dims == ["rep"]:
         figures["activity"] = {r["rep"]: r["ratio"] for r in table.to_dict("records") if not str(r["rep"]).startswith("<")}
@@ -320,6 +335,7 @@ def activity_command(
 
 @report_app.command("coverage")
 def coverage_command(
+    context: typer.Context,
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
     period: PeriodOption = None,
@@ -335,7 +351,7 @@ def coverage_command(
     """Targeted accounts touched in the period, commercial pressure, and the untouched accounts to work first."""
     from ..reports.coverage import coverage, untouched_accounts
 
-    opts = _options(workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check)
     ctx = prepare(opts)
     _require(ctx, "accounts", "activities")
     table = coverage(ctx)
@@ -343,6 +359,9 @@ def coverage_command(
     figures = {"coverage": {}}
     plain = table[~table["rep"].astype(str).str.startswith("<")]
     for rep_id, group in plain.groupby("rep", sort=False):
+        if (group["status"].fillna("") == "").all():
+            figures["coverage"][rep_id] = None  # no day in post yet
+            continue
         targeted = int(group["targeted"].sum())
         figures["coverage"][rep_id] = int(group["touched"].sum()) / targeted if targeted else None
     emit(
@@ -359,6 +378,7 @@ def coverage_command(
 
 @report_app.command("pipeline")
 def pipeline_command(
+    context: typer.Context,
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
     period: PeriodOption = None,
@@ -376,11 +396,11 @@ def pipeline_command(
     """Open deals: count, value, weighted value, age, overdue and stale deals; pipeline coverage of the remaining target."""
     from ..reports.pipeline import coverage_horizon, deals_to_watch, pipeline, pipeline_coverage
 
-    opts = _options(workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check)
     dims = parse_by(by, ("rep", "team", "stage", "segment", "product"), ["rep", "stage"])
     ctx = prepare(opts)
     _require(ctx, "opportunities")
-    table = pipeline(ctx, dims)
+    table = _run(pipeline, ctx, dims)
     cover = pipeline_coverage(ctx)
     watch = deals_to_watch(ctx, top=top)
     figures = {"pipeline": {r["rep"]: r["coverage"] for r in cover.to_dict("records") if not str(r["rep"]).startswith("<")}}
@@ -392,7 +412,7 @@ def pipeline_command(
             {"pipeline": table, "pipeline_coverage": cover, "deals_to_watch": watch},
             {
                 "pipeline": f"Open pipeline as of {ctx.as_of}",
-                "pipeline_coverage": f"Pipeline closing {coverage_horizon(ctx).after(ctx.as_of).label if coverage_horizon(ctx).after(ctx.as_of) else 'later'} after {ctx.as_of} / target remaining",
+                "pipeline_coverage": _coverage_title(ctx, coverage_horizon(ctx)),
                 "deals_to_watch": f"Overdue or stale deals (top {top} per rep)",
             },
             gate_figures=figures,
@@ -402,6 +422,7 @@ def pipeline_command(
 
 @report_app.command("conversion")
 def conversion_command(
+    context: typer.Context,
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
     period: PeriodOption = None,
@@ -416,11 +437,11 @@ def conversion_command(
     """Win rates by rep and product range, alerts where a seller differs significantly from the team, stage conversion."""
     from ..reports.conversion import conversion, stage_conversion
 
-    opts = _options(workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output)
-    dims = parse_by(by, ("rep", "team", "product", "segment"), ["rep", "product"])
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output)
     ctx = prepare(opts)
+    dims = parse_by(by, ("rep", "team", "product", "segment"), ["rep", "product"] if ctx.ws.strategy.products else ["rep"])
     _require(ctx, "opportunities")
-    table = conversion(ctx, dims)
+    table = _run(conversion, ctx, dims)
     tables = {"conversion": table}
     titles = {"conversion": f"Win rates, deals closed {ctx.period.label} up to {ctx.as_of}"}
     notes = []
@@ -439,10 +460,17 @@ def conversion_command(
     emit(ctx, opts, Rendered("conversion", tables, titles, notes=notes))
 
 
+def _coverage_title(ctx, horizon) -> str:
+    rest = horizon.after(ctx.as_of)
+    if rest is None:
+        return f"Pipeline coverage: nothing of {horizon.label} is left after {ctx.as_of}"
+    return f"Open pipeline closing {rest.start}..{rest.end} / target remaining in {horizon.label}"
+
+
 def _require(ctx, *kinds: str) -> None:
     missing = [k for k in kinds if getattr(ctx.frames, k) is None]
     if missing:
-        fail_usage(f"this report needs the {' and '.join(missing)} export(s)", f"declare data.{missing[0]} in salesplan.yaml (see 'CRM exports' in the README)")
+        fail_usage(f"this report needs the {' and '.join(missing)} export(s)", f"declare data.{missing[0]} in salesplan.yaml (see 'CRM exports: data:' in the README)")
 
 
 @report_app.callback(invoke_without_command=True)
@@ -460,10 +488,16 @@ def dashboard_command(
 ) -> None:
     """Without a report name: the dashboard, one row per rep with the key figures and a status."""
     if context.invoked_subcommand is not None:
+        given = {
+            "workspace": workspace, "as_of": as_of, "period": period, "rep": rep, "team": team,
+            "format": format if format is not ReportFormat.table else None, "output": output,
+            "fail_under": fail_under, "check": check or None,
+        }
+        context.obj = {name: value for name, value in given.items() if value}
         return
     from ..reports.dashboard import dashboard
 
-    opts = _options(workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=None, product=None, format=format, output=output, fail_under=fail_under, check=check)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=None, product=None, format=format, output=output, fail_under=fail_under, check=check)
     ctx = prepare(opts)
     table, notes = dashboard(ctx)
     records_ = table.to_dict("records")

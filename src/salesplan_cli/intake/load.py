@@ -60,7 +60,8 @@ class SourceReport:
             "rejected": len(self.rejected),
             "unmatched": len(self.unmatched),
             "skipped": len(self.skipped),
-            "issues": [{self.unit: i.line, "kind": i.kind, "reason": i.reason} for i in self.issues],
+            "unit": self.unit,
+            "issues": [{"line": i.line, "status": i.kind, "reason": i.reason} for i in self.issues],
         }
 
 
@@ -109,7 +110,7 @@ def load_exports(ws: Workspace, progress=None) -> tuple[Frames | None, list[Diag
                 None,
                 None,
                 "no CRM export declared",
-                "declare at least data: opportunities: {path: ..., preset: ...} in salesplan.yaml (see 'Data' in the README)",
+                "declare at least data: opportunities: {path: ..., preset: ...} in salesplan.yaml (see 'CRM exports: data:' in the README)",
             )
         ]
     frames = Frames()

@@ -63,6 +63,9 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
     if ctx.frames.accounts is not None and ctx.frames.activities is not None:
         table = coverage(ctx)
         for rep_id, group in table[~table["rep"].isin(list(_SPECIAL))].groupby("rep"):
+            if (group["status"].fillna("") == "").all():
+                cov[rep_id] = None  # no day in post yet: nothing could be touched
+                continue
             targeted = int(group["targeted"].sum())
             touched = int(group["touched"].sum())
             cov[rep_id] = touched / targeted if targeted else None
@@ -73,7 +76,7 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
     conv = None
     if ctx.frames.opportunities is not None:
         pipe = pipeline_coverage(ctx)
-        conv = conversion(ctx, ["rep", "product"])
+        conv = conversion(ctx)
     else:
         notes.append("pipeline and conversion: no opportunities export (data.opportunities)")
 

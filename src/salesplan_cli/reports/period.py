@@ -28,11 +28,11 @@ class Period:
     label: str
 
     def days(self) -> int:
-        return (self.end - self.start).days + 1
+        return max((self.end - self.start).days + 1, 0)
 
     def until(self, as_of: dt.date) -> "Period | None":
-        """The part of the period on or before `as_of` (None when the period has not begun)."""
-        if as_of < self.start:
+        """The part of the period on or before `as_of` (None when the period has not begun or is empty)."""
+        if as_of < self.start or self.end < self.start:
             return None
         return Period(self.start, min(self.end, as_of), self.label)
 
@@ -53,7 +53,9 @@ def resolve_period(spec: str | None, settings: Settings, as_of: dt.date) -> Peri
     text = (spec or "ytd").strip()
     lowered = text.lower()
     if lowered == "ytd":
-        end = min(max(as_of, fy_start), fy_end)
+        if as_of < fy_start:
+            return Period(fy_start, fy_start - dt.timedelta(days=1), f"year to date (the fiscal year starts {fy_start:%Y-%m-%d})")
+        end = min(as_of, fy_end)
         return Period(fy_start, end, f"year to date ({fy_start:%Y-%m-%d}..{end:%Y-%m-%d})")
     if lowered in ("fy", "year"):
         return Period(fy_start, fy_end, f"fiscal year {fy_start:%Y-%m}..{months[-1].label}")
