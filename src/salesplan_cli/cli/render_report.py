@@ -15,6 +15,9 @@ PERCENT = {"attainment", "ratio", "coverage", "win_rate", "win_rate_value", "res
 MULTIPLE = {"pipeline_coverage"}
 PVALUES = {"p_value", "adjusted_p"}
 STATUS_STYLE = {"on track": "green", "watch": "yellow", "off track": "red"}
+#: Money columns shown in whole currency units in the terminal (JSON and CSV keep the cents).
+MONEY = {"actual", "target", "gap", "period_target", "projection", "annual_target", "value", "weighted", "won_value", "lost_value",
+         "open_in_rest", "remaining_target", "amount"}
 
 
 def records(frame) -> list[dict]:
@@ -94,7 +97,7 @@ def to_markdown(ctx, rendered, breaches) -> str:
         lines.append("")
         columns = [str(c) for c in frame.columns]
         lines.append("| " + " | ".join(columns) + " |")
-        lines.append("|" + "|".join("---:" if _numeric(frame, c) else "---" for c in frame.columns) + "|")
+        lines.append("|" + "|".join("---:" if _numeric_column(frame, str(c)) else "---" for c in frame.columns) + "|")
         for row in frame.to_dict("records"):
             cells = [_md(fmt_cell(str(c), row[c], name)) for c in frame.columns]
             lines.append("| " + " | ".join(cells) + " |")
@@ -113,6 +116,11 @@ def to_markdown(ctx, rendered, breaches) -> str:
 def _md(text: str) -> str:
     """A table cell for GitHub Markdown: no pipes, newlines or HTML-looking tags (<unplanned>)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
+
+
+def _numeric_column(frame, column: str) -> bool:
+    """Right-aligned: a known figure column, or one whose values are numbers."""
+    return column in PERCENT | MULTIPLE | PVALUES | MONEY | {"pressure", "line"} or (column in frame.columns and _numeric(frame, column))
 
 
 def _numeric(frame, column) -> bool:
@@ -156,9 +164,6 @@ def _bar(ratio: float | None, width: int = 10) -> str:
     return "█" * filled + "·" * (width - filled)
 
 
-#: Money columns shown in whole currency units in the terminal (JSON and CSV keep the cents).
-MONEY = {"actual", "target", "gap", "period_target", "projection", "annual_target", "value", "weighted", "won_value", "lost_value",
-         "open_in_rest", "remaining_target", "amount"}
 #: Columns left out of the terminal view (still in JSON, CSV and Markdown).
 TERMINAL_HIDDEN = {"dashboard": {"team"}, "attainment": {"period_target", "annual_target"}, "issues": {"kind"}}
 #: Shorter headers in the terminal.
@@ -192,9 +197,7 @@ def to_rich(console, ctx, rendered) -> None:
                 continue
             shown.append(column)
         for column in shown:
-            numeric = column in ("actual [% of target]",) or column in PERCENT | MULTIPLE | PVALUES | MONEY | {"pressure"} or (
-                column in frame.columns and _numeric(frame, column)
-            )
+            numeric = column == "actual [% of target]" or _numeric_column(frame, column)
             header = "" if column == "bar" else TERMINAL_HEADERS.get(column, column)
             table.add_column(escape(header), justify="right" if numeric else "left", no_wrap=numeric or column in ("rep", "status", "line"), overflow="fold")
         for row in frame.to_dict("records"):

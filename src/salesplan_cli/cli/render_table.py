@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 
 from rich.console import Console
@@ -39,6 +40,9 @@ def to_json(payload: dict) -> str:
     return json.dumps(payload, indent=2, ensure_ascii=False, default=str)
 
 
+_CSV_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
@@ -46,6 +50,8 @@ def _csv_value(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, str):
+        value = _CSV_CONTROL.sub("", value)  # terminal escapes and other control characters; tabs and newlines stay
     return safe_cell(value)
 
 

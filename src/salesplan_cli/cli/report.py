@@ -154,6 +154,8 @@ def parse_by(value: Optional[str], allowed: tuple[str, ...], default: list[str])
     if not value:
         return list(default)
     dims = [d.strip() for d in value.split(",") if d.strip()]
+    if not dims:
+        fail_usage(f"--by {value!r} names no dimension", f"choose among {', '.join(allowed)}")
     for dim in dims:
         if dim not in allowed:
             fail_usage(f"--by {dim}: choose among {', '.join(allowed)}")
@@ -219,6 +221,9 @@ def _write_output(ctx, output: Path, text: str) -> None:
     inputs |= {path.resolve() for _, path in export_files(ctx.ws)}
     if target in inputs:
         fail_usage(f"--output {output} is one of the workspace's input files", "write the report somewhere else")
+    root = ctx.ws.root.resolve()
+    if target.suffix.lower() in (".yaml", ".yml") and (root == target.parent or root in target.parents):
+        fail_usage(f"--output {output} would add a YAML file to the workspace, read as a plan file", "write the report outside the workspace or as .json, .csv or .md")
     if target.is_dir():
         fail_usage(f"--output {output} is a folder", "give a file name")
     if not target.parent.is_dir():
@@ -233,7 +238,8 @@ def _options(context: typer.Context | None = None, **kwargs) -> Options:
     """The command's options; those written before the report name (`report -w X attainment`) fill the gaps."""
     given_before = (context.obj or {}) if context is not None else {}
     for name, value in given_before.items():
-        if name in kwargs and kwargs[name] in (None, False, [], ReportFormat.table):
+        source = context.get_parameter_source(name)
+        if name in kwargs and (source is None or source.name == "DEFAULT"):
             kwargs[name] = value
     kwargs["reps"] = list(kwargs.pop("rep") or [])
     kwargs["fail_under"] = list(kwargs.get("fail_under") or [])

@@ -73,6 +73,8 @@ def resolve_period(spec: str | None, settings: Settings, as_of: dt.date) -> Peri
         year, month = int(text[:4]), int(text[5:])
         if not 1 <= month <= 12:
             raise PeriodError(f"{text} is not a month")
+        if not 1900 <= year <= 9000:
+            raise PeriodError(f"{text}: the year is out of range")
         first = dt.date(year, month, 1)
         last = (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
         return Period(first, last, text)
