@@ -279,3 +279,50 @@ def test_file_level_errors(tmp_path, case):
 def test_header_only_export_is_read_as_no_rows(tmp_path):
     frames, diags = load(workspace_with(tmp_path, SALES, {"data/s.csv": "id,owner,account,amount,date\n"}))
     assert diags == [] and len(frames.sales) == 0
+
+
+# --- the data: mapping is checked by validate; "date entered stage" columns make a stage history -------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code", "needle"),
+    [
+        ("      Prospecting: lead\n", "      Prospecting: leads\n", "SP302", "Prospecting: leads"),
+        ("Email: follow_up,", "Email: followup,", "SP303", "Email: followup"),
+        ("Consulting: services,", "Consulting: service,", "SP304", "Consulting: service,"),
+        ("    statuses: {Client: customer, Prospect: prospect}\n", "    statuses: {Client: customer, Prospect: prospect}\n    owners: {C. Moreau: rep-x9}\n", "SP306", "owners: {C. Moreau"),
+    ],
+)
+def test_validate_checks_the_data_mapping(tmp_path, old, new, code, needle):
+    from salesplan_cli.plan.validate import validate_workspace
+
+    plan = copy_workspace(EXAMPLE, tmp_path / "ws")
+    plan.replace("salesplan.yaml", old, new)
+    found = [d for d in validate_workspace(plan.root, as_of=dt.date(2027, 2, 1)).diagnostics if d.is_error]
+    assert [(d.code, d.file, d.line) for d in found] == [(code, "salesplan.yaml", plan.line_of("salesplan.yaml", needle))]
+
+
+def test_date_entered_stage_columns_give_a_stage_history(tmp_path):
+    text = (
+        "id,owner,account,stage,amount,close,Entered Discovery,Entered Proposal\n"
+        "1,rep-n1,A,won,100,2027-03-01,2027-01-05,2027-02-01\n"
+        "2,rep-n1,A,lost,100,2027-03-01,2027-01-06,\n"
+        "3,rep-n1,A,proposal,100,2027-06-01,2027-01-07,2027-13-01\n"
+    )
+    data = """data:
+  opportunities:
+    path: data/o.csv
+    columns: {id: id, owner: owner, account: account, stage: stage, amount: amount, close_date: close}
+    stage_dates: {discovery: Entered Discovery, proposal: Entered Proposal}
+"""
+    frames, diags = load(workspace_with(tmp_path, data, {"data/o.csv": text}))
+    assert diags == []
+    history = frames.stage_history
+    assert sorted(zip(history["opportunity"], history["stage"], history["date"].dt.strftime("%Y-%m-%d"))) == [
+        ("1", "discovery", "2027-01-05"),
+        ("1", "proposal", "2027-02-01"),
+        ("2", "discovery", "2027-01-06"),
+        ("3", "discovery", "2027-01-07"),
+    ]
+    assert issues_of(frames, "opportunities") == [(4, "unmatched", "unreadable date entered proposal '2027-13-01' (left out of the stage history)")]
+    assert len(frames.opportunities) == 3

@@ -441,7 +441,7 @@ def conversion_command(
     output: OutputOption = None,
 ) -> None:
     """Win rates by rep and product range, alerts where a seller differs significantly from the team, stage conversion."""
-    from ..reports.conversion import conversion, stage_conversion
+    from ..reports.conversion import NO_STAGE_HISTORY, conversion, stage_conversion
 
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output)
     ctx = prepare(opts)
@@ -453,7 +453,7 @@ def conversion_command(
     notes = []
     stages = stage_conversion(ctx)
     if stages is None:
-        notes.append("no stage history: stage-to-stage conversion needs data.stage_history")
+        notes.append(NO_STAGE_HISTORY)
     else:
         tables["stages"] = stages
         titles["stages"] = "Stage-to-stage conversion"

@@ -38,6 +38,10 @@ class Source(_Strict):
     date_format: str = Field("%Y-%m-%d", description="strptime format of dates, e.g. %d/%m/%Y; 'excel' for serial day numbers.")
     sheet: str | None = Field(None, description="Worksheet of an XLSX file (default: the first).")
     probability: Literal["percent", "fraction"] = Field("percent", description="Probabilities written 0-100 (percent) or 0-1 (fraction).")
+    stage_dates: dict[str, str] = Field(
+        default_factory=dict,
+        description="Opportunities only: plan stage -> column holding the date the deal entered it (\"Date entered ...\" columns).",
+    )
 
     @field_validator("date_format")
     @classmethod

@@ -126,9 +126,10 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         frames.accounts = accounts
         frames.reports.append(rows.report)
 
+    entered = None
     if "opportunities" in raw:
         table, mapped, source = raw["opportunities"]
-        rows = _Rows("opportunities", table, mapped, source)
+        rows = _Rows("opportunities", table, {**mapped, **{f"entered:{stage}": h for stage, h in source.stage_dates.items()}}, source)
         for name in ("id", "owner", "account", "stage"):
             rows.require_text(name)
         duplicated = rows.frame["id"].duplicated(keep=False) & rows.keep
@@ -160,7 +161,9 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
                 rows.frame[optional] = pd.NaT
         _map_products(rows, ws, config)
         _map_owner(rows, owners)
+        entered = _entered_dates(rows, source)
         frames.opportunities = rows.done()
+        entered = entered[entered["opportunity"].isin(frames.opportunities["id"])]
         frames.reports.append(rows.report)
 
     if "activities" in raw:
@@ -219,8 +222,32 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         frames.stage_history = rows.done()
         frames.reports.append(rows.report)
 
+    if frames.stage_history is None and entered is not None and len(source_stage_dates(config)):
+        frames.stage_history = entered.reset_index(drop=True)
     _attach_segments(frames, ws)
     return frames
+
+
+def source_stage_dates(config: DataConfig) -> dict[str, str]:
+    return config.opportunities.stage_dates if config.opportunities is not None else {}
+
+
+def _entered_dates(rows: _Rows, source: Source) -> pd.DataFrame:
+    """'Date entered <stage>' columns of the opportunities export as a stage history (opportunity, stage, date, line).
+
+    An unreadable date is listed and left out of the history; the deal itself is kept.
+    """
+    pieces = []
+    for stage, _header in source.stage_dates.items():
+        column = f"entered:{stage}"
+        text = rows.frame[column]
+        parsed, bad = parse_dates(text, source, rows.table.typed)
+        rows.note(bad, f"unreadable date entered {stage} '" + text.str.slice(0, 40) + "' (left out of the stage history)", kind="unmatched")
+        keep = parsed.notna() & rows.keep
+        pieces.append(pd.DataFrame({"opportunity": rows.frame.loc[keep, "id"], "stage": stage, "date": parsed[keep], "line": rows.frame.loc[keep, "line"]}))
+    if not pieces:
+        return pd.DataFrame(columns=["opportunity", "stage", "date", "line"])
+    return pd.concat(pieces, ignore_index=True)
 
 
 def _attach_segments(frames: Frames, ws: Workspace) -> None:

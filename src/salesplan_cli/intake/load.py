@@ -121,6 +121,8 @@ def load_exports(ws: Workspace, progress=None) -> tuple[Frames | None, list[Diag
         if source is None:
             continue
         extra = list(config.attributes.values()) if kind == "accounts" else []
+        if kind == "opportunities":
+            extra += list(source.stage_dates.values())
         table, mapped, problems = _read_kind(ws.root, kind, source, extra)
         if progress is not None:
             progress(kind, _path_of(ws.root, source))
@@ -168,7 +170,7 @@ def _read_kind(root: Path, kind: str, source: Source, extra: list[str]) -> tuple
                 missing.append(f"{f.name} (column '{header}' not in the export)")
             else:
                 mapped = {k: v for k, v in mapped.items() if k != f.name}
-    missing += [f"attribute column '{header}' (data.attributes)" for header in extra if header not in headers]
+    missing += [f"column '{header}' (data.attributes or stage_dates)" for header in extra if header not in headers]
     if missing:
         import difflib
 

@@ -29,7 +29,7 @@ COLUMNS = [
     "alert",
 ]
 STAGE_COLUMNS = ["from_stage", "to_stage", "entered", "advanced", "rate"]
-NO_STAGE_HISTORY = "no stage history: stage-to-stage conversion needs data.stage_history"
+NO_STAGE_HISTORY = "no stage history: stage-to-stage conversion needs data.stage_history or data.opportunities.stage_dates"
 
 
 def closed_deals(ctx: ReportContext, filters: bool = True) -> pd.DataFrame:

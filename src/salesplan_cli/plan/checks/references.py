@@ -177,3 +177,31 @@ def check_shared_accounts(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
                 )
     return out
 
+
+
+def check_data_mapping(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
+    """SP302/SP303/SP304/SP306: the data: mapping (and stage_dates) maps CRM values to names the plan declares."""
+    out: list[Diagnostic] = []
+    data = ws.settings.data if ws.settings else None
+    if data is None or ws.strategy is None:
+        return out
+    reps = {rep.id for rep in ws.reps.values()} | set(ws.rep_files)
+    stages = ws.strategy.stage_names()
+    products = list(ws.strategy.products or {})
+    tables = [
+        ("owners", data.mapping.owners, reps, "SP306", "rep"),
+        ("stages", data.mapping.stages, stages, "SP302", "stage"),
+        ("products", data.mapping.products, products, "SP304", "product range"),
+        ("actions", data.mapping.actions, ws.strategy.actions, "SP303", "action type"),
+    ]
+    for key, mapping, known, code, what in tables:
+        for crm, name in mapping.items():
+            if name not in known:
+                out.append(
+                    at(ws, SETTINGS, ("data", "mapping", key, crm), code, f"data.mapping.{key} maps '{crm}' to unknown {what} '{name}'", _suggest(name, known), prefer_key=False)
+                )
+    if data.opportunities is not None:
+        for stage in data.opportunities.stage_dates:
+            if stage not in stages:
+                out.append(at(ws, SETTINGS, ("data", "opportunities", "stage_dates", stage), "SP302", f"stage_dates names unknown stage '{stage}'", _suggest(stage, stages)))
+    return out
