@@ -140,8 +140,13 @@ Count = Annotated[
 ]
 
 
-def money(value: Fraction | Decimal, places: int = 2) -> Decimal:
-    """Round an exact amount for display, half away from zero."""
-    frac = Fraction(value)
-    quant = Decimal(1).scaleb(-places)
-    return (Decimal(frac.numerator) / Decimal(frac.denominator)).quantize(quant, rounding="ROUND_HALF_UP")
+def round_half_away(value: Fraction | Decimal | int) -> int:
+    """An exact number to the nearest integer, halves away from zero (2.5 -> 3, -2.5 -> -3)."""
+    value = Fraction(value)
+    magnitude = (abs(value.numerator) * 2 + value.denominator) // (2 * value.denominator)
+    return magnitude if value >= 0 else -magnitude
+
+
+def money(value: Fraction | Decimal | int, places: int = 2) -> Decimal:
+    """Round an exact amount for display, half away from zero, with integer arithmetic only."""
+    return Decimal(round_half_away(Fraction(value) * 10**places)).scaleb(-places)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter, defaultdict
 from fractions import Fraction
 
@@ -11,6 +10,7 @@ import pandas as pd
 
 from ..plan.checks.capacity import rep_norms
 from ..plan.model import RepPlan
+from ..plan.values import money
 from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame
 from .period import Period
 from .status import status_of
@@ -25,9 +25,7 @@ _SORT_PRIORITY = ("rep", "team", "action", "segment")
 
 def exact_round(value: Fraction | int, digits: int) -> float:
     """An exact figure to a float rounded to `digits` decimals, half away from zero (for output only)."""
-    scaled = Fraction(value) * 10**digits
-    units = math.floor(abs(scaled) + Fraction(1, 2))
-    return float(Fraction(units if scaled >= 0 else -units, 10**digits))
+    return float(money(value, digits))
 
 
 def days_in_post(rep: RepPlan, span: Period | None, fiscal_year: Period) -> int:

@@ -12,6 +12,7 @@ from fractions import Fraction
 
 import pandas as pd
 
+from ..plan.values import round_half_away
 from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame
 from .period import Period, target_in
 from .status import status_of
@@ -29,13 +30,6 @@ DEFAULT_STALE_DAYS = 30
 
 
 # --- exact money ---------------------------------------------------------------------------------
-
-
-def round_half_away(value: Fraction) -> int:
-    """An exact number to the nearest integer, halves away from zero (2.5 -> 3, -2.5 -> -3)."""
-    value = Fraction(value)
-    magnitude = (abs(value.numerator) * 2 + value.denominator) // (2 * value.denominator)
-    return magnitude if value >= 0 else -magnitude
 
 
 def cents_out(cents: int | Fraction) -> float:
