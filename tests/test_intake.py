@@ -69,7 +69,7 @@ def test_amounts_parse_to_exact_cents(decimal, thousands, text, cents):
 
 @pytest.mark.parametrize(
     ("decimal", "text"),
-    [(".", "1.234,56"), (".", "1,23"), (",", "1.23"), (".", "12abc"), (".", "1,2345.00"), (".", "--5"), (".", "99999999999999999999")],
+    [(".", "1.234,56"), (".", "1,23"), (",", "1.23"), (".", "12abc"), (".", "1,2345.00"), (".", "--5"), (".", "99999999999999999999"), (".", "999999999999999.99")],
 )
 def test_amounts_that_do_not_fit_the_declared_dialect_are_unreadable(decimal, text):
     parsed, bad = parse_amounts(pd.Series([text]), Source(path="x.csv", decimal=decimal))

@@ -15,7 +15,8 @@ import pandas as pd
 from .config import Source
 
 _CURRENCY = re.compile(r"(?i)\s*(?:eur|usd|gbp|chf|sek|nok|dkk|cad|aud|jpy|€|\$|£|¥)\s*")
-_SPACES = "\u00a0\u202f\u2009 "
+#: Integer digits an amount may have (9,999,999,999,999.99 at most).
+MAX_AMOUNT_DIGITS = 13
 
 
 def thousands_of(source: Source) -> str:
@@ -53,15 +54,15 @@ def parse_amounts(values: pd.Series, source: Source, typed: bool = False) -> tup
     fraction = parts[2].fillna("")
     cents_part = fraction.str.slice(0, 2).str.pad(2, side="right", fillchar="0")
     round_up = fraction.str.slice(2, 3).fillna("").map(lambda d: d >= "5" if d else False).astype(bool)
-    try:
-        cents = integer.astype("int64") * 100 + cents_part.astype("int64") + round_up.astype("int64")
-    except (OverflowError, ValueError):
-        too_big = integer.str.len() > 15
-        bad = bad | too_big
-        cents = integer.where(~too_big, "0").astype("int64") * 100 + cents_part.astype("int64") + round_up.astype("int64")
+    # 13 digits is ten trillion: beyond it an amount is a mistake, and cents stay far inside int64
+    too_big = integer.str.lstrip("0").str.len() > MAX_AMOUNT_DIGITS
+    bad = bad | too_big
+    integer = integer.where(~too_big, "0")
+    cents = integer.astype("int64") * 100 + cents_part.astype("int64") + round_up.astype("int64")
     sign = np.where((parts[0] == "-") ^ negative_paren, -1, 1)
-    cents = (cents * sign).where(~(bad | empty))
-    return cents.astype("Int64"), bad
+    cents = (cents * sign).astype("Int64")
+    cents[bad | empty] = pd.NA
+    return cents, bad
 
 
 def parse_dates(values: pd.Series, source: Source, typed: bool = False) -> tuple[pd.Series, pd.Series]:
