@@ -188,20 +188,11 @@ def _ascii_letters(text: str) -> str:
     return "".join(c for c in folded if c.isascii() and c.isalpha())
 
 
-def _thousands(source: Source) -> str:
-    """The thousands separator intake expects (see intake/parse.py thousands_of)."""
-    if source.thousands == "none":
-        return ""
-    if source.thousands != "auto":
-        return source.thousands
-    return "," if source.decimal == "." else "."
-
-
 def _amount_text(cents: int, source: Source) -> str:
     sign = "-" if cents < 0 else ""
     units, hundredths = divmod(abs(cents), 100)
     digits = str(units)
-    sep = _thousands(source)
+    sep = source.thousands_separator()
     if sep:
         groups = []
         while len(digits) > 3:

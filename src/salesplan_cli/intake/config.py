@@ -38,6 +38,14 @@ class Source(_Strict):
     date_format: str = Field("%Y-%m-%d", description="strptime format of dates, e.g. %d/%m/%Y; 'excel' for serial day numbers.")
     sheet: str | None = Field(None, description="Worksheet of an XLSX file (default: the first).")
     probability: Literal["percent", "fraction"] = Field("percent", description="Probabilities written 0-100 (percent) or 0-1 (fraction).")
+    def thousands_separator(self) -> str:
+        """The thousands separator in force: explicit, or the usual one for the decimal separator."""
+        if self.thousands == "none":
+            return ""
+        if self.thousands != "auto":
+            return self.thousands
+        return "," if self.decimal == "." else "."
+
     stage_dates: dict[str, str] = Field(
         default_factory=dict,
         description="Opportunities only: plan stage -> column holding the date the deal entered it (\"Date entered ...\" columns).",

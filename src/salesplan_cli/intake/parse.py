@@ -19,15 +19,6 @@ _CURRENCY = re.compile(r"(?i)\s*(?:eur|usd|gbp|chf|sek|nok|dkk|cad|aud|jpy|€|\
 MAX_AMOUNT_DIGITS = 13
 
 
-def thousands_of(source: Source) -> str:
-    """The thousands separator in force: explicit, or the usual one for the decimal separator."""
-    if source.thousands == "none":
-        return ""
-    if source.thousands != "auto":
-        return source.thousands
-    return "," if source.decimal == "." else "."
-
-
 def parse_amounts(values: pd.Series, source: Source, typed: bool = False) -> tuple[pd.Series, pd.Series]:
     """Text amounts -> integer cents (exact, rounded half away from zero), and the unreadable mask.
 
@@ -40,7 +31,7 @@ def parse_amounts(values: pd.Series, source: Source, typed: bool = False) -> tup
     negative_paren = text.str.match(r"^\(.*\)$")
     text = text.where(~negative_paren, text.str.slice(1, -1).str.strip())
     decimal = "." if typed else source.decimal
-    thousands = "" if typed else thousands_of(source)
+    thousands = "" if typed else source.thousands_separator()
     if thousands == " " or (source.decimal == "," and source.thousands == "auto" and not typed):
         # a space (or no-break space) groups digits in most locales that use a decimal comma
         text = text.str.replace(r"(?<=\d)[\u00a0\u202f\u2009 ](?=\d{3}\b)", "\u0001", regex=True)
