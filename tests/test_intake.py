@@ -54,8 +54,8 @@ def issues_of(frames, kind: str) -> list[tuple[int, str, str]]:
         (",", "auto", "12,345", 1235),  # 12.345 rounds half up to 12.35
         (".", "auto", "1,234.56", 123456),
         (".", "auto", "(1,200.00)", -120000),
-        (".", "auto", "$ 99.995", 10000),
-        (".", "auto", "-0.004", 0),
+        (".", "auto", "$ 99.9951", 10000),
+        (".", "auto", "-0.0049", 0),
         (".", "none", "1234.5", 123450),
         (".", "'", "1'234.50", 123450),
         (".", "auto", "123456789012.34", 12345678901234),
@@ -69,7 +69,7 @@ def test_amounts_parse_to_exact_cents(decimal, thousands, text, cents):
 
 @pytest.mark.parametrize(
     ("decimal", "text"),
-    [(".", "1.234,56"), (".", "1,23"), (",", "1.23"), (".", "12abc"), (".", "1,2345.00"), (".", "--5"), (".", "99999999999999999999"), (".", "999999999999999.99")],
+    [(".", "1.234,56"), (".", "1,23"), (",", "1.23"), (".", "12abc"), (".", "1,2345.00"), (".", "--5"), (".", "99999999999999999999"), (".", "999999999999999.99"), (".", "12.500"), (".", "1.000")],
 )
 def test_amounts_that_do_not_fit_the_declared_dialect_are_unreadable(decimal, text):
     parsed, bad = parse_amounts(pd.Series([text]), Source(path="x.csv", decimal=decimal))
@@ -326,3 +326,19 @@ def test_date_entered_stage_columns_give_a_stage_history(tmp_path):
     ]
     assert issues_of(frames, "opportunities") == [(4, "unmatched", "unreadable date entered proposal '2027-13-01' (left out of the stage history)")]
     assert len(frames.opportunities) == 3
+
+
+def test_amounts_in_another_currency_are_unreadable_not_summed():
+    values = pd.Series(["EUR 1000.00", "1,000.00 €", "USD 1000.00", "£1,000.00", "1eur000", "1$000", "1000"])
+    parsed, bad = parse_amounts(values, Source(path="x.csv"), currency="EUR")
+    assert list(bad) == [False, False, True, True, True, True, False]
+    assert [int(v) for v in parsed[~bad]] == [100_000, 100_000, 100_000]
+
+
+def test_an_unclosed_quote_names_the_lines_it_swallowed(tmp_path):
+    rows = [f"{i},rep-n1,A{i},100,2027-01-05" for i in range(1, 11)]
+    rows[4] = '5,rep-n1,"X2,100,2027-01-05'
+    text = "id,owner,account,amount,date\n" + "\n".join(rows) + "\n"
+    frames, _ = load(workspace_with(tmp_path, SALES, {"data/s.csv": text}))
+    (issue,) = [i for i in next(r for r in frames.reports if r.kind == "sales").issues]
+    assert issue.line == 6 and "spanning lines 6-11" in issue.reason and "unclosed quote" in issue.reason

@@ -8,9 +8,24 @@ from pathlib import Path
 
 
 def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write to a temporary file in the same folder, then rename it over the target."""
+    """Write to a temporary file in the same folder, then rename it over the target.
+
+    A device or a named pipe (/dev/null, a FIFO) is written into, never replaced.
+    """
+    import stat
+
     path = Path(path)
     data = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return
+    if mode is not None and not stat.S_ISREG(mode):
+        raise IsADirectoryError(f"{path} is not a regular file")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(tmp, 0o666 & ~_umask())

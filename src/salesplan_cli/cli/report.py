@@ -226,6 +226,8 @@ def _write_output(ctx, output: Path, text: str) -> None:
         fail_usage(f"--output {output} would add a YAML file to the workspace, read as a plan file", "write the report outside the workspace or as .json, .csv or .md")
     if target.is_dir():
         fail_usage(f"--output {output} is a folder", "give a file name")
+    if target.exists() and not target.is_file() and not (target.is_char_device() or target.is_fifo()):
+        fail_usage(f"--output {output} is not a regular file", "give a file name")
     if not target.parent.is_dir():
         fail_usage(f"--output {output}: folder {target.parent} does not exist", "create it first")
     try:

@@ -49,11 +49,12 @@ class _Rows:
         reasons = reason[mask] if isinstance(reason, pd.Series) else pd.Series(reason, index=lines.index)
         self.report.issues.extend(RowIssue(int(line), str(text), kind) for line, text in zip(lines, reasons))
 
-    def parse(self, name: str, kind: str, required: bool) -> None:
+    def parse(self, name: str, kind: str, required: bool, currency: str | None = None) -> None:
         if not self.has(name):
             return
         text = self.frame[name]
-        parsed, bad = _PARSERS[kind](text, self.source, self.table.typed)
+        extra = {"currency": currency} if kind == "amount" else {}
+        parsed, bad = _PARSERS[kind](text, self.source, self.table.typed, **extra)
         label = name.replace("_", " ")
         self.reject(bad, "unreadable " + label + " '" + text.str.slice(0, 40) + "'")
         if required:
@@ -134,7 +135,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
             rows.require_text(name)
         duplicated = rows.frame["id"].duplicated(keep=False) & rows.keep
         rows.reject(duplicated, "opportunity id '" + rows.frame["id"].str.slice(0, 40) + "' appears more than once")
-        rows.parse("amount", "amount", required=True)
+        rows.parse("amount", "amount", required=True, currency=ws.settings.currency)
         rows.reject(rows.frame["amount"].fillna(0) < 0, "negative opportunity amount")
         rows.parse("close_date", "date", required=True)
         rows.parse("created_date", "date", required=False)
@@ -188,7 +189,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         rows = _Rows("sales", table, mapped, source)
         for name in ("owner", "account"):
             rows.require_text(name)
-        rows.parse("amount", "amount", required=True)
+        rows.parse("amount", "amount", required=True, currency=ws.settings.currency)
         rows.parse("date", "date", required=True)
         _map_products(rows, ws, config)
         _map_owner(rows, owners)

@@ -14,12 +14,15 @@ import pandas as pd
 
 from .config import Source
 
-_CURRENCY = re.compile(r"(?i)\s*(?:eur|usd|gbp|chf|sek|nok|dkk|cad|aud|jpy|€|\$|£|¥)\s*")
+#: A currency code or symbol written before or after an amount.
+_CURRENCY_AROUND = re.compile(r"^\s*([A-Za-z]{3}|[€$£¥])?\s*(.*?)\s*([A-Za-z]{3}|[€$£¥])?\s*$")
+_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CNY": "¥"}
+_KNOWN_CURRENCIES = {"EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "CAD", "AUD", "JPY", "€", "$", "£", "¥"}
 #: Integer digits an amount may have (9,999,999,999,999.99 at most).
 MAX_AMOUNT_DIGITS = 13
 
 
-def parse_amounts(values: pd.Series, source: Source, typed: bool = False) -> tuple[pd.Series, pd.Series]:
+def parse_amounts(values: pd.Series, source: Source, typed: bool = False, currency: str | None = None) -> tuple[pd.Series, pd.Series]:
     """Text amounts -> integer cents (exact, rounded half away from zero), and the unreadable mask.
 
     Accepts currency codes or symbols around the number, parentheses for negatives,
@@ -27,7 +30,13 @@ def parse_amounts(values: pd.Series, source: Source, typed: bool = False) -> tup
     """
     text = values.astype("str").str.strip()
     empty = text == ""
-    text = text.str.replace(_CURRENCY, "", regex=True).str.strip()
+    around = text.str.extract(_CURRENCY_AROUND)
+    allowed = {currency.upper(), _SYMBOLS.get(currency.upper(), currency.upper())} if currency else _KNOWN_CURRENCIES
+    # an amount in another currency is unreadable here, never summed as the workspace's own
+    foreign = pd.Series(False, index=text.index)
+    for token in (around[0], around[2]):
+        foreign |= (token.notna() & ~token.fillna("").str.upper().isin(allowed)).astype(bool)
+    text = around[1].fillna("").str.strip()
     negative_paren = text.str.match(r"^\(.*\)$")
     text = text.where(~negative_paren, text.str.slice(1, -1).str.strip())
     decimal = "." if typed else source.decimal
@@ -40,7 +49,10 @@ def parse_amounts(values: pd.Series, source: Source, typed: bool = False) -> tup
     dec = re.escape(decimal)
     pattern = rf"^([+-]?)(\d{{1,3}}(?:{group}\d{{3}})+|\d+)(?:{dec}(\d+))?$"
     parts = text.str.extract(pattern)
-    bad = parts[1].isna() & ~empty
+    bad = (parts[1].isna() | foreign) & ~empty
+    if not typed and decimal == "." and thousands != ".":
+        # 12.500 or 1.000: a German thousands group or three decimals? Never guess.
+        bad |= text.str.fullmatch(r"[+-]?\d{1,3}\.\d{3}") & ~empty
     integer = parts[1].fillna("0").str.replace(sep or "\u0001", "", regex=bool(sep)).str.replace("\u0001", "", regex=False)
     fraction = parts[2].fillna("")
     cents_part = fraction.str.slice(0, 2).str.pad(2, side="right", fillchar="0")

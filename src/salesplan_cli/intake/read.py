@@ -148,7 +148,11 @@ def _read_csv(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple[
                 issues.append(RowIssue(blank, "blank line", "skipped"))
             trailing_blank = []
             if len(record) != width:
-                issues.append(RowIssue(start, f"ragged row: {len(record)} fields where the header has {width}"))
+                if reader.line_num > start:
+                    reason = f"ragged row: {len(record)} fields where the header has {width}, spanning lines {start}-{reader.line_num} (an unclosed quote?)"
+                else:
+                    reason = f"ragged row: {len(record)} fields where the header has {width}"
+                issues.append(RowIssue(start, reason))
                 continue
             for name, pos in positions:
                 columns[name].append(record[pos])
