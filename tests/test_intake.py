@@ -342,3 +342,25 @@ def test_an_unclosed_quote_names_the_lines_it_swallowed(tmp_path):
     frames, _ = load(workspace_with(tmp_path, SALES, {"data/s.csv": text}))
     (issue,) = [i for i in next(r for r in frames.reports if r.kind == "sales").issues]
     assert issue.line == 6 and "spanning lines 6-11" in issue.reason and "unclosed quote" in issue.reason
+
+
+def test_an_unreadable_optional_field_keeps_the_deal(tmp_path):
+    text = SF_HEADER + '"1","rep-n1","A","Proposal/Price Quote","1000","N/A","3/1/2027","n/a",""\n'
+    data = 'data:\n  opportunities: {path: data/o.csv, preset: salesforce, date_format: "%m/%d/%Y"}\n  mapping: {stages: {Proposal/Price Quote: proposal}}\n'
+    frames, _ = load(workspace_with(tmp_path, data, {"data/o.csv": text}))
+    assert list(frames.opportunities["id"]) == ["1"]
+    assert frames.opportunities["probability"].iloc[0] == 0.5  # the stage's default
+    assert issues_of(frames, "opportunities") == [
+        (2, "unmatched", "unreadable created date 'n/a' (ignored; the row is kept)"),
+        (2, "unmatched", "unreadable probability 'N/A' (ignored; the row is kept)"),
+    ]
+
+
+def test_a_pipe_at_an_export_path_is_refused_not_waited_on(tmp_path):
+    import os
+
+    plan = workspace_with(tmp_path, SALES, {})
+    (plan.root / "data").mkdir(exist_ok=True)
+    os.mkfifo(plan.root / "data" / "s.csv")
+    frames, diags = load(plan)
+    assert frames is None and [d.code for d in diags] == ["SP901"] and "not a regular file" in diags[0].message

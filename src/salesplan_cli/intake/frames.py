@@ -56,9 +56,12 @@ class _Rows:
         extra = {"currency": currency} if kind == "amount" else {}
         parsed, bad = _PARSERS[kind](text, self.source, self.table.typed, **extra)
         label = name.replace("_", " ")
-        self.reject(bad, "unreadable " + label + " '" + text.str.slice(0, 40) + "'")
         if required:
+            self.reject(bad, "unreadable " + label + " '" + text.str.slice(0, 40) + "'")
             self.reject(text.str.strip() == "", f"missing {label}")
+        else:
+            # an optional field that cannot be read leaves the row in, with the field empty, and says so
+            self.note(bad, "unreadable " + label + " '" + text.str.slice(0, 40) + "' (ignored; the row is kept)")
         self.frame[name] = parsed
 
     def require_text(self, name: str) -> None:

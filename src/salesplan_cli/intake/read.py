@@ -50,6 +50,8 @@ def read_table(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple
     try:
         if path.is_dir():
             return None, [diagnostic("SP901", rel, None, None, "is a folder, not an export file", "point data.<kind>.path at a .csv, .xlsx or .parquet file")]
+        if path.exists() and not path.is_file():
+            return None, [diagnostic("SP901", rel, None, None, "is not a regular file (a pipe or a device)", "point data.<kind>.path at an exported file")]
         size = path.stat().st_size
     except OSError as exc:
         reason = "file not found" if isinstance(exc, FileNotFoundError) else f"cannot read: {exc.strerror or exc}"
