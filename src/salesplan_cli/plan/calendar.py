@@ -59,10 +59,6 @@ def fiscal_months(start: dt.date) -> list[FiscalMonth]:
     return months
 
 
-def fiscal_year_end(start: dt.date) -> dt.date:
-    return fiscal_months(start)[-1].last_day
-
-
 def period_kind(key: str) -> str | None:
     """'quarter', 'half' or 'month' for a period key, None when it is no period name."""
     if key in QUARTERS:

@@ -12,7 +12,7 @@ from functools import cached_property
 from decimal import Decimal
 from fractions import Fraction
 
-from .calendar import FiscalMonth, employment_fractions, fiscal_months, month_weights, months_of_period, period_kind
+from .calendar import FiscalMonth, employment_fractions, fiscal_months, month_weights, period_kind
 from .model import RepPlan, Settings, Strategy
 from .values import Percent
 
@@ -148,10 +148,6 @@ def employed_share(rep: RepPlan, settings: Settings) -> Fraction:
     hi = min(last, rep.end) if rep.end else last
     days = (last - first).days + 1
     return Fraction(max((hi - lo).days + 1, 0), days)
-
-
-def months_covered(key: str, settings: Settings) -> list[FiscalMonth]:
-    return months_of_period(key, fiscal_months(settings.fiscal_year.start))
 
 
 def fiscal_bounds(settings: Settings) -> tuple[dt.date, dt.date]:

@@ -34,7 +34,7 @@ def attainment(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
             raise ValueError(f"--by {dim}: choose among {', '.join(BY_CHOICES)}")
     if "product" in by and not ctx.ws.strategy.products:
         raise ValueError("--by product: the strategy declares no product ranges")
-    ws, months = ctx.ws, ctx.months
+    months = ctx.months
     targets = ctx.targets()
     reps = ctx.reps()
     segments = ctx.segments()

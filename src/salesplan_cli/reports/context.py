@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from ..intake.load import Frames
 from ..plan.calendar import FiscalMonth, fiscal_months
@@ -12,6 +13,9 @@ from ..plan.model import RepPlan, Workspace
 from ..plan.targets import RepTargets, workspace_targets
 from ..plan.values import money
 from .period import Period
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 UNPLANNED = "<unplanned>"
 UNSEGMENTED = "<unsegmented>"

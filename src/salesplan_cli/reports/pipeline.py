@@ -60,15 +60,20 @@ def probability_fraction(value) -> Fraction:
 # --- shared helpers ------------------------------------------------------------------------------
 
 
+def _missing(value) -> bool:
+    """None, NaN, NaT or pd.NA."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def day_of(value) -> dt.date | None:
     """A frame date (Timestamp, datetime64, date or NaT) as a date, None when unknown."""
-    if value is None:
+    if _missing(value):
         return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -78,13 +83,8 @@ def day_of(value) -> dt.date | None:
 
 def text_of(value) -> str | None:
     """A frame text cell, None when missing (None, NaN) or blank."""
-    if value is None:
+    if _missing(value):
         return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
     text = str(value)
     return text if text.strip() else None
 
