@@ -40,13 +40,15 @@ def _root(
 
 
 def _register() -> None:
-    from . import demo_data, init, plan, schema, validate
+    from . import demo_data, init, pam, plan, review, schema, validate
 
     app.command("validate")(validate.validate)
     app.command("plan")(plan.plan)
     app.command("init")(init.init)
     app.command("schema")(schema.schema)
     app.command("demo-data")(demo_data.demo_data)
+    app.command("pam")(pam.pam)
+    app.command("review")(review.review)
     from .report import report_app
 
     app.add_typer(report_app, name="report")

@@ -56,6 +56,7 @@ def _plain(value: Any) -> Any:
 
 
 def payload(ctx, rendered, breaches) -> dict:
+    extra = {"decisions": list(rendered.decisions)} if rendered.decisions is not None else {}
     return {
         "report": rendered.report,
         "as_of": ctx.as_of.isoformat(),
@@ -63,13 +64,14 @@ def payload(ctx, rendered, breaches) -> dict:
         "filters": ctx.filters.to_dict(),
         "currency": ctx.ws.settings.currency,
         "tables": {name: records(frame) for name, frame in rendered.tables.items()},
+        **extra,
         "notes": list(rendered.notes),
         "breaches": [b.to_dict() for b in breaches],
         "intake": ctx.frames.intake_summary(),
     }
 
 
-def fmt_cell(column: str, value: Any, table: str = "") -> str:
+def fmt_cell(column: str, value: Any, table: str = "", row: dict | None = None) -> str:
     value = _plain(value)
     if value is None:
         return ""
@@ -80,7 +82,9 @@ def fmt_cell(column: str, value: Any, table: str = "") -> str:
     if isinstance(value, (int, float)):
         if column in PVALUES:
             return f"{value:.3g}"
-        if (table == "pipeline_coverage" and column == "coverage") or column in MULTIPLE or (table == "pipeline" and column == "coverage"):
+        if (table == "pipeline_coverage" and column == "coverage") or column in MULTIPLE or (table == "pipeline" and column == "coverage") or (
+            table == "summary" and column == "ratio" and (row or {}).get("metric") == "pipeline"
+        ):
             return f"{value:.2f}x"
         if column in PERCENT:
             return f"{value:.1%}"
@@ -91,7 +95,7 @@ def fmt_cell(column: str, value: Any, table: str = "") -> str:
 
 
 def to_markdown(ctx, rendered, breaches) -> str:
-    lines = [f"## salesplan report {rendered.report}", "", f"As of {ctx.as_of}, period {ctx.period.label}, amounts in {ctx.ws.settings.currency}.", ""]
+    lines = [f"## {command_title(rendered.report)}", "", f"As of {ctx.as_of}, period {ctx.period.label}, amounts in {ctx.ws.settings.currency}.", ""]
     for name, frame in rendered.tables.items():
         lines.append(f"### {rendered.titles.get(name, name)}")
         lines.append("")
@@ -99,8 +103,13 @@ def to_markdown(ctx, rendered, breaches) -> str:
         lines.append("| " + " | ".join(columns) + " |")
         lines.append("|" + "|".join("---:" if _numeric_column(frame, str(c)) else "---" for c in frame.columns) + "|")
         for row in frame.to_dict("records"):
-            cells = [_md(fmt_cell(str(c), row[c], name)) for c in frame.columns]
+            cells = [_md(fmt_cell(str(c), row[c], name, row)) for c in frame.columns]
             lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    if rendered.decisions is not None:
+        lines.append("**Decisions to take**")
+        lines.append("")
+        lines += [f"- {_md(clean(d))}" for d in rendered.decisions] or ["- none: every figure is on track"]
         lines.append("")
     for note in rendered.notes:
         lines.append(f"_{clean(note)}_")
@@ -111,6 +120,11 @@ def to_markdown(ctx, rendered, breaches) -> str:
         lines += [f"- {clean(b.describe())}" for b in breaches]
         lines.append("")
     return "\n".join(lines)
+
+
+def command_title(report: str) -> str:
+    """The command that made a report: `salesplan report NAME`, or `salesplan review`."""
+    return "salesplan review" if report == "review" else f"salesplan report {report}"
 
 
 def _md(text: str) -> str:
@@ -170,20 +184,20 @@ TERMINAL_HIDDEN = {"dashboard": {"team"}, "attainment": {"period_target", "annua
 TERMINAL_HEADERS = {"pipeline_coverage": "pipeline", "win_rate": "win rate", "attainment": "attained"}
 
 
-def _terminal_cell(column: str, value: Any, table: str) -> str:
+def _terminal_cell(column: str, value: Any, table: str, row: dict | None = None) -> str:
     value = _plain(value)
     if column in MONEY and isinstance(value, (int, float)) and not isinstance(value, bool):
         from decimal import ROUND_HALF_UP, Decimal
 
         return f"{int(Decimal(repr(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP)):,}"
-    return fmt_cell(column, value, table)
+    return fmt_cell(column, value, table, row)
 
 
 def to_rich(console, ctx, rendered) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    console.print(f"[bold]salesplan report {escape(rendered.report)}[/]  as of {ctx.as_of}, {escape(ctx.period.label)}, {ctx.ws.settings.currency}")
+    console.print(f"[bold]{escape(command_title(rendered.report))}[/]  as of {ctx.as_of}, {escape(ctx.period.label)}, {ctx.ws.settings.currency}")
     for name, frame in rendered.tables.items():
         table = Table(title=escape(rendered.titles.get(name, name)), title_justify="left", header_style="bold")
         columns = [str(c) for c in frame.columns if str(c) not in TERMINAL_HIDDEN.get(name, set())]
@@ -212,11 +226,15 @@ def to_rich(console, ctx, rendered) -> None:
                 elif column == "bar":
                     cells.append(_bar(_plain(row.get("attainment"))))
                 else:
-                    text = escape(_terminal_cell(column, row.get(column), name))
+                    text = escape(_terminal_cell(column, row.get(column), name, row))
                     style = STATUS_STYLE.get(str(row.get(column))) if column == "status" else None
                     cells.append(f"[{style}]{text}[/]" if style else text)
             first = [str(row.get(c)) for c in columns[:2]]
             table.add_row(*cells, style="bold" if "<total>" in first else None)
         console.print(table)
+    if rendered.decisions is not None:
+        console.print("[bold]Decisions to take[/]")
+        for decision in rendered.decisions or ["none: every figure is on track"]:
+            console.print(f"  - {escape(clean(decision))}")
     for note in rendered.notes:
         console.print(f"[dim]{escape(clean(note))}[/]")

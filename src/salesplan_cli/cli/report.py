@@ -78,6 +78,7 @@ class Rendered:
     titles: dict[str, str]
     notes: list[str] = field(default_factory=list)
     gate_figures: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    decisions: list[str] | None = None  # the review sheet's decisions to take
 
 
 def prepare(opts: Options):

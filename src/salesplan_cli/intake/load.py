@@ -76,6 +76,7 @@ class Frames:
     stage_history: object = None
     sales_from_opportunities: bool = False
     reports: list[SourceReport] = field(default_factory=list)
+    derived: dict = field(default_factory=dict, repr=False)  # figures computed once from the frames (by key)
 
     def intake_summary(self) -> list[dict]:
         return [r.to_dict() for r in self.reports]

@@ -41,15 +41,7 @@ def account_statuses(ctx: ReportContext) -> pd.Series:
     accounts = ctx.frames.accounts if ctx.frames is not None else None
     if accounts is None:
         raise ValueError(NO_ACCOUNTS)
-    last = pd.Timestamp(cutoff(ctx))
-    bought: set = set()
-    sales = ctx.frames.sales
-    if sales is not None and len(sales):
-        bought |= set(sales.loc[_day(sales["date"]) <= last, "account"])
-    opportunities = ctx.frames.opportunities
-    if opportunities is not None and len(opportunities):
-        won = (opportunities["outcome"] == "won") & (_day(opportunities["close_date"]) <= last)
-        bought |= set(opportunities.loc[won, "account"])
+    bought = bought_accounts(ctx)
     declared = accounts["status"] if "status" in accounts.columns else pd.Series(None, index=accounts.index, dtype="object")
     values = [
         status if isinstance(status, str) and status in ACCOUNT_STATUSES else ("customer" if account in bought else "prospect")
@@ -58,17 +50,33 @@ def account_statuses(ctx: ReportContext) -> pd.Series:
     return pd.Series(values, index=pd.Index(list(accounts["id"]), name="account"), name="status", dtype="object")
 
 
-def _targeted(ctx: ReportContext) -> pd.DataFrame:
+def bought_accounts(ctx: ReportContext) -> set:
+    """Accounts with a sale or a won opportunity dated on or before the end of the period to date."""
+    last = pd.Timestamp(cutoff(ctx))
+    bought: set = set()
+    sales = ctx.frames.sales if ctx.frames is not None else None
+    if sales is not None and len(sales):
+        bought |= set(sales.loc[_day(sales["date"]) <= last, "account"])
+    opportunities = ctx.frames.opportunities if ctx.frames is not None else None
+    if opportunities is not None and len(opportunities):
+        won = (opportunities["outcome"] == "won") & (_day(opportunities["close_date"]) <= last)
+        bought |= set(opportunities.loc[won, "account"])
+    return bought
+
+
+def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
     """(rep, account) pairs of the reps and segments the filters keep: rep, id, name, segment, status."""
     accounts = ctx.frames.accounts if ctx.frames is not None else None
     if accounts is None:
         raise ValueError(NO_ACCOUNTS)
-    if ctx.frames.activities is None:
-        raise ValueError(NO_ACTIVITIES)
-    statuses = account_statuses(ctx)
-    with_status = accounts.copy()
-    with_status["status"] = list(statuses)
-    pairs = portfolio_accounts(with_status, ctx.ws)
+    key = ("portfolio_accounts", id(ctx.ws), cutoff(ctx))
+    pairs = ctx.frames.derived.get(key)
+    if pairs is None:
+        statuses = account_statuses(ctx)
+        with_status = accounts.copy()
+        with_status["status"] = list(statuses)
+        pairs = portfolio_accounts(with_status, ctx.ws)
+        ctx.frames.derived[key] = pairs
     reps = {rep.id for rep in ctx.reps()}
     pairs = pairs[pairs["rep"].isin(reps)]
     if ctx.filters.segment:
@@ -111,7 +119,9 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
     in the period to date; coverage = touched / targeted; actions: the rep's activities on them;
     pressure = actions per targeted account / the norm's actions per account for the same days in post.
     """
-    pairs = _targeted(ctx)
+    pairs = targeted_accounts(ctx)
+    if ctx.frames.activities is None:
+        raise ValueError(NO_ACTIVITIES)
     actions = _actions_by_rep(ctx)
     thresholds = ctx.ws.settings.thresholds
     fiscal_year = ctx.fiscal_year
@@ -179,7 +189,9 @@ def untouched_accounts(ctx: ReportContext, top: int | None = 10) -> pd.DataFrame
     """
     if top is not None and top < 0:
         raise ValueError(f"--top {top}: give 0 or more accounts per rep")
-    pairs = _targeted(ctx)
+    pairs = targeted_accounts(ctx)
+    if ctx.frames.activities is None:
+        raise ValueError(NO_ACTIVITIES)
     actions = _actions_by_rep(ctx)
     end = cutoff(ctx)
     activities = ctx.frames.activities

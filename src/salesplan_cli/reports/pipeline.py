@@ -172,6 +172,10 @@ def _last_activity_per_deal(ctx: ReportContext) -> dict[str, dt.date]:
     acts = ctx.frames.activities
     if acts is None or not len(acts) or "opportunity" not in acts.columns:
         return {}
+    key = ("last_activity_per_deal", ctx.as_of)  # activities of every rep: the same whatever the filters
+    cached = ctx.frames.derived.get(key)
+    if cached is not None:
+        return cached
     latest: dict[str, dt.date] = {}
     for opp, date in zip(acts["opportunity"], acts["date"]):
         opp, day = text_of(opp), day_of(date)
@@ -180,6 +184,7 @@ def _last_activity_per_deal(ctx: ReportContext) -> dict[str, dt.date]:
         opp = opp.strip()
         if opp not in latest or day > latest[opp]:
             latest[opp] = day
+    ctx.frames.derived[key] = latest
     return latest
 
 

@@ -1,0 +1,28 @@
+"""`salesplan review`: the sheet for a follow-up meeting with one rep."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import AsOfOption, WorkspaceOption
+from .report import FormatOption, OutputOption, PeriodOption, Rendered, ReportFormat, TopOption, emit, prepare, _options
+
+
+def review(
+    rep: Annotated[str, typer.Option("--rep", "-r", metavar="REP", help="The rep the meeting is with.")],
+    workspace: WorkspaceOption = None,
+    as_of: AsOfOption = None,
+    period: PeriodOption = None,
+    top: TopOption = 10,
+    format: FormatOption = ReportFormat.table,
+    output: OutputOption = None,
+) -> None:
+    """The follow-up meeting sheet: a rep's plan vs actual for the period, the decisions to take, accounts and deals to discuss."""
+    from ..reports.review import review as review_sheet
+
+    opts = _options(None, workspace=workspace, as_of=as_of, period=period, rep=[rep], team=None, segment=None, product=None, format=format, output=output)
+    ctx = prepare(opts)
+    sheet = review_sheet(ctx, rep, top=top)
+    emit(ctx, opts, Rendered("review", sheet.tables, sheet.titles, notes=sheet.notes, decisions=sheet.decisions))

@@ -1,0 +1,128 @@
+"""Revenue objectives of a fiscal month: the plan figure, and in catch-up mode what is missing spread ahead.
+
+Exact until shown: month objectives are Fractions; the figures shown are rounded to the cent so that
+rounded figures still add up (cumulative rounding over months, largest remainder across a split).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from ..plan.targets import RepTargets
+from ..plan.values import money
+
+
+def cumulative_round(values: list[Fraction], places: int = 2) -> list[Decimal]:
+    """Round each value so that every running total of the rounded values is the rounded running total.
+
+    Twelve month objectives rounded this way add up exactly to the rounded annual objective.
+    """
+    out, running, shown = [], Fraction(0), Decimal(0)
+    for value in values:
+        running += value
+        target = money(running, places)
+        out.append(target - shown)
+        shown = target
+    return out
+
+
+def split_rounded(total: Decimal, weights: list[Fraction], places: int = 2) -> list[Decimal]:
+    """Split a rounded amount in proportion to `weights` so the rounded parts add up to it exactly.
+
+    Largest remainder: every part is first rounded down to the unit, the units left go to the parts
+    with the largest remainders (ties: the first listed). All weights zero: everything in the first part.
+    """
+    if not weights:
+        return []
+    unit = Fraction(1, 10**places)
+    units = round(Fraction(total) / unit)
+    weight_sum = sum(weights, Fraction(0))
+    if weight_sum <= 0:
+        return [Decimal(units).scaleb(-places)] + [Decimal(0).scaleb(-places)] * (len(weights) - 1)
+    exact = [units * w / weight_sum for w in weights]
+    floors = [e.numerator // e.denominator for e in exact]
+    left = units - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[: max(left, 0)]:
+        floors[i] += 1
+    return [Decimal(n).scaleb(-places) for n in floors]
+
+
+@dataclass
+class CatchUp:
+    """What is missing to date at the start of a month, spread over the months left in the fiscal year.
+
+    target_before    = the rep's objective of the fiscal months before the month;
+    actual_before    = the rep's sales dated in those months (up to the as-of day);
+    missing          = max(0, target_before - actual_before): an advance is not taken off later months;
+    remaining_target = the plan of the months left (this month included) + missing;
+    schedule         = per month left: plan + missing x that month's plan / plan of the months left
+                       (in proportion to seasonality weight x time in post); it sums to remaining_target.
+    """
+
+    target_before: Fraction
+    actual_before: Fraction
+    missing: Fraction
+    remaining_target: Fraction
+    schedule: list[Fraction]  # the months from this one to the end of the fiscal year
+
+
+def catch_up(targets: RepTargets, month_index: int, actual_before: Fraction) -> CatchUp:
+    """Catch-up objectives from fiscal month `month_index` (0..11) on, given the sales made before it."""
+    plan = targets.monthly_total()
+    target_before = sum(plan[:month_index], Fraction(0))
+    missing = max(Fraction(0), target_before - actual_before)
+    rest = plan[month_index:]
+    rest_total = sum(rest, Fraction(0))
+    if rest_total:
+        schedule = [p + missing * p / rest_total for p in rest]
+    else:  # nothing planned in the months left (the rep leaves): nothing to spread over
+        schedule = list(rest)
+    return CatchUp(target_before, actual_before, missing, rest_total + (missing if rest_total else 0), schedule)
+
+
+@dataclass
+class MonthObjectives:
+    """One rep's revenue objectives for one fiscal month, rounded for display (sums hold)."""
+
+    segments: dict[str, Decimal]  # plan figure per segment
+    products: dict[str, Decimal]  # plan figure per product range (a split of the total)
+    total: Decimal
+    annual: dict[str, Decimal]  # the fiscal year's objective per segment (prorated for time in post)
+    catch_up_total: Decimal | None = None
+    catch_up_segments: dict[str, Decimal] | None = None
+    catch_up_products: dict[str, Decimal] | None = None
+    catch_up_schedule: list[Decimal] | None = None  # shown figures of every month left, this one first
+
+
+def month_objectives(targets: RepTargets, month_index: int, catch: CatchUp | None = None) -> MonthObjectives:
+    """The month's objectives by segment and product range, and the catch-up figures when `catch` is given.
+
+    Segment figure = full-year objective x month weight x share of the month in post, rounded by
+    cumulative rounding over the fiscal year (the twelve shown figures add up to the shown annual one).
+    Product figures split the month's total by the rep's product mix (largest remainder).
+    """
+    segments = list(targets.full_year)
+    per_segment = {seg: cumulative_round(targets.monthly(seg)) for seg in segments}
+    plan = {seg: per_segment[seg][month_index] for seg in segments}
+    annual = {seg: sum(per_segment[seg], Decimal(0)) for seg in segments}
+    total = sum(plan.values(), Decimal("0.00"))
+    products = list(targets.product_mix)
+    mix = [targets.product_mix[p] for p in products]
+    result = MonthObjectives(
+        segments=plan,
+        products=dict(zip(products, split_rounded(total, mix))) if products else {},
+        total=total,
+        annual=annual,
+    )
+    if catch is not None:
+        shown = cumulative_round(catch.schedule)
+        month_total = shown[0] if shown else Decimal("0.00")
+        exact_plan = [targets.monthly(seg)[month_index] for seg in segments]
+        result.catch_up_total = month_total
+        result.catch_up_segments = dict(zip(segments, split_rounded(month_total, exact_plan)))
+        result.catch_up_products = dict(zip(products, split_rounded(month_total, mix))) if products else {}
+        result.catch_up_schedule = shown
+    return result
