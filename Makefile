@@ -30,6 +30,7 @@ demo: $(STAMP)
 	$(BIN)/salesplan plan --workspace $(EXAMPLE) --by quarter
 	$(BIN)/salesplan report attainment --workspace $(EXAMPLE) --as-of $(AS_OF) --by segment
 	$(BIN)/salesplan report --workspace $(EXAMPLE) --as-of $(AS_OF)
+	$(BIN)/salesplan pam --workspace $(EXAMPLE) --as-of $(AS_OF) --month 2027-10
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

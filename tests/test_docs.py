@@ -55,6 +55,8 @@ METRIC_HEADINGS = [
     "conversion",
     "dashboard",
     "intake",
+    "pam",
+    "review",
 ]
 
 #: README heading of the section documenting each kind of plan file (keys of FILE_MODELS).

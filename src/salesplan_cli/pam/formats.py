@@ -117,10 +117,12 @@ def to_markdown(doc: dict) -> str:
     if doc["activity"]:
         rows = []
         for a in doc["activity"]:
-            done = "" if a["done_before"] is None else f"{a['done_before']:,}"
-            missing = "" if a["done_before"] is None else f"{a['missing']:,.1f}"
-            rows.append([md_text(a["segment"]), md_text(a["action"]), f"{a['planned']:,}", done, missing, f"**{a['objective']:,}**"])
-        out += _table(["Segment", "Action", "Planned", "Done before the month", "Missing", "Objective"], rows, {2, 3, 4, 5}) + [""]
+            known = a["done_before"] is not None
+            done = f"{a['done_before']:,}" if known else ""
+            before = f"{a['planned_before']:,.1f}" if known else ""
+            missing = f"{a['missing']:,.1f}" if known else ""
+            rows.append([md_text(a["segment"]), md_text(a["action"]), f"{a['planned']:,}", before, done, missing, f"**{a['objective']:,}**"])
+        out += _table(["Segment", "Action", "Planned", "Planned before the month", "Done before the month", "Missing", "Objective"], rows, {2, 3, 4, 5, 6}) + [""]
         out += ["Objective = planned + the actions missing to date spread over the months left.", ""]
     else:
         out += ["No actions planned: the plan declares no portfolio accounts with norms.", ""]

@@ -178,9 +178,13 @@ def to_xlsx(doc: dict) -> bytes:
 
     s = _Sheet(workbook, "Activity", cur)
     s.table(
-        ["Segment", "Action", "Planned", "Done before the month", "Missing", "Objective"],
+        ["Segment", "Action", "Planned", "Planned before the month", "Done before the month", "Missing", "Objective"],
         [
-            [(a["segment"], TEXT), (a["action"], TEXT), (a["planned"], COUNT), (a["done_before"], COUNT), (a["missing"] if a["done_before"] is not None else None, DECIMAL), (a["objective"], COUNT)]
+            [
+                (a["segment"], TEXT), (a["action"], TEXT), (a["planned"], COUNT),
+                (a["planned_before"] if a["done_before"] is not None else None, DECIMAL), (a["done_before"], COUNT),
+                (a["missing"] if a["done_before"] is not None else None, DECIMAL), (a["objective"], COUNT),
+            ]
             for a in doc["activity"]
         ],
     )
