@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -41,7 +42,7 @@ def pam(
     """Write each rep's monthly action plan (PAM) and the team's index; never overwrite a PAM edited by hand."""
     from ..pam.document import MonthError, PamInputs, build_pam, in_post, resolve_month
     from ..pam.files import SKIP_REASONS, file_stem, plan_files, write_files
-    from ..pam.formats import EXTENSIONS, index_document, index_markdown, index_row, to_json, to_markdown, to_yaml
+    from ..pam.formats import EXTENSIONS, index_document, index_row
     from ..plan.calendar import fiscal_months
     from ..plan.validate import validate_workspace
 
@@ -86,7 +87,7 @@ def pam(
             continue
         stem = file_stem(plan.id)
         if stem.lower() in used_stems:
-            stem = f"{stem}-{__import__('hashlib').sha256(plan.id.encode()).hexdigest()[:8]}"
+            stem = f"{stem}-{hashlib.sha256(plan.id.encode()).hexdigest()[:8]}"
         used_stems.add(stem.lower())
         docs.append((stem, build_pam(inputs, plan, index)))
     for stem, doc in docs:
@@ -116,7 +117,7 @@ def pam(
     skipped = [p for p in planned if p.skipped]
     for item in planned:
         if item.skipped:
-            typer.echo(f"skipped {shown}/{item.name}: {SKIP_REASONS[item.action]}")
+            typer.echo(f"{'would skip' if dry_run else 'skipped'} {shown}/{item.name}: {SKIP_REASONS[item.action]}")
         else:
             typer.echo(f"{verbs[item.action]} {shown}/{item.name}")
     for rep_id in absent:
@@ -124,14 +125,11 @@ def pam(
     if rep:
         err("note: no index written with --rep (the index lists a whole team; use --team or no filter)")
     if frames is not None:
+        from types import SimpleNamespace
+
         from .report import _print_intake
 
-        class _Ctx:  # _print_intake reads ctx.frames only
-            pass
-
-        holder = _Ctx()
-        holder.frames = frames
-        _print_intake(holder)
+        _print_intake(SimpleNamespace(frames=frames))  # it reads ctx.frames only
     written = sum(1 for p in planned if p.writes)
     unchanged = sum(1 for p in planned if p.action == "unchanged")
     doing = "would write" if dry_run else "wrote"

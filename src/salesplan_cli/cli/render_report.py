@@ -11,7 +11,7 @@ from typing import Any
 from .common import clean, use_color
 from .render_table import to_csv
 
-PERCENT = {"attainment", "ratio", "coverage", "win_rate", "win_rate_value", "rest_win_rate", "difference", "rate", "share", "activity"}
+PERCENT = {"attainment", "ratio", "coverage", "win_rate", "win_rate_value", "rest_win_rate", "difference", "rate", "share", "activity", "benchmark"}
 MULTIPLE = {"pipeline_coverage"}
 PVALUES = {"p_value", "adjusted_p"}
 STATUS_STYLE = {"on track": "green", "watch": "yellow", "off track": "red"}
@@ -134,7 +134,7 @@ def _md(text: str) -> str:
 
 def _numeric_column(frame, column: str) -> bool:
     """Right-aligned: a known figure column, or one whose values are numbers."""
-    return column in PERCENT | MULTIPLE | PVALUES | MONEY | {"pressure", "line"} or (column in frame.columns and _numeric(frame, column))
+    return column in PERCENT | MULTIPLE | PVALUES | MONEY | {"pressure", "line", "plan"} or (column in frame.columns and _numeric(frame, column))
 
 
 def _numeric(frame, column) -> bool:

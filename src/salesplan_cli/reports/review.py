@@ -13,6 +13,8 @@ from .context import TOTAL, UNPLANNED, ReportContext, report_frame
 from .status import OFF_TRACK, WATCH, status_of
 
 SUMMARY_COLUMNS = ["metric", "actual", "plan", "ratio", "gap", "benchmark", "status"]
+#: The conversion report's columns the sheet keeps (one rep: the rest of the team is the comparison).
+CONVERSION_COLUMNS = ["product", "won", "lost", "closed", "win_rate", "rest_win_rate", "difference", "adjusted_p", "alert"]
 ALERT = "alert"
 
 
@@ -113,6 +115,7 @@ def review(ctx: ReportContext, rep_id: str, top: int = 10) -> Review:
         by = ["rep", "product"] if ctx.ws.strategy.products else ["rep"]
         conv = conversion(ctx, by)
         conv = conv[conv["rep"] == rep_id].reset_index(drop=True)
+        conv = conv[[c for c in CONVERSION_COLUMNS if c in conv.columns]]
         won = int(conv["won"].sum()) if len(conv) else 0
         closed = int(conv["closed"].sum()) if len(conv) else 0
         alerted = bool(conv["alert"].fillna(False).astype(bool).any()) if "alert" in conv.columns and len(conv) else False
