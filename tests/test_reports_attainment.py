@@ -177,3 +177,26 @@ def test_fiscal_year_starting_in_april(tmp_path):
 )
 def test_status_boundaries(value, expected):
     assert status_of(value, Fraction(9, 10), Fraction(15, 100)) == expected
+
+
+def test_target_in_counts_only_days_in_post_within_the_span():
+    """A rep leaving on 10 October: the October target (10 days' worth) is all due by 15 October;
+    a rep starting on 20 October has no target for 1..15 October. Worked by hand with an even year."""
+    import datetime as _dt
+    from fractions import Fraction as F
+
+    from salesplan_cli.plan.calendar import fiscal_months
+    from salesplan_cli.plan.targets import RepTargets
+    from salesplan_cli.reports.period import Period, target_in
+
+    months = fiscal_months(_dt.date(2027, 1, 1))
+    even = [F(1, 12)] * 12
+    october = Period(_dt.date(2027, 10, 1), _dt.date(2027, 10, 15), "2027-10")
+    leaver = RepTargets("r1", {"A": F(372_000)}, even, [F(1)] * 12, end=_dt.date(2027, 10, 10))
+    # October objective 31,000 spread over 31 days: 1,000 a day; 10 days in post, all before the 15th
+    assert target_in(leaver, months, october) == F(10_000)
+    joiner = RepTargets("r2", {"A": F(372_000)}, even, [F(1)] * 12, start=_dt.date(2027, 10, 20))
+    assert target_in(joiner, months, october) == 0
+    # a rep in post all month: 15 of 31 days
+    full = RepTargets("r3", {"A": F(372_000)}, even, [F(1)] * 12)
+    assert target_in(full, months, october) == F(15_000)

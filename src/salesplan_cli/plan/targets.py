@@ -50,6 +50,8 @@ class RepTargets:
     month_weights: list[Fraction]  # how the objective spreads over the 12 fiscal months (sums to 1)
     employment: list[Fraction]  # share of each fiscal month the rep is in post
     product_mix: dict[str, Fraction] = field(default_factory=dict)  # product -> share of the rep's total
+    start: dt.date | None = None  # first day in post, when after the fiscal year's start
+    end: dt.date | None = None  # last day in post, when before the fiscal year's end
 
     @cached_property
     def full_year_total(self) -> Fraction:
@@ -137,6 +139,8 @@ def rep_targets(rep: RepPlan, strategy: Strategy, settings: Settings) -> RepTarg
         month_weights=weights,
         employment=employment_fractions(months, rep.start, rep.end),
         product_mix=mix,
+        start=rep.start,
+        end=rep.end,
     )
 
 

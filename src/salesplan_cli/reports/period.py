@@ -102,27 +102,22 @@ def _named(key: str, months: list[FiscalMonth]) -> Period:
     return Period(covered[0].first_day, covered[-1].last_day, f"{key} ({covered[0].first_day:%Y-%m-%d}..{covered[-1].last_day:%Y-%m-%d})")
 
 
-def overlap_fractions(months: list[FiscalMonth], period: Period | None) -> list[Fraction]:
-    """Share of each fiscal month's days that fall in the period."""
-    out = []
-    for m in months:
-        if period is None:
-            out.append(Fraction(0))
-            continue
-        lo, hi = max(m.first_day, period.start), min(m.last_day, period.end)
-        days = (m.last_day - m.first_day).days + 1
-        out.append(Fraction(max((hi - lo).days + 1, 0), days))
-    return out
-
-
 def target_in(targets: RepTargets, months: list[FiscalMonth], period: Period | None, segment: str | None = None) -> Fraction:
-    """A rep's target over a span of days: month targets x the share of each month's days in the span.
+    """A rep's target over a span of days: each month's objective spread evenly over the month's days in post,
+    summed over the days of the span on which the rep is in post.
 
-    Month target = full-year objective x month weight x share of the month in post.
+    Month objective = full-year objective x month weight x share of the month in post; the part of it in
+    the span = full-year objective x month weight x (days of the month in the span and in post) / days in the month.
     """
-    overlap = overlap_fractions(months, period)
-    if segment is None:
-        amount = targets.full_year_total
-    else:
-        amount = targets.full_year.get(segment, Fraction(0))
-    return sum((amount * w * e * o for w, e, o in zip(targets.month_weights, targets.employment, overlap)), Fraction(0))
+    if period is None:
+        return Fraction(0)
+    amount = targets.full_year_total if segment is None else targets.full_year.get(segment, Fraction(0))
+    lo_bound = max(period.start, targets.start) if targets.start else period.start
+    hi_bound = min(period.end, targets.end) if targets.end else period.end
+    total = Fraction(0)
+    for m, weight in zip(months, targets.month_weights):
+        lo, hi = max(m.first_day, lo_bound), min(m.last_day, hi_bound)
+        days = (hi - lo).days + 1
+        if days > 0 and weight:
+            total += amount * weight * Fraction(days, (m.last_day - m.first_day).days + 1)
+    return total

@@ -304,7 +304,7 @@ def pipeline_coverage(ctx: ReportContext) -> pd.DataFrame:
 
     The period is coverage_horizon(ctx): the fiscal year when the report's period ends by the as-of day.
 
-    period_target    = the rep's target for the whole period (month targets x share of each month's days in it);
+    period_target    = the rep's target for the whole period (target_in: month targets over the days in post in it);
     actual           = the rep's sales dated in the period up to the as-of day;
     remaining_target = max(0, period_target - actual);
     open_in_rest     = amount of the rep's open deals with a close date in the period after the as-of day;
