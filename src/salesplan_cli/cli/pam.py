@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from enum import Enum
 from pathlib import Path
@@ -33,7 +34,10 @@ def pam(
     team: Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", help="Only the reps of this manager; the index is index-MANAGER.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="DIR", help="Folder of the PAMs; each month goes in DIR/YYYY-MM/. Default: pam/ in the workspace.")] = None,
     format: Annotated[Optional[list[PamFormat]], typer.Option("--format", "-f", help="md (default), xlsx, json or yaml; repeat for several.")] = None,
-    mode: Annotated[Mode, typer.Option("--mode", help="plan: the plan's figures; catch-up: what is missing to date spread over the months left.")] = Mode.plan,
+    mode: Annotated[
+        Mode,
+        typer.Option("--mode", help="Revenue objectives: plan (the plan's figures) or catch-up (also what is missing to date, spread over the months left). Activity objectives are raised where behind in both."),
+    ] = Mode.plan,
     top: Annotated[int, typer.Option("--top", min=1, metavar="N", help="At most N accounts and N deals listed per PAM.")] = 30,
     plan_only: Annotated[bool, typer.Option("--plan-only", help="Ignore the CRM exports: objectives and methods from the plan alone.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace PAMs edited by hand since salesplan wrote them.")] = False,
@@ -64,8 +68,11 @@ def pam(
     try:
         index = resolve_month(month, ws.settings.fiscal_year.start, day)
     except MonthError as exc:
-        fail_usage(f"--month: {exc}")
+        fail_usage(f"{'--month' if month is not None else '--as-of'}: {exc}")
     the_month = fiscal_months(ws.settings.fiscal_year.start)[index]
+    if day > the_month.last_day:
+        day = the_month.first_day - dt.timedelta(days=1)
+        err(f"note: {the_month.label} is over: its PAMs are made as of {day}, the day before it began (as they were due then)")
 
     frames = None
     if ws.settings.data is not None and not plan_only:
@@ -113,7 +120,7 @@ def pam(
         try:
             write_files(folder, planned, manifest)
         except OSError as exc:
-            fail_usage(f"cannot write in {shown}: {exc.strerror or exc} ({getattr(exc, 'filename', '') or ''})", "check the folder's permissions and free space; files already written are complete")
+            fail_usage(f"cannot write in {shown}: {exc.strerror or exc}", "check the folder's permissions and free space; no file is left half-written")
     skipped = [p for p in planned if p.skipped]
     for item in planned:
         if item.skipped:
@@ -137,8 +144,11 @@ def pam(
         f"salesplan pam: {len(docs)} PAM{'s' if len(docs) != 1 else ''} for {the_month.label} ({mode.value}): "
         f"{doing} {written} file{'s' if written != 1 else ''}, {unchanged} unchanged, {len(skipped)} skipped"
     )
+    if any(p.action in ("edited", "foreign") for p in skipped):
+        err("hint: the skipped files were changed by hand or not written by salesplan; keep them, move them away, or pass --force to replace them")
+    if any(p.action == "not-a-file" for p in skipped):
+        err("hint: a folder or a link stands where a PAM goes; move it away (--force does not replace it)")
     if skipped:
-        err("hint: the skipped files were changed by hand; keep them, move them away, or pass --force to replace them")
         raise typer.Exit(exitcodes.FINDINGS)
     raise typer.Exit(exitcodes.OK)
 
@@ -209,6 +219,9 @@ def _month_folder(ws, root: Path, out: Optional[Path], label: str) -> Path:
     folder = base / label
     if folder.exists() and not folder.is_dir():
         fail_usage(f"{folder} is a file, not a folder", "move it away; PAMs of the month go in that folder")
+    month_dir = folder.resolve()
+    if month_dir == reps_dir or reps_dir in month_dir.parents or month_dir == root.resolve():
+        fail_usage(f"{folder} leads to the workspace's plan files ({month_dir})", "choose another --out folder")
     return folder
 
 

@@ -43,18 +43,21 @@ class DealToPush:
         }
 
 
-def deals_to_push(open_deals: list[dict], month_end: dt.date, methods: dict[str, list[str]]) -> list[DealToPush]:
-    """Open deals that are overdue, due to close by the month's end, or stale; soonest close date first.
+def deals_to_push(open_deals: list[dict], month_start: dt.date, month_end: dt.date, methods: dict[str, list[str]]) -> list[DealToPush]:
+    """Open deals that are overdue, due to close in the month, or stale; soonest close date first.
 
     `open_deals`: the rep's open deals as of the as-of day (pipeline.open_deals rows as dicts, with
-    overdue and stale already judged). Order: close date (overdue first, unknown last), then the
-    largest amount, then the id. `methods`: stage -> the outputs the rep's plan expects at that stage.
+    overdue (close date before the as-of day) and stale already judged). Closing this month: a close
+    date in the month, not overdue; a deal due to close between the as-of day and the month's start
+    (a month planned ahead) is not the month's unless it is stale. Order: close date (overdue first,
+    unknown last), then the largest amount, then the id. `methods`: stage -> the outputs the rep's
+    plan expects at that stage.
     """
     out = []
     for deal in open_deals:
         close = deal.get("close_date")
         overdue = bool(deal.get("overdue"))
-        closing = close is not None and not overdue and close <= month_end
+        closing = close is not None and not overdue and month_start <= close <= month_end
         stale = bool(deal.get("stale"))
         if not (overdue or closing or stale):
             continue

@@ -87,16 +87,23 @@ def build_pam(inputs: PamInputs, rep: RepPlan, month_index: int) -> dict:
     before_end = min(month.first_day - dt.timedelta(days=1), as_of)
     if frames is not None and as_of < month.first_day - dt.timedelta(days=1) and month_index > 0:
         notes.append(
-            f"the CRM data runs to {as_of}, before the month begins: what happens from then to {month.first_day - dt.timedelta(days=1)} "
-            "is not known and counts as not done"
+            f"made as of {as_of}, before the month begins: sales and actions from then to {month.first_day - dt.timedelta(days=1)} "
+            "are not known yet and count as not done"
         )
 
     # --- revenue ------------------------------------------------------------------------------------------
-    sales = _rep_sales(frames, rep, months[0].first_day, before_end)
+    sales, outside = _rep_sales(frames, rep, months[0].first_day, before_end)
+    if outside:
+        notes.append(
+            f"{money(Fraction(outside, 100)):,} {settings.currency} of the rep's sales before the month are on accounts of segments "
+            "the rep has no target in: they count in no objective (as in the attainment report)"
+        )
     catch = None
     if inputs.mode == "catch-up":
         actual_before = Fraction(sum(sales.values()), 100) if sales is not None else Fraction(0)
         catch = catch_up(targets, month_index, actual_before)
+        if month_index > 0 and not actual_before and catch.target_before:
+            notes.append("no sale of the rep is dated before the month: the catch-up spreads the whole objective of the months before")
     objectives = month_objectives(targets, month_index, catch)
     segment_rows = []
     names = {seg: spec.name for seg, spec in (ws.segments or {}).items()}
@@ -141,7 +148,8 @@ def build_pam(inputs: PamInputs, rep: RepPlan, month_index: int) -> dict:
     activity = [a.to_dict() for a in action_objectives(rep, strategy, months, month_index, done_before)]
 
     # --- accounts -------------------------------------------------------------------------------------------
-    accounts, accounts_total, never = _accounts(inputs, ctx, rep, month, year_days, notes)
+    accounts, accounts_total, never, targeted = _accounts(inputs, ctx, rep, month, year_days, notes)
+    planned_accounts = sum(int(n) for by_status in rep.portfolio.accounts.values() for n in by_status.values())
     # --- deals ----------------------------------------------------------------------------------------------
     deals, deals_total, closing_value = _deals(inputs, ctx, rep, month, notes)
     # --- last month ------------------------------------------------------------------------------------------
@@ -164,8 +172,13 @@ def build_pam(inputs: PamInputs, rep: RepPlan, month_index: int) -> dict:
             f"{settings.currency} planned; the month's objective rises from {money(objectives.total, 0):,} to "
             f"{money(objectives.catch_up_total, 0):,} {settings.currency} to catch up by the year end.",
         )
-    if accounts_total:
+    if accounts_total and frames is not None:
         talking.append(f"{accounts_total} targeted account{'s' if accounts_total != 1 else ''} due for an action this month ({never} never touched).")
+    if frames is not None and frames.accounts is not None and targeted != planned_accounts:
+        talking.append(
+            f"The CRM holds {targeted} targeted account{'s' if targeted != 1 else ''} for the rep; the plan's portfolio.accounts counts "
+            f"{planned_accounts}, and the planned actions follow the plan: agree which accounts are worked."
+        )
     last_month["talking_points"] = talking
 
     manager = settings.managers.get(rep.manager)
@@ -193,6 +206,8 @@ def build_pam(inputs: PamInputs, rep: RepPlan, month_index: int) -> dict:
             "actions_objective": actions_objective,
             "accounts_due": accounts_total,
             "accounts_never_touched": never,
+            "accounts_targeted": targeted,
+            "accounts_planned": planned_accounts,
             "deals_to_push": deals_total,
             "closing_this_month": closing_value,
             "last_month_attainment": last_month.get("attainment"),
@@ -228,26 +243,29 @@ def _carried(rep: RepPlan) -> set[str]:
     return {seg for seg, value in rep.targets.items() if getattr(value, "value", value)}
 
 
-def _rep_sales(frames, rep: RepPlan, first: dt.date, last: dt.date) -> dict[str | None, int] | None:
+def _rep_sales(frames, rep: RepPlan, first: dt.date, last: dt.date) -> tuple[dict[str | None, int] | None, int]:
     """The rep's sales (cents) from `first` to `last` by segment (None: no segment), as the attainment report
-    counts them: sales in a segment the rep has no target in are not the rep's plan. None without sales data."""
+    counts them, and the cents left out: sales in a segment the rep has no target in are not the rep's plan.
+    None without sales data."""
     import pandas as pd
 
     sales = frames.sales if frames is not None else None
     if sales is None:
-        return None
+        return None, 0
     out: dict[str | None, int] = {}
+    outside = 0
     if last < first or not len(sales):
-        return out
+        return out, 0
     days = pd.to_datetime(sales["date"]).dt.normalize()
     mine = sales[(sales["rep"] == rep.id) & (days >= pd.Timestamp(first)) & (days <= pd.Timestamp(last))]
     carried = _carried(rep)
     for seg, cents in zip(mine["segment"], mine["amount"]):
         seg = None if pd.isna(seg) else seg
         if seg is not None and seg not in carried:
+            outside += int(cents)
             continue
         out[seg] = out.get(seg, 0) + int(cents)
-    return out
+    return out, outside
 
 
 def _done_before(frames, rep: RepPlan, first: dt.date, last: dt.date) -> dict[tuple[str, str], int] | None:
@@ -266,8 +284,9 @@ def _done_before(frames, rep: RepPlan, first: dt.date, last: dt.date) -> dict[tu
     return out
 
 
-def _accounts(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, year_days: int, notes: list[str]) -> tuple[list[dict], int, int]:
-    """The due accounts (at most `top`), how many are due in all, how many of them were never touched."""
+def _accounts(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, year_days: int, notes: list[str]) -> tuple[list[dict], int, int, int]:
+    """The due accounts (at most `top`), how many are due in all, how many of them were never touched,
+    how many accounts are targeted."""
     import pandas as pd
 
     ws, frames = inputs.ws, inputs.frames
@@ -300,12 +319,19 @@ def _accounts(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, year_day
         latest = pd.DataFrame({"account": mine["account"].astype(str), "action": mine["action"], "day": stamps})
         for (account, action), day in latest.groupby(["account", "action"], sort=True)["day"].max().items():
             last_actions[(account, action)] = day.date()
-    elif targets:
+    elif targets and frames is not None:
         notes.append("accounts: no activities export, so every account shows as never touched")
     priorities = {seg: spec.priority for seg, spec in segments.items()}
     due = due_accounts(targets, last_actions, rep_norms(rep, ws.strategy), list(ws.strategy.actions), month.last_day, inputs.as_of, year_days, priorities)
-    never = sum(1 for a in due if a.never_touched)
-    return [a.to_dict() for a in due[: inputs.top]], len(due), never
+    known = frames is not None and frames.activities is not None
+    never = sum(1 for a in due if a.never_touched) if known else 0
+    listed = []
+    for a in due[: inputs.top]:
+        row = a.to_dict()
+        if not known:  # no activity data: when the account was last worked is unknown, not 'never'
+            row["never_touched"] = None
+        listed.append(row)
+    return listed, len(due), never, len({t.account for t in targets})
 
 
 def _deals(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, notes: list[str]) -> tuple[list[dict], int, float | None]:
@@ -333,7 +359,7 @@ def _deals(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, notes: list
             }
         )
     methods = {stage: list(m.expected) for stage, m in rep.methods.items()}
-    chosen = deals_to_push(rows, month.last_day, methods)
+    chosen = deals_to_push(rows, month.first_day, month.last_day, methods)
     closing = sum((d.amount_cents for d in chosen if d.closing), 0)
     return [d.to_dict() for d in chosen[: inputs.top]], len(chosen), float(money(Fraction(closing, 100)))
 
@@ -356,7 +382,7 @@ def _last_month(inputs: PamInputs, rep: RepPlan, months: list[FiscalMonth], mont
             "note": "plan only: no CRM data",
         }
     if inputs.as_of < previous.first_day:
-        return {"month": previous.label, "summary": [], "attainment": None, "talking_points": [], "note": f"the CRM data runs to {inputs.as_of}, before {previous.label} begins"}
+        return {"month": previous.label, "summary": [], "attainment": None, "talking_points": [], "note": f"made as of {inputs.as_of}, before {previous.label} began: nothing to review yet"}
     from ..reports.review import review
 
     sheet = review(_context(inputs, rep, period), rep.id, top=inputs.top)

@@ -73,14 +73,16 @@ def read_manifest(folder: Path) -> tuple[dict[str, list[str]], str | None]:
         raw = json.loads(path.read_text(encoding="utf-8"))
         files = raw["files"]
         out = {}
+        if not isinstance(files, dict):
+            raise ValueError("files is not a mapping")
         for name, hashes in files.items():
-            hashes = [hashes] if isinstance(hashes, str) else list(hashes)
-            if not all(isinstance(h, str) for h in hashes):
-                raise ValueError("hashes are text")
+            hashes = [hashes] if isinstance(hashes, str) else hashes
+            if not isinstance(hashes, list) or not all(isinstance(h, str) and re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes):
+                raise ValueError(f"the hashes of {name} are not SHA-256 digests")
             out[str(name)] = hashes
         return out, None
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        return {}, f"{path} is unreadable ({exc.__class__.__name__}); every existing file is treated as edited"
+        return {}, f"{path} is unreadable ({exc}); every existing PAM is treated as edited by hand (--force replaces them all)"
 
 
 def plan_files(folder: Path, outputs: dict[str, bytes], force: bool) -> tuple[list[PlannedFile], dict[str, list[str]], str | None]:

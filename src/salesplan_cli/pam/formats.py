@@ -11,7 +11,7 @@ FORMATS = ("md", "xlsx", "json", "yaml")
 EXTENSIONS = {"md": ".md", "xlsx": ".xlsx", "json": ".json", "yaml": ".yaml"}
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|#~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 
 
 def plain_text(value: Any) -> str:
@@ -68,7 +68,7 @@ def to_markdown(doc: dict) -> str:
     if doc["territory"]:
         who.append(f"territory {md_text(doc['territory'])}")
     out += [", ".join(who) + f". {md_text(doc['company'])}.", ""]
-    source = f"CRM data as of {doc['as_of']}" if doc["crm_data"] else "plan only (no CRM data)"
+    source = f"CRM data as of {doc['as_of']}" if doc["crm_data"] else "Plan only (no CRM data)"
     out += [f"Fiscal month {doc['fiscal_month']} of 12, {doc['days_in_post']} days in post. {source}. Mode: {doc['mode']}. Amounts in {cur}.", ""]
 
     out += ["## At a glance", ""]
@@ -107,7 +107,8 @@ def to_markdown(doc: dict) -> str:
         out += [
             f"Catch-up: {money_text(revenue['actual_before'])} sold of {money_text(revenue['target_before'])} planned before the month; "
             f"{money_text(revenue['missing'])} missing, spread over the months left in proportion to the plan. "
-            f"Still to sell this fiscal year: {money_text(revenue['remaining_target'])}.",
+            f"Still to sell this fiscal year: {money_text(revenue['remaining_target'])}. "
+            "The catch-up is reckoned on the total: a segment ahead of its plan makes up for one behind.",
             "",
         ]
         rows = [[p["month"], money_text(p["plan"]), money_text(p["catch_up"])] for p in revenue["catch_up_path"]]
@@ -128,6 +129,8 @@ def to_markdown(doc: dict) -> str:
         out += ["No actions planned: the plan declares no portfolio accounts with norms.", ""]
 
     out += ["## 3. Accounts to work", ""]
+    if doc["crm_data"] and head["accounts_targeted"]:
+        out += [f"Targeted accounts: {head['accounts_targeted']:,} in the CRM; {head['accounts_planned']:,} planned in the plan's portfolio.accounts.", ""]
     if doc["accounts"]:
         rows = []
         for i, a in enumerate(doc["accounts"], 1):
@@ -138,14 +141,14 @@ def to_markdown(doc: dict) -> str:
                     md_text(a["name"] or ""),
                     md_text(a["segment"] or "-"),
                     md_text(a["status"] or ""),
-                    a["last_action"] or "never",
+                    a["last_action"] or ("never" if a["never_touched"] else "unknown"),
                     "" if a["days_since"] is None else f"{a['days_since']:,}",
                     md_text(", ".join(a["due"])),
                 ]
             )
         out += _table(["#", "Account", "Name", "Segment", "Status", "Last action", "Days since", "Due"], rows, {0, 6}) + [""]
         if doc["accounts_not_listed"]:
-            out += [f"And {doc['accounts_not_listed']:,} more accounts are due (list them all with --top).", ""]
+            out += [f"And {doc['accounts_not_listed']:,} more accounts are due (list them all with --top {head['accounts_due']}).", ""]
     else:
         out += ["No targeted account is due this month." if doc["crm_data"] else "No named accounts in the plan; the CRM data lists the targeted accounts.", ""]
 
@@ -160,15 +163,16 @@ def to_markdown(doc: dict) -> str:
                     md_text(d["account"] or ""),
                     md_text(d["stage"]),
                     money_text(d["amount"]),
+                    money_text(d["weighted"]),
                     d["close_date"] or "",
                     "" if d["age_days"] is None else f"{d['age_days']:,}",
                     md_text(", ".join(d["why"])),
                     md_text("; ".join(d["expected"])),
                 ]
             )
-        out += _table(["Deal", "Name", "Account", "Stage", "Amount", "Close date", "Age (days)", "Why", "To get at this stage"], rows, {4, 6}) + [""]
+        out += _table(["Deal", "Name", "Account", "Stage", "Amount", "Weighted", "Close date", "Age (days)", "Why", "To get at this stage"], rows, {4, 5, 7}) + [""]
         if doc["deals_not_listed"]:
-            out += [f"And {doc['deals_not_listed']:,} more deals to push (list them all with --top).", ""]
+            out += [f"And {doc['deals_not_listed']:,} more deals to push (list them all with --top {head['deals_to_push']}).", ""]
     else:
         out += ["No open deal is overdue, closing this month or stale." if doc["crm_data"] else "Plan only: the CRM data lists the deals to push.", ""]
 
@@ -242,7 +246,7 @@ def index_markdown(index: dict) -> str:
     catching = index["mode"] == "catch-up"
     out = [f"# Monthly action plans, {month_title(index['month'])}", ""]
     out += [f"{md_text(index['company'])}. As of {index['as_of']}, mode {index['mode']}, amounts in {index['currency']}.", ""]
-    headers = ["Rep", "Name", "Team", "Revenue (plan)"] + (["Revenue (catch-up)"] if catching else []) + ["Actions", "Accounts due", "Deals to push", "Closing this month", "Last month"]
+    headers = ["Rep", "Name", "Team", "Revenue (plan)"] + (["Revenue (catch-up)"] if catching else []) + ["Actions (objective)", "Accounts due", "Deals to push", "Closing this month", "Last month"]
     rows = []
     for r in index["pams"]:
         link = f"[{md_text(r['rep'])}]({r['file']})"

@@ -60,9 +60,12 @@ class _Sheet:
         self.widths[col] = max(self.widths.get(col, 0), min(shown + 2, 60))
 
     def line(self, *cells: tuple[Any, str] | Any, bold: bool = False) -> None:
+        widths = dict(self.widths)
         for col, item in enumerate(cells, 1):
             value, kind = item if isinstance(item, tuple) else (item, TEXT)
             self.put(col, value, kind, bold)
+        if len(cells) == 1:  # a title or a sentence: it may run over the next columns, the column keeps its width
+            self.widths = widths
         self.row += 1
 
     def blank(self) -> None:
@@ -109,6 +112,13 @@ def _bytes(workbook) -> bytes:
     return out.getvalue()
 
 
+def _figure_kind(metric: str, value: Any) -> str:
+    """Money for revenue and pipeline figures, whole counts where the value is whole, else one decimal."""
+    if metric in ("revenue", "pipeline"):
+        return MONEY
+    return COUNT if isinstance(value, int) or (isinstance(value, float) and value.is_integer()) else DECIMAL
+
+
 def to_xlsx(doc: dict) -> bytes:
     workbook = _workbook()
     cur = doc["currency"]
@@ -140,6 +150,8 @@ def to_xlsx(doc: dict) -> bytes:
     s.line("Actions planned", (head["actions_planned"], COUNT))
     s.line("Actions objective", (head["actions_objective"], COUNT))
     if doc["crm_data"]:
+        s.line("Accounts targeted in the CRM", (head["accounts_targeted"], COUNT))
+        s.line("Accounts planned (portfolio.accounts)", (head["accounts_planned"], COUNT))
         s.line("Accounts due", (head["accounts_due"], COUNT))
         s.line("Accounts never touched", (head["accounts_never_touched"], COUNT))
         s.line("Deals to push", (head["deals_to_push"], COUNT))
@@ -194,13 +206,17 @@ def to_xlsx(doc: dict) -> bytes:
     s.table(
         ["#", "Account", "Name", "Segment", "Status", "Last action", "Days since", "Due"],
         [
-            [(i, COUNT), (a["account"], TEXT), (a["name"], TEXT), (a["segment"], TEXT), (a["status"], TEXT), (a["last_action"], DATE), (a["days_since"], COUNT), (", ".join(a["due"]), TEXT)]
+            [
+                (i, COUNT), (a["account"], TEXT), (a["name"], TEXT), (a["segment"], TEXT), (a["status"], TEXT),
+                (a["last_action"], DATE) if a["last_action"] else ("never" if a["never_touched"] else "unknown", TEXT),
+                (a["days_since"], COUNT), (", ".join(a["due"]), TEXT),
+            ]
             for i, a in enumerate(doc["accounts"], 1)
         ],
     )
     if doc["accounts_not_listed"]:
         s.blank()
-        s.line(f"And {doc['accounts_not_listed']} more accounts are due (list them all with --top).")
+        s.line(f"And {doc['accounts_not_listed']} more accounts are due (list them all with --top {head['accounts_due']}).")
     s.finish()
 
     s = _Sheet(workbook, "Deals", cur)
@@ -216,7 +232,7 @@ def to_xlsx(doc: dict) -> bytes:
     )
     if doc["deals_not_listed"]:
         s.blank()
-        s.line(f"And {doc['deals_not_listed']} more deals to push (list them all with --top).")
+        s.line(f"And {doc['deals_not_listed']} more deals to push (list them all with --top {head['deals_to_push']}).")
     s.finish()
 
     last = doc["last_month"]
@@ -228,9 +244,12 @@ def to_xlsx(doc: dict) -> bytes:
     if last["summary"]:
         rows = []
         for r in last["summary"]:
-            amount = MONEY if r["metric"] in ("revenue", "pipeline") else DECIMAL if isinstance(r["plan"], float) and not float(r["plan"]).is_integer() else COUNT
             ratio = MULTIPLE if r["metric"] == "pipeline" else PERCENT
-            rows.append([(r["metric"], TEXT), (r["actual"], amount), (r["plan"], amount), (r["ratio"], ratio), (r["gap"], amount), (r["benchmark"], PERCENT), (r["status"], TEXT)])
+            rows.append(
+                [(r["metric"], TEXT)]
+                + [(r[k], _figure_kind(r["metric"], r[k])) for k in ("actual", "plan")]
+                + [(r["ratio"], ratio), (r["gap"], _figure_kind(r["metric"], r["gap"])), (r["benchmark"], PERCENT), (r["status"], TEXT)]
+            )
         s.table(["Metric", "Actual", "Plan", "Ratio", "Gap", "Benchmark", "Status"], rows)
         s.blank()
     if last["talking_points"]:
@@ -255,7 +274,7 @@ def index_xlsx(index: dict) -> bytes:
     s.line(f"Monthly action plans, {month_title(index['month'])}", bold=True)
     s.line(f"{index['company']}. As of {index['as_of']}, mode {index['mode']}.")
     s.blank()
-    headers = ["Rep", "Name", "Team", "File", "Revenue (plan)"] + (["Revenue (catch-up)"] if catching else []) + ["Actions", "Accounts due", "Deals to push", "Closing this month", "Last month"]
+    headers = ["Rep", "Name", "Team", "File", "Revenue (plan)"] + (["Revenue (catch-up)"] if catching else []) + ["Actions (objective)", "Accounts due", "Deals to push", "Closing this month", "Last month"]
     rows = []
     for r in index["pams"]:
         row = [(r["rep"], TEXT), (r["name"], TEXT), (r["team"], TEXT), (r["file"], TEXT), (r["revenue_plan"], MONEY)]

@@ -128,7 +128,8 @@ def review(ctx: ReportContext, rep_id: str, top: int = 10) -> Review:
         out.notes.append("pipeline and conversion: no opportunities export (data.opportunities)")
 
     out.tables["summary"] = report_frame(summary, SUMMARY_COLUMNS, nullable=("actual", "plan", "ratio", "gap", "benchmark"))
-    out.titles["summary"] = f"{rep.name} ({rep_id}): plan vs actual, {ctx.period.label} up to {ctx.as_of}"
+    up_to = f" up to {ctx.as_of}" if ctx.period.end > ctx.as_of else ""
+    out.titles["summary"] = f"{rep.name} ({rep_id}): plan vs actual, {ctx.period.label}{up_to}"
     out.summary = {row["metric"]: row for row in summary}
     out.tables["revenue"] = by_segment
     out.titles["revenue"] = "Revenue by segment"
