@@ -24,7 +24,7 @@ from salesplan_cli.plan.validate import validate_workspace
 from conftest import AS_OF, EXAMPLE, PlanCopy
 
 #: Severity of each code, written down here independently of the registry.
-WARNINGS = {"SP404", "SP701", "SP801", "SP802"}
+WARNINGS = {"SP309", "SP404", "SP701", "SP801", "SP802"}
 
 
 def severity_of(code: str) -> str:
@@ -107,7 +107,7 @@ def alias_bomb(levels: int = 6) -> str:
     return "\n".join(lines) + "\n"
 
 
-N1, N2, S1, S3 = "reps/rep-n1.yaml", "reps/rep-n2.yaml", "reps/rep-s1.yaml", "reps/rep-s3.yaml"
+N1, N2, N3, S1, S3 = "reps/rep-n1.yaml", "reps/rep-n2.yaml", "reps/rep-n3.yaml", "reps/rep-s1.yaml", "reps/rep-s3.yaml"
 E1, E2, E3, E4 = "reps/rep-e1.yaml", "reps/rep-e2.yaml", "reps/rep-e3.yaml", "reps/rep-e4.yaml"
 ST, SEG, SET = "strategy.yaml", "segments.yaml", "salesplan.yaml"
 TERRITORY_LINE = "territory: north-east"  # rep-n2
@@ -428,6 +428,14 @@ CASES: list[Case] = [
         replace(S1, "named: [BALT-330]", "named: [BALT-330, HELIO-204]"),
         (At(E1, "named:", "HELIO-204"), At(S1, "named:", "HELIO-204")),
         message="HELIO-204",
+    ),
+    # --- SP309 two reps answer to one CRM owner -------------------------------------------------------------------------------
+    Case(
+        "two-reps-share-a-name",
+        "SP309",
+        replace(N3, "name: Aisha Karim", "name: tomasz  NOWAK"),
+        (At(N3, "name:", "tomasz"),),
+        message="rep-n2",
     ),
     # --- SP401/SP402 shares ------------------------------------------------------------------------------------------------------
     Case(

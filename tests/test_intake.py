@@ -364,3 +364,24 @@ def test_a_pipe_at_an_export_path_is_refused_not_waited_on(tmp_path):
     os.mkfifo(plan.root / "data" / "s.csv")
     frames, diags = load(plan)
     assert frames is None and [d.code for d in diags] == ["SP901"] and "not a regular file" in diags[0].message
+
+
+def test_an_owner_naming_two_reps_goes_to_neither(run_cli, tmp_path):
+    """Two reps called Julie Laurent: her CRM rows are not guessed onto one of them (SP309 warns in validate)."""
+    import json
+    import shutil
+
+    ws = tmp_path / "ws"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "nordwind", ws)
+    rep = ws / "reps" / "rep-s3.yaml"
+    rep.write_text(rep.read_text(encoding="utf-8").replace("name: Pedro Alves", "name: Julie Laurent"), encoding="utf-8")
+    checked = run_cli("validate", "-w", ws, "--as-of", "2027-10-15")
+    assert checked.code == 0 and "SP309" in checked.out + checked.err
+    result = run_cli("report", "intake", "-w", ws, "--as-of", "2027-10-15", "--format", "json")
+    assert result.code == 0, result.err
+    issues = json.loads(result.out)["tables"]["issues"]
+    several = [i for i in issues if "names several reps (rep-s2, rep-s3)" in i["reason"]]
+    assert several and all(i["status"] == "unmatched" for i in several)
+    activity = json.loads(run_cli("report", "activity", "-w", ws, "--as-of", "2027-10-15", "--by", "rep", "--format", "json").out)
+    done = {row["rep"]: row["done"] for row in activity["tables"]["activity"]}
+    assert done["rep-s2"] == 0 and done["rep-s3"] == 0

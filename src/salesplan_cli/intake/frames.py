@@ -76,12 +76,21 @@ class _Rows:
         return out
 
 
-def _map_owner(rows: _Rows, owners: dict[str, str], field: str = "owner") -> None:
+def _map_owner(rows: _Rows, owners: tuple[dict[str, str], dict[str, list[str]]], field: str = "owner") -> None:
+    lookup, ambiguous = owners
     key = normalise_key(rows.frame[field])
-    rows.frame["rep"] = key.map(owners)
+    rows.frame["rep"] = key.map(lookup)
     rows.frame["rep"] = rows.frame["rep"].astype("object").where(rows.frame["rep"].notna(), None)
     unknown = rows.frame["rep"].isna()
-    rows.note(unknown, "owner '" + rows.frame[field].str.slice(0, 40) + "' matches no rep (counted as <unplanned>)")
+    several = key.isin(list(ambiguous)) & unknown
+    if several.any():
+        reps = key.map(lambda k: ", ".join(ambiguous.get(k, [])))
+        rows.note(
+            several,
+            "owner '" + rows.frame[field].str.slice(0, 40) + "' names several reps (" + reps
+            + "): counted as <unplanned>; say which in data.mapping.owners",
+        )
+    rows.note(unknown & ~several, "owner '" + rows.frame[field].str.slice(0, 40) + "' matches no rep (counted as <unplanned>)")
 
 
 def _map_products(rows: _Rows, ws: Workspace, config: DataConfig) -> None:
@@ -108,9 +117,13 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         duplicated = rows.frame["id"].duplicated(keep="first") & rows.keep
         rows.reject(duplicated, "account '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept)")
         if rows.has("owner"):
-            rows.frame["rep"] = normalise_key(rows.frame["owner"]).map(owners)
+            owner_keys = normalise_key(rows.frame["owner"])
+            rows.frame["rep"] = owner_keys.map(owners[0])
             stray = rows.frame["rep"].isna() & (rows.frame["owner"].str.strip() != "")
-            rows.note(stray, "account owner '" + rows.frame["owner"].str.slice(0, 40) + "' matches no rep (the account counts in no rep's portfolio by owner)")
+            several = stray & owner_keys.isin(list(owners[1]))
+            reps = owner_keys.map(lambda k: ", ".join(owners[1].get(k, [])))
+            rows.note(several, "account owner '" + rows.frame["owner"].str.slice(0, 40) + "' names several reps (" + reps + "): the account counts in no rep's portfolio by owner; say which in data.mapping.owners")
+            rows.note(stray & ~several, "account owner '" + rows.frame["owner"].str.slice(0, 40) + "' matches no rep (the account counts in no rep's portfolio by owner)")
         else:
             rows.frame["owner"] = ""
             rows.frame["rep"] = None

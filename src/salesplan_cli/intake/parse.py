@@ -111,4 +111,4 @@ def parse_probabilities(values: pd.Series, source: Source, typed: bool = False) 
 
 def normalise_key(values: pd.Series) -> pd.Series:
     """How names are compared: case-folded, spaces collapsed."""
-    return values.astype("str").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
+    return values.astype("str").str.normalize("NFC").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)

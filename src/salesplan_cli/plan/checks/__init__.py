@@ -22,6 +22,7 @@ REFERENCE_CHECKS: list[Check] = [
     references.check_rep_ids,
     references.check_shared_accounts,
     references.check_data_mapping,
+    references.check_owner_names,
 ]
 
 #: Checks of what every sum builds on: the strategy's shares and seasonality, the reps' dates in post.

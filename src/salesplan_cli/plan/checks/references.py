@@ -205,3 +205,36 @@ def check_data_mapping(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
             if stage not in stages:
                 out.append(at(ws, SETTINGS, ("data", "opportunities", "stage_dates", stage), "SP302", f"stage_dates names unknown stage '{stage}'", _suggest(stage, stages)))
     return out
+
+
+def check_owner_names(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
+    """SP309: with CRM exports declared, no two reps answer to the same owner name, e-mail or id
+    (unless data.mapping.owners says which rep a CRM owner is)."""
+    from ...intake.load import owner_key, rep_owner_keys
+
+    out: list[Diagnostic] = []
+    data = ws.settings.data if ws.settings else None
+    if data is None:
+        return out
+    settled = {owner_key(crm) for crm in data.mapping.owners}
+    by_id = {rep.id: stem for stem, rep in ws.reps.items()}
+    for key, ids in rep_owner_keys(ws).items():
+        if len(ids) < 2 or key in settled:
+            continue
+        for rep_id in ids[1:]:
+            stem = by_id[rep_id]
+            rep = ws.reps[stem]
+            field = next(name for name in ("name", "email", "id") if getattr(rep, name) and owner_key(getattr(rep, name)) == key)
+            value = getattr(rep, field)
+            out.append(
+                at(
+                    ws,
+                    rep_file(ws, stem),
+                    (field,),
+                    "SP309",
+                    f"{field} '{value}' is also the name, e-mail or id of {ids[0]}: CRM rows owned by '{value}' cannot be told apart",
+                    f"give the CRM owner's exact name to one rep only, or say which rep it is in data.mapping.owners (e.g. '{value}': {ids[0]})",
+                    prefer_key=False,
+                )
+            )
+    return out
