@@ -282,7 +282,12 @@ def index_xlsx(index: dict) -> bytes:
             row.append((r["revenue_catch_up"], MONEY))
         row += [(r["actions_objective"], COUNT), (r["accounts_due"], COUNT), (r["deals_to_push"], COUNT), (r["closing_this_month"], MONEY), (r["last_month_attainment"], PERCENT)]
         rows.append(row)
+    first = s.row + 1
     s.table(headers, rows)
+    for offset, r in enumerate(index["pams"]):  # the File cells open the rep's PAM (same folder)
+        cell = s.ws.cell(row=first + offset, column=4)
+        cell.hyperlink = r["file"]
+        cell.style = "Hyperlink"
     if index["not_in_post"]:
         s.blank()
         s.line("Not in post this month (no PAM): " + ", ".join(index["not_in_post"]))
