@@ -86,7 +86,8 @@ def pam(
     outputs: dict[str, bytes] = {}
     index_rows: dict[str, list[dict]] = {f: [] for f in formats}
     absent = []
-    used_stems: set[str] = set()
+    index_name = None if rep else ("index" if team is None else file_stem(f"index-{team}"))
+    used_stems: set[str] = {index_name.lower()} if index_name else set()
     docs = []
     for plan in reps:
         if not in_post(plan, the_month):
@@ -102,7 +103,6 @@ def pam(
             name = stem + EXTENSIONS[f]
             outputs[name] = _render(f, doc)
             index_rows[f].append(index_row(doc, name))
-    index_name = None if rep else ("index" if team is None else file_stem(f"index-{team}"))
     if index_name is not None:
         for f in formats:
             body = index_document(the_month.label, day.isoformat(), mode.value, ws.settings.currency, ws.settings.company, index_rows[f], absent)
@@ -181,7 +181,7 @@ def _chosen_reps(ws, reps: list[str], team: Optional[str]):
         if rep_id not in known:
             fail_usage(f"--rep: unknown rep '{rep_id}'", "known reps: " + ", ".join(sorted(known)))
     if team is not None and team not in ws.settings.managers:
-        fail_usage(f"--team: unknown team '{team}'", "teams are managers' ids: " + ", ".join(sorted(ws.settings.managers)) or "none declared")
+        fail_usage(f"--team: unknown team '{team}'", "teams are managers' ids: " + (", ".join(sorted(ws.settings.managers)) or "none declared"))
     chosen = [r for r in sorted(known.values(), key=lambda r: (r.manager, r.id)) if (not reps or r.id in reps) and (team is None or r.manager == team)]
     if not chosen:
         fail_usage(f"no rep is both in --team {team} and among --rep {', '.join(reps)}" if reps and team else "the workspace has no rep plans", "check the filters")

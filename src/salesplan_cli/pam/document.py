@@ -137,7 +137,7 @@ def build_pam(inputs: PamInputs, rep: RepPlan, month_index: int) -> dict:
         revenue["target_before"] = _amount(catch.target_before)
         revenue["actual_before"] = _amount(catch.actual_before)
         revenue["missing"] = _amount(catch.missing)
-        revenue["remaining_target"] = _amount(catch.remaining_target)
+        revenue["remaining_target"] = _amount(sum(objectives.catch_up_schedule, Decimal("0.00")))  # the path's sum
         revenue["catch_up_path"] = [
             {"month": m.label, "plan": _amount(p), "catch_up": _amount(c)}
             for m, p, c in zip(months[month_index:], _plan_path(targets, month_index), objectives.catch_up_schedule)

@@ -10,12 +10,13 @@ from typing import Any
 FORMATS = ("md", "xlsx", "json", "yaml")
 EXTENSIONS = {"md": ".md", "xlsx": ".xlsx", "json": ".json", "yaml": ".yaml"}
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>|#~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 
 
 def plain_text(value: Any) -> str:
-    """Text from a plan or an export, on one line, without control or bidirectional-override characters."""
+    """Text from a plan or an export, on one line, without control or bidirectional-override characters,
+    nor characters XML cannot hold (U+FFFE, U+FFFF, lone surrogates)."""
     text = "" if value is None else str(value)
     return _CONTROL.sub("", text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
 

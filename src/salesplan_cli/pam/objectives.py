@@ -94,7 +94,8 @@ class MonthObjectives:
     catch_up_total: Decimal | None = None
     catch_up_segments: dict[str, Decimal] | None = None
     catch_up_products: dict[str, Decimal] | None = None
-    catch_up_schedule: list[Decimal] | None = None  # shown figures of every month left, this one first
+    catch_up_schedule: list[Decimal] | None = None  # shown figures of every month left, this one first (they add up
+    # to the shown remaining target: shown plan of the months left + shown missing)
 
 
 def month_objectives(targets: RepTargets, month_index: int, catch: CatchUp | None = None) -> MonthObjectives:
@@ -103,6 +104,9 @@ def month_objectives(targets: RepTargets, month_index: int, catch: CatchUp | Non
     Segment figure = full-year objective x month weight x share of the month in post, rounded by
     cumulative rounding over the fiscal year (the twelve shown figures add up to the shown annual one).
     Product figures split the month's total by the rep's product mix (largest remainder).
+    Catch-up figure = the shown plan figure + the month's share of what is missing, that share rounded by
+    cumulative rounding over the months left and split over segments and ranges by largest remainder:
+    with nothing missing, the catch-up figures are the plan's, to the cent.
     """
     segments = list(targets.full_year)
     per_segment = {seg: cumulative_round(targets.monthly(seg)) for seg in segments}
@@ -118,11 +122,19 @@ def month_objectives(targets: RepTargets, month_index: int, catch: CatchUp | Non
         annual=annual,
     )
     if catch is not None:
-        shown = cumulative_round(catch.schedule)
-        month_total = shown[0] if shown else Decimal("0.00")
+        # shown catch-up = shown plan + the shown share of what is missing: equal to the plan when nothing is missing
+        plan_total = targets.monthly_total()
+        rest = plan_total[month_index:]
+        rest_total = sum(rest, Fraction(0))
+        extra = cumulative_round([catch.missing * p / rest_total for p in rest] if rest_total else [Fraction(0)] * len(rest))
+        shown_plan = cumulative_round(plan_total)[month_index:]
+        shown = [p + e for p, e in zip(shown_plan, extra)]
+        month_extra = extra[0] if extra else Decimal("0.00")
         exact_plan = [targets.monthly(seg)[month_index] for seg in segments]
-        result.catch_up_total = month_total
-        result.catch_up_segments = dict(zip(segments, split_rounded(month_total, exact_plan)))
-        result.catch_up_products = dict(zip(products, split_rounded(month_total, mix))) if products else {}
+        result.catch_up_total = total + month_extra
+        result.catch_up_segments = {seg: plan[seg] + part for seg, part in zip(segments, split_rounded(month_extra, exact_plan))}
+        result.catch_up_products = (
+            {p: result.products[p] + part for p, part in zip(products, split_rounded(month_extra, mix))} if products else {}
+        )
         result.catch_up_schedule = shown
     return result

@@ -37,7 +37,11 @@ def _amount(value: float | None, currency: str) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
+    """A ratio in a sentence, to one decimal (89.9% must not read as the 90% aim)."""
+    if value is None:
+        return "-"
+    whole = abs(value * 100 - round(value * 100)) < 1e-9
+    return f"{value:.0%}" if whole else f"{value:.1%}"
 
 
 def _rows(frame: pd.DataFrame | None) -> list[dict]:
