@@ -992,3 +992,27 @@ def test_rep_named_like_the_team_index_keeps_its_pam(run_cli, tmp_path):
     texts = [(tmp_path / "out" / "2027-10" / f).read_text(encoding="utf-8") for f in pams]
     assert sum(t.startswith("# Monthly action plan: ") for t in texts) == 3
     assert sum(t.startswith("# Monthly action plans, ") for t in texts) == 1
+
+
+def test_catch_up_goes_to_the_segments_behind_in_proportion_to_their_shortfall():
+    # A and B 60,000 a year each, even months: 5,000 a month per segment. Before July (index 6): target 30,000 each;
+    # sold A 35,000 (5,000 ahead), B 15,000 (15,000 behind): total 50,000 of 60,000, missing 10,000 (netted).
+    # Months left: July..December, plan 10,000 each: July's share of the missing = 10,000 x 10,000 / 60,000 = 1,666.67.
+    # Only B is short, so all of it goes to B: A 5,000.00, B 6,666.67. Products 50/50 of 11,666.67: 5,833.34 + 5,833.33.
+    from salesplan_cli.plan.targets import RepTargets
+
+    targets = RepTargets(
+        "r", {"A": Fraction(60_000), "B": Fraction(60_000)}, [Fraction(1, 12)] * 12, [Fraction(1)] * 12,
+        product_mix={"p": Fraction(1, 2), "q": Fraction(1, 2)},
+    )
+    catch = catch_up(targets, 6, Fraction(50_000))
+    assert catch.missing == 10_000
+    gaps = {"A": Fraction(30_000 - 35_000), "B": Fraction(30_000 - 15_000)}
+    shown = month_objectives(targets, 6, catch, gaps)
+    assert shown.catch_up_total == D("11666.67")
+    assert shown.catch_up_segments == {"A": D("5000.00"), "B": D("6666.67")}
+    assert shown.catch_up_products == {"p": D("5833.34"), "q": D("5833.33")}
+    # two segments short 1:3 share it 1:3, in cents: 166,667 x 1/4 = 41,666.75 and x 3/4 = 125,000.25 -> floors
+    # 41,666 + 125,000, the cent left to the larger remainder (0.75, A): A 5,000 + 416.67, B 5,000 + 1,250.00
+    shared = month_objectives(targets, 6, catch, {"A": Fraction(5_000), "B": Fraction(15_000)})
+    assert shared.catch_up_segments == {"A": D("5416.67"), "B": D("6250.00")}

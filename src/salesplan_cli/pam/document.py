@@ -104,7 +104,12 @@ def build_pam(inputs: PamInputs, rep: RepPlan, month_index: int) -> dict:
         catch = catch_up(targets, month_index, actual_before)
         if month_index > 0 and not actual_before and catch.target_before:
             notes.append("no sale of the rep is dated before the month: the catch-up spreads the whole objective of the months before")
-    objectives = month_objectives(targets, month_index, catch)
+    gaps = None
+    if catch is not None and sales is not None:
+        gaps = {
+            seg: sum(targets.monthly(seg)[:month_index], Fraction(0)) - Fraction(sales.get(seg, 0), 100) for seg in targets.full_year
+        }
+    objectives = month_objectives(targets, month_index, catch, gaps)
     segment_rows = []
     names = {seg: spec.name for seg, spec in (ws.segments or {}).items()}
     for seg in targets.full_year:

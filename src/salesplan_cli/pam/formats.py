@@ -109,7 +109,8 @@ def to_markdown(doc: dict) -> str:
             f"Catch-up: {money_text(revenue['actual_before'])} sold of {money_text(revenue['target_before'])} planned before the month; "
             f"{money_text(revenue['missing'])} missing, spread over the months left in proportion to the plan. "
             f"Still to sell this fiscal year: {money_text(revenue['remaining_target'])}. "
-            "The catch-up is reckoned on the total: a segment ahead of its plan makes up for one behind.",
+            "The catch-up is reckoned on the total (a segment ahead of its plan makes up for one behind) and goes to the "
+            "segments that are behind, in proportion to their shortfall.",
             "",
         ]
         rows = [[p["month"], money_text(p["plan"]), money_text(p["catch_up"])] for p in revenue["catch_up_path"]]

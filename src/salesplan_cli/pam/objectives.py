@@ -98,15 +98,19 @@ class MonthObjectives:
     # to the shown remaining target: shown plan of the months left + shown missing)
 
 
-def month_objectives(targets: RepTargets, month_index: int, catch: CatchUp | None = None) -> MonthObjectives:
+def month_objectives(
+    targets: RepTargets, month_index: int, catch: CatchUp | None = None, segment_gaps: dict[str, Fraction] | None = None
+) -> MonthObjectives:
     """The month's objectives by segment and product range, and the catch-up figures when `catch` is given.
 
     Segment figure = full-year objective x month weight x share of the month in post, rounded by
     cumulative rounding over the fiscal year (the twelve shown figures add up to the shown annual one).
     Product figures split the month's total by the rep's product mix (largest remainder).
     Catch-up figure = the shown plan figure + the month's share of what is missing, that share rounded by
-    cumulative rounding over the months left and split over segments and ranges by largest remainder:
-    with nothing missing, the catch-up figures are the plan's, to the cent.
+    cumulative rounding over the months left and split by largest remainder: over segments in proportion
+    to `segment_gaps` (each segment's shortfall before the month) when one is positive, else to the
+    segments' plans; over ranges by the product mix. With nothing missing the catch-up figures are the
+    plan's, to the cent.
     """
     segments = list(targets.full_year)
     per_segment = {seg: cumulative_round(targets.monthly(seg)) for seg in segments}
@@ -130,9 +134,10 @@ def month_objectives(targets: RepTargets, month_index: int, catch: CatchUp | Non
         shown_plan = cumulative_round(plan_total)[month_index:]
         shown = [p + e for p, e in zip(shown_plan, extra)]
         month_extra = extra[0] if extra else Decimal("0.00")
-        exact_plan = [targets.monthly(seg)[month_index] for seg in segments]
+        gaps = [max(Fraction(0), (segment_gaps or {}).get(seg, Fraction(0))) for seg in segments]
+        weights = gaps if sum(gaps) > 0 else [targets.monthly(seg)[month_index] for seg in segments]
         result.catch_up_total = total + month_extra
-        result.catch_up_segments = {seg: plan[seg] + part for seg, part in zip(segments, split_rounded(month_extra, exact_plan))}
+        result.catch_up_segments = {seg: plan[seg] + part for seg, part in zip(segments, split_rounded(month_extra, weights))}
         result.catch_up_products = (
             {p: result.products[p] + part for p, part in zip(products, split_rounded(month_extra, mix))} if products else {}
         )
