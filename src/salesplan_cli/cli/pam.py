@@ -33,7 +33,7 @@ def pam(
     rep: Annotated[Optional[list[str]], typer.Option("--rep", "-r", metavar="REP", help="Only this rep (repeat for several); no index is written.")] = None,
     team: Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", help="Only the reps of this manager; the index is index-MANAGER.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="DIR", help="Folder of the PAMs; each month goes in DIR/YYYY-MM/. Default: pam/ in the workspace.")] = None,
-    format: Annotated[Optional[list[PamFormat]], typer.Option("--format", "-f", help="md (default), xlsx, json or yaml; repeat for several.")] = None,
+    format: Annotated[Optional[list[PamFormat]], typer.Option("--format", "-f", metavar="FORMAT", help="md (default), xlsx, json or yaml; repeat for several.")] = None,
     mode: Annotated[
         Mode,
         typer.Option("--mode", help="Revenue objectives: plan (the plan's figures) or catch-up (also what is missing to date, spread over the months left). Activity objectives are raised where behind in both."),
