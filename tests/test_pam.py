@@ -799,15 +799,16 @@ def test_markdown_escapes_crm_names(hostile):
     md = (hostile / "rep-n1.md").read_text(encoding="utf-8")
     html = MarkdownIt("commonmark").enable("table").render(md)
     assert "<a " not in html  # no link
-    for tag in ("<script", "<img", "<b>", "<code>"):
+    for tag in ("<script", "<img", "<b>"):
         assert tag not in html  # no HTML
-    # the names read as they were written
-    assert "<td>[x](http://evil)</td>" in html
+    # the names read as they were written; text a renderer could autolink (a URL) sits in a code span
+    assert "<td><code>[x](http://evil)</code></td>" in html
     assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in html
     assert "<td>a|b</td>" in html
     assert "<td>_em_ **strong** `code`</td>" in html  # no emphasis, no code span: the text as written
-    assert "<td>[y](http://evil) &lt;img src=x&gt; c|d</td>" in html
-    assert "Pitch: [z](http://evil) &lt;b&gt;z&lt;/b&gt;" in html
+    assert "<td><code>[y](http://evil) &lt;img src=x&gt; c|d</code></td>" in html
+    assert "Pitch: <code>[z](http://evil) &lt;b&gt;z&lt;/b&gt;</code>" in html
+    assert html.count("<code>") == len(re.findall(r"<code>[^<]*(?:http|www|@)", html)), html
     # every row of every table has as many columns as its header
     header = None
     for line in md.splitlines():
@@ -1016,3 +1017,74 @@ def test_catch_up_goes_to_the_segments_behind_in_proportion_to_their_shortfall()
     # 41,666 + 125,000, the cent left to the larger remainder (0.75, A): A 5,000 + 416.67, B 5,000 + 1,250.00
     shared = month_objectives(targets, 6, catch, {"A": Fraction(5_000), "B": Fraction(15_000)})
     assert shared.catch_up_segments == {"A": D("5416.67"), "B": D("6250.00")}
+
+
+# =============================================================================================================
+# Findings of a code review, each pinned by a test
+# =============================================================================================================
+
+
+def test_catch_up_when_nothing_is_planned_in_the_months_left():
+    # 120,000 a year all in H1 (20,000 a month Jan..Jun, nothing after). Before October: 120,000 planned,
+    # 90,000 sold: 30,000 missing. Nothing is planned in Oct..Dec, so the missing 30,000 spreads by time in post:
+    # 10,000 a month, and the remaining target is 30,000 (not 0).
+    targets = RepTargets("r", {"A": Fraction(120_000)}, [Fraction(1, 6)] * 6 + [Fraction(0)] * 6, [Fraction(1)] * 12)
+    catch = catch_up(targets, 9, Fraction(90_000))
+    assert (catch.missing, catch.remaining_target) == (30_000, 30_000)
+    assert catch.schedule == [Fraction(10_000)] * 3
+    shown = month_objectives(targets, 9, catch)
+    assert shown.total == D("0.00") and shown.catch_up_total == D("10000.00")
+    assert shown.catch_up_segments == {"A": D("10000.00")}
+
+
+def test_an_unreadable_pam_is_skipped_not_a_crash(tmp_path, monkeypatch):
+    first = cli("pam", "-w", EXAMPLE, "--as-of", AS_OF, "--out", tmp_path, "--rep", "rep-n1")
+    assert first.code == 0, first.err
+    target = tmp_path / "2027-10" / "rep-n1.md"
+    real = Path.read_bytes
+
+    def refuse(self):
+        if self == target:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    again = cli("pam", "-w", EXAMPLE, "--as-of", AS_OF, "--out", tmp_path, "--rep", "rep-n1")
+    assert again.code == 1, again.err
+    assert "skipped" in again.out and "rep-n1.md: cannot be read" in again.out
+
+
+def test_without_activities_never_touched_is_unknown(tmp_path):
+    import shutil
+
+    ws = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, ws)
+    settings = ws / "salesplan.yaml"
+    text = settings.read_text(encoding="utf-8")
+    start = text.index("  activities:")
+    end = text.index("  sales:")
+    settings.write_text(text[:start] + text[end:], encoding="utf-8")
+    result = cli("pam", "-w", ws, "--as-of", AS_OF, "--rep", "rep-n1", "--format", "json", "--format", "md", "--out", tmp_path / "out")
+    assert result.code == 0, result.err
+    doc = json.loads((tmp_path / "out" / "2027-10" / "rep-n1.json").read_text(encoding="utf-8"))
+    assert doc["headline"]["accounts_never_touched"] is None
+    assert all(a["never_touched"] is None for a in doc["accounts"])
+    md = (tmp_path / "out" / "2027-10" / "rep-n1.md").read_text(encoding="utf-8")
+    assert "never touched" not in md.split("## 3.")[0]  # the headline gives no count it cannot know
+    assert "| never |" not in md
+
+
+def test_the_account_cache_is_not_shared_between_workspaces(loaded):
+    """Frames.derived keeps targeted accounts per workspace: a second workspace with the same frames recomputes."""
+    from salesplan_cli.reports.context import Filters, ReportContext
+    from salesplan_cli.reports.coverage import targeted_accounts
+    from salesplan_cli.reports.period import Period
+
+    ws, frames = loaded
+    year = Period(dt.date(2027, 1, 1), dt.date(2027, 12, 31), "fy")
+    first = targeted_accounts(ReportContext(ws, frames, year, dt.date.fromisoformat(AS_OF), Filters(reps=("rep-n1",))))
+    other = validate_workspace(EXAMPLE, as_of=dt.date.fromisoformat(AS_OF)).workspace
+    rep_n1 = next(stem for stem, rep in other.reps.items() if rep.id == "rep-n1")
+    other.reps[rep_n1] = other.reps[rep_n1].model_copy(update={"portfolio": other.reps[rep_n1].portfolio.model_copy(update={"criteria": {}})})
+    second = targeted_accounts(ReportContext(other, frames, year, dt.date.fromisoformat(AS_OF), Filters(reps=("rep-n1",))))
+    assert len(second) < len(first)  # without its area criteria rep-n1 keeps only its named and owned accounts

@@ -196,3 +196,23 @@ def test_revenue_on_track_needs_no_decision(ws):
     assert not any(d.startswith("Revenue") for d in sheet.decisions)
     assert sheet.decisions == []
     assert "actions: no activities export (data.activities)" in sheet.notes
+
+
+def test_without_sales_data_the_sheet_has_no_revenue_figures(tmp_path):
+    """No sales export and no opportunities: no revenue row, table or decision (not a 0 EUR shortfall)."""
+    import shutil
+
+    ws = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, ws)
+    settings = ws / "salesplan.yaml"
+    text = settings.read_text(encoding="utf-8")
+    for start, end in (("  opportunities:", "  activities:"), ("  sales:", "  attributes:")):
+        text = text[: text.index(start)] + text[text.index(end) :]
+    settings.write_text(text, encoding="utf-8")
+    result = cli("review", "-w", ws, "--as-of", AS_OF, "--rep", "rep-n1", "--format", "json")
+    assert result.code == 0, result.err
+    sheet = json.loads(result.out)
+    assert [row["metric"] for row in sheet["tables"]["summary"]] == ["actions", "coverage"]
+    assert "revenue" not in sheet["tables"]
+    assert not any(d.startswith(("Revenue", "Segment")) for d in sheet["decisions"])
+    assert any(n.startswith("revenue: no sales export") for n in sheet["notes"])

@@ -146,8 +146,8 @@ def pam(
     )
     if any(p.action in ("edited", "foreign") for p in skipped):
         err("hint: the skipped files were changed by hand or not written by salesplan; keep them, move them away, or pass --force to replace them")
-    if any(p.action == "not-a-file" for p in skipped):
-        err("hint: a folder or a link stands where a PAM goes; move it away (--force does not replace it)")
+    if any(p.action in ("not-a-file", "unreadable") for p in skipped):
+        err("hint: a folder, a link or an unreadable file stands where a PAM goes; move it away (--force does not replace it)")
     if skipped:
         raise typer.Exit(exitcodes.FINDINGS)
     raise typer.Exit(exitcodes.OK)
@@ -183,6 +183,8 @@ def _chosen_reps(ws, reps: list[str], team: Optional[str]):
     if team is not None and team not in ws.settings.managers:
         fail_usage(f"--team: unknown team '{team}'", "teams are managers' ids: " + (", ".join(sorted(ws.settings.managers)) or "none declared"))
     chosen = [r for r in sorted(known.values(), key=lambda r: (r.manager, r.id)) if (not reps or r.id in reps) and (team is None or r.manager == team)]
+    if not chosen and team is not None and not reps:
+        fail_usage(f"--team {team}: no rep plan has manager: {team}", "add the team's rep plans first, or leave --team out")
     if not chosen:
         fail_usage(f"no rep is both in --team {team} and among --rep {', '.join(reps)}" if reps and team else "the workspace has no rep plans", "check the filters")
     return chosen

@@ -178,7 +178,8 @@ def build_pam(inputs: PamInputs, rep: RepPlan, month_index: int) -> dict:
             f"{money(objectives.catch_up_total, 0):,} {settings.currency} to catch up by the year end.",
         )
     if accounts_total and frames is not None:
-        talking.append(f"{accounts_total} targeted account{'s' if accounts_total != 1 else ''} due for an action this month ({never} never touched).")
+        untouched = f" ({never} never touched)" if never is not None else ""
+        talking.append(f"{accounts_total} targeted account{'s' if accounts_total != 1 else ''} due for an action this month{untouched}.")
     if frames is not None and frames.accounts is not None and targeted != planned_accounts:
         talking.append(
             f"The CRM holds {targeted} targeted account{'s' if targeted != 1 else ''} for the rep; the plan's portfolio.accounts counts "
@@ -329,7 +330,7 @@ def _accounts(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, year_day
     priorities = {seg: spec.priority for seg, spec in segments.items()}
     due = due_accounts(targets, last_actions, rep_norms(rep, ws.strategy), list(ws.strategy.actions), month.last_day, inputs.as_of, year_days, priorities)
     known = frames is not None and frames.activities is not None
-    never = sum(1 for a in due if a.never_touched) if known else 0
+    never = sum(1 for a in due if a.never_touched) if known else None
     listed = []
     for a in due[: inputs.top]:
         row = a.to_dict()

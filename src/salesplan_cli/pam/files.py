@@ -23,12 +23,15 @@ from ..writing import write_atomic
 MANIFEST = ".salesplan-pam.json"
 MANIFEST_LAYOUT = 1
 
-NEW, UPDATE, UNCHANGED, FORCED, EDITED, FOREIGN, NOT_A_FILE = "new", "update", "unchanged", "forced", "edited", "foreign", "not-a-file"
+NEW, UPDATE, UNCHANGED, FORCED, EDITED, FOREIGN, NOT_A_FILE, UNREADABLE = (
+    "new", "update", "unchanged", "forced", "edited", "foreign", "not-a-file", "unreadable",
+)
 #: Why a file is not written, for the listing of skipped files.
 SKIP_REASONS = {
     EDITED: "edited since salesplan wrote it",
     FOREIGN: "not written by salesplan (no record of it in " + MANIFEST + ")",
     NOT_A_FILE: "not a regular file (a folder or a link)",
+    UNREADABLE: "cannot be read (check its permissions)",
 }
 
 
@@ -96,7 +99,11 @@ def plan_files(folder: Path, outputs: dict[str, bytes], force: bool) -> tuple[li
         elif not path.exists():
             action = NEW
         else:
-            current = path.read_bytes()
+            try:
+                current = path.read_bytes()
+            except OSError:
+                planned.append(PlannedFile(name, path, data, UNREADABLE))
+                continue
             if current == data:
                 action = UNCHANGED
             elif sha256(current) in manifest.get(name, []):

@@ -21,10 +21,19 @@ def plain_text(value: Any) -> str:
     return _CONTROL.sub("", text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
 
 
+_LINK_LIKE = re.compile(r"(?i)[a-z][a-z0-9+.-]*://|\bwww\.|@|\b(?:mailto|xmpp):")
+
+
 def md_text(value: Any) -> str:
-    """Text for Markdown: on one line, Markdown and HTML characters escaped (a CRM name cannot become a link)."""
-    text = plain_text(value).replace("&", "&amp;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Text for Markdown: on one line, Markdown and HTML characters escaped (a CRM name cannot become a link).
+
+    Text that a renderer could autolink (a URL, `www.`, an e-mail address) goes in a code span, which no
+    renderer turns into a link.
+    """
+    text = plain_text(value)
+    if _LINK_LIKE.search(text):
+        return "`" + text.replace("`", "'").replace("|", "\\|") + "`"
+    return _MD_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
 
 
 def money_text(value: float | None) -> str:
@@ -32,7 +41,11 @@ def money_text(value: float | None) -> str:
 
 
 def pct_text(value: float | None) -> str:
-    return "" if value is None else f"{value:.0%}"
+    """A ratio as a percentage: whole where it is whole, else to one decimal (89.9% must not read as 90%)."""
+    if value is None:
+        return ""
+    whole = abs(value * 100 - round(value * 100)) < 1e-9
+    return f"{value:.0%}" if whole else f"{value:.1%}"
 
 
 def month_title(label: str) -> str:
@@ -78,7 +91,10 @@ def to_markdown(doc: dict) -> str:
         glance.append(["Revenue objective (catch-up)", money_text(head["revenue_catch_up"])])
     glance.append(["Actions: planned / objective", f"{head['actions_planned']:,} / {head['actions_objective']:,}"])
     if doc["crm_data"]:
-        glance.append(["Accounts due (never touched)", f"{head['accounts_due']:,} ({head['accounts_never_touched']:,})"])
+        if head["accounts_never_touched"] is None:
+            glance.append(["Accounts due", f"{head['accounts_due']:,}"])
+        else:
+            glance.append(["Accounts due (never touched)", f"{head['accounts_due']:,} ({head['accounts_never_touched']:,})"])
         glance.append(["Deals to push", f"{head['deals_to_push']:,}"])
         if head["closing_this_month"] is not None:
             glance.append(["Open deals closing this month", money_text(head["closing_this_month"])])

@@ -59,7 +59,8 @@ class CatchUp:
     missing          = max(0, target_before - actual_before): an advance is not taken off later months;
     remaining_target = the plan of the months left (this month included) + missing;
     schedule         = per month left: plan + missing x that month's plan / plan of the months left
-                       (in proportion to seasonality weight x time in post); it sums to remaining_target.
+                       (in proportion to seasonality weight x time in post; to time in post when nothing is
+                       planned in them); it sums to remaining_target.
     """
 
     target_before: Fraction
@@ -75,12 +76,24 @@ def catch_up(targets: RepTargets, month_index: int, actual_before: Fraction) -> 
     target_before = sum(plan[:month_index], Fraction(0))
     missing = max(Fraction(0), target_before - actual_before)
     rest = plan[month_index:]
-    rest_total = sum(rest, Fraction(0))
-    if rest_total:
-        schedule = [p + missing * p / rest_total for p in rest]
-    else:  # nothing planned in the months left (the rep leaves): nothing to spread over
+    weights = catch_up_weights(targets, month_index)
+    weight_total = sum(weights, Fraction(0))
+    if weight_total:
+        schedule = [p + missing * w / weight_total for p, w in zip(rest, weights)]
+        remaining = sum(rest, Fraction(0)) + missing
+    else:  # not in post in any month left: nothing can be spread
         schedule = list(rest)
-    return CatchUp(target_before, actual_before, missing, rest_total + (missing if rest_total else 0), schedule)
+        remaining = sum(rest, Fraction(0))
+    return CatchUp(target_before, actual_before, missing, remaining, schedule)
+
+
+def catch_up_weights(targets: RepTargets, month_index: int) -> list[Fraction]:
+    """How what is missing spreads over the months left: in proportion to their plan; when nothing is
+    planned in them (a seasonality of 0% to the year end), in proportion to the time in post."""
+    rest = targets.monthly_total()[month_index:]
+    if sum(rest, Fraction(0)):
+        return rest
+    return list(targets.employment[month_index:])
 
 
 @dataclass
@@ -128,14 +141,14 @@ def month_objectives(
     if catch is not None:
         # shown catch-up = shown plan + the shown share of what is missing: equal to the plan when nothing is missing
         plan_total = targets.monthly_total()
-        rest = plan_total[month_index:]
-        rest_total = sum(rest, Fraction(0))
-        extra = cumulative_round([catch.missing * p / rest_total for p in rest] if rest_total else [Fraction(0)] * len(rest))
+        weights = catch_up_weights(targets, month_index)
+        weight_total = sum(weights, Fraction(0))
+        extra = cumulative_round([catch.missing * w / weight_total for w in weights] if weight_total else [Fraction(0)] * len(weights))
         shown_plan = cumulative_round(plan_total)[month_index:]
         shown = [p + e for p, e in zip(shown_plan, extra)]
         month_extra = extra[0] if extra else Decimal("0.00")
         gaps = [max(Fraction(0), (segment_gaps or {}).get(seg, Fraction(0))) for seg in segments]
-        weights = gaps if sum(gaps) > 0 else [targets.monthly(seg)[month_index] for seg in segments]
+        weights = gaps if sum(gaps) > 0 else [targets.monthly(seg)[month_index] or targets.full_year[seg] for seg in segments]
         result.catch_up_total = total + month_extra
         result.catch_up_segments = {seg: plan[seg] + part for seg, part in zip(segments, split_rounded(month_extra, weights))}
         result.catch_up_products = (

@@ -50,7 +50,7 @@ class _Sheet:
             cell.number_format = {
                 MONEY: f'#,##0.00 "{self.currency}"',
                 COUNT: "#,##0",
-                PERCENT: "0%",
+                PERCENT: "0.0%",
                 MULTIPLE: '0.00"x"',
                 DECIMAL: "#,##0.0",
             }[kind]

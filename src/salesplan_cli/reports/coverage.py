@@ -69,14 +69,16 @@ def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
     accounts = ctx.frames.accounts if ctx.frames is not None else None
     if accounts is None:
         raise ValueError(NO_ACCOUNTS)
-    key = ("portfolio_accounts", id(ctx.ws), cutoff(ctx))
-    pairs = ctx.frames.derived.get(key)
-    if pairs is None:
+    key = ("portfolio_accounts", cutoff(ctx))
+    cached = ctx.frames.derived.get(key)
+    if cached is not None and cached[0] is ctx.ws:  # computed for this very workspace
+        pairs = cached[1]
+    else:
         statuses = account_statuses(ctx)
         with_status = accounts.copy()
         with_status["status"] = list(statuses)
         pairs = portfolio_accounts(with_status, ctx.ws)
-        ctx.frames.derived[key] = pairs
+        ctx.frames.derived[key] = (ctx.ws, pairs)
     reps = {rep.id for rep in ctx.reps()}
     pairs = pairs[pairs["rep"].isin(reps)]
     if ctx.filters.segment:

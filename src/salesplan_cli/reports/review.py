@@ -76,12 +76,14 @@ def review(ctx: ReportContext, rep_id: str, top: int = 10) -> Review:
     summary: list[dict] = []
     frames = ctx.frames
 
-    by_segment = attainment(ctx, ["segment"])
-    per_rep = attainment(ctx, ["rep"])
-    mine = next((r for r in _rows(per_rep) if r["rep"] == rep_id), None)
-    if mine is not None:
-        summary.append(_summary("revenue", mine["actual"], mine["target"], mine["attainment"], mine["gap"], None, mine["status"]))
-    if frames.sales is None:
+    by_segment = None
+    if frames.sales is not None:
+        by_segment = attainment(ctx, ["segment"])
+        per_rep = attainment(ctx, ["rep"])
+        mine = next((r for r in _rows(per_rep) if r["rep"] == rep_id), None)
+        if mine is not None:
+            summary.append(_summary("revenue", mine["actual"], mine["target"], mine["attainment"], mine["gap"], None, mine["status"]))
+    else:
         out.notes.append("revenue: no sales export and no opportunities (data.sales, data.opportunities)")
 
     actions = None
@@ -135,9 +137,8 @@ def review(ctx: ReportContext, rep_id: str, top: int = 10) -> Review:
     up_to = f" up to {ctx.as_of}" if ctx.period.end > ctx.as_of else ""
     out.titles["summary"] = f"{rep.name} ({rep_id}): plan vs actual, {ctx.period.label}{up_to}"
     out.summary = {row["metric"]: row for row in summary}
-    out.tables["revenue"] = by_segment
-    out.titles["revenue"] = "Revenue by segment"
     for name, frame, title in (
+        ("revenue", by_segment, "Revenue by segment"),
         ("actions", actions, "Actions by type"),
         ("coverage", cover, "Targeted accounts touched"),
         ("pipeline", pipe, f"Open pipeline as of {ctx.as_of}"),
@@ -179,7 +180,9 @@ def decisions(ctx: ReportContext, sheet: Review, by_segment, actions, opened, co
     for row in _rows(actions):
         if row["action"] in (TOTAL, UNPLANNED) or row["status"] not in behind:
             continue
-        out.append(f"Actions, {row['action']}: {row['done']} done of {money(Fraction(str(row['planned'])), 0)} planned ({_pct(row['ratio'])}).")
+        planned = Fraction(str(row["planned"]))
+        shown = f"{money(planned, 0):,}" if planned.denominator == 1 else f"{money(planned, 1):,}"
+        out.append(f"Actions, {row['action']}: {row['done']} done of {shown} planned ({_pct(row['ratio'])}).")
     cover = s.get("coverage")
     if cover and cover["status"] in behind:
         missing = cover["plan"] - cover["actual"]
@@ -213,7 +216,7 @@ def decisions(ctx: ReportContext, sheet: Review, by_segment, actions, opened, co
             continue
         where = f" on {row['product']}" if "product" in row else ""
         out.append(
-            f"Win rate{where}: {_pct(row['win_rate'])} against {_pct(row['rest_win_rate'])} for the rest of the team "
+            f"Win rate{where}: {_pct(row['win_rate'])} against {_pct(row['rest_win_rate'])} for the other sellers{' of that range' if where else ''} "
             f"({row['won']} won of {row['closed']}): compare how these deals are run."
         )
     return out
