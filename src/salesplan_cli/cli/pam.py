@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import exitcodes
-from .common import AsOfOption, WorkspaceOption, as_of_date, display_root, err, fail_usage, resolve_workspace, use_color
+from .common import AsOfOption, WorkspaceOption, as_of_date, err, fail_usage, resolve_workspace
 
 
 class PamFormat(str, Enum):
@@ -48,22 +48,12 @@ def pam(
     from ..pam.files import SKIP_REASONS, file_stem, plan_files, write_files
     from ..pam.formats import EXTENSIONS, index_document, index_row
     from ..plan.calendar import fiscal_months
-    from ..plan.validate import validate_workspace
+    from .report import read_exports, valid_workspace
 
     root = resolve_workspace(workspace)
     day = as_of_date(as_of)
     formats = list(dict.fromkeys(f.value for f in (format or [PamFormat.md])))
-    result = validate_workspace(root, as_of=day)
-    if result.errors:
-        from rich.console import Console
-
-        from .render_diagnostics import render_human
-
-        console = Console(stderr=True, highlight=False, no_color=not use_color(), width=None if use_color() else 200)
-        render_human(result, console, display_root(root))
-        err("salesplan pam: the plan has errors; fix them first (salesplan validate)")
-        raise typer.Exit(exitcodes.USAGE)
-    ws = result.workspace
+    ws = valid_workspace(root, day, "salesplan pam")
     reps = _chosen_reps(ws, list(rep or []), team)
     try:
         index = resolve_month(month, ws.settings.fiscal_year.start, day)
@@ -76,7 +66,7 @@ def pam(
 
     frames = None
     if ws.settings.data is not None and not plan_only:
-        frames = _load(ws, root)
+        frames = read_exports(ws, root, "salesplan pam: the CRM exports cannot be read; fix them, or write plan-only PAMs with --plan-only")
     if mode is Mode.catch_up and (frames is None or frames.sales is None):
         why = "--plan-only ignores the exports" if plan_only else "the workspace declares no sales or opportunities export (data: in salesplan.yaml)"
         fail_usage(f"--mode catch-up needs the sales made to date: {why}", "use --mode plan, or declare data.sales or data.opportunities")
@@ -188,22 +178,6 @@ def _chosen_reps(ws, reps: list[str], team: Optional[str]):
     if not chosen:
         fail_usage(f"no rep is both in --team {team} and among --rep {', '.join(reps)}" if reps and team else "the workspace has no rep plans", "check the filters")
     return chosen
-
-
-def _load(ws, root: Path):
-    from ..intake.load import export_files, load_exports
-    from .report import _load_with_progress
-
-    frames, diags = _load_with_progress(ws, export_files(ws), load_exports)
-    if diags:
-        shown = display_root(root)
-        for d in diags:
-            err(d.headline().replace(d.file, f"{shown}/{d.file}" if shown and not d.file.startswith("/") else d.file, 1))
-            if d.hint:
-                err(f"  hint: {d.hint}")
-        err("salesplan pam: the CRM exports cannot be read; fix them, or write plan-only PAMs with --plan-only")
-        raise typer.Exit(exitcodes.USAGE)
-    return frames
 
 
 def _month_folder(ws, root: Path, out: Optional[Path], label: str) -> Path:

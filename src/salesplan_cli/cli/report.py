@@ -83,13 +83,30 @@ class Rendered:
 
 def prepare(opts: Options):
     """Load, validate, read exports and resolve the period; exit 2 on bad input."""
-    from ..intake.load import export_files, load_exports
-    from ..plan.validate import validate_workspace
     from ..reports.context import Filters, ReportContext
     from ..reports.period import PeriodError, resolve_period
 
     root = resolve_workspace(opts.workspace)
     as_of = as_of_date(opts.as_of)
+    ws = valid_workspace(root, as_of, "salesplan report")
+    _check_filters(ws, opts)
+    try:
+        period = resolve_period(opts.period, ws.settings, as_of)
+    except PeriodError as exc:
+        fail_usage(f"--period: {exc}")
+    frames = read_exports(ws, root)
+    filters = Filters(reps=tuple(opts.reps), team=opts.team, segment=opts.segment, product=opts.product)
+    context = ReportContext(ws=ws, frames=frames, period=period, as_of=as_of, filters=filters)
+    year = context.fiscal_year
+    if period.end < year.start or period.start > year.end:
+        err(f"note: the period {period.label} lies outside the fiscal year {year.start}..{year.end}: the plan sets no target there")
+    return context
+
+
+def valid_workspace(root: Path, as_of, command: str):
+    """The loaded workspace; its findings on stderr and exit 2 when the plan has errors."""
+    from ..plan.validate import validate_workspace
+
     result = validate_workspace(root, as_of=as_of)
     if result.errors:
         from rich.console import Console
@@ -98,29 +115,26 @@ def prepare(opts: Options):
 
         console = Console(stderr=True, highlight=False, no_color=not use_color(), width=None if use_color() else 200)
         render_human(result, console, display_root(root))
-        err("salesplan report: the plan has errors; fix them first (salesplan validate)")
+        err(f"{command}: the plan has errors; fix them first (salesplan validate)")
         raise typer.Exit(exitcodes.USAGE)
-    ws = result.workspace
-    _check_filters(ws, opts)
-    try:
-        period = resolve_period(opts.period, ws.settings, as_of)
-    except PeriodError as exc:
-        fail_usage(f"--period: {exc}")
-    files = export_files(ws)
-    frames, diags = _load_with_progress(ws, files, load_exports)
+    return result.workspace
+
+
+def read_exports(ws, root: Path, hint: str = ""):
+    """The canonical frames of the workspace's exports; each problem on stderr and exit 2 when one cannot be read."""
+    from ..intake.load import export_files, load_exports
+
+    frames, diags = _load_with_progress(ws, export_files(ws), load_exports)
     if diags:
         shown = display_root(root)
         for d in diags:
             err(d.headline().replace(d.file, f"{shown}/{d.file}" if shown and not d.file.startswith("/") else d.file, 1))
             if d.hint:
                 err(f"  hint: {d.hint}")
+        if hint:
+            err(hint)
         raise typer.Exit(exitcodes.USAGE)
-    filters = Filters(reps=tuple(opts.reps), team=opts.team, segment=opts.segment, product=opts.product)
-    context = ReportContext(ws=ws, frames=frames, period=period, as_of=as_of, filters=filters)
-    year = context.fiscal_year
-    if period.end < year.start or period.start > year.end:
-        err(f"note: the period {period.label} lies outside the fiscal year {year.start}..{year.end}: the plan sets no target there")
-    return context
+    return frames
 
 
 def _load_with_progress(ws, files, load_exports):
