@@ -81,14 +81,14 @@ class Rendered:
     decisions: list[str] | None = None  # the review sheet's decisions to take
 
 
-def prepare(opts: Options):
+def prepare(opts: Options, command: str = "salesplan report"):
     """Load, validate, read exports and resolve the period; exit 2 on bad input."""
     from ..reports.context import Filters, ReportContext
     from ..reports.period import PeriodError, resolve_period
 
     root = resolve_workspace(opts.workspace)
     as_of = as_of_date(opts.as_of)
-    ws = valid_workspace(root, as_of, "salesplan report")
+    ws = valid_workspace(root, as_of, command)
     _check_filters(ws, opts)
     try:
         period = resolve_period(opts.period, ws.settings, as_of)

@@ -23,6 +23,6 @@ def review(
     from ..reports.review import review as review_sheet
 
     opts = _options(None, workspace=workspace, as_of=as_of, period=period, rep=[rep], team=None, segment=None, product=None, format=format, output=output)
-    ctx = prepare(opts)
+    ctx = prepare(opts, "salesplan review")
     sheet = review_sheet(ctx, rep, top=top)
     emit(ctx, opts, Rendered("review", sheet.tables, sheet.titles, notes=sheet.notes, decisions=sheet.decisions))
