@@ -7,11 +7,12 @@ EXAMPLE = examples/nordwind
 # the example's CRM exports run to mid-October 2027 (salesplan demo-data --as-of 2027-10-15)
 AS_OF   = 2027-10-15
 
-.PHONY: demo test install clean schemas help
+.PHONY: demo test bench install clean schemas help
 
 help:
 	@echo "make demo    set up .venv and run salesplan on $(EXAMPLE)"
 	@echo "make test    set up .venv with test extras and run the tests"
+	@echo "make bench   generate the benchmark workspace and measure salesplan against baselines"
 	@echo "make schemas regenerate schemas/ (JSON Schemas for editors)"
 	@echo "make clean   remove .venv and caches"
 
@@ -35,8 +36,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# reps of the benchmark workspace: 2000 is the full workload (1,000,000 deals, 5,000,000 activities)
+BENCH_REPS ?= 200
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/run.py --reps $(BENCH_REPS) --write-doc
+
 schemas: $(STAMP)
 	$(BIN)/salesplan schema --out schemas
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis .bench build src/*.egg-info

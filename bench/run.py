@@ -1,0 +1,174 @@
+"""`make bench`: salesplan's speed and memory, as ratios against baselines measured in the same run.
+
+    python bench/run.py [--reps N] [--repeat K] [--workdir DIR] [--write-doc]
+
+1. validate on the N-rep workspace against merely yaml.safe_load-ing the same files;
+2. report (the dashboard and each report, JSON) against the same figures computed with DuckDB SQL
+   (bench/baseline_duckdb.py) and against parsing the CSVs with pyarrow;
+3. peak memory of each (the child process's maximum resident set);
+4. start-up: `salesplan --help` and validate on the small example against importing typer, rich, pydantic, yaml.
+Every measure runs in a fresh process, K times; the median is reported. salesplan's figures are checked
+against the DuckDB baseline first: a benchmark of wrong answers is worthless.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SALESPLAN = str(BIN / "salesplan")
+PY = sys.executable
+AS_OF = "2027-10-15"
+REPORTS = ["dashboard", "attainment", "activity", "coverage", "pipeline", "conversion"]
+
+
+def measure(command: list[str], repeat: int, env: dict | None = None) -> tuple[float, float, bytes]:
+    """Median wall time (s) and peak memory (MB) of `command` over `repeat` fresh runs, and its last stdout."""
+    times, peaks, out = [], [], b""
+    for _ in range(repeat):
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        times.append(time.perf_counter() - started)
+        peaks.append(usage.ru_maxrss / 1024)
+        if os.waitstatus_to_exitcode(status) not in (0, 1):
+            raise SystemExit(f"bench: {' '.join(command)} failed with exit code {os.waitstatus_to_exitcode(status)}")
+    return statistics.median(times), max(peaks), out
+
+
+def report_command(ws: Path, name: str, *extra: str) -> list[str]:
+    head = [SALESPLAN, "report"] if name == "dashboard" else [SALESPLAN, "report", name]
+    return [*head, "-w", str(ws), "--as-of", AS_OF, "--format", "json", *extra]
+
+
+def salesplan_figures(ws: Path) -> dict[str, dict]:
+    """The per-rep figures the DuckDB baseline computes, from salesplan's JSON output."""
+    figures: dict[str, dict] = {}
+
+    def tables(name: str, by: str) -> list[dict]:
+        out = subprocess.run(report_command(ws, name, "--by", by), capture_output=True, check=True).stdout
+        return next(iter(json.loads(out)["tables"].values()))
+
+    for row in tables("attainment", "rep"):
+        if not row["rep"].startswith("<"):
+            figures.setdefault(row["rep"], {})["sales_cents"] = round(row["actual"] * 100)
+    for row in tables("activity", "rep"):
+        if not row["rep"].startswith("<"):
+            figures.setdefault(row["rep"], {})["activities"] = row["done"]
+    for row in tables("pipeline", "rep"):
+        if not row["rep"].startswith("<"):
+            figures.setdefault(row["rep"], {}).update(open_count=row["count"], open_cents=round(row["value"] * 100))
+    for row in tables("conversion", "rep"):
+        if not row["rep"].startswith("<"):
+            figures.setdefault(row["rep"], {}).update(won=row["won"], lost=row["lost"])
+    return {rep: {k: v for k, v in values.items() if v} for rep, values in sorted(figures.items())}
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        memory = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
+        memory_text = f"{memory:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        memory_text = "unknown memory"
+    import duckdb
+    import pandas
+    import pyarrow
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory_text}; {platform.system()} {platform.release()}; Python {platform.python_version()}, "
+        f"pandas {pandas.__version__}, pyarrow {pyarrow.__version__}, duckdb {duckdb.__version__}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="salesplan benchmark")
+    parser.add_argument("--reps", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, default=ROOT / ".bench")
+    parser.add_argument("--write-doc", action="store_true", help="write docs/performance.md")
+    args = parser.parse_args(argv)
+
+    ws = args.workdir / f"workspace-{args.reps}"
+    if not (ws / "data" / "activities.csv").is_file():
+        subprocess.run([PY, str(ROOT / "bench" / "generate.py"), str(ws), "--reps", str(args.reps)], check=True)
+    size = sum(p.stat().st_size for p in (ws / "data").iterdir()) / 1e6
+    rows: list[tuple[str, float, float, str, float, float]] = []  # measure, seconds, MB, baseline, seconds, MB
+
+    # --- correctness first ------------------------------------------------------------------------------
+    mine = salesplan_figures(ws)
+    theirs = json.loads(subprocess.run([PY, str(ROOT / "bench" / "baseline_duckdb.py"), str(ws), AS_OF], capture_output=True, check=True).stdout)
+    theirs = {rep: {k: v for k, v in values.items() if v} for rep, values in theirs.items()}
+    if mine != theirs:
+        wrong = [rep for rep in sorted(set(mine) | set(theirs)) if mine.get(rep) != theirs.get(rep)]
+        print(f"bench: salesplan and the DuckDB baseline disagree for {len(wrong)} reps, e.g. {wrong[0]}: {mine.get(wrong[0])} vs {theirs.get(wrong[0])}", file=sys.stderr)
+        return 1
+    print(f"figures agree with the DuckDB baseline for {len(mine):,} reps", file=sys.stderr)
+
+    # --- validate ---------------------------------------------------------------------------------------
+    loader = "import sys, yaml, pathlib\nfor p in sorted(pathlib.Path(sys.argv[1]).rglob('*.yaml')):\n    yaml.safe_load(p.read_text(encoding='utf-8'))"
+    base_t, base_m, _ = measure([PY, "-c", loader, str(ws)], args.repeat)
+    t, m, _ = measure([SALESPLAN, "validate", "-w", str(ws), "--as-of", AS_OF], args.repeat)
+    rows.append((f"validate, {args.reps:,} reps", t, m, "yaml.safe_load of the same files", base_t, base_m))
+
+    # --- reports ----------------------------------------------------------------------------------------
+    duck_t, duck_m, _ = measure([PY, str(ROOT / "bench" / "baseline_duckdb.py"), str(ws), AS_OF], args.repeat)
+    parse = "import sys, pyarrow.csv as c, pathlib\nfor p in sorted(pathlib.Path(sys.argv[1]).glob('*.csv')):\n    c.read_csv(p)"
+    arrow_t, arrow_m, _ = measure([PY, "-c", parse, str(ws / "data")], args.repeat)
+    for name in REPORTS:
+        t, m, _ = measure(report_command(ws, name), args.repeat)
+        rows.append((f"report {name} ({size:,.0f} MB of CSV)", t, m, "DuckDB SQL baseline", duck_t, duck_m))
+    rows.append(("(bare CSV parse, pyarrow)", arrow_t, arrow_m, "DuckDB SQL baseline", duck_t, duck_m))
+
+    # --- start-up ---------------------------------------------------------------------------------------
+    floor_t, floor_m, _ = measure([PY, "-c", "import typer, rich, pydantic, yaml"], max(args.repeat, 5))
+    t, m, _ = measure([SALESPLAN, "--help"], max(args.repeat, 5))
+    rows.append(("salesplan --help", t, m, "import typer, rich, pydantic, yaml", floor_t, floor_m))
+    t, m, _ = measure([SALESPLAN, "validate", "-w", str(ROOT / "examples" / "nordwind"), "--as-of", AS_OF], max(args.repeat, 5))
+    rows.append(("validate, the 11-rep example", t, m, "import typer, rich, pydantic, yaml", floor_t, floor_m))
+
+    lines = ["| measure | seconds | peak MB | baseline | seconds | peak MB | ratio |", "|---|---:|---:|---|---:|---:|---:|"]
+    for name, t, m, base, bt, bm in rows:
+        lines.append(f"| {name} | {t:.2f} | {m:,.0f} | {base} | {bt:.2f} | {bm:,.0f} | {t / bt:.2f}x |")
+    table = "\n".join(lines)
+    print(table)
+    if args.write_doc:
+        write_doc(table, args, size)
+    return 0
+
+
+def write_doc(table: str, args, size: float) -> None:
+    doc = ROOT / "docs" / "performance.md"
+    text = doc.read_text(encoding="utf-8") if doc.exists() else ""
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    body = (
+        f"{start}\nMeasured by `make bench` (`python bench/run.py --reps {args.reps} --repeat {args.repeat}`) on "
+        f"{time.strftime('%Y-%m-%d')}: {args.reps:,} reps, {size:,.0f} MB of CSV.\n\nMachine: {machine()}.\n\n{table}\n{end}"
+    )
+    if start in text and end in text:
+        text = text[: text.index(start)] + body + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + body + "\n"
+    doc.write_text(text, encoding="utf-8")
+    print(f"wrote {doc.relative_to(ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
