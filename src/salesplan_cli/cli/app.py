@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import sys
-import tempfile
-import traceback
 from typing import Annotated, Optional
 
 import typer
@@ -81,6 +77,11 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 
 def _crash_report(argv: list[str]) -> int:
+    import datetime as dt
+    import os
+    import tempfile
+    import traceback
+
     details = traceback.format_exc()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     try:

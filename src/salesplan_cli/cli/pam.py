@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -85,6 +84,8 @@ def pam(
             continue
         stem = file_stem(plan.id)
         if stem.lower() in used_stems:
+            import hashlib
+
             stem = f"{stem}-{hashlib.sha256(plan.id.encode()).hexdigest()[:8]}"
         used_stems.add(stem.lower())
         docs.append((stem, build_pam(inputs, plan, index)))
