@@ -37,7 +37,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 # reps of the benchmark workspace: 2000 is the full workload (1,000,000 deals, 5,000,000 activities)
-BENCH_REPS ?= 200
+BENCH_REPS ?= 100
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
