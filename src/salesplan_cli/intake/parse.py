@@ -110,5 +110,12 @@ def parse_probabilities(values: pd.Series, source: Source, typed: bool = False) 
 
 
 def normalise_key(values: pd.Series) -> pd.Series:
-    """How names are compared: case-folded, spaces collapsed."""
-    return values.astype("str").str.normalize("NFC").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
+    """How names are compared: Unicode NFC, case-folded, spaces collapsed.
+
+    Computed once per distinct value (exports repeat a few owners, stages and types millions of times).
+    """
+    text = values.astype("str")
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    keys = pd.Series(uniques, dtype="object").str.normalize("NFC").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
+    out = keys.to_numpy(dtype=object)[codes] if len(keys) else codes.astype(object)
+    return pd.Series(out, index=values.index, dtype=text.dtype if len(keys) else "object")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..plan.model import Workspace
@@ -83,24 +84,85 @@ def segment_of_accounts(accounts: pd.DataFrame | None, ws: Workspace) -> dict[st
     return lookup
 
 
+class _Attributes:
+    """The accounts' attribute columns, each factorised once: a criterion is judged on the distinct values
+    and spread to the rows by their codes (thousands of reps share a few hundred area names)."""
+
+    def __init__(self, accounts: pd.DataFrame):
+        self.accounts = accounts
+        self._codes: dict[str, tuple] = {}
+        self._masks: dict[tuple, np.ndarray] = {}
+
+    def _column(self, attribute: str):
+        if attribute not in self._codes:
+            column = self.accounts.get(f"attr:{attribute}")
+            if column is None:
+                self._codes[attribute] = None
+            else:
+                codes, uniques = pd.factorize(column, use_na_sentinel=False)
+                self._codes[attribute] = (codes, pd.Series(uniques, dtype="object"))
+        return self._codes[attribute]
+
+    def criterion(self, attribute: str, expected: Any) -> np.ndarray:
+        key = (attribute, repr(expected))
+        if key not in self._masks:
+            found = self._column(attribute)
+            if found is None:
+                self._masks[key] = np.zeros(len(self.accounts), dtype=bool)
+            else:
+                codes, uniques = found
+                per_value = criterion_mask(uniques, expected).to_numpy(dtype=bool)
+                self._masks[key] = per_value[codes]
+        return self._masks[key]
+
+    def criteria(self, criteria: dict[str, Any]) -> np.ndarray:
+        mask = np.ones(len(self.accounts), dtype=bool)
+        for attribute, expected in criteria.items():
+            mask &= self.criterion(attribute, expected)
+        return mask
+
+
 def portfolio_accounts(accounts: pd.DataFrame, ws: Workspace) -> pd.DataFrame:
     """Targeted accounts of each rep: named in the portfolio, owned in the CRM, or meeting the portfolio criteria.
 
     Only accounts of a segment the rep has a target in count when matched by owner or criteria;
     named accounts always count. One row per (rep, account).
     """
+    n = len(accounts)
+    ids = accounts["id"].to_numpy(dtype=object)
+    position = {account: i for i, account in enumerate(ids)}  # the first row of an id (duplicates are rejected rows)
+    attributes = _Attributes(accounts)
+    segments = accounts["segment"].to_numpy(dtype=object)
+    by_segments: dict[frozenset, np.ndarray] = {}
+    owned: dict[str, np.ndarray] = {}
+    if "rep" in accounts.columns and n:
+        reps = accounts["rep"].to_numpy(dtype=object)
+        codes, _ = pd.factorize(reps, use_na_sentinel=False)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.flatnonzero(np.diff(codes[order])) + 1
+        for group in np.split(order, bounds) if len(order) else []:
+            value = reps[group[0]]
+            if isinstance(value, str):
+                owned[value] = group
     pieces = []
     for rep in ws.reps.values():
-        carried = {seg for seg, value in rep.targets.items() if getattr(value, "value", value)}
-        in_segments = accounts["segment"].isin(carried)
-        mask = accounts["id"].isin(rep.portfolio.named)
+        carried = frozenset(seg for seg, value in rep.targets.items() if getattr(value, "value", value))
+        if carried not in by_segments:
+            by_segments[carried] = np.isin(segments, list(carried)) if carried else np.zeros(n, dtype=bool)
+        in_segments = by_segments[carried]
+        mask = np.zeros(n, dtype=bool)
         if rep.portfolio.criteria:
-            mask |= criteria_mask(accounts, rep.portfolio.criteria) & in_segments
-        if "rep" in accounts.columns:
-            mask |= (accounts["rep"] == rep.id) & in_segments
-        chosen = accounts.loc[mask, ["id", "segment", "status"]].copy()
-        chosen.insert(0, "rep", rep.id)
-        pieces.append(chosen)
+            mask |= attributes.criteria(rep.portfolio.criteria) & in_segments
+        mine = owned.get(rep.id)
+        if mine is not None:
+            mask[mine[in_segments[mine]]] = True
+        named = [position[a] for a in rep.portfolio.named if a in position]
+        chosen = np.flatnonzero(mask)
+        if named:
+            chosen = np.union1d(chosen, np.array(named, dtype=np.int64))
+        if not len(chosen):
+            continue
+        pieces.append(pd.DataFrame({"rep": rep.id, "id": ids[chosen], "segment": segments[chosen], "status": accounts["status"].to_numpy(dtype=object)[chosen]}))
     if not pieces:
         return pd.DataFrame(columns=["rep", "id", "segment", "status"])
     return pd.concat(pieces, ignore_index=True)

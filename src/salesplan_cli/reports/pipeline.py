@@ -176,16 +176,15 @@ def _last_activity_per_deal(ctx: ReportContext) -> dict[str, dt.date]:
     cached = ctx.frames.derived.get(key)
     if cached is not None:
         return cached
-    latest: dict[str, dt.date] = {}
-    for opp, date in zip(acts["opportunity"], acts["date"]):
-        opp, day = text_of(opp), day_of(date)
-        if opp is None or day is None or day > ctx.as_of:
-            continue
-        opp = opp.strip()
-        if opp not in latest or day > latest[opp]:
-            latest[opp] = day
-    ctx.frames.derived[key] = latest
-    return latest
+    opp = acts["opportunity"]
+    days = pd.to_datetime(acts["date"], errors="coerce").dt.normalize()
+    text = opp.astype("object").where(opp.notna(), None)
+    stripped = pd.Series([t.strip() if isinstance(t, str) else None for t in text], index=acts.index, dtype="object")
+    mask = stripped.notna() & (stripped != "") & days.notna() & (days <= pd.Timestamp(ctx.as_of))
+    latest = days[mask].groupby(stripped[mask].to_numpy(), sort=False).max()
+    result = {str(deal): stamp.date() for deal, stamp in latest.items()}
+    ctx.frames.derived[key] = result
+    return result
 
 
 def open_deals(ctx: ReportContext) -> pd.DataFrame:
@@ -210,19 +209,27 @@ def open_deals(ctx: ReportContext) -> pd.DataFrame:
     deals = within_filters(ctx, opps[mask]).copy()
     limit = stale_days(ctx)
     logged = _last_activity_per_deal(ctx)
-    ages, buckets, overdue, stale, touches, weighted = [], [], [], [], [], []
-    for row in deals.itertuples(index=False):
-        created_day = day_of(row.created_date)
-        age = (ctx.as_of - created_day).days if created_day is not None else None
-        ages.append(age)
-        buckets.append(age_bucket(age))
-        close_day = day_of(row.close_date)
-        overdue.append(bool(close_day is not None and close_day < ctx.as_of))
-        signs = [d for d in (day_of(getattr(row, "last_activity", None)), logged.get(str(row.id).strip())) if d is not None and d <= ctx.as_of]
-        touch = max(signs) if signs else created_day
-        touches.append(touch)
-        stale.append(bool(touch is not None and (ctx.as_of - touch).days > limit))
-        weighted.append(Fraction(int(row.amount)) * probability_fraction(row.probability))
+    day = pd.Timestamp(ctx.as_of)
+    created = pd.to_datetime(deals["created_date"], errors="coerce").dt.normalize()
+    age = (day - created).dt.days
+    ages = [None if pd.isna(a) else int(a) for a in age]
+    buckets = [age_bucket(a) for a in ages]
+    close = pd.to_datetime(deals["close_date"], errors="coerce").dt.normalize()
+    overdue = (close < day).fillna(False).astype(bool).tolist()
+    # the last sign of life: the deal's own last_activity and the activities logged on it, up to the as-of day
+    touch = pd.Series(pd.NaT, index=deals.index, dtype="datetime64[ns]")
+    if "last_activity" in deals.columns:
+        own = pd.to_datetime(deals["last_activity"], errors="coerce").dt.normalize().astype("datetime64[ns]")
+        touch = own.where(own <= day)
+    if logged:
+        ids = [str(i).strip() for i in deals["id"]]
+        from_log = pd.Series([logged.get(i) for i in ids], index=deals.index, dtype="object")
+        from_log = pd.to_datetime(from_log, errors="coerce").astype("datetime64[ns]")
+        touch = pd.concat([touch, from_log], axis=1).max(axis=1)
+    touch = touch.fillna(created.astype("datetime64[ns]"))
+    touches = [None if pd.isna(t) else t.date() for t in touch]
+    stale = (touch.notna() & ((day - touch).dt.days > limit)).astype(bool).tolist()
+    weighted = [Fraction(int(amount)) * probability_fraction(p) for amount, p in zip(deals["amount"], deals["probability"])]
     deals["age_days"] = pd.Series(ages, index=deals.index, dtype="object")
     deals["age_bucket"] = pd.Series(buckets, index=deals.index, dtype="object")
     deals["overdue"] = pd.Series(overdue, index=deals.index, dtype="bool")
