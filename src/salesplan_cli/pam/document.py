@@ -20,9 +20,8 @@ from ..plan.values import money
 from .accounts import Target, due_accounts
 from .actions import action_objectives, days_in_post_in
 from .deals import deals_to_push
-from .objectives import catch_up, month_objectives
+from .objectives import catch_up, cumulative_round, month_objectives
 
-MODES = ("plan", "catch-up")
 #: Version of the document's layout (JSON/YAML readers can check it).
 LAYOUT = 1
 
@@ -231,8 +230,6 @@ def build_pam(inputs: PamInputs, rep: RepPlan, month_index: int) -> dict:
 
 
 def _plan_path(targets, month_index: int) -> list[Decimal]:
-    from .objectives import cumulative_round
-
     return cumulative_round(targets.monthly_total())[month_index:]
 
 
