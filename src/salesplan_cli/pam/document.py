@@ -250,11 +250,11 @@ def _rep_sales(frames, rep: RepPlan, first: dt.date, last: dt.date) -> tuple[dic
     """The rep's sales (cents) from `first` to `last` by segment (None: no segment), as the attainment report
     counts them, and the cents left out: sales in a segment the rep has no target in are not the rep's plan.
     None without sales data."""
-    import pandas as pd
-
     sales = frames.sales if frames is not None else None
     if sales is None:
         return None, 0
+    import pandas as pd
+
     out: dict[str | None, int] = {}
     outside = 0
     if last < first or not len(sales):
@@ -272,11 +272,11 @@ def _rep_sales(frames, rep: RepPlan, first: dt.date, last: dt.date) -> tuple[dic
 
 
 def _done_before(frames, rep: RepPlan, first: dt.date, last: dt.date) -> dict[tuple[str, str], int] | None:
-    import pandas as pd
-
     acts = frames.activities if frames is not None else None
     if acts is None:
         return None
+    import pandas as pd
+
     out: dict[tuple[str, str], int] = {}
     if last < first or not len(acts):
         return out
@@ -290,12 +290,12 @@ def _done_before(frames, rep: RepPlan, first: dt.date, last: dt.date) -> dict[tu
 def _accounts(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, year_days: int, notes: list[str]) -> tuple[list[dict], int, int, int]:
     """The due accounts (at most `top`), how many are due in all, how many of them were never touched,
     how many accounts are targeted."""
-    import pandas as pd
-
     ws, frames = inputs.ws, inputs.frames
     segments = ws.segments or {}
     named_segment = {account: seg for seg, spec in segments.items() for account in spec.named}
     if frames is not None and frames.accounts is not None:
+        import pandas as pd
+
         from ..reports.coverage import targeted_accounts
 
         pairs = targeted_accounts(ctx)
@@ -305,9 +305,11 @@ def _accounts(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, year_day
             for a, n, s, st in zip(pairs["id"], pairs["name"], pairs["segment"], pairs["status"])
         ]
     else:
-        from ..reports.coverage import bought_accounts
+        bought: set = set()
+        if ctx is not None:
+            from ..reports.coverage import bought_accounts
 
-        bought = bought_accounts(ctx) if ctx is not None else set()
+            bought = bought_accounts(ctx)
         named = list(dict.fromkeys([*rep.portfolio.named, *rep.portfolio.shared]))
         status = (lambda a: "customer" if a in bought else "prospect") if ctx is not None else (lambda a: None)
         targets = [Target(a, None, named_segment.get(a), status(a)) for a in named]
@@ -316,6 +318,8 @@ def _accounts(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, year_day
     last_actions: dict[tuple[str, str], dt.date] = {}
     acts = frames.activities if frames is not None else None
     if acts is not None and len(acts):
+        import pandas as pd
+
         days = pd.to_datetime(acts["date"]).dt.normalize()
         mine = acts[(acts["rep"] == rep.id) & (days <= pd.Timestamp(inputs.as_of)) & acts["account"].notna()]
         stamps = pd.to_datetime(mine["date"]).dt.normalize()
