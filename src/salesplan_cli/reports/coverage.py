@@ -129,9 +129,10 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
     fiscal_year = ctx.fiscal_year
     span = ctx.to_date
     rows = []
+    by_rep = dict(tuple(pairs.groupby("rep", sort=False)))  # one pass, not one filter of every pair per rep
     for rep in ctx.reps():
-        mine = pairs[pairs["rep"] == rep.id]
-        if not len(mine):
+        mine = by_rep.get(rep.id)
+        if mine is None or not len(mine):
             continue
         norms = rep_norms(rep, ctx.ws.strategy)
         days = days_in_post(rep, span, fiscal_year)
@@ -204,8 +205,10 @@ def untouched_accounts(ctx: ReportContext, top: int | None = 10) -> pd.DataFrame
         last_action = {account: stamp.date() for account, stamp in before.groupby("account", sort=False)["day"].max().items()}
     priorities = {seg: spec.priority for seg, spec in (ctx.ws.segments or {}).items()}
     rows = []
+    by_rep = dict(tuple(pairs.groupby("rep", sort=False)))
+    empty = pairs.iloc[0:0]
     for rep in ctx.reps():
-        mine = pairs[pairs["rep"] == rep.id]
+        mine = by_rep.get(rep.id, empty)
         entries = []
         for account, name, seg, status in zip(mine["id"], mine["name"], mine["segment"], mine["status"]):
             if actions.get((rep.id, account)):
