@@ -112,7 +112,144 @@ def _sniff_delimiter(header_line: str) -> str:
 
 
 def _read_csv(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]]:
-    text, diags = _decode(path.read_bytes(), rel, source.encoding)
+    raw = path.read_bytes()
+    if len(raw) >= FAST_CSV_BYTES:
+        fast = _read_csv_fast(raw, rel, source, wanted)
+        if fast is not None:
+            return fast
+    return _read_csv_exact(raw, rel, source, wanted)
+
+
+#: Exports from this size up are parsed by pyarrow (csvscan.py); smaller ones by Python's csv module,
+#: which is quicker to start. Both give the same rows, lines and reasons (tests/test_csvscan.py).
+FAST_CSV_BYTES = 256 * 1024
+
+
+def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]] | None:
+    """The pyarrow path; None when the file needs the exact reader (odd bytes, a disagreement, a problem to report)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    if source.encoding in ("utf-8", "utf-8-sig"):
+        data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+        if not data.isascii():
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                return None  # the exact reader says where
+    else:
+        try:
+            data = raw.decode(source.encoding).encode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if not data.strip():
+        return None
+    first_line = data.split(b"\n", 1)[0].decode("utf-8")
+    delimiter = _sniff_delimiter(first_line) if source.delimiter == "auto" else source.delimiter
+    from . import csvscan
+
+    found = csvscan.scan(data)
+    if found is None:
+        return None
+    headers = [h.strip() for h in csvscan.record_cells(data, int(found.starts[0]), int(found.ends[0]), delimiter)]
+    problem = _header_problems(headers, rel)
+    if problem:
+        return None
+    width = len(headers)
+    index = {h: i for i, h in enumerate(headers)}
+    positions = [(name, index[name]) for name in wanted if name in index]
+    footer = source.preset == "salesforce"
+    issues: list[RowIssue] = []
+
+    def judge(record: int) -> RowIssue | None:
+        """What the exact reader says of a record that is not a plain row (None: it is one)."""
+        start, end, line = int(found.starts[record]), int(found.ends[record]), int(found.lines[record])
+        cells = csvscan.record_cells(data, start, end, delimiter)
+        if not cells or all(not cell.strip() for cell in cells):
+            return RowIssue(line, "blank line", "skipped")
+        if footer and cells[0].strip().startswith(SALESFORCE_FOOTER_PREFIXES) and all(not c.strip() for c in cells[1:]):
+            return RowIssue(line, f"report footer '{shorten(cells[0].strip())}'", "skipped")
+        if len(cells) != width:
+            last = int(found.last_lines[record])
+            if last > line:
+                return RowIssue(line, f"ragged row: {len(cells)} fields where the header has {width}, spanning lines {line}-{last} (an unclosed quote?)")
+            return RowIssue(line, f"ragged row: {len(cells)} fields where the header has {width}")
+        return None
+
+    import numpy as np
+
+    body = np.arange(1, len(found.starts))
+    empty = found.ends[body] == found.starts[body]
+    issues += [RowIssue(int(line), "blank line", "skipped") for line in found.lines[body][empty]]
+    good = body[~empty]
+    wanted_positions = sorted({pos for _, pos in positions} | {0})
+    if len(good):
+        result = csvscan.read_records(data, int(found.starts[1]), width, wanted_positions, delimiter)
+        if result is None:
+            return None
+        parsed, invalid = result
+        if invalid:
+            # ragged rows (or footers, lines of spaces): which ones, from the delimiters outside quotes
+            fields = csvscan.field_counts(data, found, delimiter)
+            odd = good[fields[good] != width]
+            if len(odd) != invalid:
+                return None
+            for record in odd:
+                issue = judge(int(record))
+                if issue is None:
+                    return None  # the scan and the csv module disagree on this record
+                issues.append(issue)
+            good = good[fields[good] == width]
+        if len(parsed[0]) != len(good):
+            return None
+    else:
+        import pyarrow as pa
+
+        parsed = {pos: pa.chunked_array([], type=pa.large_string()) for pos in wanted_positions}
+    keep = _plain_rows(parsed, good, judge, issues, footer)
+    if keep is not None:
+        parsed = {pos: column.filter(keep) for pos, column in parsed.items()}
+        good = good[np.asarray(keep)]
+    columns = {name: parsed[pos] for name, pos in positions}
+    return RawTable(headers=headers, columns=columns, lines=found.lines[good], issues=issues), []
+
+
+def _plain_rows(parsed: dict, good, judge, issues: list[RowIssue], footer: bool):
+    """Rows of blank cells or a report footer among those pyarrow parsed: a keep mask, or None if all are rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    blank = None
+    for column in parsed.values():
+        empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0)
+        blank = empty if blank is None else pc.and_(blank, empty)
+    candidates = blank
+    if footer:
+        others = [column for pos, column in parsed.items() if pos != 0]
+        rest_blank = pa.chunked_array([pa.array([True] * len(parsed[0]))]) if not others else None
+        for column in others:
+            empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0)
+            rest_blank = empty if rest_blank is None else pc.and_(rest_blank, empty)
+        first = pc.utf8_trim_whitespace(parsed[0])
+        starts = None
+        for prefix in SALESFORCE_FOOTER_PREFIXES:
+            hit = pc.starts_with(first, prefix)
+            starts = hit if starts is None else pc.or_(starts, hit)
+        candidates = pc.or_(candidates, pc.and_(starts, rest_blank))
+    flagged = [i for i, hit in enumerate(candidates.to_pylist()) if hit] if pc.any(candidates).as_py() else []
+    if not flagged:
+        return None
+    keep = [True] * len(good)
+    for i in flagged:
+        issue = judge(int(good[i]))
+        if issue is not None:
+            issues.append(issue)
+            keep[i] = False
+    return pa.array(keep)
+
+
+def _read_csv_exact(raw: bytes, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]]:
+    """Python's csv module, row by row: exact physical lines, ragged rows, any quoting."""
+    text, diags = _decode(raw, rel, source.encoding)
     if text is None:
         return None, diags
     if not text.strip():
