@@ -31,11 +31,13 @@ class _Rows:
         return name in self.frame.columns
 
     def reject(self, mask: pd.Series, reason) -> None:
-        """Drop rows under `mask`, each listed with its line and the reason (a text or a per-row Series)."""
+        """Drop rows under `mask`, each listed with its line and the reason (a text, a per-row Series, or a
+        function giving either: per-row reasons are only built when some row is dropped)."""
         mask = mask & self.keep
         if not mask.any():
             return
         lines = self.frame.loc[mask, "line"]
+        reason = reason() if callable(reason) else reason
         reasons = reason[mask] if isinstance(reason, pd.Series) else pd.Series(reason, index=lines.index)
         self.report.issues.extend(RowIssue(int(line), str(text)) for line, text in zip(lines, reasons))
         self.keep &= ~mask
@@ -46,6 +48,7 @@ class _Rows:
         if not mask.any():
             return
         lines = self.frame.loc[mask, "line"]
+        reason = reason() if callable(reason) else reason
         reasons = reason[mask] if isinstance(reason, pd.Series) else pd.Series(reason, index=lines.index)
         self.report.issues.extend(RowIssue(int(line), str(text), kind) for line, text in zip(lines, reasons))
 
@@ -57,9 +60,12 @@ class _Rows:
         parsed, bad = _PARSERS[kind](text, self.source, self.table.typed, **extra)
         label = name.replace("_", " ")
         if required:
-            self.reject(bad, "unreadable " + label + " '" + text.str.slice(0, 40) + "'")
-            self.reject(text.str.strip() == "", f"missing {label}")
-        else:
+            if bad.any():
+                self.reject(bad, "unreadable " + label + " '" + text.str.slice(0, 40) + "'")
+            missing = parsed.isna() & ~bad
+            if missing.any():
+                self.reject(missing, f"missing {label}")
+        elif bad.any():
             # an optional field that cannot be read leaves the row in, with the field empty, and says so
             self.note(bad, "unreadable " + label + " '" + text.str.slice(0, 40) + "' (ignored; the row is kept)")
         self.frame[name] = parsed
@@ -90,7 +96,7 @@ def _map_owner(rows: _Rows, owners: tuple[dict[str, str], dict[str, list[str]]],
             "owner '" + rows.frame[field].str.slice(0, 40) + "' names several reps (" + reps
             + "): counted as <unplanned>; say which in data.mapping.owners",
         )
-    rows.note(unknown & ~several, "owner '" + rows.frame[field].str.slice(0, 40) + "' matches no rep (counted as <unplanned>)")
+    rows.note(unknown & ~several, lambda: "owner '" + rows.frame[field].str.slice(0, 40) + "' matches no rep (counted as <unplanned>)")
 
 
 def _map_products(rows: _Rows, ws: Workspace, config: DataConfig) -> None:
@@ -102,7 +108,7 @@ def _map_products(rows: _Rows, ws: Workspace, config: DataConfig) -> None:
     raw = rows.frame["product"].str.strip()
     mapped = normalise_key(raw).map(ranges)
     unmapped = mapped.isna() & (raw != "")
-    rows.note(unmapped, "product '" + raw.str.slice(0, 40) + "' maps to no product range (counted as <unplanned>)")
+    rows.note(unmapped, lambda: "product '" + raw.str.slice(0, 40) + "' maps to no product range (counted as <unplanned>)")
     rows.frame["product"] = mapped.astype("object").where(mapped.notna(), None)
 
 
@@ -115,15 +121,14 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         rows = _Rows("accounts", table, {**mapped, **{f"attr:{a}": h for a, h in attributes.items()}}, source)
         rows.require_text("id")
         duplicated = rows.frame["id"].duplicated(keep="first") & rows.keep
-        rows.reject(duplicated, "account '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept)")
+        rows.reject(duplicated, lambda: "account '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept)")
         if rows.has("owner"):
             owner_keys = normalise_key(rows.frame["owner"])
             rows.frame["rep"] = owner_keys.map(owners[0])
             stray = rows.frame["rep"].isna() & (rows.frame["owner"].str.strip() != "")
             several = stray & owner_keys.isin(list(owners[1]))
-            reps = owner_keys.map(lambda k: ", ".join(owners[1].get(k, [])))
-            rows.note(several, "account owner '" + rows.frame["owner"].str.slice(0, 40) + "' names several reps (" + reps + "): the account counts in no rep's portfolio by owner; say which in data.mapping.owners")
-            rows.note(stray & ~several, "account owner '" + rows.frame["owner"].str.slice(0, 40) + "' matches no rep (the account counts in no rep's portfolio by owner)")
+            rows.note(several, lambda: "account owner '" + rows.frame["owner"].str.slice(0, 40) + "' names several reps (" + owner_keys.map(lambda k: ", ".join(owners[1].get(k, []))) + "): the account counts in no rep's portfolio by owner; say which in data.mapping.owners")
+            rows.note(stray & ~several, lambda: "account owner '" + rows.frame["owner"].str.slice(0, 40) + "' matches no rep (the account counts in no rep's portfolio by owner)")
         else:
             rows.frame["owner"] = ""
             rows.frame["rep"] = None
@@ -132,7 +137,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         if rows.has("status"):
             mapped_status = normalise_key(rows.frame["status"]).map(statuses)
             unknown = mapped_status.isna() & (rows.frame["status"].str.strip() != "")
-            rows.note(unknown, "account type '" + rows.frame["status"].str.slice(0, 40) + "' maps to no status (map it under data.mapping.statuses; derived from sales meanwhile)")
+            rows.note(unknown, lambda: "account type '" + rows.frame["status"].str.slice(0, 40) + "' maps to no status (map it under data.mapping.statuses; derived from sales meanwhile)")
             rows.frame["status"] = mapped_status
         else:
             rows.frame["status"] = None
@@ -150,7 +155,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         for name in ("id", "owner", "account", "stage"):
             rows.require_text(name)
         duplicated = rows.frame["id"].duplicated(keep=False) & rows.keep
-        rows.reject(duplicated, "opportunity id '" + rows.frame["id"].str.slice(0, 40) + "' appears more than once")
+        rows.reject(duplicated, lambda: "opportunity id '" + rows.frame["id"].str.slice(0, 40) + "' appears more than once")
         rows.parse("amount", "amount", required=True, currency=ws.settings.currency)
         rows.reject(rows.frame["amount"].fillna(0) < 0, "negative opportunity amount")
         rows.parse("close_date", "date", required=True)
@@ -158,10 +163,12 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         rows.parse("last_activity", "date", required=False)
         rows.parse("probability", "probability", required=False)
         stages = stage_lookup(ws, config, source.preset)
-        mapped_stage = normalise_key(rows.frame["stage"]).map(stages)
-        rows.reject(mapped_stage.isna(), "unknown stage '" + rows.frame["stage"].str.slice(0, 40) + "' (map it under data.mapping.stages)")
-        rows.frame["stage"] = mapped_stage.map(lambda pair: pair[0] if isinstance(pair, tuple) else None)
-        rows.frame["outcome"] = mapped_stage.map(lambda pair: pair[1] if isinstance(pair, tuple) else None)
+        stage_key = normalise_key(rows.frame["stage"])
+        mapped_stage = stage_key.map({k: v[0] for k, v in stages.items()})
+        rows.reject(mapped_stage.isna(), lambda: "unknown stage '" + rows.frame["stage"].str.slice(0, 40) + "' (map it under data.mapping.stages)")
+        rows.frame["stage"] = mapped_stage.astype("object").where(mapped_stage.notna(), None)
+        outcome = stage_key.map({k: v[1] for k, v in stages.items()})
+        rows.frame["outcome"] = outcome.astype("object").where(outcome.notna(), None)
         if rows.has("status"):
             status = normalise_key(rows.frame["status"])
             closed = status.isin(["won", "lost"])
@@ -192,7 +199,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         actions = {a.casefold(): a for a in ws.strategy.actions}
         actions.update({k.strip().casefold(): v for k, v in config.mapping.actions.items()})
         action = normalise_key(rows.frame["type"]).map(actions)
-        rows.reject(action.isna(), "unknown activity type '" + rows.frame["type"].str.slice(0, 40) + "' (map it under data.mapping.actions)")
+        rows.reject(action.isna(), lambda: "unknown activity type '" + rows.frame["type"].str.slice(0, 40) + "' (map it under data.mapping.actions)")
         rows.frame["action"] = action
         if not rows.has("opportunity"):
             rows.frame["opportunity"] = ""
@@ -233,9 +240,9 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
             rows.require_text(name)
         rows.parse("date", "date", required=True)
         stages = stage_lookup(ws, config, source.preset)
-        mapped_stage = normalise_key(rows.frame["stage"]).map(stages)
-        rows.reject(mapped_stage.isna(), "unknown stage '" + rows.frame["stage"].str.slice(0, 40) + "' (map it under data.mapping.stages)")
-        rows.frame["stage"] = mapped_stage.map(lambda pair: pair[0] if isinstance(pair, tuple) else None)
+        mapped_stage = normalise_key(rows.frame["stage"]).map({k: v[0] for k, v in stages.items()})
+        rows.reject(mapped_stage.isna(), lambda: "unknown stage '" + rows.frame["stage"].str.slice(0, 40) + "' (map it under data.mapping.stages)")
+        rows.frame["stage"] = mapped_stage.astype("object").where(mapped_stage.notna(), None)
         frames.stage_history = rows.done()
         frames.reports.append(rows.report)
 
