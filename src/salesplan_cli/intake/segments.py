@@ -91,7 +91,8 @@ class _Attributes:
     def __init__(self, accounts: pd.DataFrame):
         self.accounts = accounts
         self._codes: dict[str, tuple] = {}
-        self._masks: dict[tuple, np.ndarray] = {}
+        self._values: dict[tuple, np.ndarray] = {}  # criterion -> codes of the distinct values meeting it
+        self._order: dict[str, tuple] = {}  # attribute -> rows sorted by code, and where each code starts
 
     def _column(self, attribute: str):
         if attribute not in self._codes:
@@ -103,23 +104,33 @@ class _Attributes:
                 self._codes[attribute] = (codes, pd.Series(uniques, dtype="object"))
         return self._codes[attribute]
 
-    def criterion(self, attribute: str, expected: Any) -> np.ndarray:
-        key = (attribute, repr(expected))
-        if key not in self._masks:
-            found = self._column(attribute)
-            if found is None:
-                self._masks[key] = np.zeros(len(self.accounts), dtype=bool)
-            else:
-                codes, uniques = found
-                per_value = criterion_mask(uniques, expected).to_numpy(dtype=bool)
-                self._masks[key] = per_value[codes]
-        return self._masks[key]
-
-    def criteria(self, criteria: dict[str, Any]) -> np.ndarray:
-        mask = np.ones(len(self.accounts), dtype=bool)
+    def rows(self, criteria: dict[str, Any]) -> np.ndarray:
+        """Positions (sorted) of the accounts meeting every criterion, without a mask over all accounts:
+        each criterion picks distinct values, whose rows come from an index built once per attribute."""
+        found: np.ndarray | None = None
         for attribute, expected in criteria.items():
-            mask &= self.criterion(attribute, expected)
-        return mask
+            column = self._column(attribute)
+            if column is None:
+                return np.empty(0, dtype=np.int64)
+            codes, uniques = column
+            key = (attribute, repr(expected))
+            per_value = self._values.get(key)
+            if per_value is None:
+                per_value = self._values[key] = np.flatnonzero(criterion_mask(uniques, expected).to_numpy(dtype=bool))
+            order, bounds = self._index(attribute, codes, len(uniques))
+            picked = np.concatenate([order[bounds[v] : bounds[v + 1]] for v in per_value]) if len(per_value) else np.empty(0, dtype=np.int64)
+            picked.sort()
+            found = picked if found is None else np.intersect1d(found, picked, assume_unique=True)
+            if not len(found):
+                break
+        return found if found is not None else np.arange(len(self.accounts))
+
+    def _index(self, attribute: str, codes: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+        if attribute not in self._order:
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(count + 1))
+            self._order[attribute] = (order, bounds)
+        return self._order[attribute]
 
 
 def portfolio_accounts(accounts: pd.DataFrame, ws: Workspace) -> pd.DataFrame:
@@ -133,6 +144,7 @@ def portfolio_accounts(accounts: pd.DataFrame, ws: Workspace) -> pd.DataFrame:
     position = {account: i for i, account in enumerate(ids)}  # the first row of an id (duplicates are rejected rows)
     attributes = _Attributes(accounts)
     segments = accounts["segment"].to_numpy(dtype=object)
+    statuses = accounts["status"].to_numpy(dtype=object)
     by_segments: dict[frozenset, np.ndarray] = {}
     owned: dict[str, np.ndarray] = {}
     if "rep" in accounts.columns and n:
@@ -143,26 +155,31 @@ def portfolio_accounts(accounts: pd.DataFrame, ws: Workspace) -> pd.DataFrame:
         for group in np.split(order, bounds) if len(order) else []:
             value = reps[group[0]]
             if isinstance(value, str):
-                owned[value] = group
-    pieces = []
+                owned[value] = np.sort(group)
+    rep_ids: list[str] = []
+    chosen_rows: list[np.ndarray] = []
     for rep in ws.reps.values():
         carried = frozenset(seg for seg, value in rep.targets.items() if getattr(value, "value", value))
         if carried not in by_segments:
             by_segments[carried] = np.isin(segments, list(carried)) if carried else np.zeros(n, dtype=bool)
         in_segments = by_segments[carried]
-        mask = np.zeros(n, dtype=bool)
+        parts = []
         if rep.portfolio.criteria:
-            mask |= attributes.criteria(rep.portfolio.criteria) & in_segments
+            matched = attributes.rows(rep.portfolio.criteria)
+            parts.append(matched[in_segments[matched]])
         mine = owned.get(rep.id)
         if mine is not None:
-            mask[mine[in_segments[mine]]] = True
+            parts.append(mine[in_segments[mine]])
         named = [position[a] for a in rep.portfolio.named if a in position]
-        chosen = np.flatnonzero(mask)
         if named:
-            chosen = np.union1d(chosen, np.array(named, dtype=np.int64))
+            parts.append(np.array(named, dtype=np.int64))
+        chosen = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
         if not len(chosen):
             continue
-        pieces.append(pd.DataFrame({"rep": rep.id, "id": ids[chosen], "segment": segments[chosen], "status": accounts["status"].to_numpy(dtype=object)[chosen]}))
-    if not pieces:
+        rep_ids.append(rep.id)
+        chosen_rows.append(chosen)
+    if not chosen_rows:
         return pd.DataFrame(columns=["rep", "id", "segment", "status"])
-    return pd.concat(pieces, ignore_index=True)
+    rows = np.concatenate(chosen_rows)
+    owners = np.repeat(np.array(rep_ids, dtype=object), [len(c) for c in chosen_rows])
+    return pd.DataFrame({"rep": owners, "id": ids[rows], "segment": segments[rows], "status": statuses[rows]})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from fractions import Fraction
 
 import pandas as pd
@@ -42,12 +41,11 @@ def account_statuses(ctx: ReportContext) -> pd.Series:
     if accounts is None:
         raise ValueError(NO_ACCOUNTS)
     bought = bought_accounts(ctx)
+    ids = accounts["id"]
     declared = accounts["status"] if "status" in accounts.columns else pd.Series(None, index=accounts.index, dtype="object")
-    values = [
-        status if isinstance(status, str) and status in ACCOUNT_STATUSES else ("customer" if account in bought else "prospect")
-        for account, status in zip(accounts["id"], declared)
-    ]
-    return pd.Series(values, index=pd.Index(list(accounts["id"]), name="account"), name="status", dtype="object")
+    derived = pd.Series("prospect", index=accounts.index, dtype="object").where(~ids.isin(bought), "customer")
+    values = declared.astype("object").where(declared.isin(ACCOUNT_STATUSES), derived)
+    return pd.Series(values.to_numpy(dtype=object), index=pd.Index(ids.to_numpy(dtype=object), name="account"), name="status", dtype="object")
 
 
 def bought_accounts(ctx: ReportContext) -> set:
@@ -83,26 +81,32 @@ def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
     pairs = pairs[pairs["rep"].isin(reps)]
     if ctx.filters.segment:
         pairs = pairs[pairs["segment"] == ctx.filters.segment]
-    names = dict(zip(accounts["id"], accounts["name"] if "name" in accounts.columns else accounts["id"]))
+    names = pd.Series(
+        (accounts["name"] if "name" in accounts.columns else accounts["id"]).to_numpy(dtype=object), index=accounts["id"].to_numpy(dtype=object)
+    )
+    names = names[~names.index.duplicated(keep="first")]
     pairs = pairs.assign(
         name=pairs["id"].map(names),
-        segment=[UNSEGMENTED if pd.isna(s) else s for s in pairs["segment"]],
+        segment=pairs["segment"].astype("object").where(pairs["segment"].notna(), UNSEGMENTED),
     )
     return pairs.reset_index(drop=True)
 
 
-def _actions_by_rep(ctx: ReportContext) -> Counter:
-    """(rep, account) -> activities by that rep on that account dated in the period to date (any segment, any filter)."""
+def _action_counts(ctx: ReportContext) -> pd.DataFrame:
+    """rep, account, n: activities by that rep on that account dated in the period to date (any segment, any filter)."""
     span = ctx.to_date
     activities = ctx.frames.activities
-    counts: Counter = Counter()
     if span is None or not len(activities):
-        return counts
+        return pd.DataFrame({"rep": pd.Series([], dtype="object"), "account": pd.Series([], dtype="object"), "n": pd.Series([], dtype="int64")})
     days = _day(activities["date"])
     inside = activities[(days >= pd.Timestamp(span.start)) & (days <= pd.Timestamp(span.end)) & activities["rep"].notna()]
-    for (rep_id, account), n in inside.groupby(["rep", "account"], sort=False).size().items():
-        counts[(rep_id, account)] += int(n)
-    return counts
+    return inside.groupby(["rep", "account"], sort=False).size().rename("n").reset_index()
+
+
+def _actions_by_rep(ctx: ReportContext) -> dict:
+    """(rep, account) -> activities by that rep on that account dated in the period to date."""
+    counts = _action_counts(ctx)
+    return dict(zip(zip(counts["rep"], counts["account"]), counts["n"].astype(int)))
 
 
 def _segment_rank(ctx: ReportContext, segment: str) -> tuple:
@@ -124,27 +128,26 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
     pairs = targeted_accounts(ctx)
     if ctx.frames.activities is None:
         raise ValueError(NO_ACTIVITIES)
-    actions = _actions_by_rep(ctx)
+    counts = _action_counts(ctx).rename(columns={"account": "id"})
+    worked = pairs[["rep", "id", "segment", "status"]].merge(counts, on=["rep", "id"], how="left")
+    worked["n"] = worked["n"].fillna(0).astype("int64")
+    worked["touched"] = (worked["n"] > 0).astype("int64")
+    groups = worked.groupby(["rep", "segment", "status"], sort=False, dropna=False).agg(targeted=("id", "size"), touched=("touched", "sum"), done=("n", "sum"))
+    by_rep: dict[str, list] = {}
+    for (rep_id, seg, status), targeted, touched, done in zip(groups.index, groups["targeted"], groups["touched"], groups["done"]):
+        by_rep.setdefault(rep_id, []).append((seg, status, int(targeted), int(touched), int(done)))
     thresholds = ctx.ws.settings.thresholds
     fiscal_year = ctx.fiscal_year
     span = ctx.to_date
     rows = []
-    by_rep = dict(tuple(pairs.groupby("rep", sort=False)))  # one pass, not one filter of every pair per rep
     for rep in ctx.reps():
         mine = by_rep.get(rep.id)
-        if mine is None or not len(mine):
+        if not mine:
             continue
         norms = rep_norms(rep, ctx.ws.strategy)
         days = days_in_post(rep, span, fiscal_year)
-        groups = sorted(
-            {(seg, status) for seg, status in zip(mine["segment"], mine["status"])},
-            key=lambda g: (_segment_rank(ctx, g[0]), ACCOUNT_STATUSES.index(g[1]) if g[1] in ACCOUNT_STATUSES else len(ACCOUNT_STATUSES)),
-        )
-        for seg, status in groups:
-            ids = list(mine.loc[(mine["segment"] == seg) & (mine["status"] == status), "id"])
-            targeted = len(ids)
-            touched = sum(1 for account in ids if actions.get((rep.id, account)))
-            done = sum(actions.get((rep.id, account), 0) for account in ids)
+        mine.sort(key=lambda g: (_segment_rank(ctx, g[0]), ACCOUNT_STATUSES.index(g[1]) if g[1] in ACCOUNT_STATUSES else len(ACCOUNT_STATUSES)))
+        for seg, status, targeted, touched, done in mine:
             norm = sum(norms.get(seg, {}).get(status, {}).values(), Fraction(0))
             expected = norm * Fraction(days, fiscal_year.days())
             pressure = Fraction(done, targeted) / expected if expected else None
