@@ -9,7 +9,7 @@ from fractions import Fraction
 import pandas as pd
 
 from .context import TOTAL, ReportContext, report_frame
-from .pipeline import cents_out, check_by, day_of, dim_orders, key_rank, label, ratio_out, text_of, within_filters
+from .pipeline import cents_out, check_by, day_of, dim_orders, key_rank, label_columns, ratio_out, sum_cents, text_of, within_filters
 from .stats import benjamini_hochberg, seller_vs_rest_test
 
 BY_CHOICES = ("rep", "team", "segment", "product")
@@ -102,21 +102,18 @@ def conversion(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     teams = {rep.id: rep.manager for rep in ctx.ws.reps.values()}
     tests = seller_tests(ctx) if sorted(by) == ["product", "rep"] else {}
 
-    groups: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # won, lost, won cents, lost cents
+    groups: dict[tuple, list[int]] = {}  # won, lost, won cents, lost cents
     total = [0, 0, 0, 0]
-    for deal in deals.itertuples(index=False):
-        rep_id = text_of(deal.rep)
-        values = {
-            "rep": label("rep", rep_id),
-            "team": label("team", None, teams, rep_id),
-            "segment": label("segment", text_of(deal.segment)),
-            "product": label("product", text_of(deal.product)),
-        }
-        key = tuple(values[d] for d in by)
-        won = deal.outcome == "won"
-        for acc in (groups[key], total):
-            acc[0 if won else 1] += 1
-            acc[2 if won else 3] += int(deal.amount)
+    if len(deals):
+        keys = [label_columns(deals, by, teams)[d] for d in by]
+        won = (deals["outcome"] == "won").to_numpy()
+        counts = pd.DataFrame({"won": won.astype("int64"), "lost": (~won).astype("int64")}, index=deals.index).groupby(keys, sort=False, dropna=False).sum()
+        won_cents = sum_cents(deals["amount"].where(won, 0), keys)
+        lost_cents = sum_cents(deals["amount"].where(~won, 0), keys)
+        for key, n_won, n_lost in zip(counts.index, counts["won"], counts["lost"]):
+            acc = [int(n_won), int(n_lost), int(won_cents.loc[key]), int(lost_cents.loc[key])]
+            groups[key if isinstance(key, tuple) else (key,)] = acc
+            total = [a + b for a, b in zip(total, acc)]
     orders = dim_orders(ctx)
     rows = []
     for key in sorted(groups, key=lambda k: key_rank(by, k, orders)):

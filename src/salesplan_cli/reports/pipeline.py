@@ -129,6 +129,39 @@ def label(dim: str, value, teams: dict[str, str] | None = None, rep_id: str | No
     return value
 
 
+def _text_column(column: pd.Series) -> pd.Series:
+    """text_of over a column: None where missing or blank, else the text."""
+    values = column.astype("object")
+    blank = values.isna() | (values.astype("str").str.strip() == "")
+    return values.where(~blank, None)
+
+
+def label_columns(frame: pd.DataFrame, by: list[str], teams: dict[str, str]) -> pd.DataFrame:
+    """label() over whole columns: the group label of each row for each dimension of `by`."""
+    out = {}
+    rep = _text_column(frame["rep"]) if "rep" in frame.columns else pd.Series(None, index=frame.index, dtype="object")
+    for dim in by:
+        if dim == "team":
+            team = rep.map(teams)
+            out[dim] = team.where(team.notna() & rep.notna(), UNPLANNED).astype("object")
+        elif dim == "stage":
+            out[dim] = frame["stage"].astype("object")
+        elif dim == "rep":
+            out[dim] = rep.where(rep.notna(), UNPLANNED)
+        else:
+            value = _text_column(frame[dim])
+            out[dim] = value.where(value.notna(), UNSEGMENTED if dim == "segment" else UNPLANNED)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def sum_cents(amounts: pd.Series, keys) -> pd.Series:
+    """Sum of integer cents per group, exact: int64 when no sum can overflow, else Python integers."""
+    amounts = amounts.astype("int64")
+    if len(amounts) and int(amounts.abs().max()) * len(amounts) >= 2**63:
+        amounts = amounts.astype("object")
+    return amounts.groupby(keys, sort=False, dropna=False).sum()
+
+
 def dim_orders(ctx: ReportContext) -> dict[str, list[str]]:
     """The order of each dimension's values in reports: reps (team, id), teams, stages, segments, products as declared."""
     reps = [rep.id for rep in sorted(ctx.ws.reps.values(), key=lambda r: (r.manager, r.id))]
@@ -178,9 +211,8 @@ def _last_activity_per_deal(ctx: ReportContext) -> dict[str, dt.date]:
         return cached
     opp = acts["opportunity"]
     days = pd.to_datetime(acts["date"], errors="coerce").dt.normalize()
-    text = opp.astype("object").where(opp.notna(), None)
-    stripped = pd.Series([t.strip() if isinstance(t, str) else None for t in text], index=acts.index, dtype="object")
-    mask = stripped.notna() & (stripped != "") & days.notna() & (days <= pd.Timestamp(ctx.as_of))
+    stripped = opp.astype("str").str.strip().where(opp.notna(), "")
+    mask = (stripped != "") & days.notna() & (days <= pd.Timestamp(ctx.as_of))
     latest = days[mask].groupby(stripped[mask].to_numpy(), sort=False).max()
     result = {str(deal): stamp.date() for deal, stamp in latest.items()}
     ctx.frames.derived[key] = result
@@ -203,6 +235,17 @@ def open_deals(ctx: ReportContext) -> pd.DataFrame:
     opps = ctx.frames.opportunities
     if opps is None:
         return pd.DataFrame(columns=["id", "owner", "rep", "account", "stage", "outcome", "amount", "probability", "close_date", "created_date", "last_activity", "product", "segment", "line", *ADDED_COLUMNS])
+    # the dashboard asks three times (pipeline, pipeline coverage, deals to watch): computed once per
+    # workspace, day and filters; callers get a copy, so none can change what the next one sees
+    key = ("open_deals", ctx.as_of, ctx.filters, stale_days(ctx))
+    cached = ctx.frames.derived.get(key)
+    if cached is None or cached[0] is not ctx.ws:
+        cached = (ctx.ws, _open_deals(ctx, opps))
+        ctx.frames.derived[key] = cached
+    return cached[1].copy(deep=False)
+
+
+def _open_deals(ctx: ReportContext, opps: pd.DataFrame) -> pd.DataFrame:
     as_of = pd.Timestamp(ctx.as_of)
     created = opps["created_date"]
     mask = (opps["outcome"] == "open") & (created.isna() | (created <= as_of))
@@ -246,15 +289,6 @@ def _empty_counts() -> dict:
     return {"count": 0, "value": 0, "weighted": Fraction(0), "overdue": 0, "stale": 0, **{c: 0 for c in AGE_BUCKETS.values()}}
 
 
-def _add(acc: dict, deal) -> None:
-    acc["count"] += 1
-    acc["value"] += int(deal.amount)
-    acc["weighted"] += deal.weighted
-    acc["overdue"] += int(bool(deal.overdue))
-    acc["stale"] += int(bool(deal.stale))
-    acc[AGE_BUCKETS[deal.age_bucket]] += 1
-
-
 def _out(acc: dict) -> dict:
     row = dict(acc)
     row["value"] = cents_out(acc["value"])
@@ -275,20 +309,28 @@ def pipeline(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     check_by(ctx, by, BY_CHOICES)
     deals = open_deals(ctx)
     teams = {rep.id: rep.manager for rep in ctx.ws.reps.values()}
-    groups: dict[tuple, dict] = defaultdict(_empty_counts)
+    groups: dict[tuple, dict] = {}
     total = _empty_counts()
-    for deal in deals.itertuples(index=False):
-        rep_id = text_of(deal.rep)
-        values = {
-            "rep": label("rep", rep_id),
-            "team": label("team", None, teams, rep_id),
-            "stage": deal.stage,
-            "segment": label("segment", text_of(deal.segment)),
-            "product": label("product", text_of(deal.product)),
-        }
-        key = tuple(values[d] for d in by)
-        _add(groups[key], deal)
-        _add(total, deal)
+    if len(deals):
+        keys = [label_columns(deals, by, teams)[d] for d in by]
+        grouped = pd.DataFrame(
+            {
+                "count": 1,
+                "overdue": deals["overdue"].astype("int64"),
+                "stale": deals["stale"].astype("int64"),
+                **{column: (deals["age_bucket"] == bucket).astype("int64") for bucket, column in AGE_BUCKETS.items()},
+            },
+            index=deals.index,
+        ).groupby(keys, sort=False, dropna=False).sum()
+        value = sum_cents(deals["amount"], keys)
+        weighted = deals["weighted"].groupby(keys, sort=False, dropna=False).agg(lambda fractions: sum(fractions, Fraction(0)))
+        for key, row in zip(grouped.index, grouped.to_dict("records")):
+            key = key if isinstance(key, tuple) else (key,)
+            acc = {"count": int(row["count"]), "value": int(value.loc[key if len(by) > 1 else key[0]]), "weighted": weighted.loc[key if len(by) > 1 else key[0]]}
+            acc.update({c: int(row[c]) for c in ("overdue", "stale", *AGE_BUCKETS.values())})
+            groups[key] = acc
+            for name in total:
+                total[name] += acc[name]
     orders = dim_orders(ctx)
     rows = [{**dict(zip(by, key)), **_out(groups[key])} for key in sorted(groups, key=lambda k: key_rank(by, k, orders))]
     rows.append({**{d: TOTAL for d in by}, **_out(total)})
@@ -328,23 +370,19 @@ def pipeline_coverage(ctx: ReportContext) -> pd.DataFrame:
     rest = horizon.after(ctx.as_of)
     so_far = horizon.until(ctx.as_of)
 
-    open_rest: dict[str, int] = defaultdict(int)
+    open_rest: dict[str, int] = {}
     if rest is not None:
         deals = open_deals(ctx)
-        for deal in deals.itertuples(index=False):
-            rep_id = text_of(deal.rep)
-            close = day_of(deal.close_date)
-            if rep_id is not None and close is not None and rest.start <= close <= rest.end:
-                open_rest[rep_id] += int(deal.amount)
+        if len(deals):
+            close = pd.to_datetime(deals["close_date"], errors="coerce").dt.normalize()
+            inside = deals[deals["rep"].notna() & (close >= pd.Timestamp(rest.start)) & (close <= pd.Timestamp(rest.end))]
+            open_rest = _cents_by_rep(inside)
 
-    sold: dict[str, int] = defaultdict(int)
+    sold: dict[str, int] = {}
     sales = ctx.frames.sales
     if sales is not None and so_far is not None:
         kept = ctx.keep_rows(sales, "date", so_far)
-        for rep_id, cents in zip(kept["rep"], kept["amount"]):
-            rep_id = text_of(rep_id)
-            if rep_id is not None:
-                sold[rep_id] += int(cents)
+        sold = _cents_by_rep(kept[kept["rep"].notna()])
 
     thresholds = ctx.ws.settings.thresholds
     threshold, band = Fraction(thresholds.pipeline), thresholds.watch_band.fraction
@@ -367,6 +405,17 @@ def pipeline_coverage(ctx: ReportContext) -> pd.DataFrame:
         rows.append(_coverage_row(rep.id, rep.manager, period_target, actual, remaining, pipe, threshold, band))
     rows.append(_coverage_row(TOTAL, TOTAL, sums["period_target"], sums["actual"], sums["remaining_target"], sums["open_in_rest"], threshold, band))
     return report_frame(rows, COVERAGE_COLUMNS)
+
+
+def _cents_by_rep(rows: pd.DataFrame) -> dict[str, int]:
+    """Sum of `amount` (integer cents) per rep id, exact: in int64 when no sum can overflow, else in Python integers."""
+    rows = rows[rows["rep"].notna()]
+    if not len(rows):
+        return {}
+    amounts = rows["amount"].astype("int64")
+    if int(amounts.abs().max()) * len(amounts) >= 2**63:
+        amounts = amounts.astype("object")
+    return {str(k): int(v) for k, v in amounts.groupby(rows["rep"].astype("object").to_numpy(), sort=False).sum().items()}
 
 
 def _coverage_row(rep: str, team: str, period_target: Fraction, actual: int, remaining: Fraction, pipe: int, threshold: Fraction, band: Fraction) -> dict:
