@@ -210,7 +210,8 @@ def test_open_deals_age_overdue_stale_weighted(ws):
         "D1": D(2027, 4, 15), "D2": D(2027, 4, 14), "D3": D(2027, 5, 1), "D4": D(2027, 2, 13),
         "D5": D(2027, 5, 10), "D6": D(2027, 5, 15), "D7": None, "D8": D(2027, 4, 1),
     }  # fmt: skip
-    assert deals["weighted"].to_dict() == {
+    # weighted values in billionths of a cent (amount x probability, exact)
+    assert {k: Fraction(v, 10**9) for k, v in deals["weighted_nano"].items()} == {
         "D1": Fraction(500_000), "D2": Fraction(2_333_331, 20), "D3": Fraction(300_009, 2), "D4": Fraction(5_000),
         "D5": Fraction(500_000), "D6": Fraction(500_000), "D7": Fraction(175_000), "D8": Fraction(200_000),
     }  # fmt: skip

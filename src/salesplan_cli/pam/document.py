@@ -347,7 +347,7 @@ def _deals(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, notes: list
         if frames is not None:
             notes.append("deals: no opportunities export (data.opportunities)")
         return [], 0, None
-    from ..reports.pipeline import day_of, open_deals, text_of
+    from ..reports.pipeline import NANO, day_of, open_deals, text_of
 
     rows = []
     for deal in open_deals(ctx).to_dict("records"):
@@ -358,7 +358,7 @@ def _deals(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, notes: list
                 "account": text_of(deal.get("account")),
                 "stage": deal["stage"],
                 "amount": int(deal["amount"]),
-                "weighted": deal["weighted"],
+                "weighted": Fraction(int(deal["weighted_nano"]), NANO),
                 "close_date": day_of(deal.get("close_date")),
                 "age_days": deal.get("age_days"),
                 "overdue": deal["overdue"],

@@ -24,7 +24,9 @@ PIPELINE_COLUMNS = ["count", "value", "weighted", "overdue", "stale", *AGE_BUCKE
 COVERAGE_COLUMNS = ["rep", "team", "period_target", "actual", "remaining_target", "open_in_rest", "coverage", "status"]
 WATCH_COLUMNS = ["rep", "id", "name", "account", "stage", "amount", "close_date", "age_days", "overdue", "stale"]
 #: Columns open_deals adds to the opportunities frame.
-ADDED_COLUMNS = ["age_days", "age_bucket", "overdue", "stale", "last_touch", "weighted"]
+ADDED_COLUMNS = ["age_days", "age_bucket", "overdue", "stale", "last_touch", "weighted_nano"]
+#: weighted values are kept in billionths of a cent: probabilities are exact to 9 decimals (probability_fraction)
+NANO = 10**9
 #: Default stale_days when the workspace has no data: section (as DataConfig).
 DEFAULT_STALE_DAYS = 30
 
@@ -230,7 +232,8 @@ def open_deals(ctx: ReportContext) -> pd.DataFrame:
       last_touch = the latest sign of life on or before as_of: last_activity and the latest activity of
                    the activities export whose `opportunity` is the deal id; when neither exists, created_date;
       stale      = as_of - last_touch > stale_days (False when no date at all is known);
-      weighted   = amount x probability, exact (a Fraction of cents; a missing probability counts 0).
+      weighted_nano = amount x probability in billionths of a cent, an exact integer (the probability is
+                   taken to 9 decimals; a missing probability counts 0).
     """
     opps = ctx.frames.opportunities
     if opps is None:
@@ -272,13 +275,19 @@ def _open_deals(ctx: ReportContext, opps: pd.DataFrame) -> pd.DataFrame:
     touch = touch.fillna(created.astype("datetime64[ns]"))
     touches = [None if pd.isna(t) else t.date() for t in touch]
     stale = (touch.notna() & ((day - touch).dt.days > limit)).astype(bool).tolist()
-    weighted = [Fraction(int(amount)) * probability_fraction(p) for amount, p in zip(deals["amount"], deals["probability"])]
+    nano = {p: int(probability_fraction(p) * NANO) for p in pd.unique(deals["probability"])}
+    amounts = deals["amount"].astype("int64")
+    per_deal = deals["probability"].map(nano).fillna(0).astype("int64")
+    if len(amounts) and int(amounts.abs().max()) * NANO >= 2**63:
+        weighted = amounts.astype("object") * per_deal.astype("object")
+    else:
+        weighted = amounts * per_deal
     deals["age_days"] = pd.Series(ages, index=deals.index, dtype="object")
     deals["age_bucket"] = pd.Series(buckets, index=deals.index, dtype="object")
     deals["overdue"] = pd.Series(overdue, index=deals.index, dtype="bool")
     deals["stale"] = pd.Series(stale, index=deals.index, dtype="bool")
     deals["last_touch"] = pd.Series(touches, index=deals.index, dtype="object")
-    deals["weighted"] = pd.Series(weighted, index=deals.index, dtype="object")
+    deals["weighted_nano"] = weighted
     return deals.reset_index(drop=True)
 
 
@@ -323,10 +332,10 @@ def pipeline(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
             index=deals.index,
         ).groupby(keys, sort=False, dropna=False).sum()
         value = sum_cents(deals["amount"], keys)
-        weighted = deals["weighted"].groupby(keys, sort=False, dropna=False).agg(lambda fractions: sum(fractions, Fraction(0)))
+        weighted = deals["weighted_nano"].astype("object").groupby(keys, sort=False, dropna=False).sum()
         for key, row in zip(grouped.index, grouped.to_dict("records")):
             key = key if isinstance(key, tuple) else (key,)
-            acc = {"count": int(row["count"]), "value": int(value.loc[key if len(by) > 1 else key[0]]), "weighted": weighted.loc[key if len(by) > 1 else key[0]]}
+            acc = {"count": int(row["count"]), "value": int(value.loc[key if len(by) > 1 else key[0]]), "weighted": Fraction(int(weighted.loc[key if len(by) > 1 else key[0]]), NANO)}
             acc.update({c: int(row[c]) for c in ("overdue", "stale", *AGE_BUCKETS.values())})
             groups[key] = acc
             for name in total:
