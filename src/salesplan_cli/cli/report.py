@@ -122,8 +122,15 @@ def valid_workspace(root: Path, as_of, command: str):
 
 def read_exports(ws, root: Path, hint: str = ""):
     """The canonical frames of the workspace's exports; each problem on stderr and exit 2 when one cannot be read."""
+    from ..intake import cache
     from ..intake.load import export_files, load_exports
 
+    folder = cache.cache_folder(root)
+    key = cache.cache_key(ws) if folder is not None and cache.worth_caching(ws) else None
+    if key is not None:
+        frames = cache.load(folder, key)
+        if frames is not None:
+            return frames
     frames, diags = _load_with_progress(ws, export_files(ws), load_exports)
     if diags:
         shown = display_root(root)
@@ -134,6 +141,8 @@ def read_exports(ws, root: Path, hint: str = ""):
         if hint:
             err(hint)
         raise typer.Exit(exitcodes.USAGE)
+    if key is not None:
+        cache.store(folder, key, frames)
     return frames
 
 

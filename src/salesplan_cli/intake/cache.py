@@ -1,0 +1,178 @@
+"""A cache of the canonical frames, so that a second report on unchanged exports skips reading and parsing them.
+
+One entry per workspace, in `<workspace>/.salesplan-cache/` (or the folder given), holding the frames as
+Parquet files and the intake account (rows read, used, rejected and why) as JSON. The entry is keyed by:
+
+- every export file's path, size, modification time and SHA-256 of its bytes;
+- the text of every plan file loaded (the `data:` settings, mappings, reps' names and e-mails, stages,
+  segments all shape the frames);
+- salesplan's version and this cache's format.
+
+Any change to one of those makes a new key, and the stale entry is replaced. Nothing is trusted that the
+key does not cover: a damaged or foreign entry is ignored (and rewritten), never an error. Parquet, not
+pickle: a cache folder that came with a cloned repository cannot run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+from .. import __version__
+from ..plan.model import Workspace
+from .load import Frames, SourceReport, export_files
+from .read import RowIssue
+
+#: Bump when what is stored changes shape.
+FORMAT = 1
+FOLDER = ".salesplan-cache"
+ENV_DISABLE = "SALESPLAN_NO_CACHE"
+ENV_FOLDER = "SALESPLAN_CACHE_DIR"
+_FRAMES = ("opportunities", "activities", "accounts", "sales", "stage_history")
+#: Exports smaller than this in total are read afresh every time (reading them is as quick as the cache).
+MIN_BYTES = 8 * 1024 * 1024
+
+
+def worth_caching(ws: Workspace) -> bool:
+    """Whether the workspace's exports are large enough for the cache to pay."""
+    total = 0
+    for _kind, path in export_files(ws):
+        try:
+            total += path.stat().st_size if path.is_file() else 0
+        except OSError:
+            return False
+    return total >= MIN_BYTES
+
+
+def cache_folder(root: Path, explicit: Path | None = None) -> Path | None:
+    """Where the cache lives: `explicit`, else $SALESPLAN_CACHE_DIR, else <workspace>/.salesplan-cache;
+    None when $SALESPLAN_NO_CACHE is set (to anything but 0 or an empty string)."""
+    if os.environ.get(ENV_DISABLE, "") not in ("", "0"):
+        return None
+    if explicit is not None:
+        return explicit
+    if os.environ.get(ENV_FOLDER):
+        return Path(os.environ[ENV_FOLDER])
+    return Path(root) / FOLDER
+
+
+def cache_key(ws: Workspace) -> str | None:
+    """The key of the workspace's frames; None when an export cannot be stat'ed or read (the reader will say why)."""
+    digest = hashlib.sha256(f"salesplan {__version__} cache {FORMAT}\n".encode())
+    for rel in sorted(ws.sources):
+        text = getattr(ws.sources[rel], "text", "") or ""
+        digest.update(f"plan {rel} {len(text)}\n".encode())
+        digest.update(text.encode("utf-8", errors="surrogatepass"))
+    for kind, path in export_files(ws):
+        try:
+            if not path.is_file():
+                return None
+            stat = path.stat()
+            with open(path, "rb") as handle:
+                content = hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError:
+            return None
+        digest.update(f"export {kind} {path} {stat.st_size} {stat.st_mtime_ns} {content}\n".encode())
+    return digest.hexdigest()
+
+
+def load(folder: Path, key: str) -> Frames | None:
+    """The frames stored under `key`, or None (no entry, another key, a damaged entry)."""
+    entry = folder / key
+    try:
+        meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT or meta.get("key") != key:
+            return None
+        import pyarrow.parquet as pq
+
+        frames = Frames(sales_from_opportunities=bool(meta["sales_from_opportunities"]))
+        for name in _FRAMES:
+            spec = meta["frames"].get(name)
+            if spec is None:
+                continue
+            table = pq.read_table(entry / f"{name}.parquet")
+            setattr(frames, name, _restore(table.to_pandas(), spec["dtypes"], spec["columns"]))
+        for report in meta["reports"]:
+            source = SourceReport(kind=report["kind"], path=report["path"], unit=report["unit"], rows_read=report["rows_read"], rows_used=report["rows_used"])
+            source.issues = [RowIssue(line, reason, kind) for line, reason, kind in report["issues"]]
+            frames.reports.append(source)
+        return frames
+    except (OSError, ValueError, KeyError, TypeError, ImportError):
+        return None
+    except Exception:  # pyarrow's errors on a damaged file (ArrowInvalid and friends)
+        return None
+
+
+def store(folder: Path, key: str, frames: Frames) -> bool:
+    """Write the entry atomically (a temporary folder renamed into place) and drop older entries.
+
+    False when the folder cannot be written (read-only checkout, full disk): the report goes on uncached.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tmp = folder / f".tmp-{key}-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# created by salesplan: a cache of parsed CRM exports, safe to delete\n*\n", encoding="utf-8")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        meta = {"format": FORMAT, "key": key, "sales_from_opportunities": frames.sales_from_opportunities, "frames": {}, "reports": []}
+        for name in _FRAMES:
+            frame = getattr(frames, name)
+            if frame is None:
+                continue
+            meta["frames"][name] = {"columns": [str(c) for c in frame.columns], "dtypes": {str(c): str(t) for c, t in frame.dtypes.items()}}
+            pq.write_table(pa.Table.from_pandas(_storable(frame), preserve_index=False), tmp / f"{name}.parquet")
+        for report in frames.reports:
+            meta["reports"].append(
+                {
+                    "kind": report.kind,
+                    "path": report.path,
+                    "unit": report.unit,
+                    "rows_read": report.rows_read,
+                    "rows_used": report.rows_used,
+                    "issues": [[issue.line, issue.reason, issue.kind] for issue in report.issues],
+                }
+            )
+        (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        final = folder / key
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+        for other in folder.iterdir():
+            if other.is_dir() and other.name != key:
+                shutil.rmtree(other, ignore_errors=True)
+        return True
+    except Exception:  # the cache is an optimisation: any failure leaves the report uncached, never broken
+        shutil.rmtree(tmp, ignore_errors=True)
+        return False
+
+
+def _storable(frame):
+    """Object columns (text with None) as strings for Parquet; everything else as it is."""
+    out = frame.copy(deep=False)
+    for column, dtype in frame.dtypes.items():
+        if str(dtype) == "object":
+            values = frame[column]
+            out[column] = values.where(values.isna(), values.astype("str")).astype("str")
+    return out
+
+
+def _restore(frame, dtypes: dict[str, str], columns: list[str]):
+    """The frame as it was stored: same column order and dtypes, object columns with None for missing."""
+    import pandas as pd
+
+    frame = frame[columns].copy()
+    for column in columns:
+        dtype = dtypes[column]
+        if dtype == "object":
+            values = frame[column].astype("object")
+            frame[column] = values.where(values.notna(), None)
+        elif str(frame[column].dtype) != dtype:
+            frame[column] = frame[column].astype(dtype)
+    return frame.reset_index(drop=True) if not isinstance(frame.index, pd.RangeIndex) else frame

@@ -1,0 +1,117 @@
+"""The cache of parsed exports (intake/cache.py): a second run gives exactly the first run's figures, any
+change to an export or to the plan invalidates it, a damaged entry is ignored, and it can be disabled."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from salesplan_cli.intake import cache
+
+AS_OF = "2027-10-15"
+
+
+@pytest.fixture
+def cached(monkeypatch):
+    """The cache on for the small example too (it is only used from 8 MiB of exports otherwise)."""
+    monkeypatch.setattr(cache, "MIN_BYTES", 0)
+    monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
+    monkeypatch.delenv(cache.ENV_FOLDER, raising=False)
+
+
+def _report(run_cli, root, *extra):
+    run = run_cli("report", "-w", root, "--as-of", AS_OF, "--format", "json", *extra)
+    assert run.code in (0, 1), run.err
+    return json.loads(run.out), run.err
+
+
+def _entries(root):
+    folder = root / cache.FOLDER
+    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.exists() else []
+
+
+def test_second_run_reads_the_cache_and_gives_the_same_figures(plan, run_cli, cached, monkeypatch):
+    first, err1 = _report(run_cli, plan.root)
+    assert len(_entries(plan.root)) == 1
+    assert (plan.root / cache.FOLDER / ".gitignore").read_text().splitlines()[-1] == "*"
+
+    from salesplan_cli.intake import load
+
+    def no_reading(*_args, **_kwargs):  # a warm cache never reads the exports
+        raise AssertionError("exports read despite a warm cache")
+
+    monkeypatch.setattr(load, "load_exports", no_reading)
+    second, err2 = _report(run_cli, plan.root)
+    assert second == first
+    assert err2 == err1  # the intake summary (rows read, used, rejected) comes back too
+    for name in ("attainment", "coverage", "pipeline", "conversion", "activity", "intake"):
+        run = run_cli("report", name, "-w", plan.root, "--as-of", AS_OF, "--format", "json")
+        assert run.code in (0, 1), run.err
+
+
+def test_an_edited_export_invalidates_the_entry(plan, run_cli, cached):
+    first, _ = _report(run_cli, plan.root)
+    key = _entries(plan.root)
+    # one invoice of 2 100,00 becomes 3 100,00: the same size, another content
+    invoices = plan.root / "data/invoices.csv"  # cp1252
+    raw = invoices.read_bytes()
+    invoices.write_bytes(raw.replace(b"FA27-000001;rep-e5@nordwind.example;UBAYE-575;2 100,00", b"FA27-000001;rep-e5@nordwind.example;UBAYE-575;3 100,00", 1))
+    assert invoices.read_bytes() != raw
+    second, _ = _report(run_cli, plan.root)
+    assert _entries(plan.root) != key and len(_entries(plan.root)) == 1  # the stale entry is replaced
+    assert second != first
+    total = lambda doc: sum(r["actual"] for r in doc["tables"]["dashboard"])  # noqa: E731
+    assert round(total(second) - total(first), 2) == 1000.0
+
+
+def test_an_edited_plan_invalidates_the_entry(plan, run_cli, cached):
+    _report(run_cli, plan.root)
+    key = _entries(plan.root)
+    plan.append("salesplan.yaml", "\n# a comment changes the text\n")
+    _report(run_cli, plan.root)
+    assert _entries(plan.root) != key
+
+
+def test_a_damaged_entry_is_ignored_and_rewritten(plan, run_cli, cached):
+    first, _ = _report(run_cli, plan.root)
+    (entry,) = _entries(plan.root)
+    for parquet in (plan.root / cache.FOLDER / entry).glob("*.parquet"):
+        parquet.write_bytes(b"not parquet")
+    second, _ = _report(run_cli, plan.root)
+    assert second == first
+    meta = json.loads((plan.root / cache.FOLDER / entry / "meta.json").read_text())
+    assert meta["key"] == entry
+
+
+def test_disabled_by_the_environment(plan, run_cli, cached, monkeypatch):
+    monkeypatch.setenv(cache.ENV_DISABLE, "1")
+    _report(run_cli, plan.root)
+    assert not (plan.root / cache.FOLDER).exists()
+
+
+def test_another_folder_by_the_environment(plan, run_cli, cached, monkeypatch, tmp_path):
+    monkeypatch.setenv(cache.ENV_FOLDER, str(tmp_path / "elsewhere"))
+    _report(run_cli, plan.root)
+    assert not (plan.root / cache.FOLDER).exists()
+    assert len([p for p in (tmp_path / "elsewhere").iterdir() if p.is_dir()]) == 1
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_workspace_still_reports(plan, run_cli, cached):
+    (plan.root / cache.FOLDER).mkdir()
+    (plan.root / cache.FOLDER).chmod(0o500)
+    try:
+        first, _ = _report(run_cli, plan.root)
+        assert first["tables"]
+    finally:
+        (plan.root / cache.FOLDER).chmod(0o700)
+
+
+def test_an_unwritable_cache_folder_still_reports(plan, run_cli, cached, monkeypatch):
+    blocker = plan.root / "blocker"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv(cache.ENV_FOLDER, str(blocker / "cache"))
+    first, _ = _report(run_cli, plan.root)
+    assert first["tables"]
