@@ -6,7 +6,8 @@ Parquet files and the intake account (rows read, used, rejected and why) as JSON
 - every export file's path, size, modification time and SHA-256 of its bytes;
 - the text of every plan file loaded (the `data:` settings, mappings, reps' names and e-mails, stages,
   segments all shape the frames);
-- salesplan's version and this cache's format.
+- salesplan's version, this cache's format and the source of the intake code (an upgrade or a local edit
+  of the code that builds the frames never meets an entry built by other code).
 
 Any change to one of those makes a new key, and the stale entry is replaced. Nothing is trusted that the
 key does not cover: a damaged or foreign entry is ignored (and rewritten), never an error. Parquet, not
@@ -62,6 +63,8 @@ def cache_folder(root: Path, explicit: Path | None = None) -> Path | None:
 def cache_key(ws: Workspace) -> str | None:
     """The key of the workspace's frames; None when an export cannot be stat'ed or read (the reader will say why)."""
     digest = hashlib.sha256(f"salesplan {__version__} cache {FORMAT}\n".encode())
+    for module in sorted(Path(__file__).parent.glob("*.py")):  # the code that builds the frames
+        digest.update(module.read_bytes())
     for rel in sorted(ws.sources):
         text = getattr(ws.sources[rel], "text", "") or ""
         digest.update(f"plan {rel} {len(text)}\n".encode())

@@ -92,7 +92,8 @@ class _Attributes:
         self.accounts = accounts
         self._codes: dict[str, tuple] = {}
         self._values: dict[tuple, np.ndarray] = {}  # criterion -> codes of the distinct values meeting it
-        self._order: dict[str, tuple] = {}  # attribute -> rows sorted by code, and where each code starts
+        self._order: dict[str, tuple] = {}
+        self._folded: dict[str, dict[str, list[int]]] = {}  # attribute -> case-folded text -> codes  # attribute -> rows sorted by code, and where each code starts
 
     def _column(self, attribute: str):
         if attribute not in self._codes:
@@ -116,7 +117,7 @@ class _Attributes:
             key = (attribute, repr(expected))
             per_value = self._values.get(key)
             if per_value is None:
-                per_value = self._values[key] = np.flatnonzero(criterion_mask(uniques, expected).to_numpy(dtype=bool))
+                per_value = self._values[key] = self._matching_values(attribute, uniques, expected)
             order, bounds = self._index(attribute, codes, len(uniques))
             picked = np.concatenate([order[bounds[v] : bounds[v + 1]] for v in per_value]) if len(per_value) else np.empty(0, dtype=np.int64)
             picked.sort()
@@ -124,6 +125,23 @@ class _Attributes:
             if not len(found):
                 break
         return found if found is not None else np.arange(len(self.accounts))
+
+    def _matching_values(self, attribute: str, uniques: pd.Series, expected: Any) -> np.ndarray:
+        """Codes of the distinct values meeting a criterion. Plain text values (the common case: an area, a
+        region) are looked up in a table of the case-folded values, built once per attribute; comparisons
+        and numbers go through criterion_mask."""
+        values = expected if isinstance(expected, list) else [expected]
+        if not all(isinstance(v, str) and not _COMPARISON.match(v) for v in values):
+            return np.flatnonzero(criterion_mask(uniques, expected).to_numpy(dtype=bool))
+        table = self._folded.get(attribute)
+        if table is None:
+            table = {}
+            folded = uniques.astype("str").str.strip().str.casefold()
+            for code, text in enumerate(folded):
+                table.setdefault(text, []).append(code)
+            self._folded[attribute] = table
+        codes = sorted({code for v in values for code in table.get(v.strip().casefold(), [])})
+        return np.array(codes, dtype=np.int64)
 
     def _index(self, attribute: str, codes: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
         if attribute not in self._order:

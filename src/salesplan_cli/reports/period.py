@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from ..plan.calendar import HALVES, QUARTERS, FiscalMonth, fiscal_months, months_of_period, period_kind
 from ..plan.model import Settings
@@ -114,10 +115,19 @@ def target_in(targets: RepTargets, months: list[FiscalMonth], period: Period | N
     amount = targets.full_year_total if segment is None else targets.full_year.get(segment, Fraction(0))
     lo_bound = max(period.start, targets.start) if targets.start else period.start
     hi_bound = min(period.end, targets.end) if targets.end else period.end
+    spans = tuple((m.first_day, m.last_day) for m in months)
+    return amount * _share_of_year(spans, tuple(targets.month_weights), lo_bound, hi_bound)
+
+
+@lru_cache(maxsize=4096)
+def _share_of_year(spans: tuple, weights: tuple, lo_bound: dt.date, hi_bound: dt.date) -> Fraction:
+    """Sum over the months of weight x (days of the month between the bounds) / days in the month: the part of
+    a full-year objective due between the bounds. Exact; shared by every rep with the same weights and dates
+    (thousands of reps, a handful of distinct answers)."""
     total = Fraction(0)
-    for m, weight in zip(months, targets.month_weights):
-        lo, hi = max(m.first_day, lo_bound), min(m.last_day, hi_bound)
+    for (first, last), weight in zip(spans, weights):
+        lo, hi = max(first, lo_bound), min(last, hi_bound)
         days = (hi - lo).days + 1
         if days > 0 and weight:
-            total += amount * weight * Fraction(days, (m.last_day - m.first_day).days + 1)
+            total += weight * Fraction(days, (last - first).days + 1)
     return total

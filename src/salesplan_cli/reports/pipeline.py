@@ -202,11 +202,11 @@ def check_by(ctx: ReportContext, by: list[str], choices: tuple[str, ...]) -> Non
 # --- open deals ----------------------------------------------------------------------------------
 
 
-def _last_activity_per_deal(ctx: ReportContext) -> dict[str, dt.date]:
-    """Deal id -> the latest activity logged on it, dated on or before the as-of day."""
+def _last_activity_per_deal(ctx: ReportContext) -> pd.Series:
+    """Deal id (stripped) -> the day of the latest activity logged on it, dated on or before the as-of day."""
     acts = ctx.frames.activities
     if acts is None or not len(acts) or "opportunity" not in acts.columns:
-        return {}
+        return pd.Series([], dtype="datetime64[ns]")
     key = ("last_activity_per_deal", ctx.as_of)  # activities of every rep: the same whatever the filters
     cached = ctx.frames.derived.get(key)
     if cached is not None:
@@ -215,8 +215,7 @@ def _last_activity_per_deal(ctx: ReportContext) -> dict[str, dt.date]:
     days = pd.to_datetime(acts["date"], errors="coerce").dt.normalize()
     stripped = opp.astype("str").str.strip().where(opp.notna(), "")
     mask = (stripped != "") & days.notna() & (days <= pd.Timestamp(ctx.as_of))
-    latest = days[mask].groupby(stripped[mask].to_numpy(), sort=False).max()
-    result = {str(deal): stamp.date() for deal, stamp in latest.items()}
+    result = days[mask].groupby(stripped[mask].to_numpy(), sort=False).max().astype("datetime64[ns]")
     ctx.frames.derived[key] = result
     return result
 
@@ -267,10 +266,8 @@ def _open_deals(ctx: ReportContext, opps: pd.DataFrame) -> pd.DataFrame:
     if "last_activity" in deals.columns:
         own = pd.to_datetime(deals["last_activity"], errors="coerce").dt.normalize().astype("datetime64[ns]")
         touch = own.where(own <= day)
-    if logged:
-        ids = [str(i).strip() for i in deals["id"]]
-        from_log = pd.Series([logged.get(i) for i in ids], index=deals.index, dtype="object")
-        from_log = pd.to_datetime(from_log, errors="coerce").astype("datetime64[ns]")
+    if len(logged):
+        from_log = deals["id"].astype("str").str.strip().map(logged).astype("datetime64[ns]")
         touch = pd.concat([touch, from_log], axis=1).max(axis=1)
     touch = touch.fillna(created.astype("datetime64[ns]"))
     touches = [None if pd.isna(t) else t.date() for t in touch]
