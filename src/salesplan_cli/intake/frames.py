@@ -7,7 +7,7 @@ import pandas as pd
 from ..plan.model import Workspace
 from .config import DataConfig, Source
 from .load import Frames, SourceReport, owner_lookup, stage_lookup
-from .parse import normalise_key, parse_amounts, parse_dates, parse_probabilities
+from .parse import lookup, normalise_key, parse_amounts, parse_dates, parse_probabilities
 from .read import RawTable, RowIssue
 from .segments import assign_segments
 
@@ -278,9 +278,10 @@ def _attach_segments(frames: Frames, ws: Workspace) -> None:
     """Give every opportunity, activity and sale the segment of its account (None when unknown)."""
     from .segments import segment_of_accounts
 
-    lookup = segment_of_accounts(frames.accounts, ws)
+    segments = segment_of_accounts(frames.accounts, ws)
+    keys, values = list(segments), list(segments.values())
     for name in ("opportunities", "activities", "sales"):
         frame = getattr(frames, name)
         if frame is not None:
-            frame["segment"] = frame["account"].map(lookup) if len(frame) else pd.Series(dtype="object")
-            frame["segment"] = frame["segment"].astype("object").where(frame["segment"].notna(), None)
+            found = lookup(frame["account"], keys, values)
+            frame["segment"] = found.where(found.notna(), None)

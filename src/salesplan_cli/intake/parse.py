@@ -173,3 +173,41 @@ def normalise_key(values: pd.Series) -> pd.Series:
     keys = pd.Series(uniques, dtype="object").str.normalize("NFC").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
     out = keys.to_numpy(dtype=object)[codes] if len(keys) else codes.astype(object)
     return pd.Series(out, index=values.index, dtype=text.dtype if len(keys) else "object")
+
+
+def _arrow_text(values):
+    import pyarrow as pa
+
+    if isinstance(values, pd.Series) and str(values.dtype) == "str":
+        return pa.array(values.array)
+    return pa.array([v if isinstance(v, str) else None for v in values], type=pa.large_string())
+
+
+def lookup(values: pd.Series, keys, results) -> pd.Series:
+    """values -> the result of the equal key (exact text match), None where no key matches.
+
+    A hash join in Arrow: millions of activities matched to hundreds of thousands of accounts in one call.
+    `keys` must be distinct texts; `results` lines up with them.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    results = np.asarray(results, dtype=object)
+    if not len(values):
+        return pd.Series([], index=values.index, dtype="object")
+    position = pc.index_in(_arrow_text(values).cast(pa.large_string()), value_set=_arrow_text(pd.Series(list(keys), dtype="object")).cast(pa.large_string()))
+    found = position.is_valid().to_numpy(zero_copy_only=False)
+    where = position.fill_null(0).to_numpy(zero_copy_only=False)
+    out = np.where(found, results[where] if len(results) else None, None)
+    return pd.Series(out, index=values.index, dtype="object")
+
+
+def is_in(values: pd.Series, keys) -> np.ndarray:
+    """Which values equal one of `keys` (exact text match), as a boolean array."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    value_set = _arrow_text(pd.Series(list(keys), dtype="object")).cast(pa.large_string())
+    return pc.is_in(_arrow_text(values).cast(pa.large_string()), value_set=value_set).to_numpy(zero_copy_only=False).astype(bool)

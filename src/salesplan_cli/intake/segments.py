@@ -41,18 +41,6 @@ def criterion_mask(column: pd.Series | None, expected: Any) -> pd.Series | None:
     return mask
 
 
-def criteria_mask(accounts: pd.DataFrame, criteria: dict[str, Any]) -> pd.Series:
-    """Accounts meeting every criterion (an attribute with no column matches nothing)."""
-    mask = pd.Series(True, index=accounts.index)
-    for attribute, expected in criteria.items():
-        column = accounts.get(f"attr:{attribute}")
-        one = criterion_mask(column, expected)
-        if one is None:
-            return pd.Series(False, index=accounts.index)
-        mask &= one
-    return mask
-
-
 def assign_segments(accounts: pd.DataFrame, ws: Workspace, attributes: dict[str, str]) -> pd.Series:
     """Segment of each account: the export's segment column, else named accounts, else criteria by priority."""
     segment = pd.Series([None] * len(accounts), index=accounts.index, dtype="object")
@@ -64,13 +52,14 @@ def assign_segments(accounts: pd.DataFrame, ws: Workspace, attributes: dict[str,
     by_name = accounts["id"].map(named)
     segment = segment.where(segment.notna(), by_name)
     ordered = sorted((ws.segments or {}).items(), key=lambda kv: (kv[1].priority, list(ws.segments).index(kv[0])))
+    attributes = _Attributes(accounts)
     for seg, spec in ordered:
         if not spec.criteria or seg not in ws.strategy.segments:
             continue
         todo = segment.isna()
         if not todo.any():
             break
-        match = criteria_mask(accounts, spec.criteria)
+        match = attributes.mask(spec.criteria)
         segment = segment.where(~(todo & match), seg)
     return segment.astype("object").where(segment.notna(), None)
 
@@ -104,6 +93,22 @@ class _Attributes:
                 codes, uniques = pd.factorize(column, use_na_sentinel=False)
                 self._codes[attribute] = (codes, pd.Series(uniques, dtype="object"))
         return self._codes[attribute]
+
+    def mask(self, criteria: dict[str, Any]) -> np.ndarray:
+        """Accounts meeting every criterion, as a mask (an attribute with no column matches nothing)."""
+        out = np.ones(len(self.accounts), dtype=bool)
+        for attribute, expected in criteria.items():
+            column = self._column(attribute)
+            if column is None:
+                return np.zeros(len(self.accounts), dtype=bool)
+            codes, uniques = column
+            key = (attribute, repr(expected))
+            if key not in self._values:
+                self._values[key] = self._matching_values(attribute, uniques, expected)
+            per_value = np.zeros(len(uniques), dtype=bool)
+            per_value[self._values[key]] = True
+            out &= per_value[codes]
+        return out
 
     def rows(self, criteria: dict[str, Any]) -> np.ndarray:
         """Positions (sorted) of the accounts meeting every criterion, without a mask over all accounts:

@@ -9,7 +9,7 @@ from fractions import Fraction
 import pandas as pd
 
 from .context import TOTAL, ReportContext, report_frame
-from .pipeline import cents_out, check_by, day_of, dim_orders, key_rank, label_columns, ratio_out, sum_cents, text_of, within_filters
+from .pipeline import text_column, cents_out, check_by, day_of, dim_orders, key_rank, label_columns, ratio_out, sum_cents, text_of, within_filters
 from .stats import benjamini_hochberg, seller_vs_rest_test
 
 BY_CHOICES = ("rep", "team", "segment", "product")
@@ -59,15 +59,17 @@ def seller_tests(ctx: ReportContext) -> dict[tuple[str, str], dict]:
     """
     settings = ctx.ws.settings.conversion
     deals = closed_deals(ctx, filters=False)
-    pairs: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    pairs: dict[tuple[str, str], list[int]] = {}
     ranges: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for rep_id, product, outcome in zip(deals["rep"], deals["product"], deals["outcome"]):
-        rep_id, product = text_of(rep_id), text_of(product)
-        if rep_id is None or product is None:
-            continue
-        column = 0 if outcome == "won" else 1
-        pairs[(rep_id, product)][column] += 1
-        ranges[product][column] += 1
+    if len(deals):
+        rep_ids, products = text_column(deals["rep"]), text_column(deals["product"])
+        known = rep_ids.notna() & products.notna()
+        won = (deals["outcome"] == "won").astype("int64")
+        counts = pd.DataFrame({"won": won, "lost": 1 - won})[known].groupby([rep_ids[known], products[known]], sort=False).sum()
+        for (rep_id, product), n_won, n_lost in zip(counts.index, counts["won"], counts["lost"]):
+            pairs[(str(rep_id), str(product))] = [int(n_won), int(n_lost)]
+            ranges[str(product)][0] += int(n_won)
+            ranges[str(product)][1] += int(n_lost)
     tested = sorted(key for key, (won, lost) in pairs.items() if won + lost >= settings.min_closed)
     results = {}
     for key in tested:

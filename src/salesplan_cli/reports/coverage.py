@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
+from ..intake.parse import is_in
 from ..intake.segments import portfolio_accounts
 from ..plan.checks.capacity import rep_norms
 from ..plan.model import ACCOUNT_STATUSES
@@ -43,7 +45,7 @@ def account_statuses(ctx: ReportContext) -> pd.Series:
     bought = bought_accounts(ctx)
     ids = accounts["id"]
     declared = accounts["status"] if "status" in accounts.columns else pd.Series(None, index=accounts.index, dtype="object")
-    derived = pd.Series("prospect", index=accounts.index, dtype="object").where(~ids.isin(bought), "customer")
+    derived = pd.Series(np.where(is_in(ids, bought), "customer", "prospect"), index=accounts.index, dtype="object")
     values = declared.astype("object").where(declared.isin(ACCOUNT_STATUSES), derived)
     return pd.Series(values.to_numpy(dtype=object), index=pd.Index(ids.to_numpy(dtype=object), name="account"), name="status", dtype="object")
 

@@ -131,7 +131,7 @@ def label(dim: str, value, teams: dict[str, str] | None = None, rep_id: str | No
     return value
 
 
-def _text_column(column: pd.Series) -> pd.Series:
+def text_column(column: pd.Series) -> pd.Series:
     """text_of over a column: None where missing or blank, else the text."""
     values = column.astype("object")
     blank = values.isna() | (values.astype("str").str.strip() == "")
@@ -141,7 +141,7 @@ def _text_column(column: pd.Series) -> pd.Series:
 def label_columns(frame: pd.DataFrame, by: list[str], teams: dict[str, str]) -> pd.DataFrame:
     """label() over whole columns: the group label of each row for each dimension of `by`."""
     out = {}
-    rep = _text_column(frame["rep"]) if "rep" in frame.columns else pd.Series(None, index=frame.index, dtype="object")
+    rep = text_column(frame["rep"]) if "rep" in frame.columns else pd.Series(None, index=frame.index, dtype="object")
     for dim in by:
         if dim == "team":
             team = rep.map(teams)
@@ -151,7 +151,7 @@ def label_columns(frame: pd.DataFrame, by: list[str], teams: dict[str, str]) -> 
         elif dim == "rep":
             out[dim] = rep.where(rep.notna(), UNPLANNED)
         else:
-            value = _text_column(frame[dim])
+            value = text_column(frame[dim])
             out[dim] = value.where(value.notna(), UNSEGMENTED if dim == "segment" else UNPLANNED)
     return pd.DataFrame(out, index=frame.index)
 
