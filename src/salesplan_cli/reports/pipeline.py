@@ -10,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from ..plan.values import round_half_away
@@ -257,8 +258,11 @@ def _open_deals(ctx: ReportContext, opps: pd.DataFrame) -> pd.DataFrame:
     day = pd.Timestamp(ctx.as_of)
     created = pd.to_datetime(deals["created_date"], errors="coerce").dt.normalize()
     age = (day - created).dt.days
-    ages = [None if pd.isna(a) else int(a) for a in age]
-    buckets = [age_bucket(a) for a in ages]
+    known_age = age.notna().to_numpy()
+    ages = np.where(known_age, age.fillna(0).astype("int64").to_numpy().astype(object), None)
+    days_old = age.fillna(0).to_numpy()
+    # age_bucket() by column
+    buckets = np.select([~known_age, days_old <= 30, days_old <= 90, days_old <= 180], ["unknown", "0-30", "31-90", "91-180"], ">180").astype(object)
     close = pd.to_datetime(deals["close_date"], errors="coerce").dt.normalize()
     overdue = (close < day).fillna(False).astype(bool).tolist()
     # the last sign of life: the deal's own last_activity and the activities logged on it, up to the as-of day
@@ -270,7 +274,7 @@ def _open_deals(ctx: ReportContext, opps: pd.DataFrame) -> pd.DataFrame:
         from_log = deals["id"].astype("str").str.strip().map(logged).astype("datetime64[ns]")
         touch = pd.concat([touch, from_log], axis=1).max(axis=1)
     touch = touch.fillna(created.astype("datetime64[ns]"))
-    touches = [None if pd.isna(t) else t.date() for t in touch]
+    touches = np.where(touch.notna().to_numpy(), touch.dt.date.to_numpy(dtype=object), None)
     stale = (touch.notna() & ((day - touch).dt.days > limit)).astype(bool).tolist()
     nano = {p: int(probability_fraction(p) * NANO) for p in pd.unique(deals["probability"])}
     amounts = deals["amount"].astype("int64")
