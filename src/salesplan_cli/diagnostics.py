@@ -159,3 +159,10 @@ def sort_diagnostics(diags: list[Diagnostic]) -> list[Diagnostic]:
             seen.add(d)
             unique.append(d)
     return sorted(unique, key=Diagnostic.sort_key)
+
+
+def looks_wide(raw: bytes) -> bool:
+    """Whether text bytes look UTF-16 or UTF-32 without a byte-order mark: NUL bytes between the letters
+    (at least a quarter of the first 4 KiB; a stray NUL in UTF-8 text is a control character, not this)."""
+    head = raw[:4096]
+    return bool(head) and head.count(b"\x00") * 4 >= len(head)

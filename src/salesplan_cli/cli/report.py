@@ -146,8 +146,16 @@ def read_exports(ws, root: Path, hint: str = ""):
     return frames
 
 
+def _file_size(path: Path) -> int:
+    """Size of a regular file; 0 for anything else, or a path that cannot be stat'ed (the reader says why)."""
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except (OSError, ValueError):
+        return 0
+
+
 def _load_with_progress(ws, files, load_exports):
-    total = sum(path.stat().st_size for _, path in files if path.is_file())
+    total = sum(_file_size(path) for _, path in files)
     if not (sys.stderr.isatty() and total > 5_000_000):
         return load_exports(ws)
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
@@ -156,7 +164,7 @@ def _load_with_progress(ws, files, load_exports):
         task = bar.add_task("read", total=total)
 
         def advance(kind, path):
-            bar.advance(task, path.stat().st_size if path.is_file() else 0)
+            bar.advance(task, _file_size(path))
 
         return load_exports(ws, progress=advance)
 

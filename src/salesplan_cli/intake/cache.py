@@ -43,7 +43,7 @@ def worth_caching(ws: Workspace) -> bool:
     for _kind, path in export_files(ws):
         try:
             total += path.stat().st_size if path.is_file() else 0
-        except OSError:
+        except (OSError, ValueError):
             return False
     return total >= MIN_BYTES
 
@@ -76,7 +76,7 @@ def cache_key(ws: Workspace) -> str | None:
             stat = path.stat()
             with open(path, "rb") as handle:
                 content = hashlib.file_digest(handle, "sha256").hexdigest()
-        except OSError:
+        except (OSError, ValueError):
             return None
         digest.update(f"export {kind} {path} {stat.st_size} {stat.st_mtime_ns} {content}\n".encode())
     return digest.hexdigest()

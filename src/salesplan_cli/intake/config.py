@@ -54,11 +54,27 @@ class Source(_Strict):
     @field_validator("date_format")
     @classmethod
     def _format(cls, value: str) -> str:
+        hint = "write a strptime format like %d/%m/%Y, %m/%d/%Y or %Y-%m-%d, or 'excel' for serial numbers"
         if value != "excel" and "%" not in value:
+            raise PydanticCustomError("sp_value", "{value} is not a date format", {"value": repr(value), "hint": hint})
+        if value != "excel":
+            import datetime as dt
+
+            try:  # a directive Python does not know ('%Q') only shows when a date is parsed with it
+                dt.datetime.strptime(dt.datetime(2027, 12, 31, 13, 45, 30).strftime(value), value)
+            except ValueError as exc:
+                if "directive" in str(exc) or "stray %" in str(exc):
+                    raise PydanticCustomError("sp_value", "{value} is not a date format: {reason}", {"value": repr(value), "reason": str(exc), "hint": hint}) from None
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if "\x00" in value or len(value) > 4096:
             raise PydanticCustomError(
                 "sp_value",
-                "{value} is not a date format",
-                {"value": repr(value), "hint": "write a strptime format like %d/%m/%Y, %m/%d/%Y or %Y-%m-%d, or 'excel' for serial numbers"},
+                "{value} is not a usable path",
+                {"value": repr(value[:60] + ("..." if len(value) > 60 else "")), "hint": "give the export's path relative to the workspace, e.g. data/opportunities.csv"},
             )
         return value
 

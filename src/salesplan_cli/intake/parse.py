@@ -119,12 +119,26 @@ def parse_dates(values: pd.Series, source: Source, typed: bool = False) -> tuple
     return _by_distinct(values, lambda text: _dates(text, source, typed))
 
 
+#: Dates are held to the nanosecond (pandas' datetime64[ns]): 1677-09-22 to 2262-04-11. A date outside
+#: (9999-12-31 as "no end", 0001-01-01) is unreadable: its row is listed, never a crash.
+FIRST_DAY, LAST_DAY = pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-11")
+MAX_EXCEL_SERIAL = (LAST_DAY - pd.Timestamp("1899-12-30")).days
+
+
+def _in_range(parsed: pd.Series) -> pd.Series:
+    """Parsed dates as datetime64[ns], NaT where they fall outside what it can hold."""
+    if str(parsed.dtype) == "datetime64[ns]":
+        return parsed
+    inside = parsed.notna() & (parsed >= FIRST_DAY) & (parsed <= LAST_DAY)
+    return parsed.where(inside).astype("datetime64[ns]")
+
+
 def _dates(values: pd.Series, source: Source, typed: bool) -> tuple[pd.Series, pd.Series]:
     text = values.astype("str").str.strip()
     empty = text == ""
     if source.date_format == "excel":
         serial = pd.to_numeric(text.where(~empty), errors="coerce")
-        plausible = serial.between(1, 2_958_465) & (serial == serial.round())
+        plausible = serial.between(1, MAX_EXCEL_SERIAL) & (serial == serial.round())
         parsed = pd.to_datetime("1899-12-30") + pd.to_timedelta(serial.where(plausible), unit="D")
     else:
         parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
@@ -137,14 +151,15 @@ def _dates(values: pd.Series, source: Source, typed: bool) -> tuple[pd.Series, p
             if "%H" not in fmt:
                 # exports often add a time to dates: keep the date part
                 candidate = candidate.str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?( ?[AaPp][Mm])?( ?(Z|[+-]\d{2}:?\d{2}))?$", "", regex=True)
-            parsed.loc[todo] = pd.to_datetime(candidate, format=fmt, errors="coerce")
+            parsed.loc[todo] = _in_range(pd.to_datetime(candidate, format=fmt, errors="coerce"))
         if typed:
             todo = parsed.isna() & ~empty & text.str.fullmatch(r"\d{5}(\.0)?")
             if todo.any():
                 serial = pd.to_numeric(text[todo], errors="coerce")
+                serial = serial.where(serial.between(1, MAX_EXCEL_SERIAL))
                 parsed.loc[todo] = pd.to_datetime("1899-12-30") + pd.to_timedelta(serial, unit="D")
     bad = parsed.isna() & ~empty
-    return parsed.dt.normalize(), bad
+    return parsed.dt.normalize().astype("datetime64[ns]"), bad
 
 
 def parse_probabilities(values: pd.Series, source: Source, typed: bool = False) -> tuple[pd.Series, pd.Series]:

@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..diagnostics import Diagnostic, diagnostic
+from ..diagnostics import Diagnostic, diagnostic, looks_wide
 from .config import Source
 from .fields import SALESFORCE_FOOTER_PREFIXES
 
@@ -79,9 +79,19 @@ def shorten(text: str, width: int = 60) -> str:
 # --- CSV ------------------------------------------------------------------------------------------------
 
 
+#: First bytes of files that are not text, whatever their name says.
+_NOT_TEXT = {b"PK\x03\x04": "an XLSX workbook (a ZIP file)", b"PAR1": "a Parquet file", b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook"}
+
+
 def _decode(raw: bytes, rel: str, encoding: str) -> tuple[str | None, list[Diagnostic]]:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, [diagnostic("SP902", rel, 1, 1, "file is UTF-16 encoded", "export as UTF-8 (or cp1252 and declare encoding: cp1252)")]
+    for magic, what in _NOT_TEXT.items():
+        if raw.startswith(magic):
+            fix = "save it as .xlsx and point data.<kind>.path at it" if "xls" in what else "name it .parquet"
+            return None, [diagnostic("SP906", rel, None, None, f"is {what}, not a CSV file", fix)]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or looks_wide(raw):
+        return None, [
+            diagnostic("SP902", rel, 1, 1, "file is UTF-16 or UTF-32 encoded (NUL bytes)", "export as UTF-8 (or cp1252 and declare encoding: cp1252)")
+        ]
     if encoding in ("utf-8", "utf-8-sig") and raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
@@ -127,7 +137,7 @@ FAST_CSV_BYTES = 256 * 1024
 
 def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]] | None:
     """The pyarrow path; None when the file needs the exact reader (odd bytes, a disagreement, a problem to report)."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff", *_NOT_TEXT)) or looks_wide(raw):
         return None
     if source.encoding in ("utf-8", "utf-8-sig"):
         data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import stat
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from ..diagnostics import Diagnostic, diagnostic
+from ..diagnostics import Diagnostic, diagnostic, looks_wide
 
 try:  # libyaml's parser is much faster; the pure-Python one is equivalent.
     _Loader = yaml.CSafeLoader
@@ -110,7 +111,13 @@ def read_text(path: Path, rel: str) -> tuple[str | None, list[Diagnostic]]:
             return None, [
                 diagnostic("SP001", rel, None, None, "is a directory, not a file", "remove the directory or point to a YAML file")
             ]
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # a pipe would block, /dev/zero never ends, /dev/null reads as empty: none is a plan file
+            return None, [
+                diagnostic("SP001", rel, None, None, "is not a regular file (a pipe, a device or a socket)", "point to a YAML file")
+            ]
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             return None, [
                 diagnostic(
@@ -128,9 +135,10 @@ def read_text(path: Path, rel: str) -> tuple[str | None, list[Diagnostic]]:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return None, [diagnostic("SP001", rel, None, None, f"cannot read file: {reason}", "check the path and its permissions")]
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or looks_wide(raw):
+        # a byte-order mark, or NUL bytes between the letters: UTF-16 or UTF-32 with or without a BOM
         return None, [
-            diagnostic("SP002", rel, 1, 1, "file is UTF-16 encoded; plan files must be UTF-8", "save the file as UTF-8 in your editor")
+            diagnostic("SP002", rel, 1, 1, "file is UTF-16 or UTF-32 encoded (NUL bytes); plan files must be UTF-8", "save the file as UTF-8 in your editor")
         ]
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
