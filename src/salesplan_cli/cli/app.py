@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from typing import Annotated, Optional
 
@@ -55,6 +56,10 @@ _register()
 
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point: run the app, never let a traceback reach the user."""
+    if sys.stdout is None or sys.stdout.closed:  # started with stdout closed (`>&-`)
+        if sys.stderr is not None:
+            sys.stderr.write("salesplan: standard output is closed; redirect it to a file or /dev/null\n")
+        return exitcodes.USAGE
     try:
         code = app(args=argv, standalone_mode=False, prog_name="salesplan")
         return code if isinstance(code, int) else exitcodes.OK
@@ -71,9 +76,27 @@ def main(argv: Optional[list[str]] = None) -> int:
         sys.stderr.write("\nsalesplan: interrupted\n")
         return exitcodes.INTERRUPTED
     except BrokenPipeError:
-        return exitcodes.OK
+        return _reader_left()
+    except SystemExit as exc:  # click turns a broken pipe into exit 1; say it as the shell would
+        context = exc.__context__
+        if isinstance(context, OSError) and context.errno == errno.EPIPE:
+            return _reader_left()
+        return exc.code if isinstance(exc.code, int) else exitcodes.USAGE
     except Exception:  # a bug: save the details, say one short thing
         return _crash_report(sys.argv[1:] if argv is None else argv)
+
+
+def _reader_left() -> int:
+    """The reader of stdout left (`salesplan report | head -1`): no message, no second error when Python
+    flushes stdout on the way out; exit 141 as a writer killed by SIGPIPE would."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    return exitcodes.BROKEN_PIPE
 
 
 def _crash_report(argv: list[str]) -> int:

@@ -83,11 +83,13 @@ def err(text: str) -> None:
     sys.stderr.write(clean(text) + "\n")
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: C0/C1 controls (terminal escapes) and the bidirectional overrides and isolates that reorder what a
+#: terminal shows (U+202A-U+202E, U+2066-U+2069: a name could display as another one).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean(text: str) -> str:
-    """Strip control characters (terminal escapes) from text that may come from files."""
+    """Strip control characters (terminal escapes, bidirectional overrides) from text that may come from files."""
     return _CONTROL.sub("", text)
 
 

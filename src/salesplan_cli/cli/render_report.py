@@ -226,7 +226,7 @@ def to_rich(console, ctx, rendered) -> None:
                 elif column == "bar":
                     cells.append(_bar(_plain(row.get("attainment"))))
                 else:
-                    text = escape(_terminal_cell(column, row.get(column), name, row))
+                    text = escape(clean(_terminal_cell(column, row.get(column), name, row)))
                     style = STATUS_STYLE.get(str(row.get(column))) if column == "status" else None
                     cells.append(f"[{style}]{text}[/]" if style else text)
             first = [str(row.get(c)) for c in columns[:2]]

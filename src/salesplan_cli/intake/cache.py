@@ -151,8 +151,10 @@ def store(folder: Path, key: str, frames: Frames) -> bool:
             if other.is_dir() and other.name != key:
                 shutil.rmtree(other, ignore_errors=True)
         return True
-    except Exception:  # the cache is an optimisation: any failure leaves the report uncached, never broken
-        shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException as exc:  # the cache is an optimisation: a failure leaves the report uncached, never broken
+        shutil.rmtree(tmp, ignore_errors=True)  # and Ctrl-C or a kill by SIGTERM leaves no half-written entry
+        if not isinstance(exc, Exception):
+            raise
         return False
 
 
