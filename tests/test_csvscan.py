@@ -121,3 +121,11 @@ def test_fast_path_never_disagrees_on_any_bytes(raw):
     fast, exact = _both(raw)
     if fast is not None:
         _same(fast, exact)
+
+
+def test_a_field_over_the_csv_limit_is_left_to_the_exact_reader():
+    big = "x" * (csv.field_size_limit() + 10)
+    raw = _csv([HEADER, ["1", "ana", "10", big, ""]] + [[str(i), "bo", "1", "n", ""] for i in range(20_000)])
+    fast, exact = _both(raw)
+    assert fast is None  # the exact reader refuses the field with its line (SP905), whatever the file's size
+    assert exact[0] is None and exact[1][0].code == "SP905" and exact[1][0].line == 2

@@ -410,7 +410,19 @@ def test_markdown_strips_escapes(run_cli, hostile):
     run = run_cli(*report_args("intake", "--format", "markdown", workspace=hostile))
     assert run.code == 0, run.err
     assert "\x1b" not in run.out
-    assert "owner '[red]x[/red][31mEVIL'" in run.out
+    # brackets escaped: a CRM value cannot make a Markdown link or image in a job summary
+    assert "owner '\\[red\\]x\\[/red\\]\\[31mEVIL'" in run.out
+
+
+def test_markdown_never_renders_a_link_from_an_export(run_cli, plan):
+    plan.append("data/opportunities.csv", "OPP-LINK,[click](https://evil.example) ![x](https://evil.example/i.png),ACME-217,Prospecting,1000,11/30/2027,09/01/2027,,Platform,,x\n")
+    plan.append("data/opportunities.csv", "OPP-LINK2,[click](javascript:alert(1)),ACME-217,Prospecting,1000,11/30/2027,09/01/2027,,Platform,,x\n")
+    run = run_cli(*report_args("intake", "--format", "markdown", workspace=plan.root))
+    assert run.code == 0, run.err
+    rows = [line for line in run.out.splitlines() if "click" in line]
+    assert len(rows) == 2
+    assert "`owner '[click](https://evil.example) ![x](https' matches no rep (counted as <unplanned>)`" in rows[0]  # a code span
+    assert "owner '\\[click\\](javascript:alert(1))' matches no rep" in rows[1]
 
 
 def test_json_keeps_the_value_and_escapes_it(run_cli, hostile):

@@ -128,8 +128,15 @@ def command_title(report: str) -> str:
 
 
 def _md(text: str) -> str:
-    """A table cell for GitHub Markdown: no pipes, newlines or HTML-looking tags (<unplanned>)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
+    """A table cell for GitHub Markdown: no pipes, newlines or HTML-looking tags (<unplanned>), and no link or
+    image from a CRM value: brackets escaped, and text a renderer could autolink (a URL, www., an e-mail)
+    in a code span."""
+    from ..pam.formats import _LINK_LIKE
+
+    text = text.replace("\r", " ").replace("\n", " ")
+    if _LINK_LIKE.search(text):
+        return "`" + text.replace("`", "'").replace("|", "\\|") + "`"
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
 
 
 def _numeric_column(frame, column: str) -> bool:

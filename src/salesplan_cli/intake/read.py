@@ -160,6 +160,8 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
     found = csvscan.scan(data)
     if found is None:
         return None
+    if len(found.starts) and int((found.ends - found.starts).max()) > csv.field_size_limit():
+        return None  # a record that may hold a field over the csv module's limit: the exact reader says where
     headers = [h.strip() for h in csvscan.record_cells(data, int(found.starts[0]), int(found.ends[0]), delimiter)]
     problem = _header_problems(headers, rel)
     if problem:
