@@ -776,8 +776,8 @@ EXPORT_CASES: list[ExportCase] = [
         issue_lines=(3,),
     ),
     # --- duplicates ------------------------------------------------------------------------------------------------------
-    ExportCase("duplicate-opportunity-ids-are-all-rejected", opportunities(), {"data/o.csv": OPPS_HEADER + "1,rep-n1,A,won,100,2027-01-01\n2,rep-n1,A,won,100,2027-01-01\n1,rep-n1,A,lost,100,2027-01-01\n"}, issues=((2, "rejected", "appears more than once"), (4, "rejected", "appears more than once")), rows=(3, 1)),
-    ExportCase("duplicate-opportunity-ids-with-padding", opportunities(), {"data/o.csv": OPPS_HEADER + "1,rep-n1,A,won,100,2027-01-01\n 1 ,rep-n1,A,lost,100,2027-01-01\n"}, issues=((2, "rejected", "appears more than once"), (3, "rejected", "appears more than once"))),
+    ExportCase("duplicate-opportunity-ids-keep-the-first", opportunities(), {"data/o.csv": OPPS_HEADER + "1,rep-n1,A,won,100,2027-01-01\n2,rep-n1,A,won,100,2027-01-01\n1,rep-n1,A,lost,100,2027-01-01\n"}, issues=((4, "rejected", "appears again (first occurrence kept"),), rows=(3, 2)),
+    ExportCase("duplicate-opportunity-ids-with-padding", opportunities(), {"data/o.csv": OPPS_HEADER + "1,rep-n1,A,won,100,2027-01-01\n 1 ,rep-n1,A,lost,100,2027-01-01\n"}, issues=((3, "rejected", "appears again (first occurrence kept"),)),
     ExportCase("duplicate-account-id-keeps-the-first", ACCOUNTS, {"data/a.csv": "id,name,owner\nACME-001,Acme,rep-n1\nACME-002,Acme 2,rep-n1\nACME-001,Acme again,rep-n1\n"}, issues=((4, "rejected", "appears again"),)),
     # --- the file itself: missing, folder, FIFO, device, symlink loop, permissions, wrong format -----------------------------
     ExportCase("missing-export", sales(), {}, "SP901", message="not found"),

@@ -196,12 +196,14 @@ def test_embedded_newlines_keep_physical_line_numbers(tmp_path):
     assert issues_of(frames, "sales") == [(4, "rejected", "unreadable amount 'oops'")]
 
 
-def test_duplicate_opportunity_ids_are_all_rejected(tmp_path):
-    text = SF_HEADER + '"1","rep-n1","A","Closed Won","1","100","1/1/2027","1/1/2027",""\n' * 2
+def test_a_repeated_opportunity_id_keeps_the_first_row(tmp_path):
+    # a report of opportunities with products repeats the deal, and its amount, on each product line
+    text = SF_HEADER + '"1","rep-n1","A","Closed Won","1","100","1/1/2027","1/1/2027",""\n' * 3
     data = 'data:\n  opportunities: {path: data/o.csv, preset: salesforce, date_format: "%m/%d/%Y"}\n'
     frames, _ = load(workspace_with(tmp_path, data, {"data/o.csv": text}))
-    assert [i[0] for i in issues_of(frames, "opportunities")] == [2, 3]
-    assert len(frames.opportunities) == 0
+    assert [(line, kind) for line, kind, _ in issues_of(frames, "opportunities")] == [(3, "rejected"), (4, "rejected")]
+    assert "appears again (first occurrence kept" in issues_of(frames, "opportunities")[0][2]
+    assert list(frames.opportunities["line"]) == [2] and list(frames.opportunities["amount"]) == [100]
 
 
 def test_one_bad_row_among_many(tmp_path):
@@ -228,6 +230,62 @@ def test_xlsx_export(tmp_path):
     assert list(frames.sales["amount"]) == [123450]
     assert frames.sales["date"].iloc[0] == pd.Timestamp("2027-03-31")
     assert issues_of(frames, "sales") == [(3, "rejected", "unreadable amount 'abc'")]
+
+
+def _xlsx_workspace(tmp_path, rows, data_extra="", formats=None, stray=None):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    for (row, col), number_format in (formats or {}).items():
+        sheet.cell(row=row, column=col).number_format = number_format
+    if stray:
+        sheet[stray] = " "  # a formatted-looking stray cell far away
+    path = tmp_path / "o.xlsx"
+    book.save(path)
+    data = f"data:\n  opportunities: {{path: {path}{data_extra}, columns: {{id: id, owner: owner, account: account, stage: stage, amount: amount, close_date: close, probability: probability}}}}\n"
+    return workspace_with(tmp_path, data, {})
+
+
+XLSX_HEADER = ["id", "owner", "account", "stage", "amount", "close", "probability"]
+
+
+def test_xlsx_percent_cells_read_as_shown(tmp_path):
+    # 0.25 formatted as a percentage shows 25%: the probability is 25%, not 0.25%
+    rows = [XLSX_HEADER, ["1", "rep-n1", "A", "discovery", 100, dt.datetime(2027, 3, 1), 0.25], ["2", "rep-n1", "A", "discovery", 100, dt.datetime(2027, 3, 1), 40]]
+    frames, _ = load(_xlsx_workspace(tmp_path, rows, formats={(2, 7): "0%"}))
+    assert list(frames.opportunities["probability"]) == [0.25, 0.40]
+
+
+def test_xlsx_text_cells_follow_the_declared_decimal(tmp_path):
+    rows = [
+        XLSX_HEADER,
+        ["1", "rep-n1", "A", "discovery", "1.234,56", dt.datetime(2027, 3, 1), 10],  # text, German style
+        ["2", "rep-n1", "A", "discovery", 1234.56, dt.datetime(2027, 3, 1), 10],  # a number cell
+        ["3", "rep-n1", "A", "discovery", "12.500", dt.datetime(2027, 3, 1), 10],  # text: twelve thousand five hundred
+    ]
+    frames, _ = load(_xlsx_workspace(tmp_path, rows, data_extra=", decimal: ','"))
+    assert list(frames.opportunities["amount"]) == [123456, 123456, 1250000]
+
+
+def test_xlsx_title_rows_footer_and_a_stray_cell(tmp_path):
+    rows = [
+        ["Opportunity report"],
+        ["Filtered by: all opportunities"],
+        [],
+        XLSX_HEADER,
+        ["1", "rep-n1", "A", "discovery", 100, dt.datetime(2027, 3, 1), 10],
+        [],
+        ["Grand Totals (1 records)"],
+    ]
+    frames, _ = load(_xlsx_workspace(tmp_path, rows, data_extra=", preset: salesforce", stray="BZ20500"))
+    assert list(frames.opportunities["line"]) == [5]
+    found = issues_of(frames, "opportunities")
+    assert found[:2] == [(1, "skipped", "title row above the header 'Opportunity report'"), (2, "skipped", "title row above the header 'Filtered by: all opportunities'")]
+    assert (6, "skipped", "blank row") in found and (7, "skipped", "report footer 'Grand Totals (1 records)'") in found
+    # the stray cell far below and to the right: reading stops after a long run of blank rows, and says so
+    assert found[-1] == (8, "skipped", "blank rows from here; reading stopped after 10,000 of them (the rest of the worksheet is taken to be empty)")
 
 
 # --- file-level errors: the export cannot be used at all ------------------------------------------------------

@@ -22,6 +22,7 @@ class _Rows:
         self.source = source
         self.table = table
         self.frame = pd.DataFrame({name: pd.Series(table.columns[header], dtype="str") for name, header in mapped.items()})
+        self.headers = dict(mapped)  # canonical name -> export header
         self.frame["line"] = pd.Series(table.lines, dtype="int64")
         self.report = SourceReport(kind=kind, path=source.path, unit=table.unit, rows_read=table.rows + sum(1 for i in table.issues if i.kind == "rejected"))
         self.report.issues.extend(table.issues)
@@ -57,7 +58,7 @@ class _Rows:
             return
         text = self.frame[name]
         extra = {"currency": currency} if kind == "amount" else {}
-        parsed, bad = _PARSERS[kind](text, self.source, self.table.typed, **extra)
+        parsed, bad = parse_cells(_PARSERS[kind], text, self.source, self.table, self.headers.get(name), **extra)
         label = name.replace("_", " ")
         if required:
             if bad.any():
@@ -80,6 +81,23 @@ class _Rows:
         self.report.rows_used = len(out)
         self.report.issues.sort(key=lambda i: i.line)
         return out
+
+
+def parse_cells(parser, text: pd.Series, source: Source, table: RawTable, header: str | None, **extra) -> tuple[pd.Series, pd.Series]:
+    """Parse a column: typed cells (XLSX numbers and dates, Parquet typed columns) as typed values; amounts in
+    text cells in the declared dialect (a text cell '1.234,56' in a workbook declared decimal ',' is 1234.56).
+    Dates in text cells are read as typed ones are: ISO first, then the declared format."""
+    mask = table.text_cells.get(header) if table.typed and header is not None and parser is parse_amounts else None
+    if mask is None or not any(mask):
+        return parser(text, source, table.typed, **extra)
+    as_text = pd.Series(mask, index=text.index, dtype=bool)
+    if as_text.all():
+        return parser(text, source, False, **extra)
+    typed_parsed, typed_bad = parser(text[~as_text], source, True, **extra)
+    text_parsed, text_bad = parser(text[as_text], source, False, **extra)
+    parsed = pd.concat([typed_parsed, text_parsed]).reindex(text.index)
+    bad = pd.concat([typed_bad, text_bad]).reindex(text.index).astype(bool)
+    return parsed.astype(typed_parsed.dtype), bad
 
 
 def _map_owner(rows: _Rows, owners: tuple[dict[str, str], dict[str, list[str]]], field: str = "owner") -> None:
@@ -154,8 +172,13 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         rows = _Rows("opportunities", table, {**mapped, **{f"entered:{stage}": h for stage, h in source.stage_dates.items()}}, source)
         for name in ("id", "owner", "account", "stage"):
             rows.require_text(name)
-        duplicated = rows.frame["id"].duplicated(keep=False) & rows.keep
-        rows.reject(duplicated, lambda: "opportunity id '" + rows.frame["id"].str.slice(0, 40) + "' appears more than once")
+        # the first row of an id is the deal; a later one is a copy (a report of opportunities with their
+        # products repeats the deal, and its amount, on every product line): listed, never summed
+        duplicated = rows.frame["id"].duplicated(keep="first") & rows.keep
+        rows.reject(
+            duplicated,
+            lambda: "opportunity id '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept; export one row per opportunity)",
+        )
         rows.parse("amount", "amount", required=True, currency=ws.settings.currency)
         rows.reject(rows.frame["amount"].fillna(0) < 0, "negative opportunity amount")
         rows.parse("close_date", "date", required=True)
@@ -265,7 +288,7 @@ def _entered_dates(rows: _Rows, source: Source) -> pd.DataFrame:
     for stage, _header in source.stage_dates.items():
         column = f"entered:{stage}"
         text = rows.frame[column]
-        parsed, bad = parse_dates(text, source, rows.table.typed)
+        parsed, bad = parse_cells(parse_dates, text, source, rows.table, rows.headers.get(column))
         rows.note(bad, f"unreadable date entered {stage} '" + text.str.slice(0, 40) + "' (left out of the stage history)", kind="unmatched")
         keep = parsed.notna() & rows.keep
         pieces.append(pd.DataFrame({"opportunity": rows.frame.loc[keep, "id"], "stage": stage, "date": parsed[keep], "line": rows.frame.loc[keep, "line"]}))

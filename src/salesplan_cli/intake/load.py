@@ -155,7 +155,8 @@ def _read_kind(root: Path, kind: str, source: Source, extra: list[str]) -> tuple
             )
         ]
     wanted = list(dict.fromkeys([*mapped.values(), *extra]))
-    table, diags = read_table(path, rel, source, wanted)
+    key = [mapped[f.name] for f in FIELDS[kind] if f.required and f.name in mapped]
+    table, diags = read_table(path, rel, source, wanted, key)
     if table is None:
         return None, mapped, diags
     headers = set(table.headers)

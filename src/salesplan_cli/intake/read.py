@@ -39,14 +39,21 @@ class RawTable:
     issues: list[RowIssue] = field(default_factory=list)
     typed: bool = False  # values come from typed cells (XLSX, Parquet): ISO dates, '.' decimals
     unit: str = "line"  # how `lines` count: CSV/XLSX lines, Parquet rows
+    #: typed files only: per column, True where the value was text in the file (an XLSX text cell, a Parquet
+    #: string column), to be read in the declared dialect (decimal, thousands, date format) like a CSV value
+    text_cells: dict[str, list[bool]] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
         return len(self.lines)
 
 
-def read_table(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]]:
-    """Read the `wanted` columns (export headers) of one export file."""
+def read_table(path: Path, rel: str, source: Source, wanted: list[str], key: list[str] | None = None) -> tuple[RawTable | None, list[Diagnostic]]:
+    """Read the `wanted` columns (export headers) of one export file.
+
+    `key`: headers the header row must hold (the required fields); in a worksheet, rows above the first row
+    holding them all are title rows, skipped and listed (a formatted Salesforce report).
+    """
     try:
         if path.is_dir():
             return None, [diagnostic("SP901", rel, None, None, "is a folder, not an export file", "point data.<kind>.path at a .csv, .xlsx or .parquet file")]
@@ -61,7 +68,7 @@ def read_table(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            return _read_xlsx(path, rel, source, wanted)
+            return _read_xlsx(path, rel, source, wanted, key or [])
         if suffix == ".parquet":
             return _read_parquet(path, rel, wanted)
         if suffix in (".csv", ".txt", ".tsv", ""):
@@ -346,7 +353,27 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]]:
+def _number_text(value: float | int, number_format: str | None) -> str:
+    """A numeric cell as text: exact decimal digits of the stored number; a cell formatted as a percentage
+    (0.25 shown as 25%) as the percentage it shows ('25%'), so it reads as the user sees it."""
+    from decimal import Decimal
+
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if number_format and "%" in number_format.replace("\\%", "").replace('"%"', ""):
+        return f"{(number * 100).normalize():f}%"
+    text = f"{number.normalize():f}" if isinstance(value, float) else str(value)
+    return text
+
+
+#: Consecutive blank rows after which a worksheet is taken to be over (a stray formatted cell far below
+#: the data would otherwise make the reader walk a million empty rows); said in the intake account.
+MAX_BLANK_ROWS = 10_000
+#: Rows searched for the header row, and columns read past it.
+HEADER_SEARCH_ROWS = 50
+EXTRA_COLUMNS = 50
+
+
+def _read_xlsx(path: Path, rel: str, source: Source, wanted: list[str], key: list[str]) -> tuple[RawTable | None, list[Diagnostic]]:
     try:
         import openpyxl
     except ImportError:  # pragma: no cover - a declared dependency
@@ -362,39 +389,75 @@ def _read_xlsx(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple
             sheet = book[source.sheet]
         else:
             sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        headers: list[str] | None = None
-        columns: dict[str, list[str]] = {}
-        positions: list[tuple[str, int]] = []
-        lines: list[int] = []
-        issues: list[RowIssue] = []
-        for number, values in enumerate(rows, start=1):
-            cells = [_cell_text(v) for v in values]
-            if headers is None:
-                if any(c.strip() for c in cells):
-                    headers = [c.strip() for c in cells]
-                    while headers and not headers[-1]:
-                        headers.pop()
-                    problem = _header_problems(headers, rel)
-                    if problem:
-                        return None, problem
-                    index = {h: i for i, h in enumerate(headers)}
-                    positions = [(name, index[name]) for name in wanted if name in index]
-                    columns = {name: [] for name, _ in positions}
+        # the header: the first row holding every required header (rows above it are titles), else the
+        # first non-blank row (SP903 then names what is missing)
+        header_row, headers, titles = None, None, []
+        first: tuple[int, list[str]] | None = None
+        for number, values in enumerate(sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS), start=1):
+            texts = [_cell_text(v).strip() for v in values]
+            while texts and not texts[-1]:
+                texts.pop()
+            if not texts:
                 continue
-            if not any(c.strip() for c in cells):
-                issues.append(RowIssue(number, "blank row", "skipped"))
-                continue
-            if any(c.strip() for c in cells[len(headers) :]):
-                issues.append(RowIssue(number, f"values beyond the {len(headers)} headed columns"))
-                continue
-            cells += [""] * (len(headers) - len(cells))
-            for name, pos in positions:
-                columns[name].append(cells[pos])
-            lines.append(number)
+            if first is None:
+                first = (number, texts)
+            if not key or set(key) <= set(texts):
+                header_row, headers = number, texts
+                break
+            titles.append((number, texts))
         if headers is None:
-            return None, [diagnostic("SP905", rel, None, None, "worksheet is empty (no header row)", "export again with the column headers")]
-        return RawTable(headers=headers, columns=columns, lines=lines, issues=issues, typed=True, unit="row"), []
+            if first is None:
+                return None, [diagnostic("SP905", rel, None, None, "worksheet is empty (no header row)", "export again with the column headers")]
+            (header_row, headers), titles = first, []
+        problem = _header_problems(headers, rel)
+        if problem:
+            return None, problem
+        width = len(headers)
+        index = {h: i for i, h in enumerate(headers)}
+        positions = [(name, index[name]) for name in wanted if name in index]
+        columns: dict[str, list[str]] = {name: [] for name, _ in positions}
+        text_cells: dict[str, list[bool]] = {name: [] for name, _ in positions}
+        lines: list[int] = []
+        issues = [RowIssue(n, f"title row above the header '{shorten(' '.join(t for t in texts if t))}'", "skipped") for n, texts in titles]
+        footer = source.preset == "salesforce"
+        blanks: list[int] = []
+        stopped = None
+        # columns far beyond the header are not read (a stray formatted cell at XFD1048576 would make every
+        # row 16,384 cells wide); values within EXTRA_COLUMNS past the header reject their row
+        bound = width + EXTRA_COLUMNS
+        for number, row in enumerate(sheet.iter_rows(min_row=header_row + 1, max_col=bound, values_only=False), start=header_row + 1):
+            values = [getattr(cell, "value", None) for cell in row]
+            texts = [
+                _number_text(v, getattr(cell, "number_format", None)) if isinstance(v, (int, float)) and not isinstance(v, bool) else _cell_text(v)
+                for cell, v in zip(row, values)
+            ]
+            if not any(t.strip() for t in texts):
+                blanks.append(number)
+                if len(blanks) > MAX_BLANK_ROWS:
+                    stopped = number
+                    break
+                continue
+            # blank rows between data rows are listed one by one; a run at the end is summed up below
+            issues += [RowIssue(blank, "blank row", "skipped") for blank in blanks]
+            blanks = []
+            if footer and texts[0].strip().startswith(SALESFORCE_FOOTER_PREFIXES) and all(not t.strip() for t in texts[1:]):
+                issues.append(RowIssue(number, f"report footer '{shorten(texts[0].strip())}'", "skipped"))
+                continue
+            if any(t.strip() for t in texts[width:]):
+                issues.append(RowIssue(number, f"values beyond the {width} headed columns"))
+                continue
+            texts += [""] * (width - len(texts))
+            for name, pos in positions:
+                columns[name].append(texts[pos])
+                text_cells[name].append(pos < len(values) and isinstance(values[pos], str))
+            lines.append(number)
+        if stopped is not None:
+            issues.append(RowIssue(blanks[0], f"blank rows from here; reading stopped after {MAX_BLANK_ROWS:,} of them (the rest of the worksheet is taken to be empty)", "skipped"))
+        elif len(blanks) == 1:
+            issues.append(RowIssue(blanks[0], "blank row", "skipped"))
+        elif blanks:
+            issues.append(RowIssue(blanks[0], f"blank rows {blanks[0]}-{blanks[-1]} to the end of the worksheet", "skipped"))
+        return RawTable(headers=headers, columns=columns, lines=lines, issues=issues, typed=True, unit="row", text_cells=text_cells), []
     finally:
         book.close()
 
@@ -411,6 +474,9 @@ def _read_parquet(path: Path, rel: str, wanted: list[str]) -> tuple[RawTable | N
     problem = _header_problems(list(schema.names), rel)
     if problem:
         return None, problem
+    import pyarrow as pa
+
     columns = {name: [_cell_text(v) for v in table.column(name).to_pylist()] for name in present}
+    text = {name: [pa.types.is_string(table.column(name).type) or pa.types.is_large_string(table.column(name).type)] * table.num_rows for name in present}
     lines = list(range(1, table.num_rows + 1))
-    return RawTable(headers=list(schema.names), columns=columns, lines=lines, typed=True, unit="row"), []
+    return RawTable(headers=list(schema.names), columns=columns, lines=lines, typed=True, unit="row", text_cells=text), []
