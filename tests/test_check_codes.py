@@ -437,6 +437,14 @@ CASES: list[Case] = [
         (At(N3, "name:", "tomasz"),),
         message="rep-n2",
     ),
+    # --- SP310 one account named in two segments -----------------------------------------------------------------------
+    Case(
+        "account-named-in-two-segments",
+        "SP310",
+        replace(SEG, "  contacts: [CIO, IT manager]", "  named: [HELIO-204]\n  contacts: [CIO, IT manager]"),
+        (At(SEG, "named: [HELIO-204]", "HELIO-204"),),
+        message="segment A and in segment B",
+    ),
     # --- SP401/SP402 shares ------------------------------------------------------------------------------------------------------
     Case(
         "segment-shares-105",

@@ -21,6 +21,7 @@ REFERENCE_CHECKS: list[Check] = [
     references.check_rep_references,
     references.check_rep_ids,
     references.check_shared_accounts,
+    references.check_segment_named_accounts,
     references.check_data_mapping,
     references.check_owner_names,
 ]

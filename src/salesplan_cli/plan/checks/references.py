@@ -179,6 +179,29 @@ def check_shared_accounts(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
 
 
 
+def check_segment_named_accounts(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
+    """SP310: an account named in two segments of segments.yaml has no one segment (the reports would
+    silently keep one)."""
+    out: list[Diagnostic] = []
+    first: dict[str, str] = {}
+    for seg, spec in (ws.segments or {}).items():
+        for index, account in enumerate(spec.named):
+            if account in first and first[account] != seg:
+                out.append(
+                    at(
+                        ws,
+                        SEGMENTS,
+                        (seg, "named", index),
+                        "SP310",
+                        f"account {account} is named in segment {first[account]} and in segment {seg}",
+                        "keep it in one segment's named list",
+                        prefer_key=False,
+                    )
+                )
+            first.setdefault(account, seg)
+    return out
+
+
 def check_data_mapping(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
     """SP302/SP303/SP304/SP306: the data: mapping (and stage_dates) maps CRM values to names the plan declares."""
     out: list[Diagnostic] = []
