@@ -443,3 +443,11 @@ def test_an_owner_naming_two_reps_goes_to_neither(run_cli, tmp_path):
     activity = json.loads(run_cli("report", "activity", "-w", ws, "--as-of", "2027-10-15", "--by", "rep", "--format", "json").out)
     done = {row["rep"]: row["done"] for row in activity["tables"]["activity"]}
     assert done["rep-s2"] == 0 and done["rep-s3"] == 0
+
+
+def test_segment_criteria_read_numbers_in_the_accounts_dialect(tmp_path):
+    # employees '1.200' in a decimal-comma export is 1,200 employees: segment B (>= 200), not C
+    text = "id;employees;industry\nX-1;1.200;retail\nX-2;150;retail\nX-3;2 500;banking\n"
+    data = "data:\n  accounts: {path: data/a.csv, decimal: ',', columns: {id: id}}\n  attributes: {employees: employees, industry: industry}\n"
+    frames, _ = load(workspace_with(tmp_path, data, {"data/a.csv": text}))
+    assert dict(zip(frames.accounts["id"], frames.accounts["segment"])) == {"X-1": "B", "X-2": "C", "X-3": "A"}

@@ -7,7 +7,7 @@ import pandas as pd
 from ..plan.model import Workspace
 from .config import DataConfig, Source
 from .load import Frames, SourceReport, owner_lookup, stage_lookup
-from .parse import lookup, normalise_key, parse_amounts, parse_dates, parse_probabilities
+from .parse import canonical_numbers, lookup, normalise_key, parse_amounts, parse_dates, parse_probabilities
 from .read import RawTable, RowIssue
 from .segments import assign_segments
 
@@ -138,6 +138,9 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         attributes = {attr: header for attr, header in config.attributes.items() if header in table.headers}
         rows = _Rows("accounts", table, {**mapped, **{f"attr:{a}": h for a, h in attributes.items()}}, source)
         rows.require_text("id")
+        if not table.typed:  # '1.200' employees under a decimal comma is 1200, not 1.2
+            for attr in attributes:
+                rows.frame[f"attr:{attr}"] = canonical_numbers(rows.frame[f"attr:{attr}"], source)
         duplicated = rows.frame["id"].duplicated(keep="first") & rows.keep
         rows.reject(duplicated, lambda: "account '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept)")
         if rows.has("owner"):

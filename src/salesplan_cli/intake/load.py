@@ -180,7 +180,8 @@ def _read_kind(root: Path, kind: str, source: Source, extra: list[str]) -> tuple
         for item in missing:
             if "'" in item:
                 header = item.split("'")[1]
-                close = difflib.get_close_matches(header, list(headers), n=1, cutoff=0.6)
+                same = [h for h in headers if " ".join(h.split()).casefold() == " ".join(header.split()).casefold()]
+                close = same[:1] or difflib.get_close_matches(header, list(headers), n=1, cutoff=0.6)
                 if close:
                     guesses.append(f"'{header}' -> '{close[0]}'?")
         hint = f"map them under data.{kind}.columns in salesplan.yaml"

@@ -226,3 +226,22 @@ def is_in(values: pd.Series, keys) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     value_set = _arrow_text(pd.Series(list(keys), dtype="object")).cast(pa.large_string())
     return pc.is_in(_arrow_text(values).cast(pa.large_string()), value_set=value_set).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def canonical_numbers(values: pd.Series, source: Source) -> pd.Series:
+    """Numbers written in a decimal-comma dialect ('1.200', '1 200', '2,5') as plain decimals ('1200', '2.5'),
+    so segment criteria such as employees: ">=1000" compare what the export means. Other text is left alone;
+    with a '.' decimal nothing changes (criteria already ignore ',' and space thousands separators)."""
+    if source.decimal != ",":
+        return values
+    thousands = source.thousands_separator()
+    seps = "".join(re.escape(c) for c in {thousands, " ", "\u00a0", "\u202f"} if c)
+    pattern = rf"^\s*([+-]?)(\d{{1,3}}(?:[{seps}]\d{{3}})+|\d+)(?:,(\d+))?\s*$"
+    parts = values.astype("str").str.extract(pattern)
+    number = parts[1].notna()
+    if not number.any():
+        return values
+    digits = parts[1].fillna("").str.replace(rf"[{seps}]", "", regex=True)
+    fraction = parts[2].fillna("")
+    canonical = parts[0].fillna("") + digits + fraction.where(fraction == "", "." + fraction)
+    return values.astype("str").where(~number, canonical)

@@ -99,6 +99,10 @@ def _decode(raw: bytes, rel: str, encoding: str) -> tuple[str | None, list[Diagn
         return None, [
             diagnostic("SP902", rel, 1, 1, "file is UTF-16 or UTF-32 encoded (NUL bytes)", "export as UTF-8 (or cp1252 and declare encoding: cp1252)")
         ]
+    if raw.startswith(b"\xef\xbb\xbf") and encoding not in ("utf-8", "utf-8-sig"):
+        return None, [
+            diagnostic("SP902", rel, 1, 1, f"file starts with a UTF-8 byte-order mark but is declared {encoding}", "declare encoding: utf-8-sig (or utf-8) under data.<kind> in salesplan.yaml")
+        ]
     if encoding in ("utf-8", "utf-8-sig") and raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
@@ -145,6 +149,8 @@ FAST_CSV_BYTES = 256 * 1024
 def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]] | None:
     """The pyarrow path; None when the file needs the exact reader (odd bytes, a disagreement, a problem to report)."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff", *_NOT_TEXT)) or looks_wide(raw):
+        return None
+    if raw.startswith(b"\xef\xbb\xbf") and source.encoding not in ("utf-8", "utf-8-sig"):
         return None
     if source.encoding in ("utf-8", "utf-8-sig"):
         data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
