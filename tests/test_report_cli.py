@@ -780,3 +780,31 @@ def test_filters_on_the_dashboard(run_cli):
     run = run_cli(*report_args("dashboard", "--rep", "rep-n1", "--rep", "rep-s3", "--format", "json"))
     assert run.code == 0, run.err
     assert [r["rep"] for r in json.loads(run.out)["tables"]["dashboard"]] == ["rep-n1", "rep-s3"]
+
+
+def _without(plan, *kinds):
+    """The example with some `data:` exports taken out of salesplan.yaml."""
+    import re as _re
+
+    text = plan.text("salesplan.yaml")
+    for kind in kinds:
+        text = _re.sub(rf"\n  {kind}:[^\n]*(\n    [^\n]*)*", "", text)
+    plan.write("salesplan.yaml", text)
+
+
+def test_attainment_without_sales_or_opportunities_is_a_usage_error(run_cli, plan):
+    _without(plan, "sales", "opportunities")
+    run = run_cli(*report_args("attainment", workspace=plan.root))
+    assert run.code == 2 and "needs the sales export, or the opportunities export" in run.err
+    # the dashboard leaves attainment out, says why, and does not judge its gate
+    run = run_cli(*report_args("dashboard", "--check", "--format", "json", workspace=plan.root))
+    doc = json.loads(run.out)
+    assert all(row["actual"] is None and row["attainment"] is None for row in doc["tables"]["dashboard"])
+    assert any("attainment: needs a sales or an opportunities export" in note for note in doc["notes"])
+    assert "the workspace has no export for the attainment figure; that gate is not checked" in run.err
+    assert "breach: attainment" not in run.err
+
+
+def test_a_team_filter_selecting_no_rep_says_so(run_cli, plan):
+    run = run_cli(*report_args("attainment", "--team", "mgr-north", "--rep", "rep-e1", workspace=plan.root))
+    assert run.code == 2 and "select no rep" in run.err

@@ -645,3 +645,10 @@ def test_stage_conversion_filtered(ws):
 
 def test_stage_conversion_without_history(ws):
     assert stage_conversion(context(ws, pipeline_frames(), "H1", AS_OF)) is None
+
+
+def test_pipeline_coverage_after_the_fiscal_year_has_no_ratio(ws):
+    # as of 2028-01-10 nothing of the fiscal year 2027 is left: no coverage and no status, not 0.00x off track
+    table = pipeline_coverage(context(ws, pipeline_frames(), "fy", dt.date(2028, 1, 10)))
+    assert table["coverage"].isna().all()
+    assert set(table["status"]) == {""}

@@ -176,6 +176,12 @@ def _check_filters(ws, opts: Options) -> None:
             fail_usage(f"--rep: unknown rep '{rep}'", "known reps: " + ", ".join(sorted(known)))
     if opts.team is not None and opts.team not in ws.settings.managers:
         fail_usage(f"--team: unknown team '{opts.team}'", "teams are managers' ids: " + ", ".join(sorted(ws.settings.managers)))
+    if opts.team is not None:
+        members = {r.id for r in ws.reps.values() if r.manager == opts.team}
+        if not members:
+            fail_usage(f"--team {opts.team}: no rep reports to this manager", "teams with reps: " + ", ".join(sorted({r.manager for r in ws.reps.values()})))
+        if opts.reps and not members & set(opts.reps):
+            fail_usage(f"--rep and --team {opts.team} select no rep: {', '.join(opts.reps)} not in that team", "drop one of the two filters")
     if opts.segment is not None and opts.segment not in ws.strategy.segments:
         fail_usage(f"--segment: unknown segment '{opts.segment}'", "segments: " + ", ".join(ws.strategy.segments))
     if opts.product is not None and opts.product not in (ws.strategy.products or {}):
@@ -223,7 +229,10 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
     if gates:
         missing = [m for m in gates if m not in rendered.gate_figures]
         for metric in missing:
-            err(f"note: this report has no {metric} figure; that gate is not checked here (the dashboard has them all)")
+            if rendered.report == "dashboard":
+                err(f"note: the workspace has no export for the {metric} figure; that gate is not checked")
+            else:
+                err(f"note: this report has no {metric} figure; that gate is not checked here (the dashboard has them all)")
         for breach in found:
             err(f"breach: {breach.describe()}")
         if found:
@@ -313,6 +322,8 @@ def attainment_command(
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check)
     dims = parse_by(by, BY_CHOICES, ["rep"])
     ctx = prepare(opts)
+    if ctx.frames.sales is None:
+        fail_usage("this report needs the sales export, or the opportunities export (its won deals stand in)", "declare data.sales or data.opportunities in salesplan.yaml (see 'CRM exports: data:' in the README)")
     table = _run(attainment, ctx, dims)
     per_rep = table if dims == ["rep"] else attainment(ctx, ["rep"])
     figures = {"attainment": {r["rep"]: r["attainment"] for r in per_rep.to_dict("records") if not str(r["rep"]).startswith("<")}}
@@ -541,10 +552,13 @@ def dashboard_command(
     ctx = prepare(opts)
     table, notes = dashboard(ctx)
     records_ = table.to_dict("records")
-    figures = {
-        "attainment": {r["rep"]: r["attainment"] for r in records_},
-        "activity": {r["rep"]: r["activity"] for r in records_},
-        "coverage": {r["rep"]: r["coverage"] for r in records_},
-        "pipeline": {r["rep"]: r["pipeline_coverage"] for r in records_},
+    frames = ctx.frames
+    available = {  # a figure whose export is missing is no gate figure: the gate says it is not checked
+        "attainment": frames.sales is not None,
+        "activity": frames.activities is not None,
+        "coverage": frames.accounts is not None and frames.activities is not None,
+        "pipeline": frames.opportunities is not None,
     }
+    columns = {"attainment": "attainment", "activity": "activity", "coverage": "coverage", "pipeline": "pipeline_coverage"}
+    figures = {metric: {r["rep"]: r[column] for r in records_} for metric, column in columns.items() if available[metric]}
     emit(ctx, opts, Rendered("dashboard", {"dashboard": table}, {"dashboard": f"Dashboard, {ctx.period.label}, as of {ctx.as_of}"}, notes=notes, gate_figures=figures))

@@ -50,8 +50,12 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
     from .pipeline import pipeline_coverage
 
     notes: list[str] = []
-    att = attainment(ctx, ["rep"])
-    attained = {r["rep"]: r for r in att.to_dict("records") if r["rep"] not in _SPECIAL}
+    attained: dict = {}
+    if ctx.frames.sales is not None:
+        att = attainment(ctx, ["rep"])
+        attained = {r["rep"]: r for r in att.to_dict("records") if r["rep"] not in _SPECIAL}
+    else:
+        notes.append("attainment: needs a sales or an opportunities export (data.sales, or data.opportunities whose won deals stand in)")
 
     acts = None
     if ctx.frames.activities is not None:

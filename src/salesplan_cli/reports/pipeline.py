@@ -367,7 +367,7 @@ def pipeline_coverage(ctx: ReportContext) -> pd.DataFrame:
     actual           = the rep's sales dated in the period up to the as-of day;
     remaining_target = max(0, period_target - actual);
     open_in_rest     = amount of the rep's open deals with a close date in the period after the as-of day;
-    coverage         = open_in_rest / remaining_target (None when nothing remains);
+    coverage         = open_in_rest / remaining_target (None when nothing remains, or no day of the period is left);
     status           = on track at or above thresholds.pipeline, watch within the watch band below it.
     The <total> row sums the reps' figures (remaining_target is the sum of each rep's remainder, so one rep
     ahead of target does not hide another's gap). Segment and product filters restrict deals, sales and targets.
@@ -412,8 +412,8 @@ def pipeline_coverage(ctx: ReportContext) -> pd.DataFrame:
         sums["actual"] += actual
         sums["remaining_target"] += remaining
         sums["open_in_rest"] += pipe
-        rows.append(_coverage_row(rep.id, rep.manager, period_target, actual, remaining, pipe, threshold, band))
-    rows.append(_coverage_row(TOTAL, TOTAL, sums["period_target"], sums["actual"], sums["remaining_target"], sums["open_in_rest"], threshold, band))
+        rows.append(_coverage_row(rep.id, rep.manager, period_target, actual, remaining, pipe, threshold, band, rest is not None))
+    rows.append(_coverage_row(TOTAL, TOTAL, sums["period_target"], sums["actual"], sums["remaining_target"], sums["open_in_rest"], threshold, band, rest is not None))
     return report_frame(rows, COVERAGE_COLUMNS)
 
 
@@ -428,8 +428,9 @@ def _cents_by_rep(rows: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in amounts.groupby(rows["rep"].astype("object").to_numpy(), sort=False).sum().items()}
 
 
-def _coverage_row(rep: str, team: str, period_target: Fraction, actual: int, remaining: Fraction, pipe: int, threshold: Fraction, band: Fraction) -> dict:
-    ratio = Fraction(pipe, 100) / remaining if remaining else None
+def _coverage_row(rep: str, team: str, period_target: Fraction, actual: int, remaining: Fraction, pipe: int, threshold: Fraction, band: Fraction, open_days: bool = True) -> dict:
+    # with no day of the horizon left (an as-of day after the fiscal year) there is nothing to cover: no ratio
+    ratio = Fraction(pipe, 100) / remaining if remaining and open_days else None
     return {
         "rep": rep,
         "team": team,
