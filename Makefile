@@ -7,12 +7,13 @@ EXAMPLE = examples/nordwind
 # the example's CRM exports run to mid-October 2027 (salesplan demo-data --as-of 2027-10-15)
 AS_OF   = 2027-10-15
 
-.PHONY: demo test bench install clean schemas help
+.PHONY: demo test bench fuzz install clean schemas help
 
 help:
 	@echo "make demo    set up .venv and run salesplan on $(EXAMPLE)"
 	@echo "make test    set up .venv with test extras and run the tests"
 	@echo "make bench   generate the benchmark workspace and measure salesplan against baselines"
+	@echo "make fuzz    fuzz the YAML loader and the CSV intake for FUZZ_SECONDS (default 60)"
 	@echo "make schemas regenerate schemas/ (JSON Schemas for editors)"
 	@echo "make clean   remove .venv and caches"
 
@@ -43,8 +44,14 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/run.py --reps $(BENCH_REPS) --write-doc
 
+# seconds of fuzzing, shared by the targets (fuzz/run.py: yaml, csv); failures are saved under .fuzz/
+FUZZ_SECONDS ?= 60
+
+fuzz: $(STAMP)
+	$(BIN)/python fuzz/run.py --seconds $(FUZZ_SECONDS)
+
 schemas: $(STAMP)
 	$(BIN)/salesplan schema --out schemas
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .bench build src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis .bench .fuzz build src/*.egg-info

@@ -109,7 +109,7 @@ portfolio:
   criteria: {{area: area-{r:04d}}}
   accounts: {{{accounts}}}
 methods:
-  discovery: {{pitch: pitch-v1, questions: [What does it cost you today?], expected: [budget, timeline]}}
+  discovery: {{pitch: pitch-v1, questions: ["What does it cost you today?"], expected: [budget, timeline]}}
 agreed: {{rep: 2026-12-10, manager: 2026-12-11}}
 reviewed: 2027-01-05
 """,
