@@ -7,7 +7,6 @@ values) and rounded half away from zero to the cent only in the output.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from fractions import Fraction
 
 import numpy as np
@@ -334,9 +333,10 @@ def pipeline(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
         ).groupby(keys, sort=False, dropna=False).sum()
         value = sum_cents(deals["amount"], keys)
         weighted = deals["weighted_nano"].astype("object").groupby(keys, sort=False, dropna=False).sum()
-        for key, row in zip(grouped.index, grouped.to_dict("records")):
-            key = key if isinstance(key, tuple) else (key,)
-            acc = {"count": int(row["count"]), "value": int(value.loc[key if len(by) > 1 else key[0]]), "weighted": Fraction(int(weighted.loc[key if len(by) > 1 else key[0]]), NANO)}
+        values, weights = value.to_dict(), weighted.to_dict()
+        for index_key, row in zip(grouped.index, grouped.to_dict("records")):
+            key = index_key if isinstance(index_key, tuple) else (index_key,)
+            acc = {"count": int(row["count"]), "value": int(values[index_key]), "weighted": Fraction(int(weights[index_key]), NANO)}
             acc.update({c: int(row[c]) for c in ("overdue", "stale", *AGE_BUCKETS.values())})
             groups[key] = acc
             for name in total:
@@ -451,30 +451,27 @@ def deals_to_watch(ctx: ReportContext, top: int = 10) -> pd.DataFrame:
     listed by amount (largest first), then id."""
     deals = open_deals(ctx)
     chosen = deals[deals["overdue"] | deals["stale"]] if len(deals) else deals
-    has_name = "name" in chosen.columns
-    items = []
-    for deal in chosen.itertuples(index=False):
-        items.append(
+    if not len(chosen):
+        return report_frame([], WATCH_COLUMNS)
+    # largest first, then id; the first `top` of each rep in that order (one sort, not one pass per deal)
+    ranked = chosen.assign(watch_rep=label_columns(chosen, ["rep"], {})["rep"], watch_cents=chosen["amount"].astype("int64"), watch_id=chosen["id"].astype("str"))
+    ranked = ranked.sort_values(["watch_cents", "watch_id"], ascending=[False, True], kind="stable")
+    ranked = ranked.groupby("watch_rep", sort=False).head(top)
+    has_name = "name" in ranked.columns
+    rows = []
+    for deal in ranked.itertuples(index=False):
+        rows.append(
             {
-                "rep": label("rep", text_of(deal.rep)),
-                "id": str(deal.id),
+                "rep": deal.watch_rep,
+                "id": deal.watch_id,
                 "name": text_of(getattr(deal, "name", None)) if has_name else None,
                 "account": deal.account,
                 "stage": deal.stage,
-                "cents": int(deal.amount),
                 "close_date": day_of(deal.close_date),
                 "age_days": deal.age_days,
                 "overdue": bool(deal.overdue),
                 "stale": bool(deal.stale),
+                "amount": cents_out(int(deal.watch_cents)),
             }
         )
-    items.sort(key=lambda item: (-item["cents"], item["id"]))
-    per_rep: dict[str, int] = defaultdict(int)
-    rows = []
-    for item in items:
-        if per_rep[item["rep"]] >= top:
-            continue
-        per_rep[item["rep"]] += 1
-        cents = item.pop("cents")
-        rows.append({**item, "amount": cents_out(cents)})
     return report_frame(rows, WATCH_COLUMNS)
