@@ -175,6 +175,10 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
         return None
     if len(found.starts) and int((found.ends - found.starts).max()) > csv.field_size_limit():
         return None  # a record that may hold a field over the csv module's limit: the exact reader says where
+    if len(found.starts) and int(found.last_lines[0]) != 1:
+        # a header over several lines: a quoted header name holding a newline, or a stray quote in a name that
+        # throws the quote parity off; the body would be read from the wrong place, so the exact reader reads it
+        return None
     headers = [h.strip() for h in csvscan.record_cells(data, int(found.starts[0]), int(found.ends[0]), delimiter)]
     problem = _header_problems(headers, rel)
     if problem:
@@ -250,7 +254,7 @@ def _plain_rows(parsed: dict, good, judge, issues: list[RowIssue], footer: bool)
     candidates = blank
     if footer:
         others = [column for pos, column in parsed.items() if pos != 0]
-        rest_blank = pa.chunked_array([pa.array([True] * len(parsed[0]))]) if not others else None
+        rest_blank = pa.chunked_array([pa.array([True] * len(parsed[0]), type=pa.bool_())]) if not others else None
         for column in others:
             empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0)
             rest_blank = empty if rest_blank is None else pc.and_(rest_blank, empty)
