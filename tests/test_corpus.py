@@ -274,8 +274,6 @@ PLAN_CASES: list[PlanCase] = [
         ST,
         "<<: {meeting: 2}",
         "<<: {meeting",
-        xfail="UNSURE: '<<' twice in one mapping is a duplicate key (README: duplicate keys are refused, SP102); "
-        "salesplan accepts it silently (validate exits 0, no finding)",
     ),
     PlanCase("dup-segments-top-level-id", append(SEG, "A:   # again\n  name: Key accounts again\n"), "SP102", SEG, "A:   # again", "A", message="duplicate key 'A' (first defined on line 2)"),
     PlanCase("dup-segments-quoted-id", replace(SEG, "C:\n", '"B":\n'), "SP102", SEG, '"B":', '"B"', message="duplicate key 'B'"),
@@ -440,18 +438,14 @@ PLAN_CASES: list[PlanCase] = [
         N2,
         "name:",
         message="U+0085",
-        xfail="UNSURE: U+0085 (NEL) is a C1 control character, which the README refuses (SP002); YAML 1.1 reads it as "
-        "a line break (YAML 1.2 does not), so now it is SP101 'could not find expected :' on line 5 (the file's line 4)",
     ),
     PlanCase(
-        "line-separator-in-quoted-name-shifts-later-lines",
-        each(replace(N2, "name: Tomasz Nowak", 'name: "Tomasz\u2028Nowak"'), replace(N2, "manager: mgr-north", "manager: mgr-nort")),
-        "SP305",
+        "line-separator-in-quoted-name",  # YAML 1.1 counts it as a line break: refused where it is
+        replace(N2, "name: Tomasz Nowak", 'name: "Tomasz\u2028Nowak"'),
+        "SP002",
         N2,
-        "manager: mgr-nort",
-        "mgr-nort",
-        xfail="UNSURE: the file is valid UTF-8 YAML, but the parser counts U+2028 inside the quoted name as a line break, "
-        "so SP305 is reported on line 5 while 'manager: mgr-nort' is the file's line 4 (every finding after it is one line off)",
+        "name:",
+        message="U+2028",
     ),
     # --- empty files (SP003) and top level (SP005) ----------------------------------------------------------------------
     PlanCase("empty-salesplan", write(SET, ""), "SP003", SET, None),

@@ -161,7 +161,27 @@ def read_text(path: Path, rel: str) -> tuple[str | None, list[Diagnostic]]:
         ]
     if not text.strip():
         return None, [diagnostic("SP003", rel, None, None, "file is empty", "fill it in: the README's 'The workspace' section shows what it holds")]
+    found = _HIDDEN_BREAK.search(text)
+    if found:
+        # YAML 1.1 parsers read these as line breaks: every line number after them would be off by one
+        position = found.start()
+        line = text.count("\n", 0, position) + 1
+        col = position - (text.rfind("\n", 0, position) + 1) + 1
+        return None, [
+            diagnostic(
+                "SP002",
+                rel,
+                line,
+                col,
+                f"invisible line break U+{ord(found.group()):04X} is not allowed in plan files",
+                "delete it or replace it with a space (it comes with text pasted from a web page or a PDF)",
+            )
+        ]
     return text, []
+
+
+#: NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR: line breaks to YAML 1.1, invisible in editors.
+_HIDDEN_BREAK = re.compile("[\u0085\u2028\u2029]")
 
 
 class _Builder:
@@ -173,6 +193,7 @@ class _Builder:
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.nodes = 0
         self.merged: dict[int, set] = {}
+        self.merge_keys: dict[int, list] = {}  # id(mapping) -> marks of its "<<" keys (one is allowed)
         self._lines: list[str] | None = None
 
     def problem(self, code: str, mark, message: str, hint: str = "", path: Path_ = ()) -> None:
@@ -304,6 +325,21 @@ class _Builder:
         item_path = path + (key,)
         top[3] = _NO_KEY
         if key == "<<" and scalar_event is None and isinstance(value, (dict, list)):
+            merges = self.merge_keys.setdefault(id(container), [])
+            if merges:
+                self.diags.append(
+                    diagnostic(
+                        "SP102",
+                        self.doc.rel,
+                        key_mark.line,
+                        key_mark.col,
+                        f"duplicate key '<<' (first defined on line {merges[0].line})",
+                        "merge several mappings with one key: <<: [*first, *second]",
+                        path_str(item_path),
+                    )
+                )
+                return stack[0][0]
+            merges.append(key_mark)
             self._merge(container, value, key_mark, path)
             return stack[0][0]
         merged = self.merged.get(id(container))
