@@ -79,6 +79,11 @@ class _Rows:
     def done(self) -> pd.DataFrame:
         out = self.frame[self.keep].reset_index(drop=True)
         self.report.rows_used = len(out)
+        # a row noted on the way (an unreadable optional date: "the row is kept") and then rejected is listed
+        # once, as rejected: what is said of a row is what happened to it
+        rejected = {i.line for i in self.report.issues if i.kind == "rejected"}
+        if rejected:
+            self.report.issues = [i for i in self.report.issues if i.kind != "unmatched" or i.line not in rejected]
         self.report.issues.sort(key=lambda i: i.line)
         return out
 

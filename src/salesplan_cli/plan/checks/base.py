@@ -47,8 +47,14 @@ def fmt_amount(value: Fraction, currency: str = "") -> str:
 
 
 def fmt_pct(value: Fraction, places: int = 2) -> str:
-    text = f"{float(value) * 100:.{places}f}".rstrip("0").rstrip(".")
-    return f"{text}%"
+    """An exact ratio as a percentage rounded to `places` decimals (half away from zero), whatever its size:
+    no float, so a target of 10^320 is a finding with a number in it, not an overflow."""
+    scaled = Fraction(value) * 100 * 10**places
+    rounded = (abs(scaled.numerator) * 2 + scaled.denominator) // (2 * scaled.denominator)
+    sign = "-" if scaled < 0 and rounded else ""
+    whole, part = divmod(rounded, 10**places)
+    text = f"{whole}.{part:0{places}d}".rstrip("0").rstrip(".") if places else str(whole)
+    return f"{sign}{text}%"
 
 
 def rep_file(ws: Workspace, stem: str) -> str:
