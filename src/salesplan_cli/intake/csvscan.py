@@ -128,6 +128,8 @@ def read_records(raw: bytes, header_end: int, width: int, columns: list[int], de
         invalid += 1
         return "skip"
 
+    if raw[header_end : header_end + 3] == b"\xef\xbb\xbf":
+        return None  # pyarrow would take the first row's leading U+FEFF for a byte-order mark and drop it
     body = pa.py_buffer(raw).slice(header_end)
     try:
         table = pacsv.read_csv(
