@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from salesplan_cli.intake.config import Source
+from salesplan_cli.intake.load import load_exports
 from salesplan_cli.intake.read import read_table
 from salesplan_cli.plan.validate import validate_workspace
 
@@ -118,3 +119,34 @@ def test_an_absurd_rep_target_is_a_finding_not_a_crash(tmp_path):
     result = validate_workspace(root, as_of=dt.date(2027, 10, 15))
     # over-assigned (SP405 at segments.A), or the amount refused at the rep's file: either is a finding
     assert any(d.is_error and (d.path == "segments.A" or d.file == "reps/rep-e1.yaml") for d in result.diagnostics)
+
+
+def test_a_huge_number_in_a_segment_criterion_is_a_finding_not_a_crash(tmp_path):
+    root = tmp_path / "ws"
+    shutil.copytree(REPO / "examples" / "nordwind", root)
+    segments = root / "segments.yaml"
+    old = 'criteria: {employees: ">=1000", industry: [banking, insurance, energy]}'
+    text = segments.read_text(encoding="utf-8")
+    assert old in text
+    segments.write_text(text.replace(old, "criteria: {employees: 1" + "0" * 309 + ", industry: [banking, insurance, energy]}"), encoding="utf-8")
+    result = validate_workspace(root, as_of=dt.date(2027, 10, 15))
+    if result.errors:
+        return  # refused at validate: a finding, fine
+    frames, diags = load_exports(result.workspace)  # must not raise
+    assert frames is not None and diags == []
+
+
+def test_a_bom_before_the_first_row_reads_the_same_in_a_large_export(tmp_path):
+    source = Source(path="sales.csv", encoding="utf-8-sig")
+    header = "\ufeffOwner,Amount,Date\n".encode()
+    first = "\ufeffrep-2,200,2027-01-06\n".encode()
+    row = b"rep-1,100,2027-01-05\n"
+    owners = []
+    for name, count in (("small.csv", 10), ("big.csv", BIG // len(row))):
+        path = tmp_path / name
+        path.write_bytes(header + first + row * count)
+        table, diags = read_table(path, name, source, ["Owner", "Amount", "Date"])
+        assert diags == [] and table.rows == 1 + count
+        column = table.columns["Owner"]
+        owners.append((column.to_pylist() if hasattr(column, "to_pylist") else list(column))[0])
+    assert owners[0] == owners[1], owners

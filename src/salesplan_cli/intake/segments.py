@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -13,6 +14,17 @@ from ..plan.model import Workspace
 _COMPARISON = re.compile(r"^\s*(>=|<=|>|<|!=|==)\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
+def _as_float(value) -> float:
+    """A criterion's number as a float; beyond a float's range it is infinite (no account has 10^309
+    employees), never an OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def criterion_mask(column: pd.Series | None, expected: Any) -> pd.Series | None:
     """Rows whose attribute meets one criterion: a comparison ('>=1000'), a list of values, or a value."""
     if column is None:
@@ -22,7 +34,7 @@ def criterion_mask(column: pd.Series | None, expected: Any) -> pd.Series | None:
     mask = pd.Series(False, index=column.index)
     for value in values:
         if isinstance(value, str) and (match := _COMPARISON.match(value)):
-            op, number = match.group(1), float(match.group(2))
+            op, number = match.group(1), _as_float(match.group(2))
             numeric = pd.to_numeric(text.str.replace(r"[\s\u00a0,]", "", regex=True), errors="coerce")
             compare = {
                 ">=": numeric >= number,
@@ -37,7 +49,7 @@ def criterion_mask(column: pd.Series | None, expected: Any) -> pd.Series | None:
             mask |= text.str.casefold() == value.strip().casefold()
         else:
             numeric = pd.to_numeric(text, errors="coerce")
-            mask |= (numeric == float(value)).fillna(False)
+            mask |= (numeric == _as_float(value)).fillna(False)
     return mask
 
 
