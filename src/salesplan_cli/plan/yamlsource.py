@@ -164,9 +164,7 @@ def read_text(path: Path, rel: str) -> tuple[str | None, list[Diagnostic]]:
     found = _HIDDEN_BREAK.search(text)
     if found:
         # YAML 1.1 parsers read these as line breaks: every line number after them would be off by one
-        position = found.start()
-        line = text.count("\n", 0, position) + 1
-        col = position - (text.rfind("\n", 0, position) + 1) + 1
+        line, col = line_col(text, found.start())
         return None, [
             diagnostic(
                 "SP002",
@@ -178,6 +176,11 @@ def read_text(path: Path, rel: str) -> tuple[str | None, list[Diagnostic]]:
             )
         ]
     return text, []
+
+
+def line_col(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of a character offset, counting '\n' only (as editors and our findings do)."""
+    return text.count("\n", 0, position) + 1, position - (text.rfind("\n", 0, position) + 1) + 1
 
 
 #: NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR: line breaks to YAML 1.1, invisible in editors.
@@ -535,8 +538,7 @@ def parse_yaml(text: str, rel: str) -> tuple[SourceDoc, list[Diagnostic]]:
     except yaml.reader.ReaderError as exc:
         # libyaml counts bytes of the UTF-8 text; turn that into a character position
         position = len(text.encode("utf-8")[: exc.position].decode("utf-8", errors="ignore")) if _Loader is not yaml.SafeLoader else exc.position
-        line = text.count("\n", 0, position) + 1
-        col = position - (text.rfind("\n", 0, position) + 1) + 1
+        line, col = line_col(text, position)
         char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
         builder.diags.append(
             diagnostic("SP002", rel, line, col, f"control character U+{char:04X} is not allowed in YAML", "remove it (it is invisible in most editors)")
