@@ -3,13 +3,16 @@
 pyarrow's CSV reader is fast but cannot tell which line a row came from once quoted
 values may hold newlines. The scan recovers it from the bytes alone: a newline ends a
 record when an even number of quote characters precede it (a doubled quote inside a
-quoted value adds two); the delimiters outside quotes give each record's field count.
-Records whose count differs from the header's (ragged rows, footers, blank lines of
-spaces) are few; they are read again with Python's csv module to give the same reasons
-as the slow path, and pyarrow is told to skip them. The scan's own bookkeeping is then
-checked against pyarrow's: if the number of rows differs (a quote in the middle of an
-unquoted value, say), `scan_csv` returns None and the caller uses the slow path, which
-is exact by construction. Nothing is guessed.
+quoted value adds two). pyarrow skips the records whose field count differs from the
+header's (ragged rows, footers, lines of spaces) and says how many; only then are the
+delimiters outside quotes counted to find which ones, and those few records are read
+again with Python's csv module to give the same reasons as the exact reader. The two
+bookkeepings are checked against each other: when pyarrow's row count, or its count of
+skipped rows, differs from the scan's (a quote in the middle of an unquoted value, say),
+the caller (intake/read.py `_read_csv_fast`) returns None and the exact reader reads the
+file, row by row. Files the scan cannot vouch for never reach pyarrow: a bare CR, an
+unclosed quote at the end, a header over several lines, a record longer than the csv
+module's field limit, a first row starting with a byte-order mark. Nothing is guessed.
 """
 
 from __future__ import annotations
