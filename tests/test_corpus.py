@@ -268,6 +268,15 @@ PLAN_CASES: list[PlanCase] = [
         "call: 7",
     ),
     PlanCase(
+        "merge-key-of-a-number",  # '<<: 5' is a merge of nothing, not an action type named '<<'
+        replace(ST, "prospect: {call: 6, meeting: 2}", "prospect: {<<: 5, call: 6, meeting: 2}"),
+        "SP203",
+        ST,
+        "<<: 5",
+        "<<: 5",
+        message="'<<' merges only mappings",
+    ),
+    PlanCase(
         "dup-strategy-two-merge-keys",
         replace(ST, "prospect: {call: 6, meeting: 2}", "prospect: {<<: {call: 9}, <<: {meeting: 2}, call: 6}"),
         "SP102",

@@ -327,6 +327,11 @@ class _Builder:
             return stack[0][0]
         item_path = path + (key,)
         top[3] = _NO_KEY
+        if key == "<<" and (scalar_event is not None or not isinstance(value, (dict, list))):
+            self.diags.append(
+                diagnostic("SP203", self.doc.rel, key_mark.line, key_mark.col, "'<<' merges only mappings", "merge an anchored mapping: <<: *name", path_str(item_path))
+            )
+            return stack[0][0]
         if key == "<<" and scalar_event is None and isinstance(value, (dict, list)):
             merges = self.merge_keys.setdefault(id(container), [])
             if merges:
