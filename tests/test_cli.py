@@ -830,3 +830,21 @@ def test_plan_unknown_rep_or_team_exits_2(capsys, option, value):
     assert "nobody" in err
     assert out == ""
     no_traceback(out, err)
+
+
+def test_the_readme_shows_the_not_checked_line_validate_prints(capsys, tmp_path):
+    # the README's example of a skipped stage (segment shares at 105%) is what validate prints, word for word
+    import re as _re
+    import shutil as _shutil
+
+    from conftest import EXAMPLE
+
+    root = tmp_path / "ws"
+    _shutil.copytree(EXAMPLE, root)
+    strategy = root / "strategy.yaml"
+    strategy.write_text(strategy.read_text(encoding="utf-8").replace("  C: 40%", "  C: 45%"), encoding="utf-8")
+    main(["validate", "-w", str(root), "--as-of", "2027-10-15", "--format", "json"])
+    skipped = json.loads(capsys.readouterr().out)["summary"]["skipped"]
+    readme = (EXAMPLE.parents[1] / "README.md").read_text(encoding="utf-8")
+    shown = _re.findall(r"^not checked: (.*)$", readme, flags=_re.M)
+    assert skipped and skipped[0] in shown
