@@ -808,3 +808,12 @@ def test_attainment_without_sales_or_opportunities_is_a_usage_error(run_cli, pla
 def test_a_team_filter_selecting_no_rep_says_so(run_cli, plan):
     run = run_cli(*report_args("attainment", "--team", "mgr-north", "--rep", "rep-e1", workspace=plan.root))
     assert run.code == 2 and "select no rep" in run.err
+
+
+def test_intake_says_how_unreadable_values_are_read(run_cli):
+    run = run_cli(*report_args("intake", "--format", "json"))
+    notes = json.loads(run.out)["notes"]
+    assert "data/opportunities.csv: dates are read as %m/%d/%Y (31 December 2027 is written 12/31/2027); if the export writes them otherwise, set data.opportunities.date_format" in notes
+    assert any(n.startswith("data/invoices.csv: amounts are read with decimal ',' and thousands a space (1234.56 is written 1 234,56") for n in notes)
+    # accounts had no unreadable value: no note about them
+    assert not any(n.startswith("data/accounts.csv") for n in notes)

@@ -349,7 +349,10 @@ def intake_command(
             rows.append({"export": report.path, "kind": report.kind, "line": issue.line, "status": issue.kind, "reason": issue.reason})
     summary = pd.DataFrame([r.to_dict() | {"issues": None} for r in ctx.frames.reports]).drop(columns=["issues"])
     table = pd.DataFrame(rows, columns=["export", "kind", "line", "status", "reason"]) if rows else pd.DataFrame(columns=["export", "kind", "line", "status", "reason"])
-    emit(ctx, opts, Rendered("intake", {"issues": table, "summary": summary}, {"issues": "Rows not used as they are", "summary": "Rows per export"}))
+    from ..intake.load import reading_notes
+
+    notes = reading_notes(ctx.ws.settings.data, ctx.frames.reports)
+    emit(ctx, opts, Rendered("intake", {"issues": table, "summary": summary}, {"issues": "Rows not used as they are", "summary": "Rows per export"}, notes=notes))
 
 
 @report_app.command("activity")

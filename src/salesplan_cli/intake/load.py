@@ -242,3 +242,38 @@ def owner_lookup(ws: Workspace, config: DataConfig) -> tuple[dict[str, str], dic
         lookup[owner_key(crm)] = rep_id
         ambiguous.pop(owner_key(crm), None)
     return lookup, ambiguous
+
+
+def reading_notes(config: DataConfig | None, reports: list[SourceReport]) -> list[str]:
+    """How each export's dates, amounts and probabilities are read, for the exports where some could not be:
+    the fix for a whole column of unreadable values is almost always a dialect setting, not the rows."""
+    import datetime as dt
+
+    notes = []
+    for report in reports:
+        source = getattr(config, report.kind, None) if config is not None else None
+        if source is None:
+            continue
+        reasons = [i.reason for i in report.issues if i.reason.startswith("unreadable ")]
+        where = f"{report.path}: "
+        if any(" date " in r or r.startswith("unreadable date") for r in reasons):
+            if source.date_format == "excel":
+                how = "dates are read as Excel serial day numbers (31 December 2027 is 46752)"
+            else:
+                example = dt.date(2027, 12, 31).strftime(source.date_format)
+                how = f"dates are read as {source.date_format} (31 December 2027 is written {example})"
+                if report.unit == "row":
+                    how += "; date cells and ISO 2027-12-31 are read too"
+            notes.append(where + how + f"; if the export writes them otherwise, set data.{report.kind}.date_format")
+        if any(r.startswith("unreadable amount") for r in reasons):
+            thousands = source.thousands_separator()
+            example = f"1{thousands}234{source.decimal}56"
+            shown = {" ": "a space", "": "none"}.get(thousands, f"'{thousands}'")
+            notes.append(
+                where + f"amounts are read with decimal '{source.decimal}' and thousands {shown} (1234.56 is written {example}, groups of three digits); "
+                f"if the export writes them otherwise, set data.{report.kind}.decimal and thousands"
+            )
+        if any(r.startswith("unreadable probability") for r in reasons):
+            how = "a percentage 0-100 (25 or 25%)" if source.probability == "percent" else "a fraction 0-1 (0.25), or a percentage written with %"
+            notes.append(where + f"probabilities are read as {how}; set data.{report.kind}.probability if the export writes them otherwise")
+    return notes
