@@ -164,9 +164,10 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
             data = raw.decode(source.encoding).encode("utf-8")
         except UnicodeDecodeError:
             return None
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): that copies the whole file
         return None
-    first_line = data.split(b"\n", 1)[0].decode("utf-8")
+    newline = data.find(b"\n")
+    first_line = (data[:newline] if newline >= 0 else data).decode("utf-8")  # not data.split: that copies the whole file
     delimiter = _sniff_delimiter(first_line) if source.delimiter == "auto" else source.delimiter
     from . import csvscan
 
@@ -281,9 +282,10 @@ def _read_csv_exact(raw: bytes, rel: str, source: Source, wanted: list[str]) -> 
     text, diags = _decode(raw, rel, source.encoding)
     if text is None:
         return None, diags
-    if not text.strip():
+    if not text or text.isspace():
         return None, [diagnostic("SP905", rel, None, None, "export is empty (no header line)", "export again with the column headers")]
-    first_line = text.split("\n", 1)[0]
+    newline = text.find("\n")
+    first_line = text[:newline] if newline >= 0 else text  # not text.split: that copies the whole file
     delimiter = _sniff_delimiter(first_line) if source.delimiter == "auto" else source.delimiter
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
     try:
