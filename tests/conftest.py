@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,3 +100,13 @@ def run_cli(capsys):
         return CliRun(code, captured.out, captured.err)
 
     return run
+
+
+def load_fuzz():
+    """fuzz/run.py as a module (its generators and oracle), loaded once for every test file that uses it."""
+    if "salesplan_fuzz" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("salesplan_fuzz", Path(__file__).resolve().parents[1] / "fuzz" / "run.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["salesplan_fuzz"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["salesplan_fuzz"]

@@ -8,15 +8,14 @@ Here the seed is fixed, so a failure reproduces; SALESPLAN_FUZZ_SECONDS changes 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import load_fuzz
 from salesplan_cli.intake.config import Source
 from salesplan_cli.intake.load import load_exports
 from salesplan_cli.intake.read import read_table
@@ -27,16 +26,7 @@ SECONDS = float(os.environ.get("SALESPLAN_FUZZ_SECONDS", "5"))
 SEED = 20270101
 
 
-def _load_fuzz():
-    if "salesplan_fuzz" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("salesplan_fuzz", REPO / "fuzz" / "run.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["salesplan_fuzz"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["salesplan_fuzz"]
-
-
-fuzz = _load_fuzz()
+fuzz = load_fuzz()
 
 
 @pytest.mark.parametrize("target", ["yaml", "csv"])

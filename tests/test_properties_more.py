@@ -24,21 +24,19 @@ Same hypothesis profiles as test_properties.py (SALESPLAN_HYPOTHESIS=long for mo
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import math
-import sys
 import tempfile
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-import pytest
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 from test_properties import PROFILE, QUARTERS, amount_text, decimal_text, describe, fiscal_end, materialise, workspaces
+from conftest import load_fuzz
 from salesplan_cli.diagnostics import CODES, Severity
 from salesplan_cli.intake.load import load_exports
 from salesplan_cli.plan.validate import validate_workspace
@@ -46,16 +44,7 @@ from salesplan_cli.plan.validate import validate_workspace
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _load_fuzz():
-    if "salesplan_fuzz" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("salesplan_fuzz", REPO / "fuzz" / "run.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["salesplan_fuzz"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["salesplan_fuzz"]
-
-
-fuzz = _load_fuzz()
+fuzz = load_fuzz()
 
 KINDS = ("accounts", "opportunities", "activities", "sales", "stage_history")
 
