@@ -759,7 +759,7 @@ EXPORT_CASES: list[ExportCase] = [
     ExportCase("accounting-negative-opportunity-is-rejected", opportunities(), {"data/o.csv": OPPS_HEADER + '1,rep-n1,A,won,100,2027-01-01\n2,rep-n1,A,won,"(1,200.00)",2027-01-01\n'}, issues=((3, "rejected", "negative opportunity amount"),), rows=(2, 1)),
     ExportCase("negative-opportunity-amount-is-rejected", opportunities(), {"data/o.csv": OPPS_HEADER + "1,rep-n1,A,won,100,2027-01-01\n2,rep-n1,A,won,-500,2027-01-01\n"}, issues=((3, "rejected", "negative opportunity amount"),)),
     ExportCase("non-finite-and-scientific-amounts", opportunities(), {"data/o.csv": OPPS_HEADER + "1,rep-n1,A,won,NaN,2027-01-01\n2,rep-n1,A,won,inf,2027-01-01\n3,rep-n1,A,won,1e3,2027-01-01\n"}, issues=((2, "rejected", "'NaN'"), (3, "rejected", "'inf'"), (4, "rejected", "'1e3'"))),
-    ExportCase("missing-amount", opportunities(), {"data/o.csv": OPPS_HEADER + "1,rep-n1,A,won,,2027-01-01\n"}, issues=((2, "rejected", "missing amount"),)),
+    ExportCase("won-deal-without-amount-is-kept-and-listed", opportunities(), {"data/o.csv": OPPS_HEADER + "1,rep-n1,A,won,,2027-01-01\n"}, issues=((2, "incomplete", "won deal without amount"),), rows=(1, 1)),
     # --- dates ----------------------------------------------------------------------------------------------------------
     ExportCase("impossible-day-first-date", sales(date_format="%d/%m/%Y"), {"data/s.csv": SALES_HEADER + "1,rep-n1,A,1,31/03/2027\n2,rep-n1,A,1,31/02/2027\n"}, issues=((3, "rejected", "unreadable date '31/02/2027'"),), rows=(2, 1)),
     ExportCase("impossible-iso-close-date", opportunities(), {"data/o.csv": OPPS_HEADER + "1,rep-n1,A,won,100,2027-02-31\n"}, issues=((2, "rejected", "unreadable close date '2027-02-31'"),)),

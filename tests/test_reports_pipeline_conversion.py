@@ -228,7 +228,7 @@ def test_stale_days_from_the_workspace(plan):
 def test_pipeline_by_rep_and_stage(ws):
     table = pipeline(context(ws, pipeline_frames(), "H1", AS_OF))
     assert list(table.columns) == [
-        "rep", "stage", "count", "value", "weighted", "overdue", "stale",
+        "rep", "stage", "count", "value", "value_unknown", "weighted", "overdue", "no_close_date", "stale",
         "age_0_30", "age_31_90", "age_91_180", "age_over_180", "age_unknown",
     ]  # fmt: skip
     # rep-n1 proposal: D1 + D2: value 10,000 + 3,333.33 = 13,333.33;
@@ -240,13 +240,13 @@ def test_pipeline_by_rep_and_stage(ws):
     # total: value 1,000 + 13,333.33 + 2,000.06 + 50,000 + 27,000 + 4,000 = 97,333.39;
     #   weighted 5,000 + 616,666.55 + 150,004.5 + 500,000 + 675,000 + 200,000 = 2,146,671.05 cents -> 21,466.71.
     expected = [
-        ("rep-n1", "lead", 1, 1_000.00, 50.00, 0, 1, 0, 0, 1, 0, 0),
-        ("rep-n1", "proposal", 2, 13_333.33, 6_166.67, 0, 1, 1, 1, 0, 0, 0),
-        ("rep-n1", "negotiation", 1, 2_000.06, 1_500.05, 1, 0, 0, 1, 0, 0, 0),
-        ("rep-s3", "discovery", 1, 50_000.00, 5_000.00, 0, 0, 0, 0, 1, 0, 0),
-        ("rep-s3", "qualified", 2, 27_000.00, 6_750.00, 0, 0, 0, 0, 0, 1, 1),
-        (UNPLANNED, "proposal", 1, 4_000.00, 2_000.00, 0, 1, 0, 1, 0, 0, 0),
-        (TOTAL, TOTAL, 8, 97_333.39, 21_466.71, 1, 3, 1, 3, 2, 1, 1),
+        ("rep-n1", "lead", 1, 1_000.00, 0, 50.00, 0, 0, 1, 0, 0, 1, 0, 0),
+        ("rep-n1", "proposal", 2, 13_333.33, 0, 6_166.67, 0, 0, 1, 1, 1, 0, 0, 0),
+        ("rep-n1", "negotiation", 1, 2_000.06, 0, 1_500.05, 1, 0, 0, 0, 1, 0, 0, 0),
+        ("rep-s3", "discovery", 1, 50_000.00, 0, 5_000.00, 0, 0, 0, 0, 0, 1, 0, 0),
+        ("rep-s3", "qualified", 2, 27_000.00, 0, 6_750.00, 0, 0, 0, 0, 0, 0, 1, 1),
+        (UNPLANNED, "proposal", 1, 4_000.00, 0, 2_000.00, 0, 0, 1, 0, 1, 0, 0, 0),
+        (TOTAL, TOTAL, 8, 97_333.39, 0, 21_466.71, 1, 0, 3, 1, 3, 2, 1, 1),
     ]
     assert [tuple(row) for row in table.itertuples(index=False)] == expected
 
@@ -287,7 +287,7 @@ def test_pipeline_filters(ws):
 
 def test_pipeline_without_deals(ws):
     table = pipeline(context(ws, Frames(opportunities=opportunities([])), "H1", AS_OF))
-    assert [tuple(r) for r in table.itertuples(index=False)] == [(TOTAL, TOTAL, 0, 0.0, 0.0, 0, 0, 0, 0, 0, 0, 0)]
+    assert [tuple(r) for r in table.itertuples(index=False)] == [(TOTAL, TOTAL, 0, 0.0, 0, 0.0, 0, 0, 0, 0, 0, 0, 0, 0)]
 
 
 def test_pipeline_coverage_with_a_mid_year_hire(ws):
@@ -366,7 +366,7 @@ def test_pipeline_coverage_at_the_end_of_the_period_looks_at_the_rest_of_the_yea
 
 def test_deals_to_watch(ws):
     watch = deals_to_watch(context(ws, pipeline_frames(), "H1", AS_OF))
-    assert list(watch.columns) == ["rep", "id", "name", "account", "stage", "amount", "close_date", "age_days", "overdue", "stale"]
+    assert list(watch.columns) == ["rep", "id", "name", "account", "stage", "amount", "close_date", "age_days", "overdue", "no_close_date", "stale"]
     # Overdue or stale: D8 4,000 (stale), D2 3,333.33 (stale), D3 2,000.06 (overdue), D4 1,000 (stale); largest first.
     assert [tuple(r) for r in watch[["rep", "id", "amount", "close_date", "age_days", "overdue", "stale"]].itertuples(index=False)] == [
         (UNPLANNED, "D8", 4_000.00, D(2027, 6, 1), 56, False, True),
@@ -467,7 +467,7 @@ def conversion_frames() -> Frames:
 def test_conversion_by_rep_and_product(ws):
     table = conversion(context(ws, conversion_frames(), "fy", CONV_AS_OF))
     assert list(table.columns) == [
-        "rep", "product", "won", "lost", "closed", "win_rate", "won_value", "lost_value", "win_rate_value",
+        "rep", "product", "won", "lost", "closed", "win_rate", "won_value", "lost_value", "no_value", "win_rate_value",
         "rest_win_rate", "difference", "method", "p_value", "adjusted_p", "alert",
     ]  # fmt: skip
     assert [(r["rep"], r["product"]) for r in rows_of(table)] == [
@@ -479,8 +479,8 @@ def test_conversion_by_rep_and_product(ws):
     n1p = rows[("rep-n1", "platform")]
     # won 5, lost 25: win rate 5/30 = 1/6; values 5 x 1,000 = 5,000 and 25 x 2,000 = 50,000:
     # 5,000 / 55,000 = 1/11; rest 60/120 = 1/2; difference 1/6 - 1/2 = -1/3.
-    assert {k: n1p[k] for k in ("won", "lost", "closed", "win_rate", "won_value", "lost_value", "win_rate_value", "rest_win_rate", "difference", "method")} == {
-        "won": 5, "lost": 25, "closed": 30, "win_rate": ratio(5, 30), "won_value": 5_000.0, "lost_value": 50_000.0,
+    assert {k: n1p[k] for k in ("won", "lost", "closed", "win_rate", "won_value", "lost_value", "no_value", "win_rate_value", "rest_win_rate", "difference", "method")} == {
+        "won": 5, "lost": 25, "closed": 30, "win_rate": ratio(5, 30), "won_value": 5_000.0, "lost_value": 50_000.0, "no_value": 0,
         "win_rate_value": ratio(5_000, 55_000), "rest_win_rate": 0.5, "difference": ratio(-1, 3), "method": "z",
     }  # fmt: skip
     assert n1p["p_value"] == pytest.approx(0.000983, abs=5e-7)
@@ -522,8 +522,8 @@ def test_conversion_by_rep_and_product(ws):
     # 244 closed, 108 won, 136 lost; win rate 108/244.
     # won value 65 x 1,000 + 23 x 500 + 20 x 100 = 78,500; lost 85 x 2,000 + 51 x 250 = 182,750;
     # 78,500 / 261,250. The late, early and open deals are left out.
-    assert {k: total[k] for k in ("won", "lost", "closed", "win_rate", "won_value", "lost_value", "win_rate_value", "method", "alert")} == {
-        "won": 108, "lost": 136, "closed": 244, "win_rate": ratio(108, 244), "won_value": 78_500.0, "lost_value": 182_750.0,
+    assert {k: total[k] for k in ("won", "lost", "closed", "win_rate", "won_value", "lost_value", "no_value", "win_rate_value", "method", "alert")} == {
+        "won": 108, "lost": 136, "closed": 244, "win_rate": ratio(108, 244), "won_value": 78_500.0, "lost_value": 182_750.0, "no_value": 0,
         "win_rate_value": ratio(78_500, 261_250), "method": None, "alert": False,
     }  # fmt: skip
 

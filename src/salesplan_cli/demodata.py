@@ -1417,7 +1417,7 @@ class _Demo:
         return [
             _BadRow(f"unknown activity type '{kind}'", lambda v, e: {**v, "id": fresh(e), "type": kind}),
             _BadRow("impossible date", lambda v, e: {**v, "id": fresh(e), "date": _impossible_date(source, self.as_of.year)}),
-            _BadRow("missing account", lambda v, e: {**v, "id": fresh(e), "account": ""}),
+            _BadRow("missing activity type", lambda v, e: {**v, "id": fresh(e), "type": ""}),
         ]
 
     def _bad_sales(self, export: _Export) -> list[_BadRow]:

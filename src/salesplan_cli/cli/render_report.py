@@ -74,6 +74,10 @@ def payload(ctx, rendered, breaches) -> dict:
 def fmt_cell(column: str, value: Any, table: str = "", row: dict | None = None) -> str:
     value = _plain(value)
     if value is None:
+        if column == "win_rate_value" and (row or {}).get("closed"):
+            return "n/a"  # closed deals without a value (no_value): never a misleading ratio
+        if column == "amount" and table == "deals_to_watch":
+            return "unknown"  # the CRM holds no amount for the deal
         return ""
     if isinstance(value, bool):
         return "yes" if value else ""

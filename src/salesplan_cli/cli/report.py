@@ -244,7 +244,7 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
 def _print_intake(ctx) -> None:
     for report in ctx.frames.reports:
         parts = []
-        for label, items in (("rejected", report.rejected), ("unmatched", report.unmatched), ("skipped", report.skipped)):
+        for label, items in (("rejected", report.rejected), ("unmatched", report.unmatched), ("skipped", report.skipped), ("incomplete", report.incomplete)):
             if items:
                 parts.append(f"{len(items)} {label}")
         detail = f" ({', '.join(parts)}; list them with: salesplan report intake)" if parts else ""
@@ -327,7 +327,10 @@ def attainment_command(
     table = _run(attainment, ctx, dims)
     per_rep = table if dims == ["rep"] else attainment(ctx, ["rep"])
     figures = {"attainment": {r["rep"]: r["attainment"] for r in per_rep.to_dict("records") if not str(r["rep"]).startswith("<")}}
-    emit(ctx, opts, Rendered("attainment", {"attainment": table}, {"attainment": f"Attainment, {ctx.period.label}, as of {ctx.as_of}"}, gate_figures=figures))
+    from ..reports.gaps import attainment_notes
+
+    notes = attainment_notes(ctx)
+    emit(ctx, opts, Rendered("attainment", {"attainment": table}, {"attainment": f"Attainment, {ctx.period.label}, as of {ctx.as_of}"}, notes=notes, gate_figures=figures))
 
 
 @report_app.command("intake")
@@ -404,6 +407,7 @@ def coverage_command(
 ) -> None:
     """Targeted accounts touched in the period, commercial pressure, and the untouched accounts to work first."""
     from ..reports.coverage import coverage, untouched_accounts
+    from ..reports.gaps import coverage_notes
 
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check)
     ctx = prepare(opts)
@@ -425,6 +429,7 @@ def coverage_command(
             "coverage",
             {"coverage": table, "untouched": untouched},
             {"coverage": f"Targeted accounts touched, {ctx.period.label} up to {ctx.as_of}", "untouched": f"Untouched targeted accounts (top {top} per rep)"},
+            notes=coverage_notes(ctx),
             gate_figures=figures,
         ),
     )
@@ -448,7 +453,8 @@ def pipeline_command(
     check: CheckOption = False,
 ) -> None:
     """Open deals: count, value, weighted value, age, overdue and stale deals; pipeline coverage of the remaining target."""
-    from ..reports.pipeline import coverage_horizon, deals_to_watch, pipeline, pipeline_coverage
+    from ..reports.gaps import opportunity_notes
+    from ..reports.pipeline import coverage_horizon, deals_to_watch, pipeline, pipeline_coverage, pipeline_notes
 
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check)
     dims = parse_by(by, ("rep", "team", "stage", "segment", "product"), ["rep", "stage"])
@@ -467,8 +473,9 @@ def pipeline_command(
             {
                 "pipeline": f"Open pipeline as of {ctx.as_of}",
                 "pipeline_coverage": _coverage_title(ctx, coverage_horizon(ctx)),
-                "deals_to_watch": f"Overdue or stale deals (top {top} per rep)",
+                "deals_to_watch": f"Overdue, stale or undated deals (top {top} per rep)",
             },
+            notes=opportunity_notes(ctx) + pipeline_notes(ctx),
             gate_figures=figures,
         ),
     )
@@ -489,7 +496,7 @@ def conversion_command(
     output: OutputOption = None,
 ) -> None:
     """Win rates by rep and product range, alerts where a seller differs significantly from the team, stage conversion."""
-    from ..reports.conversion import NO_STAGE_HISTORY, conversion, stage_conversion
+    from ..reports.conversion import NO_STAGE_HISTORY, conversion, conversion_notes, stage_conversion
 
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output)
     ctx = prepare(opts)
@@ -498,7 +505,7 @@ def conversion_command(
     table = _run(conversion, ctx, dims)
     tables = {"conversion": table}
     titles = {"conversion": f"Win rates, deals closed {ctx.period.label} up to {ctx.as_of}"}
-    notes = []
+    notes = conversion_notes(table)
     stages = stage_conversion(ctx)
     if stages is None:
         notes.append(NO_STAGE_HISTORY)

@@ -18,10 +18,10 @@ FIELDS: dict[str, list[Field]] = {
     "opportunities": [
         Field("id", "text", True, "opportunity id, unique in the export"),
         Field("owner", "text", True, "owner: rep id, name or e-mail"),
-        Field("account", "text", True, "account id or name (as in the accounts export)"),
+        Field("account", "text", False, "account id or name (as in the accounts export); blank or absent: <no account>"),
         Field("stage", "text", True, "CRM stage, mapped to a plan stage"),
-        Field("amount", "amount", True, "deal value"),
-        Field("close_date", "date", True, "expected or actual close date"),
+        Field("amount", "amount", True, "deal value; may be blank on a deal (value unknown)"),
+        Field("close_date", "date", True, "expected or actual close date; may be blank on a deal"),
         Field("created_date", "date", False, "creation date (pipeline age)"),
         Field("probability", "probability", False, "win probability; default: the stage's"),
         Field("product", "text", False, "product, mapped to a product range"),
@@ -31,7 +31,7 @@ FIELDS: dict[str, list[Field]] = {
     ],
     "activities": [
         Field("owner", "text", True, "who did it: rep id, name or e-mail"),
-        Field("account", "text", True, "account id or name"),
+        Field("account", "text", False, "account id or name; blank or absent: counted per rep and type, not in coverage"),
         Field("type", "text", True, "CRM activity type, mapped to an action type"),
         Field("date", "date", True, "day it was done"),
         Field("id", "text", False, "activity id"),

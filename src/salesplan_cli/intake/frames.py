@@ -53,7 +53,9 @@ class _Rows:
         reasons = reason[mask] if isinstance(reason, pd.Series) else pd.Series(reason, index=lines.index)
         self.report.issues.extend(RowIssue(int(line), str(text), kind) for line, text in zip(lines, reasons))
 
-    def parse(self, name: str, kind: str, required: bool, currency: str | None = None) -> None:
+    def parse(self, name: str, kind: str, required: bool, currency: str | None = None, blank_ok: bool = False) -> None:
+        """Parse a column. required: an unreadable value rejects the row, and so does a blank one unless
+        blank_ok (a value the CRM lets its users leave blank: the row is kept with the value missing)."""
         if not self.has(name):
             return
         text = self.frame[name]
@@ -64,7 +66,7 @@ class _Rows:
             if bad.any():
                 self.reject(bad, "unreadable " + label + " '" + text.str.slice(0, 40) + "'")
             missing = parsed.isna() & ~bad
-            if missing.any():
+            if missing.any() and not blank_ok:
                 self.reject(missing, f"missing {label}")
         elif bad.any():
             # an optional field that cannot be read leaves the row in, with the field empty, and says so
@@ -83,7 +85,7 @@ class _Rows:
         # once, as rejected: what is said of a row is what happened to it
         rejected = {i.line for i in self.report.issues if i.kind == "rejected"}
         if rejected:
-            self.report.issues = [i for i in self.report.issues if i.kind != "unmatched" or i.line not in rejected]
+            self.report.issues = [i for i in self.report.issues if i.kind not in ("unmatched", "incomplete") or i.line not in rejected]
         self.report.issues.sort(key=lambda i: i.line)
         return out
 
@@ -178,8 +180,9 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
     if "opportunities" in raw:
         table, mapped, source = raw["opportunities"]
         rows = _Rows("opportunities", table, {**mapped, **{f"entered:{stage}": h for stage, h in source.stage_dates.items()}}, source)
-        for name in ("id", "owner", "account", "stage"):
+        for name in ("id", "owner", "stage"):
             rows.require_text(name)
+        _optional_account(rows)
         # the first row of an id is the deal; a later one is a copy (a report of opportunities with their
         # products repeats the deal, and its amount, on every product line): listed, never summed
         duplicated = rows.frame["id"].duplicated(keep="first") & rows.keep
@@ -187,9 +190,10 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
             duplicated,
             lambda: "opportunity id '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept; export one row per opportunity)",
         )
-        rows.parse("amount", "amount", required=True, currency=ws.settings.currency)
+        # an amount or a close date may be blank (an early deal, a lost deal zeroed): kept, value unknown
+        rows.parse("amount", "amount", required=True, currency=ws.settings.currency, blank_ok=True)
         rows.reject(rows.frame["amount"].fillna(0) < 0, "negative opportunity amount")
-        rows.parse("close_date", "date", required=True)
+        rows.parse("close_date", "date", required=True, blank_ok=True)
         rows.parse("created_date", "date", required=False)
         rows.parse("last_activity", "date", required=False)
         rows.parse("probability", "probability", required=False)
@@ -216,6 +220,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
                 rows.frame[optional] = pd.NaT
         _map_products(rows, ws, config)
         _map_owner(rows, owners)
+        _known_amounts(rows)
         entered = _entered_dates(rows, source)
         frames.opportunities = rows.done()
         entered = entered[entered["opportunity"].isin(frames.opportunities["id"])]
@@ -224,8 +229,9 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
     if "activities" in raw:
         table, mapped, source = raw["activities"]
         rows = _Rows("activities", table, mapped, source)
-        for name in ("owner", "account", "type"):
+        for name in ("owner", "type"):
             rows.require_text(name)
+        _optional_account(rows)
         rows.parse("date", "date", required=True)
         actions = {a.casefold(): a for a in ws.strategy.actions}
         actions.update({k.strip().casefold(): v for k, v in config.mapping.actions.items()})
@@ -250,7 +256,9 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         frames.sales = rows.done()
         frames.reports.append(rows.report)
     elif frames.opportunities is not None:
-        won = frames.opportunities[frames.opportunities["outcome"] == "won"]
+        opps = frames.opportunities
+        # a won deal without an amount or a close date counts in win/loss counts, not in attainment (listed)
+        won = opps[(opps["outcome"] == "won") & opps["amount_known"] & opps["close_date"].notna()]
         frames.sales = pd.DataFrame(
             {
                 "owner": won["owner"],
@@ -281,6 +289,33 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         frames.stage_history = entered.reset_index(drop=True)
     _attach_segments(frames, ws)
     return frames
+
+
+def _optional_account(rows: _Rows) -> None:
+    """The account of a deal or an activity may be blank, or its column absent: None (shown as <no account>).
+
+    Such a row counts for its rep, not for any account's coverage or segment."""
+    if not rows.has("account"):
+        rows.frame["account"] = None
+        rows.report.absent.append("account")
+        return
+    account = rows.frame["account"].str.strip()
+    rows.frame["account"] = account.astype("object").where(account != "", None)
+
+
+def _known_amounts(rows: _Rows) -> None:
+    """Blank amounts become 0 with amount_known False: every count keeps the deal, every value sum leaves it out.
+
+    A won deal without an amount or a close date is kept (it counts in win/loss counts) and listed: it
+    cannot count in attainment (no value, or no day to place it in a period)."""
+    frame = rows.frame
+    known = frame["amount"].notna()
+    frame["amount_known"] = known.astype(bool)
+    frame["amount"] = frame["amount"].fillna(0).astype("int64")
+    won, undated = frame["outcome"] == "won", frame["close_date"].isna()
+    rows.note(won & ~known & ~undated, "won deal without amount: counts in win/loss counts, not in attainment", kind="incomplete")
+    rows.note(won & undated, "won deal without close date: counts in no period (attainment, win rates): no day places it in one", kind="incomplete")
+    rows.note((frame["outcome"] == "lost") & undated, "lost deal without close date: counts in no period's win rates: no day places it in one", kind="incomplete")
 
 
 def source_stage_dates(config: DataConfig) -> dict[str, str]:

@@ -2,10 +2,10 @@
 
 Canonical frames (pandas DataFrames, one row per record kept):
 
-- opportunities: id, owner, rep, account, stage, outcome (open/won/lost), amount (cents),
-  probability (0..1, the stage's default where the export has none), close_date,
+- opportunities: id, owner, rep, account (None when blank or absent), stage, outcome (open/won/lost),
+  amount (cents; 0 where blank), amount_known (False where the amount was blank), probability (0..1, the stage's default where the export has none), close_date,
   created_date, last_activity, product (range or None), line
-- activities: owner, rep, account, action, date, opportunity, line
+- activities: owner, rep, account (None when blank or absent), action, date, opportunity, line
 - accounts: id, name, status (prospect/customer or None), segment, owner, rep, attributes..., line
 - sales: owner, rep, account, amount (cents), date, product, line (won opportunities when no sales export)
 - stage_history: opportunity, stage, date, line
@@ -38,6 +38,8 @@ class SourceReport:
     rows_read: int = 0
     rows_used: int = 0
     issues: list[RowIssue] = field(default_factory=list)
+    #: optional canonical fields the export does not carry at all (e.g. account): the figures needing them say so
+    absent: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> list[RowIssue]:
@@ -51,6 +53,11 @@ class SourceReport:
     def skipped(self) -> list[RowIssue]:
         return [i for i in self.issues if i.kind == "skipped"]
 
+    @property
+    def incomplete(self) -> list[RowIssue]:
+        """Rows used, but lacking a value some figure needs (a won deal without amount or close date)."""
+        return [i for i in self.issues if i.kind == "incomplete"]
+
     def to_dict(self) -> dict:
         return {
             "kind": self.kind,
@@ -60,6 +67,8 @@ class SourceReport:
             "rejected": len(self.rejected),
             "unmatched": len(self.unmatched),
             "skipped": len(self.skipped),
+            "incomplete": len(self.incomplete),
+            "absent": list(self.absent),
             "unit": self.unit,
             "issues": [{"line": i.line, "status": i.kind, "reason": i.reason} for i in self.issues],
         }

@@ -26,7 +26,7 @@ MAX_EXPORT_BYTES = 4 * 1024**3
 class RowIssue:
     line: int
     reason: str
-    kind: str = "rejected"  # rejected | skipped (blank lines, report footers)
+    kind: str = "rejected"  # rejected | skipped (blank lines, report footers) | unmatched | incomplete (kept, listed)
 
 
 @dataclass

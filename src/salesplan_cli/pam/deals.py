@@ -15,7 +15,7 @@ class DealToPush:
     name: str | None
     account: str | None
     stage: str
-    amount_cents: int
+    amount_cents: int | None  # None: the CRM holds no amount (value unknown)
     weighted_cents: Fraction
     close_date: dt.date | None
     age_days: int | None
@@ -34,7 +34,7 @@ class DealToPush:
             "name": self.name,
             "account": self.account,
             "stage": self.stage,
-            "amount": float(money(Fraction(self.amount_cents, 100))),
+            "amount": float(money(Fraction(self.amount_cents, 100))) if self.amount_cents is not None else None,
             "weighted": float(money(self.weighted_cents / 100)),
             "close_date": self.close_date.isoformat() if self.close_date else None,
             "age_days": self.age_days,
@@ -50,7 +50,7 @@ def deals_to_push(open_deals: list[dict], month_start: dt.date, month_end: dt.da
     overdue (close date before the as-of day) and stale already judged). Closing this month: a close
     date in the month, not overdue; a deal due to close between the as-of day and the month's start
     (a month planned ahead) is not the month's unless it is stale. Order: close date (overdue first,
-    unknown last), then the largest amount, then the id. `methods`: stage -> the outputs the rep's
+    unknown last), then the largest amount (unknown amounts last), then the id. `methods`: stage -> the outputs the rep's
     plan expects at that stage.
     """
     out = []
@@ -67,7 +67,7 @@ def deals_to_push(open_deals: list[dict], month_start: dt.date, month_end: dt.da
                 name=deal.get("name"),
                 account=deal.get("account"),
                 stage=str(deal["stage"]),
-                amount_cents=int(deal["amount"]),
+                amount_cents=int(deal["amount"]) if deal.get("amount") is not None else None,
                 weighted_cents=Fraction(deal.get("weighted") or 0),
                 close_date=close,
                 age_days=deal.get("age_days"),
@@ -77,5 +77,5 @@ def deals_to_push(open_deals: list[dict], month_start: dt.date, month_end: dt.da
                 expected=list(methods.get(str(deal["stage"]), [])),
             )
         )
-    out.sort(key=lambda d: (d.close_date is None, d.close_date or dt.date.max, -d.amount_cents, d.id))
+    out.sort(key=lambda d: (d.close_date is None, d.close_date or dt.date.max, d.amount_cents is None, -(d.amount_cents or 0), d.id))
     return out

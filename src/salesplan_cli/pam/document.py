@@ -357,7 +357,7 @@ def _deals(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, notes: list
                 "name": text_of(deal.get("name")),
                 "account": text_of(deal.get("account")),
                 "stage": deal["stage"],
-                "amount": int(deal["amount"]),
+                "amount": int(deal["amount"]) if deal.get("amount_known", True) else None,  # None: value unknown
                 "weighted": Fraction(int(deal["weighted_nano"]), NANO),
                 "close_date": day_of(deal.get("close_date")),
                 "age_days": deal.get("age_days"),
@@ -367,7 +367,7 @@ def _deals(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, notes: list
         )
     methods = {stage: list(m.expected) for stage, m in rep.methods.items()}
     chosen = deals_to_push(rows, month.first_day, month.last_day, methods)
-    closing = sum((d.amount_cents for d in chosen if d.closing), 0)
+    closing = sum((d.amount_cents for d in chosen if d.closing and d.amount_cents is not None), 0)
     return [d.to_dict() for d in chosen[: inputs.top]], len(chosen), float(money(Fraction(closing, 100)))
 
 

@@ -180,7 +180,7 @@ def to_markdown(doc: dict) -> str:
                     md_text(d["name"] or ""),
                     md_text(d["account"] or ""),
                     md_text(d["stage"]),
-                    money_text(d["amount"]),
+                    money_text(d["amount"]) if d["amount"] is not None else "unknown",
                     money_text(d["weighted"]),
                     d["close_date"] or "",
                     "" if d["age_days"] is None else f"{d['age_days']:,}",

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections import defaultdict
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from .context import TOTAL, ReportContext, report_frame
-from .pipeline import text_column, cents_out, check_by, day_of, dim_orders, key_rank, label_columns, ratio_out, sum_cents, text_of, within_filters
+from .pipeline import amount_known, text_column, cents_out, check_by, day_of, dim_orders, key_rank, label_columns, ratio_out, sum_cents, text_of, within_filters
 from .stats import benjamini_hochberg, seller_vs_rest_test
 
 BY_CHOICES = ("rep", "team", "segment", "product")
@@ -20,6 +21,7 @@ COLUMNS = [
     "win_rate",
     "won_value",
     "lost_value",
+    "no_value",
     "win_rate_value",
     "rest_win_rate",
     "difference",
@@ -90,8 +92,10 @@ def seller_tests(ctx: ReportContext) -> dict[tuple[str, str], dict]:
 def conversion(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     """Closed deals (won or lost, closed in the period up to the as-of day) by `by` (default rep, product), then <total>.
 
-    won, lost, closed = won + lost; win_rate = won / closed; won_value, lost_value: amounts;
-    win_rate_value = won_value / (won_value + lost_value). When the rows are seller x range pairs (by rep and
+    won, lost, closed = won + lost; win_rate = won / closed; won_value, lost_value: the known amounts;
+    no_value: closed deals without a value (a lost deal whose amount is blank or 0, a won deal whose amount
+    is blank); win_rate_value = won_value / (won_value + lost_value), None (n/a) when no_value > 0: a lost
+    deal zeroed would otherwise read as a win in value. When the rows are seller x range pairs (by rep and
     product), pairs with at least conversion.min_closed closed deals are tested against the other sellers on
     the same range: rest_win_rate, difference = win_rate - rest_win_rate, method, p_value, adjusted_p
     (Benjamini-Hochberg over every tested pair), alert = rejected at q and |difference| >= min_difference.
@@ -104,16 +108,19 @@ def conversion(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     teams = {rep.id: rep.manager for rep in ctx.ws.reps.values()}
     tests = seller_tests(ctx) if sorted(by) == ["product", "rep"] else {}
 
-    groups: dict[tuple, list[int]] = {}  # won, lost, won cents, lost cents
-    total = [0, 0, 0, 0]
+    groups: dict[tuple, list[int]] = {}  # won, lost, won cents, lost cents, closed deals without a value
+    total = [0, 0, 0, 0, 0]
     if len(deals):
         keys = [label_columns(deals, by, teams)[d] for d in by]
         won = (deals["outcome"] == "won").to_numpy()
-        counts = pd.DataFrame({"won": won.astype("int64"), "lost": (~won).astype("int64")}, index=deals.index).groupby(keys, sort=False, dropna=False).sum()
+        known = amount_known(deals).to_numpy()
+        no_value = np.where(won, ~known, ~known | (deals["amount"].to_numpy() == 0))
+        counts = pd.DataFrame({"won": won.astype("int64"), "lost": (~won).astype("int64"), "no_value": no_value.astype("int64")}, index=deals.index)
+        counts = counts.groupby(keys, sort=False, dropna=False).sum()
         won_cents = sum_cents(deals["amount"].where(won, 0), keys)
         lost_cents = sum_cents(deals["amount"].where(~won, 0), keys)
-        for key, n_won, n_lost in zip(counts.index, counts["won"], counts["lost"]):
-            acc = [int(n_won), int(n_lost), int(won_cents.loc[key]), int(lost_cents.loc[key])]
+        for key, n_won, n_lost, n_no_value in zip(counts.index, counts["won"], counts["lost"], counts["no_value"]):
+            acc = [int(n_won), int(n_lost), int(won_cents.loc[key]), int(lost_cents.loc[key]), int(n_no_value)]
             groups[key if isinstance(key, tuple) else (key,)] = acc
             total = [a + b for a, b in zip(total, acc)]
     orders = dim_orders(ctx)
@@ -127,8 +134,9 @@ def conversion(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
 
 
 def _row(counts: list[int], test: dict | None) -> dict:
-    won, lost, won_cents, lost_cents = counts
+    won, lost, won_cents, lost_cents, no_value = counts
     closed = won + lost
+    valued = won_cents + lost_cents and not no_value
     return {
         "won": won,
         "lost": lost,
@@ -136,7 +144,8 @@ def _row(counts: list[int], test: dict | None) -> dict:
         "win_rate": ratio_out(Fraction(won, closed) if closed else None),
         "won_value": cents_out(won_cents),
         "lost_value": cents_out(lost_cents),
-        "win_rate_value": ratio_out(Fraction(won_cents, won_cents + lost_cents) if won_cents + lost_cents else None),
+        "no_value": no_value,
+        "win_rate_value": ratio_out(Fraction(won_cents, won_cents + lost_cents) if valued else None),
         "rest_win_rate": ratio_out(test["rest_rate"]) if test else None,
         "difference": ratio_out(test["difference"]) if test else None,
         "method": test["method"] if test else None,
@@ -202,3 +211,15 @@ def stage_conversion(ctx: ReportContext) -> pd.DataFrame | None:
                     advanced += 1
         rows.append({"from_stage": stage, "to_stage": to_stage, "entered": entered, "advanced": advanced, "rate": ratio_out(Fraction(advanced, entered) if entered else None)})
     return report_frame(rows, STAGE_COLUMNS)
+
+
+def conversion_notes(table: pd.DataFrame) -> list[str]:
+    """Why a value win rate is n/a: how many closed deals had no value (taken from the <total> row)."""
+    total = table[table.iloc[:, 0] == TOTAL]
+    if not len(total) or not int(total["no_value"].iloc[0]):
+        return []
+    n = int(total["no_value"].iloc[0])
+    return [
+        f"conversion: {n:,} closed deal{'s' if n != 1 else ''} without a value (lost at 0 or blank, won blank): "
+        "win_rate_value is n/a in the groups holding them (no_value); win_rate counts every deal"
+    ]

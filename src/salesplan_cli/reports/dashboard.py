@@ -45,15 +45,17 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
     """
     from .activity import activity
     from .attainment import attainment
-    from .conversion import conversion
+    from .conversion import conversion, conversion_notes
     from .coverage import coverage
-    from .pipeline import pipeline_coverage
+    from .gaps import attainment_notes, coverage_notes, opportunity_notes
+    from .pipeline import pipeline_coverage, pipeline_notes
 
     notes: list[str] = []
     attained: dict = {}
     if ctx.frames.sales is not None:
         att = attainment(ctx, ["rep"])
         attained = {r["rep"]: r for r in att.to_dict("records") if r["rep"] not in _SPECIAL}
+        notes += attainment_notes(ctx)
     else:
         notes.append("attainment: needs a sales or an opportunities export (data.sales, or data.opportunities whose won deals stand in)")
 
@@ -73,6 +75,7 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
             targeted = int(group["targeted"].sum())
             touched = int(group["touched"].sum())
             cov[rep_id] = touched / targeted if targeted else None
+        notes += coverage_notes(ctx)
     else:
         notes.append("coverage: needs accounts and activities exports (data.accounts, data.activities)")
 
@@ -81,6 +84,7 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
     if ctx.frames.opportunities is not None:
         pipe = pipeline_coverage(ctx)
         conv = conversion(ctx)
+        notes += opportunity_notes(ctx) + pipeline_notes(ctx) + conversion_notes(conv)
     else:
         notes.append("pipeline and conversion: no opportunities export (data.opportunities)")
 

@@ -20,11 +20,13 @@ from .status import status_of
 BY_CHOICES = ("rep", "team", "stage", "segment", "product")
 #: Age buckets (days since the deal was created) and the pipeline column counting each.
 AGE_BUCKETS = {"0-30": "age_0_30", "31-90": "age_31_90", "91-180": "age_91_180", ">180": "age_over_180", "unknown": "age_unknown"}
-PIPELINE_COLUMNS = ["count", "value", "weighted", "overdue", "stale", *AGE_BUCKETS.values()]
+PIPELINE_COLUMNS = ["count", "value", "value_unknown", "weighted", "overdue", "no_close_date", "stale", *AGE_BUCKETS.values()]
 COVERAGE_COLUMNS = ["rep", "team", "period_target", "actual", "remaining_target", "open_in_rest", "coverage", "status"]
-WATCH_COLUMNS = ["rep", "id", "name", "account", "stage", "amount", "close_date", "age_days", "overdue", "stale"]
+WATCH_COLUMNS = ["rep", "id", "name", "account", "stage", "amount", "close_date", "age_days", "overdue", "no_close_date", "stale"]
 #: Columns open_deals adds to the opportunities frame.
-ADDED_COLUMNS = ["age_days", "age_bucket", "overdue", "stale", "last_touch", "weighted_nano"]
+ADDED_COLUMNS = ["age_days", "age_bucket", "overdue", "no_close_date", "stale", "last_touch", "weighted_nano"]
+#: How a deal without account is shown.
+NO_ACCOUNT = "<no account>"
 #: weighted values are kept in billionths of a cent: probabilities are exact to 9 decimals (probability_fraction)
 NANO = 10**9
 #: Default stale_days when the workspace has no data: section (as DataConfig).
@@ -89,6 +91,13 @@ def text_of(value) -> str | None:
         return None
     text = str(value)
     return text if text.strip() else None
+
+
+def amount_known(frame: pd.DataFrame) -> pd.Series:
+    """Which deals have a known amount (a blank amount is 0 in `amount` and False here)."""
+    if "amount_known" in frame.columns:
+        return frame["amount_known"].astype(bool)
+    return pd.Series(True, index=frame.index)
 
 
 def within_filters(ctx: ReportContext, frame: pd.DataFrame, reps: bool = True, segment: bool = True, product: bool = True) -> pd.DataFrame:
@@ -228,15 +237,16 @@ def open_deals(ctx: ReportContext) -> pd.DataFrame:
       age_days   = as_of - created_date in days (None when unknown);
       age_bucket = '0-30', '31-90', '91-180', '>180' (days, both ends included) or 'unknown';
       overdue    = close_date < as_of (a deal due on the as-of day itself is not overdue);
+      no_close_date = the close date is blank (the deal closes in no period: out of pipeline coverage);
       last_touch = the latest sign of life on or before as_of: last_activity and the latest activity of
                    the activities export whose `opportunity` is the deal id; when neither exists, created_date;
       stale      = as_of - last_touch > stale_days (False when no date at all is known);
       weighted_nano = amount x probability in billionths of a cent, an exact integer (the probability is
-                   taken to 9 decimals; a missing probability counts 0).
+                   taken to 9 decimals; a missing probability counts 0; a blank amount, 0: value unknown).
     """
     opps = ctx.frames.opportunities
     if opps is None:
-        return pd.DataFrame(columns=["id", "owner", "rep", "account", "stage", "outcome", "amount", "probability", "close_date", "created_date", "last_activity", "product", "segment", "line", *ADDED_COLUMNS])
+        return pd.DataFrame(columns=["id", "owner", "rep", "account", "stage", "outcome", "amount", "amount_known", "probability", "close_date", "created_date", "last_activity", "product", "segment", "line", *ADDED_COLUMNS])
     # the dashboard asks three times (pipeline, pipeline coverage, deals to watch): computed once per
     # workspace, day and filters; callers get a copy, so none can change what the next one sees
     key = ("open_deals", ctx.as_of, ctx.filters, stale_days(ctx))
@@ -264,6 +274,7 @@ def _open_deals(ctx: ReportContext, opps: pd.DataFrame) -> pd.DataFrame:
     buckets = np.select([~known_age, days_old <= 30, days_old <= 90, days_old <= 180], ["unknown", "0-30", "31-90", "91-180"], ">180").astype(object)
     close = pd.to_datetime(deals["close_date"], errors="coerce").dt.normalize()
     overdue = (close < day).fillna(False).astype(bool).tolist()
+    undated = close.isna().to_numpy()
     # the last sign of life: the deal's own last_activity and the activities logged on it, up to the as-of day
     touch = pd.Series(pd.NaT, index=deals.index, dtype="datetime64[ns]")
     if "last_activity" in deals.columns:
@@ -285,6 +296,8 @@ def _open_deals(ctx: ReportContext, opps: pd.DataFrame) -> pd.DataFrame:
     deals["age_days"] = pd.Series(ages, index=deals.index, dtype="object")
     deals["age_bucket"] = pd.Series(buckets, index=deals.index, dtype="object")
     deals["overdue"] = pd.Series(overdue, index=deals.index, dtype="bool")
+    deals["no_close_date"] = pd.Series(undated, index=deals.index, dtype="bool")
+    deals["amount_known"] = amount_known(deals)
     deals["stale"] = pd.Series(stale, index=deals.index, dtype="bool")
     deals["last_touch"] = pd.Series(touches, index=deals.index, dtype="object")
     deals["weighted_nano"] = weighted
@@ -295,7 +308,7 @@ def _open_deals(ctx: ReportContext, opps: pd.DataFrame) -> pd.DataFrame:
 
 
 def _empty_counts() -> dict:
-    return {"count": 0, "value": 0, "weighted": Fraction(0), "overdue": 0, "stale": 0, **{c: 0 for c in AGE_BUCKETS.values()}}
+    return {"count": 0, "value": 0, "value_unknown": 0, "weighted": Fraction(0), "overdue": 0, "no_close_date": 0, "stale": 0, **{c: 0 for c in AGE_BUCKETS.values()}}
 
 
 def _out(acc: dict) -> dict:
@@ -308,8 +321,9 @@ def _out(acc: dict) -> dict:
 def pipeline(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     """Open deals as of ctx.as_of grouped by `by` (default rep, stage), then a <total> row.
 
-    count: open deals; value: sum of amounts; weighted: sum of amount x probability;
-    overdue, stale: how many of the deals are; age_*: how many fall in each age bucket.
+    count: open deals; value: sum of the known amounts; value_unknown: open deals without an amount (in
+    every count, in no value); weighted: sum of amount x probability over the known amounts;
+    overdue, no_close_date, stale: how many of the deals are; age_*: how many fall in each age bucket.
     A deal whose owner matches no rep is under <unplanned> for rep and team; a missing product is
     <unplanned>, a missing segment <unsegmented>. Only groups holding at least one deal are listed,
     in the declared order of reps (team, id), stages, segments and products.
@@ -325,7 +339,9 @@ def pipeline(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
         grouped = pd.DataFrame(
             {
                 "count": 1,
+                "value_unknown": (~deals["amount_known"].astype(bool)).astype("int64"),
                 "overdue": deals["overdue"].astype("int64"),
+                "no_close_date": deals["no_close_date"].astype("int64"),
                 "stale": deals["stale"].astype("int64"),
                 **{column: (deals["age_bucket"] == bucket).astype("int64") for bucket, column in AGE_BUCKETS.items()},
             },
@@ -337,7 +353,7 @@ def pipeline(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
         for index_key, row in zip(grouped.index, grouped.to_dict("records")):
             key = index_key if isinstance(index_key, tuple) else (index_key,)
             acc = {"count": int(row["count"]), "value": int(values[index_key]), "weighted": Fraction(int(weights[index_key]), NANO)}
-            acc.update({c: int(row[c]) for c in ("overdue", "stale", *AGE_BUCKETS.values())})
+            acc.update({c: int(row[c]) for c in ("value_unknown", "overdue", "no_close_date", "stale", *AGE_BUCKETS.values())})
             groups[key] = acc
             for name in total:
                 total[name] += acc[name]
@@ -366,7 +382,8 @@ def pipeline_coverage(ctx: ReportContext) -> pd.DataFrame:
     period_target    = the rep's target for the whole period (target_in: month targets over the days in post in it);
     actual           = the rep's sales dated in the period up to the as-of day;
     remaining_target = max(0, period_target - actual);
-    open_in_rest     = amount of the rep's open deals with a close date in the period after the as-of day;
+    open_in_rest     = known amount of the rep's open deals with a close date in the period after the as-of day
+                       (deals without a close date or an amount add nothing: pipeline_notes says how many);
     coverage         = open_in_rest / remaining_target (None when nothing remains, or no day of the period is left);
     status           = on track at or above thresholds.pipeline, watch within the watch band below it.
     The <total> row sums the reps' figures (remaining_target is the sum of each rep's remainder, so one rep
@@ -447,15 +464,20 @@ def _coverage_row(rep: str, team: str, period_target: Fraction, actual: int, rem
 
 
 def deals_to_watch(ctx: ReportContext, top: int = 10) -> pd.DataFrame:
-    """Open deals that are overdue or stale: the `top` largest per rep (<unplanned> for deals of no rep),
-    listed by amount (largest first), then id."""
+    """Open deals that are overdue, stale or without a close date: the `top` largest per rep (<unplanned> for
+    deals of no rep), listed by amount (largest first; value unknown after every valued deal), then id."""
     deals = open_deals(ctx)
-    chosen = deals[deals["overdue"] | deals["stale"]] if len(deals) else deals
+    chosen = deals[deals["overdue"] | deals["stale"] | deals["no_close_date"]] if len(deals) else deals
     if not len(chosen):
         return report_frame([], WATCH_COLUMNS)
     # largest first, then id; the first `top` of each rep in that order (one sort, not one pass per deal)
-    ranked = chosen.assign(watch_rep=label_columns(chosen, ["rep"], {})["rep"], watch_cents=chosen["amount"].astype("int64"), watch_id=chosen["id"].astype("str"))
-    ranked = ranked.sort_values(["watch_cents", "watch_id"], ascending=[False, True], kind="stable")
+    ranked = chosen.assign(
+        watch_rep=label_columns(chosen, ["rep"], {})["rep"],
+        watch_cents=chosen["amount"].astype("int64"),
+        watch_known=chosen["amount_known"].astype(bool),
+        watch_id=chosen["id"].astype("str"),
+    )
+    ranked = ranked.sort_values(["watch_known", "watch_cents", "watch_id"], ascending=[False, False, True], kind="stable")
     ranked = ranked.groupby("watch_rep", sort=False).head(top)
     has_name = "name" in ranked.columns
     rows = []
@@ -465,13 +487,43 @@ def deals_to_watch(ctx: ReportContext, top: int = 10) -> pd.DataFrame:
                 "rep": deal.watch_rep,
                 "id": deal.watch_id,
                 "name": text_of(getattr(deal, "name", None)) if has_name else None,
-                "account": deal.account,
+                "account": text_of(deal.account) or NO_ACCOUNT,
                 "stage": deal.stage,
                 "close_date": day_of(deal.close_date),
                 "age_days": deal.age_days,
                 "overdue": bool(deal.overdue),
+                "no_close_date": bool(deal.no_close_date),
                 "stale": bool(deal.stale),
-                "amount": cents_out(int(deal.watch_cents)),
+                "amount": cents_out(int(deal.watch_cents)) if deal.watch_known else None,
             }
         )
     return report_frame(rows, WATCH_COLUMNS)
+
+
+# --- what could not be valued --------------------------------------------------------------------
+
+
+def pipeline_notes(ctx: ReportContext) -> list[str]:
+    """One line per gap in the open deals: without amount (value unknown), without close date, without account."""
+    deals = open_deals(ctx)
+    if not len(deals):
+        return []
+    notes = []
+    unknown = int((~deals["amount_known"].astype(bool)).sum())
+    if unknown:
+        notes.append(
+            f"pipeline: {_deals(unknown)} without an amount: counted in every count (value_unknown), in no value, weighted value or coverage"
+        )
+    undated = int(deals["no_close_date"].sum())
+    if undated:
+        notes.append(f"pipeline: {_deals(undated)} without a close date (no_close_date): out of pipeline coverage, listed among the deals to watch")
+    report = next((r for r in ctx.frames.reports if r.kind == "opportunities"), None)
+    absent = report is not None and "account" in report.absent  # said once, by gaps.opportunity_notes
+    no_account = int(deals["account"].isna().sum()) if "account" in deals.columns and not absent else 0
+    if no_account:
+        notes.append(f"pipeline: {_deals(no_account)} without an account, shown as {NO_ACCOUNT}: they count for their rep, not for any account")
+    return notes
+
+
+def _deals(n: int) -> str:
+    return f"{n:,} open deal{'s' if n != 1 else ''}"

@@ -44,6 +44,13 @@ def _pct(value: float | None) -> str:
     return f"{value:.0%}" if whole else f"{value:.1%}"
 
 
+def _deals_value(deals: list[dict], currency: str) -> str:
+    """The known value of open deals (open_deals rows), and how many have none: '12,500 EUR, 2 of unknown value'."""
+    value = sum((Fraction(int(d["amount"]), 100) for d in deals if d.get("amount_known", True)), Fraction(0))
+    unknown = sum(1 for d in deals if not d.get("amount_known", True))
+    return f"{money(value, 0):,} {currency}" + (f", {unknown} of unknown value" if unknown else "")
+
+
 def _rows(frame: pd.DataFrame | None) -> list[dict]:
     return [] if frame is None else frame.to_dict("records")
 
@@ -199,18 +206,19 @@ def decisions(ctx: ReportContext, sheet: Review, by_segment, actions, opened, co
     deals = _rows(opened)
     overdue = [d for d in deals if d["overdue"]]
     if overdue:
-        value = sum(Fraction(int(d["amount"]), 100) for d in overdue)
         out.append(
             f"{len(overdue)} deal{'s' if len(overdue) != 1 else ''} past {'their' if len(overdue) != 1 else 'its'} close date "
-            f"({money(value, 0):,} {currency}): set a new date or close as lost."
+            f"({_deals_value(overdue, currency)}): set a new date or close as lost."
         )
     stale = [d for d in deals if d["stale"] and not d["overdue"]]
     if stale:
-        value = sum(Fraction(int(d["amount"]), 100) for d in stale)
         out.append(
             f"{len(stale)} open deal{'s' if len(stale) != 1 else ''} without activity for over {stale_limit} days "
-            f"({money(value, 0):,} {currency}): agree the next step."
+            f"({_deals_value(stale, currency)}): agree the next step."
         )
+    undated = [d for d in deals if d.get("no_close_date")]
+    if undated:
+        out.append(f"{len(undated)} open deal{'s' if len(undated) != 1 else ''} without a close date ({_deals_value(undated, currency)}): agree when {'they' if len(undated) != 1 else 'it'} should close.")
     for row in _rows(conv):
         if not row.get("alert"):
             continue
