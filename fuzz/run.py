@@ -555,12 +555,15 @@ def check_frames(ws, frames, reread: bool = True) -> None:
         frame = getattr(frames, report.kind)
         require(frame is not None, f"{report.kind}: a report but no frame")
         for issue in report.issues:
-            require(issue.kind in ("rejected", "unmatched", "skipped"), f"{report.kind}: issue of kind {issue.kind}")
+            require(issue.kind in ("rejected", "unmatched", "skipped", "incomplete"), f"{report.kind}: issue of kind {issue.kind}")
         rejected = report.rejected
         require(
             report.rows_read == report.rows_used + len(rejected),
             f"{report.kind}: {report.rows_read} rows read, {report.rows_used} used + {len(rejected)} rejected = {report.rows_used + len(rejected)}",
         )
+        if report.kind == "opportunities" and frames.opportunity_lines is not None:
+            frame = frames.opportunity_lines  # one row per product line: every line used is a line of a deal
+            require(frames.opportunities["id"].is_unique, "opportunities: an id twice among the deals")
         require(len(frame) == report.rows_used, f"{report.kind}: {len(frame)} rows in the frame, {report.rows_used} said used")
         if not reread:
             continue

@@ -32,7 +32,7 @@ FORMAT = 1
 FOLDER = ".salesplan-cache"
 ENV_DISABLE = "SALESPLAN_NO_CACHE"
 ENV_FOLDER = "SALESPLAN_CACHE_DIR"
-_FRAMES = ("opportunities", "activities", "accounts", "sales", "stage_history")
+_FRAMES = ("opportunities", "opportunity_lines", "activities", "accounts", "sales", "stage_history")
 #: Exports smaller than this in total are read afresh every time (reading them is as quick as the cache).
 MIN_BYTES = 8 * 1024 * 1024
 
@@ -101,6 +101,7 @@ def load(folder: Path, key: str) -> Frames | None:
         for report in meta["reports"]:
             source = SourceReport(kind=report["kind"], path=report["path"], unit=report["unit"], rows_read=report["rows_read"], rows_used=report["rows_used"])
             source.issues = [RowIssue(line, reason, kind) for line, reason, kind in report["issues"]]
+            source.absent = list(report["absent"])
             frames.reports.append(source)
         return frames
     except (OSError, ValueError, KeyError, TypeError, ImportError):
@@ -141,6 +142,7 @@ def store(folder: Path, key: str, frames: Frames) -> bool:
                     "rows_read": report.rows_read,
                     "rows_used": report.rows_used,
                     "issues": [[issue.line, issue.reason, issue.kind] for issue in report.issues],
+                    "absent": list(report.absent),
                 }
             )
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")

@@ -28,6 +28,7 @@ FIELDS: dict[str, list[Field]] = {
         Field("last_activity", "date", False, "last activity or change on the deal (stale deals)"),
         Field("name", "text", False, "opportunity name"),
         Field("status", "text", False, "open, won or lost when the CRM keeps it apart from the stage (Pipedrive)"),
+        Field("line_amount", "amount", False, "one row per product line: the line's amount (the rows of an id are the deal's lines)"),
     ],
     "activities": [
         Field("owner", "text", True, "who did it: rep id, name or e-mail"),

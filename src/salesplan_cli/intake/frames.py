@@ -27,6 +27,7 @@ class _Rows:
         self.report = SourceReport(kind=kind, path=source.path, unit=table.unit, rows_read=table.rows + sum(1 for i in table.issues if i.kind == "rejected"))
         self.report.issues.extend(table.issues)
         self.keep = pd.Series(True, index=self.frame.index)
+        self.folded = 0  # rows used as part of another row (product lines of one deal)
 
     def has(self, name: str) -> bool:
         return name in self.frame.columns
@@ -73,6 +74,13 @@ class _Rows:
             self.note(bad, "unreadable " + label + " '" + text.str.slice(0, 40) + "' (ignored; the row is kept)")
         self.frame[name] = parsed
 
+    def fold(self, mask: pd.Series) -> None:
+        """Leave rows under `mask` out of the frame without listing them: they are used, as part of another
+        row (the later product lines of a deal)."""
+        mask = mask & self.keep
+        self.folded += int(mask.sum())
+        self.keep &= ~mask
+
     def require_text(self, name: str) -> None:
         if self.has(name):
             self.frame[name] = self.frame[name].str.strip()
@@ -80,7 +88,7 @@ class _Rows:
 
     def done(self) -> pd.DataFrame:
         out = self.frame[self.keep].reset_index(drop=True)
-        self.report.rows_used = len(out)
+        self.report.rows_used = len(out) + self.folded
         # a row noted on the way (an unreadable optional date: "the row is kept") and then rejected is listed
         # once, as rejected: what is said of a row is what happened to it
         rejected = {i.line for i in self.report.issues if i.kind == "rejected"}
@@ -183,17 +191,22 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         for name in ("id", "owner", "stage"):
             rows.require_text(name)
         _optional_account(rows)
-        # the first row of an id is the deal; a later one is a copy (a report of opportunities with their
-        # products repeats the deal, and its amount, on every product line): listed, never summed
-        duplicated = rows.frame["id"].duplicated(keep="first") & rows.keep
-        rows.reject(
-            duplicated,
-            lambda: "opportunity id '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept; export one row per opportunity)",
-        )
+        by_line = rows.has("line_amount")  # one row per product line: the rows of an id are the deal's lines
+        if not by_line:
+            # the first row of an id is the deal; a later one is a copy (a report of opportunities with their
+            # products repeats the deal, and its amount, on every product line): listed, never summed
+            duplicated = rows.frame["id"].duplicated(keep="first") & rows.keep
+            rows.reject(
+                duplicated,
+                lambda: "opportunity id '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept; export one row per opportunity, or map line_amount to read product lines)",
+            )
         # an amount or a close date may be blank (an early deal, a lost deal zeroed): kept, value unknown
         rows.parse("amount", "amount", required=True, currency=ws.settings.currency, blank_ok=True)
         rows.reject(rows.frame["amount"].fillna(0) < 0, "negative opportunity amount")
         rows.parse("close_date", "date", required=True, blank_ok=True)
+        if by_line:
+            rows.parse("line_amount", "amount", required=True, currency=ws.settings.currency, blank_ok=True)
+            rows.reject(rows.frame["line_amount"].fillna(0) < 0, "negative line amount")
         rows.parse("created_date", "date", required=False)
         rows.parse("last_activity", "date", required=False)
         rows.parse("probability", "probability", required=False)
@@ -220,9 +233,12 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
                 rows.frame[optional] = pd.NaT
         _map_products(rows, ws, config)
         _map_owner(rows, owners)
+        lines = _product_lines(rows) if by_line else None
         _known_amounts(rows)
         entered = _entered_dates(rows, source)
         frames.opportunities = rows.done()
+        if lines is not None:
+            frames.opportunity_lines = lines[lines["id"].isin(frames.opportunities["id"])].reset_index(drop=True)
         entered = entered[entered["opportunity"].isin(frames.opportunities["id"])]
         frames.reports.append(rows.report)
 
@@ -270,6 +286,8 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
                 "line": won["line"],
             }
         ).reset_index(drop=True)
+        if frames.opportunity_lines is not None:
+            frames.sales = sales_by_line(frames.sales, won["id"], frames.opportunity_lines)
         frames.sales_from_opportunities = True
 
     if "stage_history" in raw:
@@ -301,6 +319,43 @@ def _optional_account(rows: _Rows) -> None:
         return
     account = rows.frame["account"].str.strip()
     rows.frame["account"] = account.astype("object").where(account != "", None)
+
+
+def _product_lines(rows: _Rows) -> pd.DataFrame:
+    """An export with one row per product line (line_amount mapped): the rows of an id are one deal.
+
+    The deal is its first line's row (owner, stage, dates), its amount the export's deal amount, or the sum of
+    its lines' amounts where that is blank; the later lines are folded into it (used, not listed). Returns the
+    lines: id, product, line_amount (cents, None where blank), line."""
+    frame, kept = rows.frame, rows.keep
+    ids = frame["id"]
+    line_cents = frame["line_amount"]
+    sums = line_cents[kept].groupby(ids[kept].to_numpy(), sort=False).sum(min_count=1)
+    blank = frame["amount"].isna() & kept
+    if blank.any():
+        frame.loc[blank, "amount"] = ids[blank].map(sums).astype("Int64")
+    lines = pd.DataFrame({"id": ids[kept], "product": frame.loc[kept, "product"], "line_amount": line_cents[kept], "line": frame.loc[kept, "line"]})
+    later = pd.Series(False, index=frame.index)
+    later[kept] = ids[kept].duplicated(keep="first")
+    rows.fold(later)
+    lines["line_amount"] = lines["line_amount"].astype("object").where(lines["line_amount"].notna(), None)
+    return lines.reset_index(drop=True)
+
+
+def sales_by_line(deal_sales: pd.DataFrame, deal_ids: pd.Series, lines: pd.DataFrame) -> pd.DataFrame:
+    """Won deals standing in for sales, one row per product line: each line's product and amount, so product
+    figures use the lines. What the deal's amount holds beyond its lines' known amounts (a blank line amount,
+    a deal amount typed apart) is one more row of no product range, so every deal still counts its amount."""
+    deals = deal_sales.assign(id=deal_ids.to_numpy())
+    known = lines[lines["line_amount"].notna()]
+    per_line = known[["id", "product", "line_amount", "line"]].merge(deals.drop(columns=["product", "amount", "line"]), on="id", how="inner")
+    per_line = per_line.rename(columns={"line_amount": "amount"})
+    per_line["amount"] = per_line["amount"].astype("int64")
+    covered = per_line.groupby("id", sort=False)["amount"].sum()
+    rest = deals["amount"].astype("int64") - deals["id"].map(covered).fillna(0).astype("int64")
+    remainder = deals[rest != 0].assign(amount=rest[rest != 0], product=None)
+    out = pd.concat([per_line[deals.columns], remainder], ignore_index=True).sort_values(["line"], kind="stable")
+    return out.drop(columns=["id"]).reset_index(drop=True)
 
 
 def _known_amounts(rows: _Rows) -> None:

@@ -9,6 +9,8 @@ Canonical frames (pandas DataFrames, one row per record kept):
 - accounts: id, name, status (prospect/customer or None), segment, owner, rep, attributes..., line
 - sales: owner, rep, account, amount (cents), date, product, line (won opportunities when no sales export)
 - stage_history: opportunity, stage, date, line
+- opportunity_lines (only when `line_amount` is mapped: one row per product line): id, product,
+  line_amount (cents, None where blank), line
 
 `rep` is None where the owner matches no rep: such rows are kept (they are the
 <unplanned> part of the attainment) and counted as unmatched.
@@ -83,6 +85,8 @@ class Frames:
     accounts: object = None
     sales: object = None
     stage_history: object = None
+    #: one row per product line (id, product, line_amount, line) when the opportunities export has line_amount
+    opportunity_lines: object = None
     sales_from_opportunities: bool = False
     reports: list[SourceReport] = field(default_factory=list)
     derived: dict = field(default_factory=dict, repr=False)  # figures computed once from the frames (by key)

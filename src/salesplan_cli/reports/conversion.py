@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .context import TOTAL, ReportContext, report_frame
+from .lines import by_product_line
 from .pipeline import amount_known, text_column, cents_out, check_by, day_of, dim_orders, key_rank, label_columns, ratio_out, sum_cents, text_of, within_filters
 from .stats import benjamini_hochberg, seller_vs_rest_test
 
@@ -34,11 +35,12 @@ STAGE_COLUMNS = ["from_stage", "to_stage", "entered", "advanced", "rate"]
 NO_STAGE_HISTORY = "no stage history: stage-to-stage conversion needs data.stage_history or data.opportunities.stage_dates"
 
 
-def closed_deals(ctx: ReportContext, filters: bool = True) -> pd.DataFrame:
+def closed_deals(ctx: ReportContext, filters: bool = True, by_line: bool = False) -> pd.DataFrame:
     """Opportunities won or lost with a close date in the period up to the as-of day.
 
     With filters=False only the segment filter applies (the comparison group of the seller tests is the
-    whole team, whichever reps, team or product range the report shows).
+    whole team, whichever reps, team or product range the report shows). by_line: one row per deal and
+    product range of its lines when the export has product lines (lines.by_product_line).
     """
     opps = ctx.frames.opportunities
     span = ctx.to_date
@@ -49,6 +51,8 @@ def closed_deals(ctx: ReportContext, filters: bool = True) -> pd.DataFrame:
     dates = opps["close_date"]
     mask = opps["outcome"].isin(["won", "lost"]) & (dates >= pd.Timestamp(span.start)) & (dates <= pd.Timestamp(span.end))
     rows = opps[mask]
+    if by_line:
+        rows = by_product_line(ctx, rows)
     return within_filters(ctx, rows) if filters else within_filters(ctx, rows, reps=False, product=False)
 
 
@@ -60,7 +64,7 @@ def seller_tests(ctx: ReportContext) -> dict[tuple[str, str], dict]:
     of no product range are not tested and do not count in any rest.
     """
     settings = ctx.ws.settings.conversion
-    deals = closed_deals(ctx, filters=False)
+    deals = closed_deals(ctx, filters=False, by_line=True)
     pairs: dict[tuple[str, str], list[int]] = {}
     ranges: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     if len(deals):
@@ -104,7 +108,8 @@ def conversion(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
         by = ["rep", "product"] if ctx.ws.strategy.products else ["rep"]
     by = list(by)
     check_by(ctx, by, BY_CHOICES)
-    deals = closed_deals(ctx)
+    # product figures use each product line's range and amount; the others count each deal once
+    deals = closed_deals(ctx, by_line="product" in by or ctx.filters.product is not None)
     teams = {rep.id: rep.manager for rep in ctx.ws.reps.values()}
     tests = seller_tests(ctx) if sorted(by) == ["product", "rep"] else {}
 
@@ -113,8 +118,7 @@ def conversion(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     if len(deals):
         keys = [label_columns(deals, by, teams)[d] for d in by]
         won = (deals["outcome"] == "won").to_numpy()
-        known = amount_known(deals).to_numpy()
-        no_value = np.where(won, ~known, ~known | (deals["amount"].to_numpy() == 0))
+        no_value = without_value(deals)
         counts = pd.DataFrame({"won": won.astype("int64"), "lost": (~won).astype("int64"), "no_value": no_value.astype("int64")}, index=deals.index)
         counts = counts.groupby(keys, sort=False, dropna=False).sum()
         won_cents = sum_cents(deals["amount"].where(won, 0), keys)
@@ -123,6 +127,13 @@ def conversion(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
             acc = [int(n_won), int(n_lost), int(won_cents.loc[key]), int(lost_cents.loc[key]), int(n_no_value)]
             groups[key if isinstance(key, tuple) else (key,)] = acc
             total = [a + b for a, b in zip(total, acc)]
+    if len(deals) and deals["id"].duplicated().any():
+        # rows are deal x product range (product lines): the <total> counts each deal once, sums every line
+        # (a deal's value is whole in its lines and their remainder: without --product, its no_value is the deal's)
+        whole = closed_deals(ctx) if ctx.filters.product is None else deals.drop_duplicates("id")
+        won_once = (whole["outcome"] == "won").to_numpy()
+        no_value_ids = set(whole.loc[without_value(whole), "id"]) if ctx.filters.product is None else set(deals.loc[no_value, "id"])
+        total[0], total[1], total[4] = int(won_once.sum()), int((~won_once).sum()), len(no_value_ids)
     orders = dim_orders(ctx)
     rows = []
     for key in sorted(groups, key=lambda k: key_rank(by, k, orders)):
@@ -131,6 +142,13 @@ def conversion(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
         rows.append({**named, **_row(groups[key], test)})
     rows.append({**{d: TOTAL for d in by}, **_row(total, None)})
     return report_frame(rows, [*by, *COLUMNS])
+
+
+def without_value(deals: pd.DataFrame) -> np.ndarray:
+    """Closed deals without a value: lost with a blank or 0 amount, won with a blank amount."""
+    won = (deals["outcome"] == "won").to_numpy()
+    known = amount_known(deals).to_numpy()
+    return np.where(won, ~known, ~known | (deals["amount"].to_numpy() == 0))
 
 
 def _row(counts: list[int], test: dict | None) -> dict:

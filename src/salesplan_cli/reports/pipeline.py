@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..plan.values import round_half_away
 from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame
+from .lines import by_product_line, deals_with_product, has_lines
 from .period import Period, target_in
 from .status import status_of
 
@@ -100,8 +101,10 @@ def amount_known(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(True, index=frame.index)
 
 
-def within_filters(ctx: ReportContext, frame: pd.DataFrame, reps: bool = True, segment: bool = True, product: bool = True) -> pd.DataFrame:
-    """Rows of a frame inside the filters (rep/team, segment, product), whatever their dates."""
+def within_filters(ctx: ReportContext, frame: pd.DataFrame, reps: bool = True, segment: bool = True, product: bool = True, deals: bool = False) -> pd.DataFrame:
+    """Rows of a frame inside the filters (rep/team, segment, product), whatever their dates.
+
+    deals: the rows are whole deals; with product lines, --product keeps the deals having a line of that range."""
     mask = pd.Series(True, index=frame.index)
     if reps and (ctx.filters.reps or ctx.filters.team):
         allowed = {rep.id for rep in ctx.reps()}
@@ -109,7 +112,10 @@ def within_filters(ctx: ReportContext, frame: pd.DataFrame, reps: bool = True, s
     if segment and ctx.filters.segment:
         mask &= frame["segment"] == ctx.filters.segment
     if product and ctx.filters.product:
-        mask &= frame["product"] == ctx.filters.product
+        if deals and has_lines(ctx):
+            mask &= deals_with_product(ctx, frame["id"], ctx.filters.product)
+        else:
+            mask &= frame["product"] == ctx.filters.product
     return frame[mask]
 
 
@@ -261,7 +267,7 @@ def _open_deals(ctx: ReportContext, opps: pd.DataFrame) -> pd.DataFrame:
     as_of = pd.Timestamp(ctx.as_of)
     created = opps["created_date"]
     mask = (opps["outcome"] == "open") & (created.isna() | (created <= as_of))
-    deals = within_filters(ctx, opps[mask]).copy()
+    deals = within_filters(ctx, opps[mask], deals=True).copy()
     limit = stale_days(ctx)
     logged = _last_activity_per_deal(ctx)
     day = pd.Timestamp(ctx.as_of)
@@ -332,35 +338,54 @@ def pipeline(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     check_by(ctx, by, BY_CHOICES)
     deals = open_deals(ctx)
     teams = {rep.id: rep.manager for rep in ctx.ws.reps.values()}
-    groups: dict[tuple, dict] = {}
     total = _empty_counts()
-    if len(deals):
-        keys = [label_columns(deals, by, teams)[d] for d in by]
-        grouped = pd.DataFrame(
-            {
-                "count": 1,
-                "value_unknown": (~deals["amount_known"].astype(bool)).astype("int64"),
-                "overdue": deals["overdue"].astype("int64"),
-                "no_close_date": deals["no_close_date"].astype("int64"),
-                "stale": deals["stale"].astype("int64"),
-                **{column: (deals["age_bucket"] == bucket).astype("int64") for bucket, column in AGE_BUCKETS.items()},
-            },
-            index=deals.index,
-        ).groupby(keys, sort=False, dropna=False).sum()
-        value = sum_cents(deals["amount"], keys)
-        weighted = deals["weighted_nano"].astype("object").groupby(keys, sort=False, dropna=False).sum()
-        values, weights = value.to_dict(), weighted.to_dict()
-        for index_key, row in zip(grouped.index, grouped.to_dict("records")):
-            key = index_key if isinstance(index_key, tuple) else (index_key,)
-            acc = {"count": int(row["count"]), "value": int(values[index_key]), "weighted": Fraction(int(weights[index_key]), NANO)}
-            acc.update({c: int(row[c]) for c in ("value_unknown", "overdue", "no_close_date", "stale", *AGE_BUCKETS.values())})
-            groups[key] = acc
+    if not len(deals):
+        groups: dict[tuple, dict] = {}
+    elif has_lines(ctx) and ("product" in by or ctx.filters.product):
+        # product figures from the product lines: a deal counts once in each range it has a line of, with
+        # those lines' amount; the <total> counts each deal once and sums the lines shown
+        lines = by_product_line(ctx, deals)
+        if ctx.filters.product:
+            lines = lines[lines["product"] == ctx.filters.product]
+        nano = {p: int(probability_fraction(p) * NANO) for p in pd.unique(lines["probability"])}
+        lines = lines.assign(weighted_nano=lines["amount"].astype("object") * lines["probability"].map(nano).fillna(0).astype("int64").astype("object"))
+        groups = _accumulate(lines, [label_columns(lines, by, teams)[d] for d in by])
+        total = next(iter(_accumulate(deals, [pd.Series(TOTAL, index=deals.index)]).values()))
+        total["value"] = sum(acc["value"] for acc in groups.values())
+        total["weighted"] = sum((acc["weighted"] for acc in groups.values()), Fraction(0))
+    else:
+        groups = _accumulate(deals, [label_columns(deals, by, teams)[d] for d in by])
+        for acc in groups.values():
             for name in total:
                 total[name] += acc[name]
     orders = dim_orders(ctx)
     rows = [{**dict(zip(by, key)), **_out(groups[key])} for key in sorted(groups, key=lambda k: key_rank(by, k, orders))]
     rows.append({**{d: TOTAL for d in by}, **_out(total)})
     return report_frame(rows, [*by, *PIPELINE_COLUMNS])
+
+
+def _accumulate(deals: pd.DataFrame, keys: list[pd.Series]) -> dict[tuple, dict]:
+    """The pipeline figures of open deals (open_deals rows) per group of `keys`."""
+    grouped = pd.DataFrame(
+        {
+            "count": 1,
+            "value_unknown": (~deals["amount_known"].astype(bool)).astype("int64"),
+            "overdue": deals["overdue"].astype("int64"),
+            "no_close_date": deals["no_close_date"].astype("int64"),
+            "stale": deals["stale"].astype("int64"),
+            **{column: (deals["age_bucket"] == bucket).astype("int64") for bucket, column in AGE_BUCKETS.items()},
+        },
+        index=deals.index,
+    ).groupby(keys, sort=False, dropna=False).sum()
+    values = sum_cents(deals["amount"], keys).to_dict()
+    weights = deals["weighted_nano"].astype("object").groupby(keys, sort=False, dropna=False).sum().to_dict()
+    groups = {}
+    for index_key, row in zip(grouped.index, grouped.to_dict("records")):
+        key = index_key if isinstance(index_key, tuple) else (index_key,)
+        acc = {"count": int(row["count"]), "value": int(values[index_key]), "weighted": Fraction(int(weights[index_key]), NANO)}
+        acc.update({c: int(row[c]) for c in ("value_unknown", "overdue", "no_close_date", "stale", *AGE_BUCKETS.values())})
+        groups[key] = acc
+    return groups
 
 
 # --- pipeline coverage ---------------------------------------------------------------------------
@@ -403,6 +428,9 @@ def pipeline_coverage(ctx: ReportContext) -> pd.DataFrame:
         if len(deals):
             close = pd.to_datetime(deals["close_date"], errors="coerce").dt.normalize()
             inside = deals[deals["rep"].notna() & (close >= pd.Timestamp(rest.start)) & (close <= pd.Timestamp(rest.end))]
+            if product and has_lines(ctx):  # only the lines of that range count
+                inside = by_product_line(ctx, inside)
+                inside = inside[inside["product"] == product]
             open_rest = _cents_by_rep(inside)
 
     sold: dict[str, int] = {}
