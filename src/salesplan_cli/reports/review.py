@@ -88,7 +88,10 @@ def review(ctx: ReportContext, rep_id: str, top: int = 10) -> Review:
 
     actions = None
     if frames.activities is not None:
+        from .activity import activity_notes
+
         actions = activity(ctx, ["action"])
+        out.notes += activity_notes(ctx)
         total = next(r for r in _rows(actions) if r["action"] == TOTAL)
         ratio = total["ratio"]
         status = status_of(Fraction(ratio), thresholds.activity.fraction, band) if ratio is not None else ""
