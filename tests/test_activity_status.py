@@ -227,8 +227,9 @@ def test_an_export_without_status_reads_every_activity_as_not_open(tmp_path):
 def test_a_status_mapping_to_something_else_is_a_finding(tmp_path, run_cli):
     plan = workspace_with(tmp_path, SF_DATA + "    activity_statuses: {Cancelled: skipped}\n", {"data/tasks.csv": SALESFORCE})
     result = run_cli("validate", "-w", plan.root, "--as-of", "2027-03-14")
-    assert result.code != 0
-    assert "activity_statuses" in result.out + result.err
+    assert result.code == 1
+    text = result.out + result.err
+    assert "error SP203: value 'skipped' is not allowed here" in text and "allowed: done, open" in text
 
 
 # --- the CLI: table and JSON --------------------------------------------------------------------------------
