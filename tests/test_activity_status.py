@@ -295,18 +295,21 @@ def test_pam_lists_the_actions_booked_for_the_month(tmp_path):
     # March, as of 03-14: booked = activities dated 03-15..03-31: the two 03-20 calls (one open, one marked
     # done). call A planned 132 a year: shown per month by cumulative rounding 11, 10, 12 (cumulative 11.21,
     # 21.34, 32.55); done before March 0 (the February meeting is open, the e-mails are no calls), so missing
-    # 132 x 59 / 365 = 21.34, raised by 21.34 x 31 / 306 = 2.16 -> 2: objective 14, booked 2, to book 12.
+    # 132 x 59 / 365 = 21.34, raised by 21.34 x 31 / 306 = 2.16 -> 2: objective 14; done this month 2 (03-01,
+    # 03-02; not the open 03-10 call), booked 2: to book 14 - 2 - 2 = 10.
+    # meeting A: objective 7, done this month 1 (the blank status on 03-05), booked 0: to book 6.
     call = by[("A", "call")]
-    assert (call["planned"], call["done_before"], call["objective"], call["booked"], call["to_book"]) == (12, 0, 14, 2, 12)
-    assert (by[("A", "meeting")]["booked"], by[("A", "meeting")]["to_book"]) == (0, by[("A", "meeting")]["objective"])
-    assert doc["headline"]["actions_booked"] == 2
+    assert (call["planned"], call["done_before"], call["objective"], call["done_in_month"], call["booked"], call["to_book"]) == (12, 0, 14, 2, 2, 10)
+    meeting = by[("A", "meeting")]
+    assert (meeting["objective"], meeting["done_in_month"], meeting["booked"], meeting["to_book"]) == (7, 1, 0, 6)
+    assert (doc["headline"]["actions_done_in_month"], doc["headline"]["actions_booked"]) == (3, 2)
     assert doc["headline"]["actions_to_book"] == sum(a["to_book"] for a in doc["activity"])
     from salesplan_cli.pam.formats import to_markdown
 
     text = to_markdown(doc)
-    assert "| Actions: booked / still to book | 2 / 90 |" in text  # objectives 92 in all, 2 booked
-    assert "| Objective | Booked | To book |" in text
-    assert "| A | call | 12 | 21.3 | 0 | 21.3 | **14** | 2 | 12 |" in text
+    assert "| Actions: done this month / booked / still to book | 3 / 2 / 87 |" in text  # objectives 92 in all
+    assert "| Objective | Done this month | Booked | To book |" in text
+    assert "| A | call | 12 | 21.3 | 0 | 21.3 | **14** | 2 | 2 | 10 |" in text
     import io
 
     from openpyxl import load_workbook
@@ -316,9 +319,9 @@ def test_pam_lists_the_actions_booked_for_the_month(tmp_path):
     sheet = load_workbook(io.BytesIO(to_xlsx(doc)))["Activity"]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     header = next(r for r in rows if r and r[0] == "Segment")
-    assert header[-2:] == ["Booked", "To book"]
+    assert header[-3:] == ["Done this month", "Booked", "To book"]
     call_row = next(r for r in rows if r[:2] == ["A", "call"])
-    assert call_row[6:9] == [14, 2, 12]
+    assert call_row[6:10] == [14, 2, 2, 10]
 
 
 def test_pam_without_a_status_column_shows_nothing_booked(tmp_path):
@@ -332,7 +335,7 @@ def test_pam_without_a_status_column_shows_nothing_booked(tmp_path):
     ws, _ = load_workspace(plan.root)
     rep = next(r for r in ws.reps.values() if r.id == "rep-n1")
     doc = build_pam(PamInputs(ws=ws, frames=frames, as_of=dt.date(2027, 3, 14), mode="plan"), rep, 2)
-    assert all("booked" not in a for a in doc["activity"]) and "actions_booked" not in doc["headline"]
+    assert all("booked" not in a and "done_in_month" not in a for a in doc["activity"]) and "actions_booked" not in doc["headline"]
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])

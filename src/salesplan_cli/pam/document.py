@@ -152,7 +152,7 @@ def build_pam(inputs: PamInputs, rep: RepPlan, month_index: int) -> dict:
     activity = [a.to_dict() for a in action_objectives(rep, strategy, months, month_index, done_before)]
     booked = _booked(frames, rep, month, as_of)
     if booked is not None:
-        add_booked(activity, booked)
+        add_booked(activity, booked, _done_before(frames, rep, month.first_day, min(as_of, month.last_day)) or {})
 
     # --- accounts -------------------------------------------------------------------------------------------
     accounts, accounts_total, never, targeted = _accounts(inputs, ctx, rep, month, year_days, notes)
@@ -192,7 +192,15 @@ def build_pam(inputs: PamInputs, rep: RepPlan, month_index: int) -> dict:
     manager = settings.managers.get(rep.manager)
     actions_planned = sum(a["planned"] for a in activity)
     actions_objective = sum(a["objective"] for a in activity)
-    booked_headline = {"actions_booked": sum(a["booked"] for a in activity), "actions_to_book": sum(a["to_book"] for a in activity)} if booked is not None else {}
+    booked_headline = (
+        {
+            "actions_done_in_month": sum(a["done_in_month"] for a in activity),
+            "actions_booked": sum(a["booked"] for a in activity),
+            "actions_to_book": sum(a["to_book"] for a in activity),
+        }
+        if booked is not None
+        else {}
+    )
     return {
         "layout": LAYOUT,
         "rep": rep.id,
@@ -316,12 +324,15 @@ def _booked(frames, rep: RepPlan, month: FiscalMonth, as_of: dt.date) -> dict[tu
     return out
 
 
-def add_booked(activity: list[dict], booked: dict[tuple[str, str], int]) -> None:
-    """booked: actions of the row's segment and type already in the calendar for the month;
-    to_book = max(0, objective - booked): what the rep still has to put in the calendar."""
+def add_booked(activity: list[dict], booked: dict[tuple[str, str], int], done_in_month: dict[tuple[str, str], int]) -> None:
+    """done_in_month: actions of the row's segment and type done in the month up to the as-of day (0 for a
+    month planned ahead); booked: those already in the calendar for the rest of the month;
+    to_book = max(0, objective - done_in_month - booked): what the rep still has to put in the calendar."""
     for a in activity:
-        a["booked"] = booked.get((a["segment"], a["action"]), 0)
-        a["to_book"] = max(a["objective"] - a["booked"], 0)
+        key = (a["segment"], a["action"])
+        a["done_in_month"] = done_in_month.get(key, 0)
+        a["booked"] = booked.get(key, 0)
+        a["to_book"] = max(a["objective"] - a["done_in_month"] - a["booked"], 0)
 
 
 def _accounts(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, year_days: int, notes: list[str]) -> tuple[list[dict], int, int, int]:

@@ -150,6 +150,7 @@ def to_xlsx(doc: dict) -> bytes:
     s.line("Actions planned", (head["actions_planned"], COUNT))
     s.line("Actions objective", (head["actions_objective"], COUNT))
     if "actions_booked" in head:
+        s.line("Actions done this month", (head["actions_done_in_month"], COUNT))
         s.line("Actions booked", (head["actions_booked"], COUNT))
         s.line("Actions still to book", (head["actions_to_book"], COUNT))
     if doc["crm_data"]:
@@ -194,13 +195,13 @@ def to_xlsx(doc: dict) -> bytes:
     s = _Sheet(workbook, "Activity", cur)
     booking = bool(doc["activity"]) and "booked" in doc["activity"][0]
     s.table(
-        ["Segment", "Action", "Planned", "Planned before the month", "Done before the month", "Missing", "Objective"] + (["Booked", "To book"] if booking else []),
+        ["Segment", "Action", "Planned", "Planned before the month", "Done before the month", "Missing", "Objective"] + (["Done this month", "Booked", "To book"] if booking else []),
         [
             [
                 (a["segment"], TEXT), (a["action"], TEXT), (a["planned"], COUNT),
                 (a["planned_before"] if a["done_before"] is not None else None, DECIMAL), (a["done_before"], COUNT),
                 (a["missing"] if a["done_before"] is not None else None, DECIMAL), (a["objective"], COUNT),
-            ] + ([(a["booked"], COUNT), (a["to_book"], COUNT)] if booking else [])
+            ] + ([(a["done_in_month"], COUNT), (a["booked"], COUNT), (a["to_book"], COUNT)] if booking else [])
             for a in doc["activity"]
         ],
     )

@@ -22,7 +22,8 @@ def not_open(activities):
     """The activities that are not open: done, or of unknown status (no status field, a blank cell)."""
     if activities is None or "status" not in activities.columns:
         return activities
-    return activities[(activities["status"] != "open").to_numpy(dtype=bool)]
+    keep = (activities["status"] != "open").to_numpy(dtype=bool)
+    return activities if keep.all() else activities[keep]  # no copy of a large export without open rows
 
 
 def open_mask(activities):
