@@ -351,3 +351,16 @@ def test_the_cache_keeps_the_status_column(tmp_path, run_cli, monkeypatch, fmt):
     assert (plan.root / cache.FOLDER).exists()
     second = run_cli(*args)
     assert first.code == second.code == 0 and first.out == second.out and first.err == second.err
+
+
+def test_review_names_the_overdue_actions(tmp_path, run_cli):
+    plan = workspace_with(tmp_path, SF_DATA, {"data/tasks.csv": SALESFORCE})
+    run = run_cli("review", "-r", "rep-n1", "-w", plan.root, "--as-of", "2027-03-14", "--format", "json")
+    assert run.code == 0, run.err
+    out = json.loads(run.out)
+    # rep-n1, all segments, to date: calls planned 26.4 (A) + 36 (B) + 48 (C) = 110.4, done 2, one open call
+    # dated 03-10; meetings 14.4 + 14 + 8 = 36.4, done 1, the open 02-10 meeting overdue.
+    assert "Actions, call: 2 done of 110.4 planned (1.8%), 1 overdue (open, dated by the as-of day)." in out["decisions"]
+    assert "Actions, meeting: 1 done of 36.4 planned (2.7%), 1 overdue (open, dated by the as-of day)." in out["decisions"]
+    summary = next(r for r in out["tables"]["summary"] if r["metric"] == "actions")
+    assert (summary["actual"], summary["plan"]) == (3, 180.4)

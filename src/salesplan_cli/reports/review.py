@@ -185,7 +185,9 @@ def decisions(ctx: ReportContext, sheet: Review, by_segment, actions, opened, co
             continue
         planned = Fraction(str(row["planned"]))
         shown = f"{money(planned, 0):,}" if planned.denominator == 1 else f"{money(planned, 1):,}"
-        out.append(f"Actions, {row['action']}: {row['done']} done of {shown} planned ({_pct(row['ratio'])}).")
+        overdue = row.get("overdue") or 0
+        late = f", {overdue} overdue (open, dated by the as-of day)" if overdue else ""
+        out.append(f"Actions, {row['action']}: {row['done']} done of {shown} planned ({_pct(row['ratio'])}){late}.")
     cover = s.get("coverage")
     if cover and cover["status"] in behind:
         missing = cover["plan"] - cover["actual"]
