@@ -73,7 +73,8 @@ def salesplan_figures(ws: Path) -> dict[str, dict]:
             figures.setdefault(row["rep"], {})["sales_cents"] = round(row["actual"] * 100)
     for row in tables("activity", "rep"):
         if not row["rep"].startswith("<"):
-            figures.setdefault(row["rep"], {})["activities"] = row["done"]
+            # every activity of the rep to date: those of types with a norm (done) and the others (done_other)
+            figures.setdefault(row["rep"], {})["activities"] = row["done"] + row.get("done_other", 0)
     for row in tables("pipeline", "rep"):
         if not row["rep"].startswith("<"):
             figures.setdefault(row["rep"], {}).update(open_count=row["count"], open_cents=round(row["value"] * 100))

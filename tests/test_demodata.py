@@ -105,6 +105,8 @@ def test_files_decode_in_their_declared_encodings_with_the_declared_headers(work
         delimiter = "," if source.delimiter == "auto" else source.delimiter
         header = next(csv.reader(io.StringIO(text), delimiter=delimiter))
         mapped = columns_for(f.kind, source.preset, source.columns)
+        if f.kind == "activities" and "status" not in source.columns:
+            mapped.pop("status", None)  # demo activities are all done: no task status column unless mapped
         expected = set(mapped.values()) | (set(config.attributes.values()) if f.kind == "accounts" else set())
         assert set(header) == expected, f.kind
         assert len(header) == len(set(header))

@@ -205,74 +205,81 @@ def test_activity_by_rep_action_segment_year_to_date(ws, activity_frames):
     #   proposal A 1 / 1.6 = 0.625, off track; proposal C 1 (nothing planned);
     #   rep-s3 call A 1 on 2027-03-10, before the hire: planned 0, ratio None;
     #   no rep: call A 3 and meeting <unsegmented> 1.
-    # Total: done 80+34+7+5+2+11+1+1+1+3+1 = 146; planned 100+50+26.4+36+48+14.4+14+8+1.6+32 = 330.4;
-    #   ratio 146 / 330.4 = 0.441888.. -> 0.4419; gap -184.4; off track.
+    # Like with like: the calls on an account of no segment (2), the proposal in C (no norm: 1) and the activities
+    #   of no rep (3 + 1) are done_other, in no ratio; rep-s3's call A has a norm (nothing planned yet: ratio None).
+    # Total: done 80+34+7+5+11+1+1 = 139; planned 100+50+26.4+36+48+14.4+14+8+1.6+32 = 330.4;
+    #   ratio 139 / 330.4 = 0.420702.. -> 0.4207; gap -191.4; off track; done_other 2+1+3+1 = 7.
+    # Scheduled: the year to date ends on the as-of day, so what is booked counts up to the end of March:
+    #   the 2027-03-15 call of rep-n1 (the 2027-04-20 meetings of rep-s3 are beyond it). No status: nothing overdue.
     table = activity(context(ws, activity_frames))
-    assert list(table.columns) == ["rep", "action", "segment", "done", "planned", "ratio", "gap", "status"]
+    assert list(table.columns) == ["rep", "action", "segment", "done", "planned", "ratio", "gap", "done_other", "overdue", "scheduled", "status"]
     assert records(table) == [
-        ("rep-e3", "call", "B", 80, 100.0, 0.8, -20.0, "on track"),
-        ("rep-e3", "meeting", "B", 34, 50.0, 0.68, -16.0, "watch"),
-        ("rep-n1", "call", "A", 7, 26.4, q(7, "26.4"), -19.4, "off track"),
-        ("rep-n1", "call", "B", 0, 36.0, 0.0, -36.0, "off track"),
-        ("rep-n1", "call", "C", 5, 48.0, q(5, 48), -43.0, "off track"),
-        ("rep-n1", "call", UNSEGMENTED, 2, 0.0, None, 2.0, ""),
-        ("rep-n1", "meeting", "A", 11, 14.4, q(11, "14.4"), -3.4, "watch"),
-        ("rep-n1", "meeting", "B", 0, 14.0, 0.0, -14.0, "off track"),
-        ("rep-n1", "meeting", "C", 0, 8.0, 0.0, -8.0, "off track"),
-        ("rep-n1", "proposal", "A", 1, 1.6, 0.625, -0.6, "off track"),
-        ("rep-n1", "proposal", "C", 1, 0.0, None, 1.0, ""),
-        ("rep-n1", "follow_up", "C", 0, 32.0, 0.0, -32.0, "off track"),
-        ("rep-s3", "call", "A", 1, 0.0, None, 1.0, ""),
-        (UNPLANNED, "call", "A", 3, 0.0, None, 3.0, ""),
-        (UNPLANNED, "meeting", UNSEGMENTED, 1, 0.0, None, 1.0, ""),
-        (TOTAL, TOTAL, TOTAL, 146, 330.4, q(146, "330.4"), -184.4, "off track"),
+        ("rep-e3", "call", "B", 80, 100.0, 0.8, -20.0, 0, 0, 0, "on track"),
+        ("rep-e3", "meeting", "B", 34, 50.0, 0.68, -16.0, 0, 0, 0, "watch"),
+        ("rep-n1", "call", "A", 7, 26.4, q(7, "26.4"), -19.4, 0, 0, 1, "off track"),
+        ("rep-n1", "call", "B", 0, 36.0, 0.0, -36.0, 0, 0, 0, "off track"),
+        ("rep-n1", "call", "C", 5, 48.0, q(5, 48), -43.0, 0, 0, 0, "off track"),
+        ("rep-n1", "call", UNSEGMENTED, 0, 0.0, None, 0.0, 2, 0, 0, ""),
+        ("rep-n1", "meeting", "A", 11, 14.4, q(11, "14.4"), -3.4, 0, 0, 0, "watch"),
+        ("rep-n1", "meeting", "B", 0, 14.0, 0.0, -14.0, 0, 0, 0, "off track"),
+        ("rep-n1", "meeting", "C", 0, 8.0, 0.0, -8.0, 0, 0, 0, "off track"),
+        ("rep-n1", "proposal", "A", 1, 1.6, 0.625, -0.6, 0, 0, 0, "off track"),
+        ("rep-n1", "proposal", "C", 0, 0.0, None, 0.0, 1, 0, 0, ""),
+        ("rep-n1", "follow_up", "C", 0, 32.0, 0.0, -32.0, 0, 0, 0, "off track"),
+        ("rep-s3", "call", "A", 1, 0.0, None, 1.0, 0, 0, 0, ""),
+        (UNPLANNED, "call", "A", 0, 0.0, None, 0.0, 3, 0, 0, ""),
+        (UNPLANNED, "meeting", UNSEGMENTED, 0, 0.0, None, 0.0, 1, 0, 0, ""),
+        (TOTAL, TOTAL, TOTAL, 139, 330.4, q(139, "330.4"), -191.4, 7, 0, 1, "off track"),
     ]
     assert table["ratio"].dtype == object  # None stays None, not NaN
 
 
 def test_activity_by_team(ws, activity_frames):
     # mgr-enterprise = rep-e3: done 80 + 34 = 114, planned 150 -> 0.76, watch (0.68 <= 0.76 < 0.8), gap -36.
-    # mgr-north = rep-n1: done 7 + 5 + 2 + 11 + 1 + 1 = 27 (the <unsegmented> calls are rep-n1's own),
-    #   planned 26.4 + 36 + 48 + 14.4 + 14 + 8 + 1.6 + 32 = 180.4 -> 27 / 180.4 = 0.149667.. -> 0.1497, gap -153.4.
-    # mgr-south = rep-s3: done 1, planned 0. No rep: done 3 + 1 = 4.
+    # mgr-north = rep-n1: done 7 + 5 + 11 + 1 = 24 (the 2 <unsegmented> calls and the proposal in C, of no norm,
+    #   are done_other: 3), planned 26.4 + 36 + 48 + 14.4 + 14 + 8 + 1.6 + 32 = 180.4 -> 24 / 180.4, gap -156.4;
+    #   scheduled 1 (the 2027-03-15 call).
+    # mgr-south = rep-s3: done 1, planned 0. No rep: done_other 3 + 1 = 4.
     table = activity(context(ws, activity_frames), by=["team"])
     assert records(table) == [
-        ("mgr-enterprise", 114, 150.0, 0.76, -36.0, "watch"),
-        ("mgr-north", 27, 180.4, q(27, "180.4"), -153.4, "off track"),
-        ("mgr-south", 1, 0.0, None, 1.0, ""),
-        (UNPLANNED, 4, 0.0, None, 4.0, ""),
-        (TOTAL, 146, 330.4, q(146, "330.4"), -184.4, "off track"),
+        ("mgr-enterprise", 114, 150.0, 0.76, -36.0, 0, 0, 0, "watch"),
+        ("mgr-north", 24, 180.4, q(24, "180.4"), -156.4, 3, 0, 1, "off track"),
+        ("mgr-south", 1, 0.0, None, 1.0, 0, 0, 0, ""),
+        (UNPLANNED, 0, 0.0, None, 0.0, 4, 0, 0, ""),
+        (TOTAL, 139, 330.4, q(139, "330.4"), -191.4, 7, 0, 1, "off track"),
     ]
 
 
 def test_activity_by_action_keeps_unplanned_activities_apart(ws, activity_frames):
-    # call: planned 100 + 26.4 + 36 + 48 = 210.4, done 80 + 7 + 5 + 2 + 1 = 95 -> 0.451520.. -> 0.4515
+    # call: planned 100 + 26.4 + 36 + 48 = 210.4, done 80 + 7 + 5 + 1 = 93 -> 0.442015.. (the 2 calls of no segment
+    #   are done_other), scheduled 1
     # meeting: planned 50 + 14.4 + 14 + 8 = 86.4, done 34 + 11 = 45 -> 0.520833.. -> 0.5208
-    # proposal: planned 1.6, done 1 + 1 = 2 -> 1.25, on track, gap +0.4; follow_up: planned 32, done 0.
+    # proposal: planned 1.6, done 1 (the proposal in C has no norm: done_other) -> 0.625, off track, gap -0.6;
+    # follow_up: planned 32, done 0.
     # The 4 activities of no rep form one <unplanned> row instead of adding to the planned calls and meetings.
     table = activity(context(ws, activity_frames), by=["action"])
     assert records(table) == [
-        ("call", 95, 210.4, q(95, "210.4"), -115.4, "off track"),
-        ("meeting", 45, 86.4, q(45, "86.4"), -41.4, "off track"),
-        ("proposal", 2, 1.6, 1.25, 0.4, "on track"),
-        ("follow_up", 0, 32.0, 0.0, -32.0, "off track"),
-        (UNPLANNED, 4, 0.0, None, 4.0, ""),
-        (TOTAL, 146, 330.4, q(146, "330.4"), -184.4, "off track"),
+        ("call", 93, 210.4, q(93, "210.4"), -117.4, 2, 0, 1, "off track"),
+        ("meeting", 45, 86.4, q(45, "86.4"), -41.4, 0, 0, 0, "off track"),
+        ("proposal", 1, 1.6, 0.625, -0.6, 1, 0, 0, "off track"),
+        ("follow_up", 0, 32.0, 0.0, -32.0, 0, 0, 0, "off track"),
+        (UNPLANNED, 0, 0.0, None, 0.0, 4, 0, 0, ""),
+        (TOTAL, 139, 330.4, q(139, "330.4"), -191.4, 7, 0, 1, "off track"),
     ]
 
 
 def test_activity_segment_filter(ws, activity_frames):
     # --segment A: planned rep-n1 call A 26.4, meeting A 14.4, proposal A 1.6 (42.4 in all);
-    # done 7, 11, 1, rep-s3's 1 and the 3 calls of no rep on segment A (23 in all): 23 / 42.4 = 0.542452.. -> 0.5425.
-    # Activities of no segment are outside --segment A.
+    # done 7, 11, 1 and rep-s3's 1 (20 in all): 20 / 42.4 = 0.471698..; the 3 calls of no rep on segment A are
+    # done_other. Activities of no segment are outside --segment A.
     table = activity(context(ws, activity_frames, segment="A"))
     assert records(table) == [
-        ("rep-n1", "call", "A", 7, 26.4, q(7, "26.4"), -19.4, "off track"),
-        ("rep-n1", "meeting", "A", 11, 14.4, q(11, "14.4"), -3.4, "watch"),
-        ("rep-n1", "proposal", "A", 1, 1.6, 0.625, -0.6, "off track"),
-        ("rep-s3", "call", "A", 1, 0.0, None, 1.0, ""),
-        (UNPLANNED, "call", "A", 3, 0.0, None, 3.0, ""),
-        (TOTAL, TOTAL, TOTAL, 23, 42.4, q(23, "42.4"), -19.4, "off track"),
+        ("rep-n1", "call", "A", 7, 26.4, q(7, "26.4"), -19.4, 0, 0, 1, "off track"),
+        ("rep-n1", "meeting", "A", 11, 14.4, q(11, "14.4"), -3.4, 0, 0, 0, "watch"),
+        ("rep-n1", "proposal", "A", 1, 1.6, 0.625, -0.6, 0, 0, 0, "off track"),
+        ("rep-s3", "call", "A", 1, 0.0, None, 1.0, 0, 0, 0, ""),
+        (UNPLANNED, "call", "A", 0, 0.0, None, 0.0, 3, 0, 0, ""),
+        (TOTAL, TOTAL, TOTAL, 20, 42.4, q(20, "42.4"), -22.4, 3, 0, 1, "off track"),
     ]
 
 
@@ -280,8 +287,8 @@ def test_activity_team_filter_drops_other_reps_and_unplanned_rows(ws, activity_f
     table = activity(context(ws, activity_frames, team="mgr-enterprise"), by=["rep", "segment"])
     # rep-e3 B: done 80 + 34 = 114, planned 100 + 50 = 150 -> 0.76, watch.
     assert records(table) == [
-        ("rep-e3", "B", 114, 150.0, 0.76, -36.0, "watch"),
-        (TOTAL, TOTAL, 114, 150.0, 0.76, -36.0, "watch"),
+        ("rep-e3", "B", 114, 150.0, 0.76, -36.0, 0, 0, 0, "watch"),
+        (TOTAL, TOTAL, 114, 150.0, 0.76, -36.0, 0, 0, 0, "watch"),
     ]
 
 
@@ -296,10 +303,10 @@ def test_activity_month_to_date_with_a_mid_month_as_of(ws, activity_frames):
     #               gap -5.131506.. -> -5.13
     table = activity(context(ws, activity_frames, period="mar", reps=("rep-n1",), segment="A"))
     assert records(table) == [
-        ("rep-n1", "call", "A", 2, 5.06, q(730, 1848), -3.06, "off track"),
-        ("rep-n1", "meeting", "A", 0, 2.76, 0.0, -2.76, "off track"),
-        ("rep-n1", "proposal", "A", 1, 0.31, q(365, 112), 0.69, "on track"),
-        (TOTAL, TOTAL, TOTAL, 3, 8.13, q(1095, 2968), -5.13, "off track"),
+        ("rep-n1", "call", "A", 2, 5.06, q(730, 1848), -3.06, 0, 0, 1, "off track"),  # the 03-15 call: scheduled
+        ("rep-n1", "meeting", "A", 0, 2.76, 0.0, -2.76, 0, 0, 0, "off track"),
+        ("rep-n1", "proposal", "A", 1, 0.31, q(365, 112), 0.69, 0, 0, 0, "on track"),
+        (TOTAL, TOTAL, TOTAL, 3, 8.13, q(1095, 2968), -5.13, 0, 0, 1, "off track"),
     ]
 
 
@@ -308,15 +315,15 @@ def test_activity_of_the_brief_q1_example(ws, activity_frames):
     #   = 24.657534.. + 7.890410.. = 11880 / 365 = 32.547945.. -> 32.55; done 7 (the 03-15 call is now in) + 1 = 8
     #   -> 8 x 365 / 11880 = 0.245791.. -> 0.2458.
     table = activity(context(ws, activity_frames, as_of=dt.date(2027, 3, 31), period="Q1", reps=("rep-n1",), segment="A"), by=["rep", "action"])
-    assert records(table)[0] == ("rep-n1", "call", 8, 32.55, q(2920, 11880), -24.55, "off track")
+    assert records(table)[0] == ("rep-n1", "call", 8, 32.55, q(2920, 11880), -24.55, 0, 0, 0, "off track")
 
 
 def test_activity_of_a_mid_year_hire(ws, activity_frames):
     # Before 2027-04-01 nothing is planned for rep-s3: only the call done before the hire shows.
     before = activity(context(ws, activity_frames, reps=("rep-s3",)))
     assert records(before) == [
-        ("rep-s3", "call", "A", 1, 0.0, None, 1.0, ""),
-        (TOTAL, TOTAL, TOTAL, 1, 0.0, None, 1.0, ""),
+        ("rep-s3", "call", "A", 1, 0.0, None, 1.0, 0, 0, 0, ""),
+        (TOTAL, TOTAL, TOTAL, 1, 0.0, None, 1.0, 0, 0, 0, ""),
     ]
     # As of 2027-05-15 (ytd 2027-01-01..2027-05-15), rep-s3 is in post 2027-04-01..2027-05-15 = 30 + 15 = 45 days.
     #   call A:     (8 x 10 + 4 x 8) = 112 x 45 / 365 = 1008 / 73 = 13.808219.. -> 13.81; done 1
@@ -327,10 +334,10 @@ def test_activity_of_a_mid_year_hire(ws, activity_frames):
     #   total:      1638 / 73 = 22.438356.. -> 22.44; done 4 -> 292 / 1638 = 0.178266.. -> 0.1783; gap -1346 / 73 -> -18.44
     after = activity(context(ws, activity_frames, as_of=dt.date(2027, 5, 15), reps=("rep-s3",), segment="A"))
     assert records(after) == [
-        ("rep-s3", "call", "A", 1, 13.81, q(73, 1008), -12.81, "off track"),
-        ("rep-s3", "meeting", "A", 3, 7.64, q(219, 558), -4.64, "off track"),
-        ("rep-s3", "proposal", "A", 0, 0.99, 0.0, -0.99, "off track"),
-        (TOTAL, TOTAL, TOTAL, 4, 22.44, q(292, 1638), -18.44, "off track"),
+        ("rep-s3", "call", "A", 1, 13.81, q(73, 1008), -12.81, 0, 0, 0, "off track"),
+        ("rep-s3", "meeting", "A", 3, 7.64, q(219, 558), -4.64, 0, 0, 0, "off track"),
+        ("rep-s3", "proposal", "A", 0, 0.99, 0.0, -0.99, 0, 0, 0, "off track"),
+        (TOTAL, TOTAL, TOTAL, 4, 22.44, q(292, 1638), -18.44, 0, 0, 0, "off track"),
     ]
 
 
@@ -342,13 +349,15 @@ def test_activity_status_at_the_threshold_boundaries(ws, calls, ratio, status):
     # rep-e3 call B: 100 planned as of 2027-03-14 (see above); 80% is the threshold, 80% x (1 - 15%) = 68% the watch floor.
     frames = Frames(activities=activities_frame([("rep-e3", "E-B1", "call", "2027-03-01", "B", calls)]))
     table = activity(context(ws, frames, reps=("rep-e3",)), by=["rep", "action"])
-    assert records(table)[0] == ("rep-e3", "call", calls, 100.0, ratio, calls - 100.0, status)
+    assert records(table)[0] == ("rep-e3", "call", calls, 100.0, ratio, calls - 100.0, 0, 0, 0, status)
 
 
 def test_activity_before_the_period_begins_and_errors(ws, activity_frames):
-    # As of 2026-12-20 the fiscal year to date is empty: nothing planned, nothing done, just the total row.
+    # As of 2026-12-20 the fiscal year to date is empty: nothing planned, nothing done; every activity of the
+    # fiscal year is dated after the as-of day, so scheduled: 150 (all but the 2026-12-31 call, before the year).
     table = activity(context(ws, activity_frames, as_of=dt.date(2026, 12, 20), period="fy"))
-    assert records(table) == [(TOTAL, TOTAL, TOTAL, 0, 0.0, None, 0.0, "")]
+    assert records(table)[-1] == (TOTAL, TOTAL, TOTAL, 0, 0.0, None, 0.0, 0, 0, 150, "")
+    assert set(table["done"]) == {0} and set(table["done_other"]) == {0}
     with pytest.raises(ValueError, match="--by product"):
         activity(context(ws, activity_frames), by=["product"])
     with pytest.raises(ValueError, match=r"data\.activities"):

@@ -312,6 +312,8 @@ class _Export:
         known = [spec.name for spec in FIELDS[kind]]
         # the explicit columns in the order written, then the preset's in the canonical order
         for name in [n for n in source.columns if n in known] + [n for n in known if n not in source.columns]:
+            if kind == "activities" and name == "status" and name not in source.columns:
+                continue  # demo activities are all done: no task status column unless one is mapped
             header = mapped.get(name)
             if header is not None and header not in headers:
                 headers.append(header)

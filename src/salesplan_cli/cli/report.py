@@ -251,6 +251,10 @@ def _print_intake(ctx) -> None:
         err(f"{report.kind}: used {report.rows_used:,} of {report.rows_read:,} rows from {report.path}{detail}")
     if ctx.frames.sales_from_opportunities:
         err("sales: no sales export declared; won opportunities stand in (their close date as the sale date)")
+    from ..intake.activity_status import unknown_status_notes
+
+    for line in unknown_status_notes(ctx.frames.reports):
+        err(f"  {line}")
 
 
 def _write_output(ctx, output: Path, text: str) -> None:
@@ -354,7 +358,9 @@ def intake_command(
     table = pd.DataFrame(rows, columns=["export", "kind", "line", "status", "reason"]) if rows else pd.DataFrame(columns=["export", "kind", "line", "status", "reason"])
     from ..intake.load import reading_notes
 
-    notes = reading_notes(ctx.ws.settings.data, ctx.frames.reports)
+    from ..intake.activity_status import unknown_status_notes
+
+    notes = reading_notes(ctx.ws.settings.data, ctx.frames.reports) + unknown_status_notes(ctx.frames.reports)
     emit(ctx, opts, Rendered("intake", {"issues": table, "summary": summary}, {"issues": "Rows not used as they are", "summary": "Rows per export"}, notes=notes))
 
 
@@ -374,7 +380,7 @@ def activity_command(
     check: CheckOption = False,
 ) -> None:
     """Actions done against planned (norms x accounts in portfolio, prorated), by rep, action type and segment."""
-    from ..reports.activity import activity
+    from ..reports.activity import activity, activity_notes
 
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check)
     dims = parse_by(by, ("rep", "team", "action", "segment"), ["rep", "action", "segment"])
@@ -387,7 +393,11 @@ def activity_command(
     else:
         per_rep = activity(ctx, ["rep"])
         figures["activity"] = {r["rep"]: r["ratio"] for r in per_rep.to_dict("records") if not str(r["rep"]).startswith("<")}
-    emit(ctx, opts, Rendered("activity", {"activity": table}, {"activity": f"Actions done vs planned, {ctx.period.label} up to {ctx.as_of}"}, gate_figures=figures))
+    emit(
+        ctx,
+        opts,
+        Rendered("activity", {"activity": table}, {"activity": f"Actions done vs planned, {ctx.period.label} up to {ctx.as_of}"}, notes=activity_notes(ctx), gate_figures=figures),
+    )
 
 
 @report_app.command("coverage")

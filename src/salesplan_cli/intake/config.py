@@ -87,6 +87,9 @@ class Mapping(_Strict):
     products: dict[str, str] = Field(default_factory=dict, description="CRM product -> product range.")
     actions: dict[str, str] = Field(default_factory=dict, description="CRM activity type -> action type.")
     statuses: dict[str, Literal["prospect", "customer"]] = Field(default_factory=dict, description="CRM account type -> prospect or customer.")
+    activity_statuses: dict[str, Literal["done", "open"]] = Field(
+        default_factory=dict, description="CRM task status -> done or open (adds to and overrides the preset's values)."
+    )
 
 
 class DataConfig(_Strict):

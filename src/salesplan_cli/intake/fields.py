@@ -37,6 +37,7 @@ FIELDS: dict[str, list[Field]] = {
         Field("date", "date", True, "day it was done"),
         Field("id", "text", False, "activity id"),
         Field("opportunity", "text", False, "opportunity id it relates to"),
+        Field("status", "text", False, "task status, mapped to done or open (Completed, Not Started...)"),
     ],
     "accounts": [
         Field("id", "text", True, "account id or name, as used by the other exports"),
@@ -83,6 +84,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "date": "Date",
             "id": "Activity ID",
             "opportunity": "Opportunity ID",
+            "status": "Status",
         },
         "accounts": {"id": "Account Name", "name": "Account Name", "status": "Type", "owner": "Account Owner"},
         "sales": {"owner": "Opportunity Owner", "account": "Account Name", "amount": "Amount", "date": "Close Date", "product": "Product Name", "id": "Order Number"},
@@ -109,6 +111,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "date": "Activity date",
             "id": "Record ID",
             "opportunity": "Associated Deal",
+            "status": "Task Status",
         },
         "accounts": {"id": "Company name", "name": "Company name", "status": "Lifecycle Stage", "owner": "Company owner"},
         "sales": {"owner": "Deal owner", "account": "Associated Company", "amount": "Amount", "date": "Close Date", "product": "Product", "id": "Record ID"},
@@ -136,6 +139,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "date": "Activity - Due date",
             "id": "Activity - ID",
             "opportunity": "Activity - Deal ID",
+            "status": "Activity - Done",
         },
         "accounts": {"id": "Organization - Name", "name": "Organization - Name", "owner": "Organization - Owner"},
         "sales": {"owner": "Deal - Owner", "account": "Deal - Organization", "amount": "Deal - Value", "date": "Deal - Won time", "product": "Deal - Product name", "id": "Deal - ID"},
@@ -149,6 +153,30 @@ PRESET_STAGES: dict[str, dict[str, str]] = {
     "salesforce": {"closed won": "won", "closed lost": "lost"},
     "hubspot": {"closedwon": "won", "closed won": "won", "closedlost": "lost", "closed lost": "lost"},
     "pipedrive": {"won": "won", "lost": "lost"},
+    "none": {},
+}
+
+#: Task status values every preset understands (case-folded), as done or open; data.mapping.activity_statuses
+#: adds to them and overrides them. 'done' and 'open' themselves are understood whatever the preset.
+PRESET_ACTIVITY_STATUSES: dict[str, dict[str, str]] = {
+    "salesforce": {
+        "completed": "done",
+        "not started": "open",
+        "in progress": "open",
+        "waiting on someone else": "open",
+        "deferred": "open",
+    },
+    "hubspot": {
+        "completed": "done",
+        "not started": "open",
+        "in progress": "open",
+        "waiting": "open",
+        "deferred": "open",
+        # the internal values, as an export through the API writes them
+        "not_started": "open",
+        "in_progress": "open",
+    },
+    "pipedrive": {"done": "done", "to do": "open"},
     "none": {},
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..plan.model import Workspace
+from .activity_status import map_activity_status
 from .config import DataConfig, Source
 from .load import Frames, SourceReport, owner_lookup, stage_lookup
 from .parse import canonical_numbers, lookup, normalise_key, parse_amounts, parse_dates, parse_probabilities
@@ -254,6 +255,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         action = normalise_key(rows.frame["type"]).map(actions)
         rows.reject(action.isna(), lambda: "unknown activity type '" + rows.frame["type"].str.slice(0, 40) + "' (map it under data.mapping.actions)")
         rows.frame["action"] = action
+        map_activity_status(rows, config, source.preset)
         if not rows.has("opportunity"):
             rows.frame["opportunity"] = ""
         _map_owner(rows, owners)

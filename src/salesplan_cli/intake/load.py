@@ -5,7 +5,7 @@ Canonical frames (pandas DataFrames, one row per record kept):
 - opportunities: id, owner, rep, account (None when blank or absent), stage, outcome (open/won/lost),
   amount (cents; 0 where blank), amount_known (False where the amount was blank), probability (0..1, the stage's default where the export has none), close_date,
   created_date, last_activity, product (range or None), line
-- activities: owner, rep, account (None when blank or absent), action, date, opportunity, line
+- activities: owner, rep, account (None when blank or absent), action, date, opportunity, status (done/open, None when not given), line
 - accounts: id, name, status (prospect/customer or None), segment, owner, rep, attributes..., line
 - sales: owner, rep, account, amount (cents), date, product, line (won opportunities when no sales export)
 - stage_history: opportunity, stage, date, line

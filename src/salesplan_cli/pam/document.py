@@ -150,6 +150,9 @@ def build_pam(inputs: PamInputs, rep: RepPlan, month_index: int) -> dict:
     # --- activity -------------------------------------------------------------------------------------------
     done_before = _done_before(frames, rep, months[0].first_day, before_end)
     activity = [a.to_dict() for a in action_objectives(rep, strategy, months, month_index, done_before)]
+    booked = _booked(frames, rep, month, as_of)
+    if booked is not None:
+        add_booked(activity, booked, _done_before(frames, rep, month.first_day, min(as_of, month.last_day)) or {})
 
     # --- accounts -------------------------------------------------------------------------------------------
     accounts, accounts_total, never, targeted = _accounts(inputs, ctx, rep, month, year_days, notes)
@@ -189,6 +192,15 @@ def build_pam(inputs: PamInputs, rep: RepPlan, month_index: int) -> dict:
     manager = settings.managers.get(rep.manager)
     actions_planned = sum(a["planned"] for a in activity)
     actions_objective = sum(a["objective"] for a in activity)
+    booked_headline = (
+        {
+            "actions_done_in_month": sum(a["done_in_month"] for a in activity),
+            "actions_booked": sum(a["booked"] for a in activity),
+            "actions_to_book": sum(a["to_book"] for a in activity),
+        }
+        if booked is not None
+        else {}
+    )
     return {
         "layout": LAYOUT,
         "rep": rep.id,
@@ -209,6 +221,7 @@ def build_pam(inputs: PamInputs, rep: RepPlan, month_index: int) -> dict:
             "revenue_catch_up": revenue.get("catch_up"),
             "actions_planned": actions_planned,
             "actions_objective": actions_objective,
+            **booked_headline,
             "accounts_due": accounts_total,
             "accounts_never_touched": never,
             "accounts_targeted": targeted,
@@ -272,7 +285,9 @@ def _rep_sales(frames, rep: RepPlan, first: dt.date, last: dt.date) -> tuple[dic
 
 
 def _done_before(frames, rep: RepPlan, first: dt.date, last: dt.date) -> dict[tuple[str, str], int] | None:
-    acts = frames.activities if frames is not None else None
+    from ..reports.done import not_open
+
+    acts = not_open(frames.activities) if frames is not None else None
     if acts is None:
         return None
     import pandas as pd
@@ -285,6 +300,39 @@ def _done_before(frames, rep: RepPlan, first: dt.date, last: dt.date) -> dict[tu
     for (seg, action), n in mine.groupby(["segment", "action"], sort=True).size().items():
         out[(seg, action)] = int(n)
     return out
+
+
+def _booked(frames, rep: RepPlan, month: FiscalMonth, as_of: dt.date) -> dict[tuple[str, str], int] | None:
+    """(segment, action) -> the rep's activities already in the calendar for the month: dated after the as-of
+    day and within the month, whatever their status. None without a status field (an export without one is
+    a log of what was done: nothing is shown as booked)."""
+    from ..reports.done import has_status
+
+    acts = frames.activities if frames is not None else None
+    if not has_status(acts):
+        return None
+    import pandas as pd
+
+    first = max(month.first_day, as_of + dt.timedelta(days=1))
+    out: dict[tuple[str, str], int] = {}
+    if month.last_day < first or not len(acts):
+        return out
+    days = pd.to_datetime(acts["date"]).dt.normalize()
+    mine = acts[(acts["rep"] == rep.id) & (days >= pd.Timestamp(first)) & (days <= pd.Timestamp(month.last_day)) & acts["segment"].notna()]
+    for (seg, action), n in mine.groupby(["segment", "action"], sort=True).size().items():
+        out[(seg, action)] = int(n)
+    return out
+
+
+def add_booked(activity: list[dict], booked: dict[tuple[str, str], int], done_in_month: dict[tuple[str, str], int]) -> None:
+    """done_in_month: actions of the row's segment and type done in the month up to the as-of day (0 for a
+    month planned ahead); booked: those already in the calendar for the rest of the month;
+    to_book = max(0, objective - done_in_month - booked): what the rep still has to put in the calendar."""
+    for a in activity:
+        key = (a["segment"], a["action"])
+        a["done_in_month"] = done_in_month.get(key, 0)
+        a["booked"] = booked.get(key, 0)
+        a["to_book"] = max(a["objective"] - a["done_in_month"] - a["booked"], 0)
 
 
 def _accounts(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, year_days: int, notes: list[str]) -> tuple[list[dict], int, int, int]:
@@ -315,8 +363,10 @@ def _accounts(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, year_day
         targets = [Target(a, None, named_segment.get(a), status(a)) for a in named]
         if named:
             notes.append("accounts: no accounts export, so only the plan's named accounts are listed")
+    from ..reports.done import not_open
+
     last_actions: dict[tuple[str, str], dt.date] = {}
-    acts = frames.activities if frames is not None else None
+    acts = not_open(frames.activities) if frames is not None else None
     if acts is not None and len(acts):
         import pandas as pd
 

@@ -90,6 +90,8 @@ def to_markdown(doc: dict) -> str:
     if catching:
         glance.append(["Revenue objective (catch-up)", money_text(head["revenue_catch_up"])])
     glance.append(["Actions: planned / objective", f"{head['actions_planned']:,} / {head['actions_objective']:,}"])
+    if "actions_booked" in head:
+        glance.append(["Actions: done this month / booked / still to book", f"{head['actions_done_in_month']:,} / {head['actions_booked']:,} / {head['actions_to_book']:,}"])
     if doc["crm_data"]:
         if head["accounts_never_touched"] is None:
             glance.append(["Accounts due", f"{head['accounts_due']:,}"])
@@ -141,8 +143,20 @@ def to_markdown(doc: dict) -> str:
             before = f"{a['planned_before']:,.1f}" if known else ""
             missing = f"{a['missing']:,.1f}" if known else ""
             rows.append([md_text(a["segment"]), md_text(a["action"]), f"{a['planned']:,}", before, done, missing, f"**{a['objective']:,}**"])
-        out += _table(["Segment", "Action", "Planned", "Planned before the month", "Done before the month", "Missing", "Objective"], rows, {2, 3, 4, 5, 6}) + [""]
+            if "booked" in a:
+                rows[-1] += [f"{a['done_in_month']:,}", f"{a['booked']:,}", f"{a['to_book']:,}"]
+        headers = ["Segment", "Action", "Planned", "Planned before the month", "Done before the month", "Missing", "Objective"]
+        booking = "booked" in doc["activity"][0]
+        if booking:
+            headers += ["Done this month", "Booked", "To book"]
+        out += _table(headers, rows, {2, 3, 4, 5, 6, 7, 8, 9} if booking else {2, 3, 4, 5, 6}) + [""]
         out += ["Objective = planned + the actions missing to date spread over the months left.", ""]
+        if booking:
+            out += [
+                "Done this month = actions done in the month up to the as-of day; booked = actions already in the calendar "
+                "for the rest of the month (dated after the as-of day); to book = objective - done this month - booked.",
+                "",
+            ]
     else:
         out += ["No actions planned: the plan declares no portfolio accounts with norms.", ""]
 

@@ -149,6 +149,10 @@ def to_xlsx(doc: dict) -> bytes:
         s.line("Revenue objective (catch-up)", (head["revenue_catch_up"], MONEY))
     s.line("Actions planned", (head["actions_planned"], COUNT))
     s.line("Actions objective", (head["actions_objective"], COUNT))
+    if "actions_booked" in head:
+        s.line("Actions done this month", (head["actions_done_in_month"], COUNT))
+        s.line("Actions booked", (head["actions_booked"], COUNT))
+        s.line("Actions still to book", (head["actions_to_book"], COUNT))
     if doc["crm_data"]:
         s.line("Accounts targeted in the CRM", (head["accounts_targeted"], COUNT))
         s.line("Accounts planned (portfolio.accounts)", (head["accounts_planned"], COUNT))
@@ -189,14 +193,15 @@ def to_xlsx(doc: dict) -> bytes:
     s.finish()
 
     s = _Sheet(workbook, "Activity", cur)
+    booking = bool(doc["activity"]) and "booked" in doc["activity"][0]
     s.table(
-        ["Segment", "Action", "Planned", "Planned before the month", "Done before the month", "Missing", "Objective"],
+        ["Segment", "Action", "Planned", "Planned before the month", "Done before the month", "Missing", "Objective"] + (["Done this month", "Booked", "To book"] if booking else []),
         [
             [
                 (a["segment"], TEXT), (a["action"], TEXT), (a["planned"], COUNT),
                 (a["planned_before"] if a["done_before"] is not None else None, DECIMAL), (a["done_before"], COUNT),
                 (a["missing"] if a["done_before"] is not None else None, DECIMAL), (a["objective"], COUNT),
-            ]
+            ] + ([(a["done_in_month"], COUNT), (a["booked"], COUNT), (a["to_book"], COUNT)] if booking else [])
             for a in doc["activity"]
         ],
     )

@@ -17,7 +17,7 @@ from .status import status_of
 
 BY_CHOICES = ("rep", "team", "action", "segment")
 DEFAULT_BY = ("rep", "action", "segment")
-COLUMNS = ["done", "planned", "ratio", "gap", "status"]
+COLUMNS = ["done", "planned", "ratio", "gap", "done_other", "overdue", "scheduled", "status"]
 
 #: The order rows are sorted in, whatever the order of the `by` columns.
 _SORT_PRIORITY = ("rep", "team", "action", "segment")
@@ -40,10 +40,15 @@ def days_in_post(rep: RepPlan, span: Period | None, fiscal_year: Period) -> int:
 def activity(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     """One row per group of `by` (default: rep, action, segment) with actions done or planned, then a `<total>` row.
 
-    done: activities dated in the period up to the as-of date, within the filters.
+    done: activities not open (done, or of no status) dated in the period up to the as-of date, within the
+    filters, of the types the plan sets a norm for (the rep has a norm for that action type in the activity's
+    segment, on accounts of the portfolio); done_other: the other activities done (types without a norm, no
+    segment, owners matching no rep), never in the ratio.
     planned: norm x accounts declared in the rep's portfolio, summed over account statuses,
     x days of that span in post / days in the fiscal year (exact until output).
     ratio = done / planned (None when nothing is planned); gap = done - planned.
+    overdue: open activities dated in the period up to the as-of date; scheduled: activities dated after the
+    as-of date within the scheduled horizon (done.scheduled_horizon), whatever their status.
     Activities whose owner matches no rep are `<unplanned>`; those on an account of no segment `<unsegmented>`.
     """
     by = list(by or DEFAULT_BY)
@@ -56,14 +61,21 @@ def activity(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
         raise ValueError("activity needs an activities export (data.activities)")
 
     planned = planned_actions_by_group(ctx, by)
-    done = _done(ctx, by)
-    # only groups with something planned or done: both dicts leave out zeros
-    keys = sorted(set(planned) | set(done), key=_sort_key(ctx, by))
-    rows = [_row(ctx, by, key, planned.get(key, Fraction(0)), done.get(key, 0)) for key in keys]
+    counts = _counts(ctx, by)
+    # only groups with something planned, done, overdue or scheduled: the dicts leave out zeros
+    keys = sorted(set(planned).union(*counts.values()), key=_sort_key(ctx, by))
+    rows = [_row(ctx, by, key, planned.get(key, Fraction(0)), {name: c.get(key, 0) for name, c in counts.items()}) for key in keys]
     total_planned = sum(planned.values(), Fraction(0))
-    total_done = sum(done.values())
-    rows.append(_row(ctx, by, tuple(TOTAL for _ in by), total_planned, total_done))
+    totals = {name: sum(c.values()) for name, c in counts.items()}
+    rows.append(_row(ctx, by, tuple(TOTAL for _ in by), total_planned, totals))
     return report_frame(rows, [*by, *COLUMNS], nullable=("ratio",))
+
+
+def activity_notes(ctx: ReportContext) -> list[str]:
+    """How the activity figures were counted, in one line each (no status field; blank statuses)."""
+    from ..intake.activity_status import status_notes
+
+    return status_notes(ctx.frames.activities if ctx.frames is not None else None)
 
 
 def planned_actions_by_group(ctx: ReportContext, by: list[str]) -> dict[tuple, Fraction]:
@@ -94,12 +106,49 @@ def _key(by: list[str], rep_id: str, team: str, action: str, segment: str) -> tu
     return tuple(values[d] for d in by)
 
 
-def _done(ctx: ReportContext, by: list[str]) -> Counter:
-    """Activities per group of `by` in the period to date, within the filters."""
-    rows = ctx.keep_rows(ctx.frames.activities, "date", ctx.to_date)
-    done: Counter = Counter()
-    if rows is None or not len(rows):
-        return done
+def normed_actions(ctx: ReportContext) -> set[tuple[str, str, str]]:
+    """(rep id, segment, action type) the plan asks for: a norm above zero on accounts of the rep's portfolio
+    (any account status). Done actions of these count in the ratio; the others are `done_other`."""
+    out: set[tuple[str, str, str]] = set()
+    for rep in ctx.ws.reps.values():
+        norms = rep_norms(rep, ctx.ws.strategy)
+        for seg, by_status in rep.portfolio.accounts.items():
+            for status, accounts in by_status.items():
+                if not accounts:
+                    continue
+                for action, per_account in norms.get(seg, {}).get(status, {}).items():
+                    if per_account:
+                        out.add((rep.id, seg, action))
+    return out
+
+
+def _counts(ctx: ReportContext, by: list[str]) -> dict[str, Counter]:
+    """Per group of `by`: done (types with a norm), done_other, overdue and scheduled activities."""
+    from .done import open_mask, scheduled_horizon
+
+    acts = ctx.frames.activities
+    out = {"done": Counter(), "done_other": Counter(), "overdue": Counter(), "scheduled": Counter()}
+    to_date = ctx.keep_rows(acts, "date", ctx.to_date)
+    if to_date is not None and len(to_date):
+        is_open = open_mask(to_date)
+        normed = normed_actions(ctx)
+        for key, count, in_plan in _grouped(ctx, by, to_date[~is_open], normed):
+            out["done" if in_plan else "done_other"][key] += count
+        for key, count, _ in _grouped(ctx, by, to_date[is_open], normed):
+            out["overdue"][key] += count
+    horizon = scheduled_horizon(ctx.period, ctx.as_of, ctx.months)
+    if horizon is not None:
+        ahead = ctx.keep_rows(acts, "date", Period(horizon[0], horizon[1], "scheduled"))
+        if ahead is not None and len(ahead):
+            for key, count, _ in _grouped(ctx, by, ahead, set()):
+                out["scheduled"][key] += count
+    return out
+
+
+def _grouped(ctx: ReportContext, by: list[str], rows: pd.DataFrame, normed: set):
+    """(group key, activities, whether the plan asks for them) per rep x action x segment of `rows`."""
+    if not len(rows):
+        return
     teams = {rep.id: rep.manager for rep in ctx.ws.reps.values()}
     apart = "rep" not in by and "team" not in by  # unplanned activities must not add to a planned group
     frame = pd.DataFrame({"rep": rows["rep"], "action": rows["action"], "segment": rows["segment"]})
@@ -111,10 +160,10 @@ def _done(ctx: ReportContext, by: list[str]) -> Counter:
                 key = tuple(UNPLANNED for _ in by)
             else:
                 key = _key(by, UNPLANNED, UNPLANNED, action, segment)
+            yield key, int(count), False
         else:
             key = _key(by, rep_id, teams[rep_id], action, segment)
-        done[key] += int(count)
-    return done
+            yield key, int(count), (rep_id, segment, action) in normed
 
 
 def _sort_key(ctx: ReportContext, by: list[str]):
@@ -144,8 +193,9 @@ def _sort_key(ctx: ReportContext, by: list[str]):
     return lambda key: tuple(rank(d, key[by.index(d)]) for d in dims)
 
 
-def _row(ctx: ReportContext, by: list[str], key: tuple, planned: Fraction, done: int) -> dict:
+def _row(ctx: ReportContext, by: list[str], key: tuple, planned: Fraction, counts: dict[str, int]) -> dict:
     thresholds = ctx.ws.settings.thresholds
+    done = counts.get("done", 0)
     ratio = Fraction(done) / planned if planned else None
     is_plan_row = not any(value in (UNPLANNED, UNSEGMENTED) for value in key)
     row = dict(zip(by, key))
@@ -155,6 +205,9 @@ def _row(ctx: ReportContext, by: list[str], key: tuple, planned: Fraction, done:
             "planned": exact_round(planned, 2),
             "ratio": float(ratio) if ratio is not None else None,  # unrounded, as attainment: gates compare it
             "gap": exact_round(done - planned, 2),
+            "done_other": int(counts.get("done_other", 0)),
+            "overdue": int(counts.get("overdue", 0)),
+            "scheduled": int(counts.get("scheduled", 0)),
             "status": status_of(ratio, thresholds.activity.fraction, thresholds.watch_band.fraction) if is_plan_row else "",
         }
     )

@@ -95,9 +95,12 @@ def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
 
 
 def _action_counts(ctx: ReportContext) -> pd.DataFrame:
-    """rep, account, n: activities by that rep on that account dated in the period to date (any segment, any filter)."""
+    """rep, account, n: activities done (not open) by that rep on that account dated in the period to date (any
+    segment, any filter)."""
+    from .done import not_open
+
     span = ctx.to_date
-    activities = ctx.frames.activities
+    activities = not_open(ctx.frames.activities)
     if span is None or not len(activities):
         return pd.DataFrame({"rep": pd.Series([], dtype="object"), "account": pd.Series([], dtype="object"), "n": pd.Series([], dtype="int64")})
     days = _day(activities["date"])
@@ -200,9 +203,11 @@ def untouched_accounts(ctx: ReportContext, top: int | None = 10) -> pd.DataFrame
     pairs = targeted_accounts(ctx)
     if ctx.frames.activities is None:
         raise ValueError(NO_ACTIVITIES)
+    from .done import not_open
+
     actions = _actions_by_rep(ctx)
     end = cutoff(ctx)
-    activities = ctx.frames.activities
+    activities = not_open(ctx.frames.activities)  # an open to-do is no action on the account yet
     last_action: dict[str, dt.date] = {}
     if len(activities):
         days = _day(activities["date"])

@@ -61,7 +61,10 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
 
     acts = None
     if ctx.frames.activities is not None:
+        from .activity import activity_notes
+
         acts = activity(ctx, ["rep"])
+        notes += activity_notes(ctx)
     else:
         notes.append("activity: no activities export (data.activities)")
 

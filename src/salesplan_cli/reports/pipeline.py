@@ -218,8 +218,10 @@ def check_by(ctx: ReportContext, by: list[str], choices: tuple[str, ...]) -> Non
 
 
 def _last_activity_per_deal(ctx: ReportContext) -> pd.Series:
-    """Deal id (stripped) -> the day of the latest activity logged on it, dated on or before the as-of day."""
-    acts = ctx.frames.activities
+    """Deal id (stripped) -> the day of the latest activity done on it (not open), dated on or before the as-of day."""
+    from .done import not_open
+
+    acts = not_open(ctx.frames.activities)
     if acts is None or not len(acts) or "opportunity" not in acts.columns:
         return pd.Series([], dtype="datetime64[ns]")
     key = ("last_activity_per_deal", ctx.as_of)  # activities of every rep: the same whatever the filters

@@ -95,7 +95,10 @@ def review(ctx: ReportContext, rep_id: str, top: int = 10) -> Review:
 
     actions = None
     if frames.activities is not None:
+        from .activity import activity_notes
+
         actions = activity(ctx, ["action"])
+        out.notes += activity_notes(ctx)
         total = next(r for r in _rows(actions) if r["action"] == TOTAL)
         ratio = total["ratio"]
         status = status_of(Fraction(ratio), thresholds.activity.fraction, band) if ratio is not None else ""
@@ -189,7 +192,9 @@ def decisions(ctx: ReportContext, sheet: Review, by_segment, actions, opened, co
             continue
         planned = Fraction(str(row["planned"]))
         shown = f"{money(planned, 0):,}" if planned.denominator == 1 else f"{money(planned, 1):,}"
-        out.append(f"Actions, {row['action']}: {row['done']} done of {shown} planned ({_pct(row['ratio'])}).")
+        overdue = row.get("overdue") or 0
+        late = f", {overdue} overdue (open, dated by the as-of day)" if overdue else ""
+        out.append(f"Actions, {row['action']}: {row['done']} done of {shown} planned ({_pct(row['ratio'])}){late}.")
     cover = s.get("coverage")
     if cover and cover["status"] in behind:
         missing = cover["plan"] - cover["actual"]
