@@ -219,6 +219,10 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
 
     gates = {k: Fraction(v) for k, v in gates.items()}
     found = breaches(rendered.gate_figures, gates)
+    if rendered.report not in NO_AMOUNTS:
+        from ..intake.currency import conversion_notes
+
+        rendered.notes = [*rendered.notes, *conversion_notes(ctx.frames.reports)]
     text = render(ctx, opts, rendered, found, to_terminal=opts.output is None)
     if opts.output is not None:
         _write_output(ctx, opts.output, text)
@@ -241,7 +245,13 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
     raise typer.Exit(exitcodes.OK)
 
 
+#: Reports that show no amount: the notes on currency conversion are left out of them (stderr still says it).
+NO_AMOUNTS = ("activity", "coverage")
+
+
 def _print_intake(ctx) -> None:
+    from ..intake.currency import conversion_notes
+
     for report in ctx.frames.reports:
         parts = []
         for label, items in (("rejected", report.rejected), ("unmatched", report.unmatched), ("skipped", report.skipped)):
@@ -249,6 +259,8 @@ def _print_intake(ctx) -> None:
                 parts.append(f"{len(items)} {label}")
         detail = f" ({', '.join(parts)}; list them with: salesplan report intake)" if parts else ""
         err(f"{report.kind}: used {report.rows_used:,} of {report.rows_read:,} rows from {report.path}{detail}")
+        for note in conversion_notes([report]):
+            err(f"  {note}")
     if ctx.frames.sales_from_opportunities:
         err("sales: no sales export declared; won opportunities stand in (their close date as the sale date)")
 
@@ -347,7 +359,7 @@ def intake_command(
     for report in ctx.frames.reports:
         for issue in report.issues:
             rows.append({"export": report.path, "kind": report.kind, "line": issue.line, "status": issue.kind, "reason": issue.reason})
-    summary = pd.DataFrame([r.to_dict() | {"issues": None} for r in ctx.frames.reports]).drop(columns=["issues"])
+    summary = pd.DataFrame([r.to_dict() | {"issues": None} for r in ctx.frames.reports]).drop(columns=["issues", "converted", "without_rate"], errors="ignore")
     table = pd.DataFrame(rows, columns=["export", "kind", "line", "status", "reason"]) if rows else pd.DataFrame(columns=["export", "kind", "line", "status", "reason"])
     from ..intake.load import reading_notes
 

@@ -28,6 +28,7 @@ FIELDS: dict[str, list[Field]] = {
         Field("last_activity", "date", False, "last activity or change on the deal (stale deals)"),
         Field("name", "text", False, "opportunity name"),
         Field("status", "text", False, "open, won or lost when the CRM keeps it apart from the stage (Pipedrive)"),
+        Field("currency", "text", False, "ISO code of the amount's currency (multi-currency CRMs); blank: the workspace currency"),
     ],
     "activities": [
         Field("owner", "text", True, "who did it: rep id, name or e-mail"),
@@ -51,6 +52,7 @@ FIELDS: dict[str, list[Field]] = {
         Field("date", "date", True, "order or invoice date"),
         Field("product", "text", False, "product, mapped to a product range"),
         Field("id", "text", False, "order or invoice id"),
+        Field("currency", "text", False, "ISO code of the amount's currency (multi-currency CRMs); blank: the workspace currency"),
     ],
     "stage_history": [
         Field("opportunity", "text", True, "opportunity id"),
@@ -74,6 +76,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "product": "Product Name",
             "last_activity": "Last Activity",
             "name": "Opportunity Name",
+            "currency": "Opportunity Currency",
         },
         "activities": {
             "owner": "Assigned",
@@ -84,7 +87,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "opportunity": "Opportunity ID",
         },
         "accounts": {"id": "Account Name", "name": "Account Name", "status": "Type", "owner": "Account Owner"},
-        "sales": {"owner": "Opportunity Owner", "account": "Account Name", "amount": "Amount", "date": "Close Date", "product": "Product Name", "id": "Order Number"},
+        "sales": {"owner": "Opportunity Owner", "account": "Account Name", "amount": "Amount", "date": "Close Date", "product": "Product Name", "id": "Order Number", "currency": "Opportunity Currency"},
         "stage_history": {"opportunity": "Opportunity ID", "stage": "To Stage", "date": "Last Modified"},
     },
     "hubspot": {
@@ -100,6 +103,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "product": "Product",
             "last_activity": "Last Activity Date",
             "name": "Deal Name",
+            "currency": "Currency",
         },
         "activities": {
             "owner": "Activity assigned to",
@@ -110,7 +114,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "opportunity": "Associated Deal",
         },
         "accounts": {"id": "Company name", "name": "Company name", "status": "Lifecycle Stage", "owner": "Company owner"},
-        "sales": {"owner": "Deal owner", "account": "Associated Company", "amount": "Amount", "date": "Close Date", "product": "Product", "id": "Record ID"},
+        "sales": {"owner": "Deal owner", "account": "Associated Company", "amount": "Amount", "date": "Close Date", "product": "Product", "id": "Record ID", "currency": "Currency"},
         "stage_history": {"opportunity": "Record ID", "stage": "Deal Stage", "date": "Date entered stage"},
     },
     "pipedrive": {
@@ -127,6 +131,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "last_activity": "Deal - Last activity date",
             "name": "Deal - Title",
             "status": "Deal - Status",
+            "currency": "Deal - Currency",
         },
         "activities": {
             "owner": "Activity - Assigned to user",
@@ -137,7 +142,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "opportunity": "Activity - Deal ID",
         },
         "accounts": {"id": "Organization - Name", "name": "Organization - Name", "owner": "Organization - Owner"},
-        "sales": {"owner": "Deal - Owner", "account": "Deal - Organization", "amount": "Deal - Value", "date": "Deal - Won time", "product": "Deal - Product name", "id": "Deal - ID"},
+        "sales": {"owner": "Deal - Owner", "account": "Deal - Organization", "amount": "Deal - Value", "date": "Deal - Won time", "product": "Deal - Product name", "id": "Deal - ID", "currency": "Deal - Currency"},
         "stage_history": {"opportunity": "Deal - ID", "stage": "Deal - Stage", "date": "Deal - Update time"},
     },
     "none": {},

@@ -6,8 +6,9 @@ import pandas as pd
 
 from ..plan.model import Workspace
 from .config import DataConfig, Source
+from .currency import record_conversions, settle_currencies
 from .load import Frames, SourceReport, owner_lookup, stage_lookup
-from .parse import canonical_numbers, lookup, normalise_key, parse_amounts, parse_dates, parse_probabilities
+from .parse import ANY_CURRENCY, canonical_numbers, lookup, normalise_key, parse_amounts, parse_dates, parse_probabilities
 from .read import RawTable, RowIssue
 from .segments import assign_segments
 
@@ -27,6 +28,7 @@ class _Rows:
         self.report = SourceReport(kind=kind, path=source.path, unit=table.unit, rows_read=table.rows + sum(1 for i in table.issues if i.kind == "rejected"))
         self.report.issues.extend(table.issues)
         self.keep = pd.Series(True, index=self.frame.index)
+        self.rates_used: dict = {}  # currency -> (rate, workspace currency) of the amounts converted
 
     def has(self, name: str) -> bool:
         return name in self.frame.columns
@@ -53,11 +55,12 @@ class _Rows:
         reasons = reason[mask] if isinstance(reason, pd.Series) else pd.Series(reason, index=lines.index)
         self.report.issues.extend(RowIssue(int(line), str(text), kind) for line, text in zip(lines, reasons))
 
-    def parse(self, name: str, kind: str, required: bool, currency: str | None = None) -> None:
+    def parse(self, name: str, kind: str, required: bool, currency: str | None = None, rates: dict | None = None) -> None:
+        """Parse a column; amounts with the workspace `currency` are converted into it at `rates` (see currency.py)."""
         if not self.has(name):
             return
         text = self.frame[name]
-        extra = {"currency": currency} if kind == "amount" else {}
+        extra = {"currency": ANY_CURRENCY if currency is not None else None} if kind == "amount" else {}
         parsed, bad = parse_cells(_PARSERS[kind], text, self.source, self.table, self.headers.get(name), **extra)
         label = name.replace("_", " ")
         if required:
@@ -69,6 +72,8 @@ class _Rows:
         elif bad.any():
             # an optional field that cannot be read leaves the row in, with the field empty, and says so
             self.note(bad, "unreadable " + label + " '" + text.str.slice(0, 40) + "' (ignored; the row is kept)")
+        if kind == "amount" and currency is not None:
+            parsed = settle_currencies(self, name, text, parsed, currency, rates or {})
         self.frame[name] = parsed
 
     def require_text(self, name: str) -> None:
@@ -79,6 +84,7 @@ class _Rows:
     def done(self) -> pd.DataFrame:
         out = self.frame[self.keep].reset_index(drop=True)
         self.report.rows_used = len(out)
+        record_conversions(self, out)
         # a row noted on the way (an unreadable optional date: "the row is kept") and then rejected is listed
         # once, as rejected: what is said of a row is what happened to it
         rejected = {i.line for i in self.report.issues if i.kind == "rejected"}
@@ -187,7 +193,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
             duplicated,
             lambda: "opportunity id '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept; export one row per opportunity)",
         )
-        rows.parse("amount", "amount", required=True, currency=ws.settings.currency)
+        rows.parse("amount", "amount", required=True, currency=ws.settings.currency, rates=ws.settings.rates)
         rows.reject(rows.frame["amount"].fillna(0) < 0, "negative opportunity amount")
         rows.parse("close_date", "date", required=True)
         rows.parse("created_date", "date", required=False)
@@ -243,7 +249,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         rows = _Rows("sales", table, mapped, source)
         for name in ("owner", "account"):
             rows.require_text(name)
-        rows.parse("amount", "amount", required=True, currency=ws.settings.currency)
+        rows.parse("amount", "amount", required=True, currency=ws.settings.currency, rates=ws.settings.rates)
         rows.parse("date", "date", required=True)
         _map_products(rows, ws, config)
         _map_owner(rows, owners)
@@ -257,6 +263,8 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
                 "rep": won["rep"],
                 "account": won["account"],
                 "amount": won["amount"],
+                "amount_original": won.get("amount_original", won["amount"]),
+                "currency": won.get("currency"),
                 "date": won["close_date"],
                 "product": won["product"],
                 "line": won["line"],

@@ -2,12 +2,12 @@
 
 Canonical frames (pandas DataFrames, one row per record kept):
 
-- opportunities: id, owner, rep, account, stage, outcome (open/won/lost), amount (cents),
-  probability (0..1, the stage's default where the export has none), close_date,
+- opportunities: id, owner, rep, account, stage, outcome (open/won/lost), amount (cents, in the workspace
+  currency), amount_original (cents, in the row's currency), currency (ISO code), probability (0..1, the stage's default where the export has none), close_date,
   created_date, last_activity, product (range or None), line
 - activities: owner, rep, account, action, date, opportunity, line
 - accounts: id, name, status (prospect/customer or None), segment, owner, rep, attributes..., line
-- sales: owner, rep, account, amount (cents), date, product, line (won opportunities when no sales export)
+- sales: owner, rep, account, amount (cents), amount_original, currency, date, product, line (won opportunities when no sales export)
 - stage_history: opportunity, stage, date, line
 
 `rep` is None where the owner matches no rep: such rows are kept (they are the
@@ -38,6 +38,10 @@ class SourceReport:
     rows_read: int = 0
     rows_used: int = 0
     issues: list[RowIssue] = field(default_factory=list)
+    #: amounts converted into the workspace currency: code -> {"rate": "0.92", "rows": rows used, "into": "EUR"}
+    converted: dict[str, dict] = field(default_factory=dict)
+    #: rows rejected because their currency has no rate: code -> rows
+    without_rate: dict[str, int] = field(default_factory=dict)
 
     @property
     def rejected(self) -> list[RowIssue]:
@@ -62,6 +66,8 @@ class SourceReport:
             "skipped": len(self.skipped),
             "unit": self.unit,
             "issues": [{"line": i.line, "status": i.kind, "reason": i.reason} for i in self.issues],
+            "converted": {code: dict(c) for code, c in self.converted.items()},
+            "without_rate": dict(self.without_rate),
         }
 
 

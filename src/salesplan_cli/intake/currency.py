@@ -1,0 +1,188 @@
+"""Amounts in several currencies: each row's currency, and its amount converted into the workspace currency
+at the plan rates (`rates:` in salesplan.yaml).
+
+A row's currency is the ISO code written with its amount (`USD 1,000.00`, `1.000,00 EUR`), else the value of
+its `currency` column, else (blank, or no such column) the workspace currency. A converted amount is the
+exact product amount x rate, rounded half away from zero to the cent: per row, as the CRM shows a converted
+amount, so that every report sums integer cents as before. The amount as exported stays in `amount_original`
+(cents of its own currency) next to `currency`.
+
+Symbols: `€` and `£` name one currency each; `$` and `¥` name several (USD, CAD, AUD...; JPY, CNY) and are read
+only as the workspace currency's own symbol, never guessed as another currency.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from .parse import _CURRENCY_AROUND, _SYMBOLS, MAX_AMOUNT_DIGITS
+
+#: Symbols that name a single currency.
+SYMBOL_CODES = {"€": "EUR", "£": "GBP"}
+#: Symbols that name several currencies: never converted as one of them.
+AMBIGUOUS_SYMBOLS = {"$": "USD, CAD, AUD and others", "¥": "JPY and CNY"}
+#: Markers in the result of `written_currencies` (not ISO codes: they never match a rate).
+TWO_CODES, BAD_CODE = "!two", "!bad"
+_LIMIT = 10 ** (MAX_AMOUNT_DIGITS + 2)  # cents: 9,999,999,999,999.99 at most, converted or not
+
+
+def _code_of(token: pd.Series, workspace: str) -> pd.Series:
+    """Tokens written around amounts (a code or a symbol, None) -> ISO code, '?<symbol>' for an ambiguous
+    symbol, BAD_CODE for letters that are no upper-case code; None where nothing is written."""
+    own_symbol = _SYMBOLS.get(workspace)
+    out = []
+    for value in token.tolist():
+        if not isinstance(value, str):
+            out.append(None)
+        elif value.upper() == workspace or value == own_symbol:
+            out.append(workspace)
+        elif value in SYMBOL_CODES:
+            out.append(SYMBOL_CODES[value])
+        elif value in AMBIGUOUS_SYMBOLS:
+            out.append("?" + value)
+        elif value.isupper():
+            out.append(value)
+        else:
+            out.append(BAD_CODE)  # '12abc' is no amount in ABC
+    return pd.Series(out, index=token.index, dtype="object")
+
+
+def written_currencies(text: pd.Series, workspace: str) -> pd.Series:
+    """The currency written around each amount (see `_code_of`), TWO_CODES where two different ones are;
+    None where none is written. Only texts holding a letter or a symbol are looked at, once per distinct text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = pd.Series(np.full(len(text), None, dtype=object), index=text.index, dtype="object")
+    if not len(text):
+        return out
+    marked = pc.match_substring_regex(pa.array(text.astype("str").array), r"[A-Za-z€$£¥]").to_numpy(zero_copy_only=False)
+    if not marked.any():
+        return out
+    subset = text[marked].astype("str")
+    codes, uniques = pd.factorize(subset, use_na_sentinel=False)
+    around = pd.Series(uniques, dtype="str").str.extract(_CURRENCY_AROUND)
+    before, after = _code_of(around[0], workspace), _code_of(around[2], workspace)
+    both = before.notna() & after.notna() & (before != after)
+    found = before.where(before.notna(), after).where(~both, TWO_CODES)
+    out[marked] = found.to_numpy(dtype=object)[codes]
+    return out
+
+
+def column_currencies(values: pd.Series, workspace: str) -> tuple[pd.Series, pd.Series]:
+    """A currency column -> (ISO code or None where blank, mask of unreadable values). Codes are read
+    case-insensitively, once per distinct value; `€` and `£` stand for EUR and GBP."""
+    text = values.astype("str")
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    read, bad = [], []
+    own_symbol = _SYMBOLS.get(workspace)
+    for value in uniques.tolist():
+        value = value.strip()
+        upper = value.upper()
+        if value == "":
+            read.append(None), bad.append(False)
+        elif value == own_symbol:
+            read.append(workspace), bad.append(False)
+        elif value in SYMBOL_CODES:
+            read.append(SYMBOL_CODES[value]), bad.append(False)
+        elif len(upper) == 3 and upper.isascii() and upper.isalpha():
+            read.append(upper), bad.append(False)
+        else:
+            read.append(None), bad.append(True)
+    read_arr = np.array(read, dtype=object)[codes] if len(read) else np.array([], dtype=object)
+    bad_arr = np.array(bad, dtype=bool)[codes] if len(bad) else np.array([], dtype=bool)
+    return pd.Series(read_arr, index=values.index, dtype="object"), pd.Series(bad_arr, index=values.index, dtype=bool)
+
+
+def convert_cents(cents: np.ndarray, rate: Decimal | Fraction) -> np.ndarray:
+    """Integer cents x rate, exactly, rounded half away from zero to the cent (Python integers: no overflow)."""
+    rate = Fraction(rate)
+    p, q = rate.numerator, rate.denominator
+    values = np.asarray(cents, dtype=object)
+    magnitude = (np.abs(values) * (2 * p) + q) // (2 * q)
+    return np.where(values < 0, -magnitude, magnitude)
+
+
+def settle_currencies(rows, name: str, text: pd.Series, cents: pd.Series, workspace: str, rates: dict) -> pd.Series:
+    """The amounts of `rows` (an intake/frames `_Rows`) in the workspace currency; rows in a currency without a
+    rate (or a currency that cannot be read) are rejected with the currency named. Sets the frame's `currency`
+    and `<name>_original` columns and records the rates used on `rows`."""
+    frame = rows.frame
+    present = cents.notna() & rows.keep
+    written = written_currencies(text.where(present, ""), workspace)
+    column = pd.Series(np.full(len(frame), None, dtype=object), index=frame.index, dtype="object")
+    if rows.has("currency"):
+        column, unreadable = column_currencies(frame["currency"], workspace)
+        header = rows.headers.get("currency", "currency")
+        rows.reject(present & unreadable, lambda: "unreadable currency '" + frame["currency"].str.slice(0, 40) + f"' in column '{header}' (an ISO code such as USD; blank for the workspace currency {workspace})")
+        clash = present & written.notna() & column.notna() & (written != column) & ~written.fillna("").str.startswith("!") & ~written.fillna("").str.startswith("?")
+        rows.reject(clash, lambda: f"amount '" + text.str.slice(0, 40) + "' is in " + written.fillna("") + f" but its currency column '{header}' says " + column.fillna(""))
+    ambiguous = present & written.fillna("").str.startswith("?")
+    rows.reject(
+        ambiguous,
+        lambda: "amount '" + text.str.slice(0, 40) + "': the symbol '" + written.fillna("?").str.slice(1) + "' names several currencies ("
+        + written.fillna("?").str.slice(1).map(AMBIGUOUS_SYMBOLS).fillna("") + "); export ISO codes (USD 1,000.00) or a currency column",
+    )
+    rows.reject(present & written.fillna("").str.startswith("!"), lambda: "unreadable amount '" + text.str.slice(0, 40) + "'")
+    currency = written.where(written.notna(), column).where(lambda c: c.notna(), workspace)
+    currency = currency.where(~currency.str.startswith("!") & ~currency.str.startswith("?"), workspace)
+    frame["currency"] = currency
+    frame[f"{name}_original"] = cents
+    foreign = present & rows.keep & (currency != workspace)
+    if not foreign.any():
+        return cents
+    missing = foreign & ~currency.isin(list(rates))
+    if missing.any():
+        counts = currency[missing].value_counts()
+        for code, count in counts.items():
+            rows.report.without_rate[str(code)] = rows.report.without_rate.get(str(code), 0) + int(count)
+        rows.reject(missing, lambda: "amount in " + currency + ", and salesplan.yaml gives no rate for " + currency + " (add rates: {" + currency + f": ...}} to convert it to {workspace})")
+    converted = cents.copy()
+    for code in sorted(set(currency[foreign & rows.keep])):
+        where = foreign & rows.keep & (currency == code)
+        values = convert_cents(cents[where].to_numpy(dtype="int64"), rates[code])
+        too_big = np.abs(values) >= _LIMIT
+        if too_big.any():
+            big = pd.Series(False, index=frame.index)
+            big[where[where].index[too_big]] = True
+            rows.reject(big, f"amount in {code} converted at {rates[code]} is beyond 9,999,999,999,999.99 {workspace}")
+            values = np.where(too_big, 0, values)
+        converted[where] = values.astype("int64")
+        rows.rates_used[code] = (rates[code], workspace)
+    return converted.astype("Int64")
+
+
+def record_conversions(rows, out: pd.DataFrame) -> None:
+    """How many of the rows used were converted, per currency and rate (for the notes of every report)."""
+    if not rows.rates_used or "currency" not in out.columns:
+        return
+    counts = out.loc[out["amount"].notna(), "currency"].value_counts() if "amount" in out.columns else {}
+    for code, (rate, workspace) in sorted(rows.rates_used.items()):
+        count = int(counts.get(code, 0))
+        if count:
+            rows.report.converted[code] = {"rate": str(rate), "rows": count, "into": workspace}
+
+
+def conversion_notes(reports) -> list[str]:
+    """One line per export that was converted (the rates used) or had rows in a currency without a rate."""
+    notes = []
+    for report in reports:
+        converted = getattr(report, "converted", None) or {}
+        if converted:
+            into = next(iter(converted.values())).get("into", "")
+            parts = [f"{c['rows']:,} in {code} at {c['rate']} {into} per {code}" for code, c in converted.items()]
+            notes.append(
+                f"{report.path}: amounts converted to {into} at the plan rates (rates: in salesplan.yaml): " + ", ".join(parts)
+                + "; each converted amount rounded to the cent"
+            )
+        missing = getattr(report, "without_rate", None) or {}
+        if missing:
+            total = sum(missing.values())
+            listed = ", ".join(f"{code} ({count:,})" for code, count in sorted(missing.items()))
+            fix = ", ".join(f"{code}: ..." for code in sorted(missing))
+            notes.append(f"{report.path}: {total:,} row{'s' if total != 1 else ''} rejected in currencies without a rate: {listed}; add rates: {{{fix}}} to salesplan.yaml")
+    return notes

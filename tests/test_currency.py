@@ -1,0 +1,155 @@
+"""Multi-currency exports: each row's currency, its conversion at the plan rates (rates: in salesplan.yaml),
+and the rows that cannot be converted; numbers worked out by hand.
+
+Rates of the test workspace (currency EUR): USD 0.92, GBP 1.17 (EUR per unit).
+  1,000.00 USD x 0.92 = 920.00 EUR            333.33 GBP x 1.17 = 389.9961 -> 390.00 EUR
+  USD 2,000.00 x 0.92 = 1,840.00 EUR          0.50 USD x 0.92 = 0.46 EUR
+"""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import EXAMPLE, PlanCopy, copy_workspace
+from salesplan_cli.intake import cache
+from salesplan_cli.intake.config import Source
+from salesplan_cli.intake.currency import conversion_notes, convert_cents, written_currencies
+from salesplan_cli.intake.frames import _Rows
+from salesplan_cli.intake.load import load_exports
+from salesplan_cli.intake.read import RawTable
+from salesplan_cli.plan.load import load_workspace
+
+AS_OF = "2027-03-31"
+DATA_BLOCK = "\n# CRM exports read by"
+RATES = 'rates: {USD: 0.92, GBP: "1.17"}\n'
+SF_HEADER = '"Opportunity ID","Opportunity Owner","Account Name","Stage","Amount","Opportunity Currency","Close Date"\n'
+OPPS = (
+    SF_HEADER
+    + '"006A","Lena Vogel","ACME-001","Closed Won","1,000.00","USD","2/15/2027"\n'  # 920.00 EUR
+    + '"006B","Lena Vogel","ACME-001","Closed Won","333.33","GBP","3/1/2027"\n'  # 389.9961 -> 390.00 EUR
+    + '"006C","Lena Vogel","ACME-001","Closed Won","500.00","","3/2/2027"\n'  # blank: the workspace's EUR
+    + '"006D","rep-n2","C-100","Proposal/Price Quote","USD 2,000.00","","11/30/2027"\n'  # code in the amount: 1,840.00 EUR
+    + '"006E","rep-n2","C-100","Proposal/Price Quote","1,000.00","CHF","11/30/2027"\n'  # no rate for CHF: rejected
+    + '"006F","rep-n2","C-100","Proposal/Price Quote","USD 10.00","GBP","11/30/2027"\n'  # two currencies: rejected
+    + '"006G","rep-n2","C-100","Proposal/Price Quote","10.00","Euro","11/30/2027"\n'  # no ISO code: rejected
+    + '"006H","rep-n2","C-100","Proposal/Price Quote","$ 10.00","","11/30/2027"\n'  # '$' names several currencies
+    + '"006I","rep-n2","C-100","Proposal/Price Quote","","CHF","11/30/2027"\n'  # no amount: never a currency problem
+    + '"006J","rep-n2","C-100","Proposal/Price Quote","0.50","usd","11/30/2027"\n'  # 0.46 EUR (codes read in any case)
+)
+DATA = """data:
+  opportunities: {path: data/opps.csv, preset: salesforce, date_format: "%m/%d/%Y"}
+  mapping:
+    stages: {Proposal/Price Quote: proposal}
+"""
+
+
+def workspace_with(tmp_path: Path, data_yaml: str, files: dict[str, str | bytes]) -> PlanCopy:
+    plan = copy_workspace(EXAMPLE, tmp_path / "ws")
+    text = plan.text("salesplan.yaml")
+    plan.write("salesplan.yaml", text[: text.index(DATA_BLOCK)] + "\n" + data_yaml)
+    for rel, content in files.items():
+        plan.write(rel, content)
+    return plan
+
+
+def load(plan: PlanCopy):
+    ws, diags = load_workspace(plan.root)
+    assert not [d for d in diags if d.is_error], [d.headline() for d in diags]
+    frames, problems = load_exports(ws)
+    assert problems == []
+    return frames
+
+
+def issues(frames, kind: str) -> list[tuple[int, str, str]]:
+    report = next(r for r in frames.reports if r.kind == kind)
+    return [(i.line, i.kind, i.reason) for i in report.issues]
+
+
+@pytest.fixture
+def multi(tmp_path) -> PlanCopy:
+    return workspace_with(tmp_path, RATES + DATA, {"data/opps.csv": OPPS})
+
+
+# --- the arithmetic ---------------------------------------------------------------------------------------
+
+
+def test_conversion_is_exact_and_rounds_each_row_half_away_from_zero():
+    assert list(convert_cents(np.array([100_000, 50, -100_000]), Fraction(92, 100))) == [92_000, 46, -92_000]
+    assert list(convert_cents(np.array([33_333]), Fraction(117, 100))) == [39_000]  # 389.9961 -> 390.00
+    assert list(convert_cents(np.array([1, -1, 3, -3, 2]), Fraction(1, 2))) == [1, -1, 2, -2, 1]  # halves away from zero
+    # a rate with many digits, an amount near the largest: Python integers, no overflow on the way
+    assert list(convert_cents(np.array([999_999_999_999_999]), Fraction("0.123456789123456789"))) == [123_456_789_123_457]
+
+
+def test_codes_and_symbols_written_with_amounts():
+    text = pd.Series(["USD 1,000.00", "1.000,00 EUR", "€ 5", "£5", "$ 5", "5 ¥", "12abc", "100", "GBP 5 USD", "eur 5"])
+    assert list(written_currencies(text, "EUR")) == ["USD", "EUR", "EUR", "GBP", "?$", "?¥", "!bad", None, "!two", "EUR"]
+    assert written_currencies(pd.Series(["$ 5"]), "USD").tolist() == ["USD"]  # the workspace's own symbol
+
+
+# --- intake -----------------------------------------------------------------------------------------------
+
+
+def test_a_currency_column_and_codes_in_amounts_are_converted_at_the_plan_rates(multi):
+    frames = load(multi)
+    opps = frames.opportunities
+    assert list(opps["id"]) == ["006A", "006B", "006C", "006D", "006J"]
+    assert list(opps["amount"]) == [92_000, 39_000, 50_000, 184_000, 46]
+    assert list(opps["amount_original"]) == [100_000, 33_333, 50_000, 200_000, 50]
+    assert list(opps["currency"]) == ["USD", "GBP", "EUR", "USD", "USD"]
+    assert issues(frames, "opportunities") == [
+        (6, "rejected", "amount in CHF, and salesplan.yaml gives no rate for CHF (add rates: {CHF: ...} to convert it to EUR)"),
+        (7, "rejected", "amount 'USD 10.00' is in USD but its currency column 'Opportunity Currency' says GBP"),
+        (8, "rejected", "unreadable currency 'Euro' in column 'Opportunity Currency' (an ISO code such as USD; blank for the workspace currency EUR)"),
+        (9, "rejected", "amount '$ 10.00': the symbol '$' names several currencies (USD, CAD, AUD and others); export ISO codes (USD 1,000.00) or a currency column"),
+        (10, "rejected", "missing amount"),
+    ]
+    report = frames.reports[0]
+    assert report.converted == {"USD": {"rate": "0.92", "rows": 3, "into": "EUR"}, "GBP": {"rate": "1.17", "rows": 1, "into": "EUR"}}
+    assert report.without_rate == {"CHF": 1}
+    # the won deals stand in for sales, with their converted amounts and their original ones
+    assert list(frames.sales["amount"]) == [92_000, 39_000, 50_000]
+    assert list(frames.sales["currency"]) == ["USD", "GBP", "EUR"]
+    assert conversion_notes(frames.reports) == [
+        "data/opps.csv: amounts converted to EUR at the plan rates (rates: in salesplan.yaml): 1 in GBP at 1.17 EUR per GBP, 3 in USD at 0.92 EUR per USD; each converted amount rounded to the cent",
+        "data/opps.csv: 1 row rejected in currencies without a rate: CHF (1); add rates: {CHF: ...} to salesplan.yaml",
+    ]
+
+
+def test_a_sales_export_with_codes_in_decimal_comma_amounts(tmp_path):
+    invoices = "id;owner;account;amount;date\nF1;rep-n1;ACME-001;1.000,00 USD;20/02/2027\nF2;rep-n1;ACME-001;-100,00 USD;21/02/2027\nF3;rep-n1;ACME-001;50,00;22/02/2027\n"
+    data = RATES + """data:
+  sales: {path: data/s.csv, delimiter: ";", decimal: ",", date_format: "%d/%m/%Y", columns: {id: id, owner: owner, account: account, amount: amount, date: date}}
+"""
+    frames = load(workspace_with(tmp_path, data, {"data/s.csv": invoices}))
+    assert list(frames.sales["amount"]) == [92_000, -9_200, 5_000]  # a credit note converts like an invoice
+    assert list(frames.sales["currency"]) == ["USD", "USD", "EUR"]
+    assert frames.reports[0].converted == {"USD": {"rate": "0.92", "rows": 2, "into": "EUR"}}
+
+
+def test_without_rates_a_single_currency_export_reads_as_before_and_a_foreign_amount_says_how_to_convert_it(tmp_path):
+    body = SF_HEADER + '"006A","Lena Vogel","ACME-001","Closed Won","1,000.00","","2/15/2027"\n' + '"006B","Lena Vogel","ACME-001","Closed Won","USD 1,000.00","","2/15/2027"\n'
+    frames = load(workspace_with(tmp_path, DATA, {"data/opps.csv": body}))
+    assert list(frames.opportunities["amount"]) == [100_000]
+    assert list(frames.opportunities["currency"]) == ["EUR"]
+    assert issues(frames, "opportunities") == [
+        (3, "rejected", "amount in USD, and salesplan.yaml gives no rate for USD (add rates: {USD: ...} to convert it to EUR)")
+    ]
+    assert frames.reports[0].converted == {} and frames.reports[0].without_rate == {"USD": 1}
+
+
+def test_a_blank_amount_stays_blank_through_conversion_whatever_its_currency():
+    """An optional amount (an open deal without a value) is never rejected for its currency, never 0."""
+    table = RawTable(headers=["amount", "currency"], columns={"amount": ["", "10.00", "", "5.00"], "currency": ["CHF", "USD", "Euro", ""]}, lines=[2, 3, 4, 5])
+    rows = _Rows("opportunities", table, {"amount": "amount", "currency": "currency"}, Source(path="x.csv"))
+    rows.parse("amount", "amount", required=False, currency="EUR", rates={"USD": Fraction(92, 100)})
+    out = rows.done()
+    assert out["amount"].isna().tolist() == [True, False, True, False]
+    assert out["amount"].iloc[1] == 920 and out["amount"].iloc[3] == 500
+    assert rows.report.issues == []
