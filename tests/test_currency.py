@@ -153,3 +153,82 @@ def test_a_blank_amount_stays_blank_through_conversion_whatever_its_currency():
     assert out["amount"].isna().tolist() == [True, False, True, False]
     assert out["amount"].iloc[1] == 920 and out["amount"].iloc[3] == 500
     assert rows.report.issues == []
+
+
+# --- settings -----------------------------------------------------------------------------------------------
+
+
+def test_bad_rates_are_reported_at_their_line(tmp_path, run_cli):
+    rates = 'rates:\n  usd: 0.92\n  GBP: -1\n  CHF: "abc"\n  SEK: "0.089"\n  JPY: true\n'
+    plan = workspace_with(tmp_path, rates + DATA, {"data/opps.csv": OPPS})
+    run = run_cli("validate", "-w", plan.root, "--as-of", AS_OF)
+    assert run.code == 1
+    line = plan.line_of("salesplan.yaml", "usd: 0.92")
+    assert f"salesplan.yaml:{line}:3: error SP203: 'usd' is not an ISO 4217 currency code" in run.out
+    assert "hint: write USD" in run.out
+    assert f"salesplan.yaml:{line + 1}:8: error SP203: a rate must be a positive number, not -1" in run.out
+    assert f"salesplan.yaml:{line + 2}:8: error SP203: 'abc' is not a rate: write a plain decimal number like 0.92" in run.out
+    assert f"salesplan.yaml:{line + 4}:8: error SP203: expected a rate (a number), got a yes/no value" in run.out
+    assert "SEK" not in run.out  # a quoted decimal is a rate
+
+
+def test_the_workspace_currency_may_be_listed_only_at_1(tmp_path, run_cli):
+    plan = workspace_with(tmp_path, "rates: {USD: 0.92, EUR: 0.9}\n" + DATA, {"data/opps.csv": OPPS})
+    run = run_cli("validate", "-w", plan.root, "--as-of", AS_OF)
+    assert run.code == 1
+    assert f"salesplan.yaml:{plan.line_of('salesplan.yaml', 'rates:')}:8: error SP203: rates: EUR is the workspace currency (currency: EUR), its rate is 1, not 0.9" in run.out
+    plan.replace("salesplan.yaml", "EUR: 0.9", "EUR: 1")
+    assert not [d for d in plan.validate() if d.is_error]
+
+
+# --- reports ------------------------------------------------------------------------------------------------
+
+
+def test_attainment_and_pipeline_of_a_two_currency_workspace_in_table_and_json(multi, run_cli):
+    run = run_cli("report", "attainment", "-w", multi.root, "--as-of", AS_OF, "--rep", "rep-n1", "--format", "json")
+    assert run.code == 0, run.err
+    payload = json.loads(run.out)
+    row = payload["tables"]["attainment"][0]
+    assert (row["rep"], row["actual"]) == ("rep-n1", 1810.0)  # 920.00 + 390.00 + 500.00 EUR
+    note = "data/opps.csv: amounts converted to EUR at the plan rates (rates: in salesplan.yaml): 1 in GBP at 1.17 EUR per GBP, 3 in USD at 0.92 EUR per USD; each converted amount rounded to the cent"
+    assert payload["notes"] == [note]
+    assert payload["intake"][0]["converted"] == {"GBP": {"rate": "1.17", "rows": 1, "into": "EUR"}, "USD": {"rate": "0.92", "rows": 3, "into": "EUR"}}
+    assert payload["intake"][0]["without_rate"] == {"CHF": 1}
+    # stderr: the currencies without a rate and the fix; the rates used are in the report's notes already
+    assert "  data/opps.csv: 1 row rejected in currencies without a rate: CHF (1); add rates: {CHF: ...} to salesplan.yaml" in run.err
+    assert "amounts converted" not in run.err
+
+    run = run_cli("report", "pipeline", "-w", multi.root, "--as-of", AS_OF, "--rep", "rep-n2", "--format", "json")
+    total = json.loads(run.out)["tables"]["pipeline"][-1]
+    assert (total["count"], total["value"]) == (2, 1840.46)  # USD 2,000.00 -> 1,840.00 and 0.50 USD -> 0.46
+
+    run = run_cli("report", "attainment", "-w", multi.root, "--as-of", AS_OF, "--rep", "rep-n1")
+    assert run.code == 0
+    assert "1,810 [1% of 150,000]" in run.out
+    assert "3 in USD at 0.92 EUR per USD" in run.out
+
+    run = run_cli("report", "attainment", "-w", multi.root, "--as-of", AS_OF, "--rep", "rep-n1", "--format", "csv")
+    assert "3 in USD at 0.92 EUR per USD" in run.err  # CSV has no notes: stderr says it
+
+
+def test_report_intake_lists_the_rows_and_the_currencies_without_a_rate(multi, run_cli):
+    run = run_cli("report", "intake", "-w", multi.root, "--as-of", AS_OF, "--format", "json")
+    payload = json.loads(run.out)
+    reasons = {r["line"]: r["reason"] for r in payload["tables"]["issues"]}
+    assert reasons[6].startswith("amount in CHF, and salesplan.yaml gives no rate for CHF")
+    assert "data/opps.csv: 1 row rejected in currencies without a rate: CHF (1); add rates: {CHF: ...} to salesplan.yaml" in payload["notes"]
+    assert any("3 in USD at 0.92 EUR per USD" in n for n in payload["notes"])
+    assert set(payload["tables"]["summary"][0]) == {"kind", "path", "rows_read", "rows_used", "rejected", "unmatched", "skipped", "unit"}
+
+
+def test_the_cache_round_trips_the_currency_columns_and_the_rates_used(multi, tmp_path):
+    ws, _ = load_workspace(multi.root)
+    frames, _ = load_exports(ws)
+    folder = tmp_path / "cache"
+    assert cache.store(folder, "k", frames)
+    back = cache.load(folder, "k")
+    for name in ("opportunities", "sales"):
+        pd.testing.assert_frame_equal(getattr(back, name), getattr(frames, name))
+    assert str(back.opportunities["amount_original"].dtype) == "Int64"
+    assert list(back.opportunities["currency"]) == ["USD", "GBP", "EUR", "USD", "USD"]
+    assert [(r.converted, r.without_rate) for r in back.reports] == [(r.converted, r.without_rate) for r in frames.reports]

@@ -167,22 +167,23 @@ def record_conversions(rows, out: pd.DataFrame) -> None:
             rows.report.converted[code] = {"rate": str(rate), "rows": count, "into": workspace}
 
 
-def conversion_notes(reports) -> list[str]:
-    """One line per export that was converted (the rates used) or had rows in a currency without a rate."""
+def conversion_notes(reports, converted: bool = True, missing: bool = True) -> list[str]:
+    """One line per export that was converted (the rates used: `converted`) or had rows rejected in a currency
+    without a rate (`missing`)."""
     notes = []
     for report in reports:
-        converted = getattr(report, "converted", None) or {}
-        if converted:
-            into = next(iter(converted.values())).get("into", "")
-            parts = [f"{c['rows']:,} in {code} at {c['rate']} {into} per {code}" for code, c in converted.items()]
+        done = (getattr(report, "converted", None) or {}) if converted else {}
+        if done:
+            into = next(iter(done.values())).get("into", "")
+            parts = [f"{c['rows']:,} in {code} at {c['rate']} {into} per {code}" for code, c in done.items()]
             notes.append(
                 f"{report.path}: amounts converted to {into} at the plan rates (rates: in salesplan.yaml): " + ", ".join(parts)
                 + "; each converted amount rounded to the cent"
             )
-        missing = getattr(report, "without_rate", None) or {}
-        if missing:
-            total = sum(missing.values())
-            listed = ", ".join(f"{code} ({count:,})" for code, count in sorted(missing.items()))
-            fix = ", ".join(f"{code}: ..." for code in sorted(missing))
+        lacking = (getattr(report, "without_rate", None) or {}) if missing else {}
+        if lacking:
+            total = sum(lacking.values())
+            listed = ", ".join(f"{code} ({count:,})" for code, count in sorted(lacking.items()))
+            fix = ", ".join(f"{code}: ..." for code in sorted(lacking))
             notes.append(f"{report.path}: {total:,} row{'s' if total != 1 else ''} rejected in currencies without a rate: {listed}; add rates: {{{fix}}} to salesplan.yaml")
     return notes
