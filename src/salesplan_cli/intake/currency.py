@@ -19,7 +19,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .parse import _CURRENCY_AROUND, _SYMBOLS, MAX_AMOUNT_DIGITS
+from .parse import _SYMBOLS, MAX_AMOUNT_DIGITS
 
 #: Symbols that name a single currency.
 SYMBOL_CODES = {"€": "EUR", "£": "GBP"}
@@ -30,47 +30,51 @@ TWO_CODES, BAD_CODE = "!two", "!bad"
 _LIMIT = 10 ** (MAX_AMOUNT_DIGITS + 2)  # cents: 9,999,999,999,999.99 at most, converted or not
 
 
-def _code_of(token: pd.Series, workspace: str) -> pd.Series:
-    """Tokens written around amounts (a code or a symbol, None) -> ISO code, '?<symbol>' for an ambiguous
-    symbol, BAD_CODE for letters that are no upper-case code; None where nothing is written."""
-    own_symbol = _SYMBOLS.get(workspace)
-    out = []
-    for value in token.tolist():
-        if not isinstance(value, str):
-            out.append(None)
-        elif value.upper() == workspace or value == own_symbol:
-            out.append(workspace)
-        elif value in SYMBOL_CODES:
-            out.append(SYMBOL_CODES[value])
-        elif value in AMBIGUOUS_SYMBOLS:
-            out.append("?" + value)
-        elif value.isupper():
-            out.append(value)
-        else:
-            out.append(BAD_CODE)  # '12abc' is no amount in ABC
-    return pd.Series(out, index=token.index, dtype="object")
+def _code_of(token: str, workspace: str) -> str | None:
+    """A token written around an amount (a code or a symbol; '' for none) -> ISO code, '?<symbol>' for an
+    ambiguous symbol, BAD_CODE for letters that are no upper-case code; None where nothing is written."""
+    if not token:
+        return None
+    if token.upper() == workspace or token == _SYMBOLS.get(workspace):
+        return workspace
+    if token in SYMBOL_CODES:
+        return SYMBOL_CODES[token]
+    if token in AMBIGUOUS_SYMBOLS:
+        return "?" + token
+    return token if token.isupper() else BAD_CODE  # '12abc' is no amount in ABC
+
+
+#: The tokens parse.py's _CURRENCY_AROUND allows before and after the number, for Arrow (RE2).
+_BEFORE_RE2 = r"^\s*(?P<token>[A-Za-z]{3}|[€$£¥])"
+_AFTER_RE2 = r"(?P<token>[A-Za-z]{3}|[€$£¥])\s*$"
 
 
 def written_currencies(text: pd.Series, workspace: str) -> pd.Series:
     """The currency written around each amount (see `_code_of`), TWO_CODES where two different ones are;
-    None where none is written. Only texts holding a letter or a symbol are looked at, once per distinct text."""
+    None where none is written. Arrow compute on the texts holding a letter or a symbol; the few distinct
+    tokens are read once each."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    out = pd.Series(np.full(len(text), None, dtype=object), index=text.index, dtype="object")
-    if not len(text):
-        return out
-    marked = pc.match_substring_regex(pa.array(text.astype("str").array), r"[A-Za-z€$£¥]").to_numpy(zero_copy_only=False)
-    if not marked.any():
-        return out
-    subset = text[marked].astype("str")
-    codes, uniques = pd.factorize(subset, use_na_sentinel=False)
-    around = pd.Series(uniques, dtype="str").str.extract(_CURRENCY_AROUND)
-    before, after = _code_of(around[0], workspace), _code_of(around[2], workspace)
-    both = before.notna() & after.notna() & (before != after)
-    found = before.where(before.notna(), after).where(~both, TWO_CODES)
-    out[marked] = found.to_numpy(dtype=object)[codes]
-    return out
+    out = np.full(len(text), None, dtype=object)
+    if len(text):
+        arrow = pa.array(text.astype("str").array).cast(pa.large_string())
+        marked = pc.match_substring_regex(arrow, r"[A-Za-z€$£¥]").fill_null(False)
+        if pc.any(marked).as_py():
+            subset = arrow.filter(marked)
+
+            def codes(field) -> np.ndarray:  # a few distinct tokens: each read once
+                encoded = pc.dictionary_encode(field.fill_null(""))
+                table = np.array([_code_of(token, workspace) for token in encoded.dictionary.to_pylist()] + [None], dtype=object)
+                return table[encoded.indices.fill_null(len(table) - 1).to_numpy(zero_copy_only=False)]
+
+            before = codes(pc.extract_regex(subset, _BEFORE_RE2).field("token"))
+            after = codes(pc.extract_regex(subset, _AFTER_RE2).field("token"))
+            has_before, has_after = before != None, after != None  # noqa: E711 (element-wise)
+            found = np.where(has_before, before, after)
+            found[has_before & has_after & (before != after)] = TWO_CODES
+            out[marked.to_numpy(zero_copy_only=False)] = found
+    return pd.Series(out, index=text.index, dtype="object")
 
 
 def column_currencies(values: pd.Series, workspace: str) -> tuple[pd.Series, pd.Series]:
@@ -110,35 +114,55 @@ def convert_cents(cents: np.ndarray, rate: Decimal | Fraction) -> np.ndarray:
 def settle_currencies(rows, name: str, text: pd.Series, cents: pd.Series, workspace: str, rates: dict) -> pd.Series:
     """The amounts of `rows` (an intake/frames `_Rows`) in the workspace currency; rows in a currency without a
     rate (or a currency that cannot be read) are rejected with the currency named. Sets the frame's `currency`
-    and `<name>_original` columns and records the rates used on `rows`."""
+    and `<name>_original` columns and records the rates used on `rows`.
+
+    Column arithmetic on the whole export; text work only on the rows that write a code or a symbol."""
     frame = rows.frame
+    n = len(frame)
     present = cents.notna() & rows.keep
     written = written_currencies(text.where(present, ""), workspace)
-    column = pd.Series(np.full(len(frame), None, dtype=object), index=frame.index, dtype="object")
+    by_amount = written.notna().to_numpy()
+    currency = np.full(n, workspace, dtype=object)
     if rows.has("currency"):
         column, unreadable = column_currencies(frame["currency"], workspace)
         header = rows.headers.get("currency", "currency")
-        rows.reject(present & unreadable, lambda: "unreadable currency '" + frame["currency"].str.slice(0, 40) + f"' in column '{header}' (an ISO code such as USD; blank for the workspace currency {workspace})")
-        clash = present & written.notna() & column.notna() & (written != column) & ~written.fillna("").str.startswith("!") & ~written.fillna("").str.startswith("?")
-        rows.reject(clash, lambda: f"amount '" + text.str.slice(0, 40) + "' is in " + written.fillna("") + f" but its currency column '{header}' says " + column.fillna(""))
-    ambiguous = present & written.fillna("").str.startswith("?")
-    rows.reject(
-        ambiguous,
-        lambda: "amount '" + text.str.slice(0, 40) + "': the symbol '" + written.fillna("?").str.slice(1) + "' names several currencies ("
-        + written.fillna("?").str.slice(1).map(AMBIGUOUS_SYMBOLS).fillna("") + "); export ISO codes (USD 1,000.00) or a currency column",
-    )
-    rows.reject(present & written.fillna("").str.startswith("!"), lambda: "unreadable amount '" + text.str.slice(0, 40) + "'")
-    currency = written.where(written.notna(), column).where(lambda c: c.notna(), workspace)
-    currency = currency.where(~currency.str.startswith("!") & ~currency.str.startswith("?"), workspace)
+        raw = frame["currency"]
+        rows.reject(present & unreadable, lambda: "unreadable currency '" + raw.str.slice(0, 40) + f"' in column '{header}' (an ISO code such as USD; blank for the workspace currency {workspace})")
+        by_column = column.notna().to_numpy()
+        currency[by_column] = column.to_numpy(dtype=object)[by_column]
+        clash = pd.Series(False, index=frame.index)
+        both = by_amount & by_column
+        if both.any():
+            w, c = written[both], column[both]
+            clash[both] = ((w != c) & ~w.str[:1].isin(["!", "?"])).to_numpy()
+            rows.reject(present & clash, lambda: "amount '" + text.str.slice(0, 40) + "' is in " + written.fillna("") + f" but its currency column '{header}' says " + column.fillna(""))
+    if by_amount.any():
+        marks = written[by_amount]
+        first = marks.str[:1]
+        ambiguous = pd.Series(False, index=frame.index)
+        ambiguous[by_amount] = (first == "?").to_numpy()
+        symbol = written.fillna("?").str.slice(1)
+        rows.reject(
+            present & ambiguous,
+            lambda: "amount '" + text.str.slice(0, 40) + "': the symbol '" + symbol + "' names several currencies ("
+            + symbol.map(AMBIGUOUS_SYMBOLS).fillna("") + "); export ISO codes (USD 1,000.00) or a currency column",
+        )
+        unreadable_amount = pd.Series(False, index=frame.index)
+        unreadable_amount[by_amount] = (first == "!").to_numpy()
+        rows.reject(present & unreadable_amount, lambda: "unreadable amount '" + text.str.slice(0, 40) + "'")
+        usable = by_amount.copy()
+        usable[by_amount] = ~first.isin(["!", "?"]).to_numpy()
+        currency[usable] = written.to_numpy(dtype=object)[usable]
+    currency = pd.Series(currency, index=frame.index, dtype="object")
     frame["currency"] = currency
     frame[f"{name}_original"] = cents
-    foreign = present & rows.keep & (currency != workspace)
+    other = (currency.to_numpy(dtype=object) != workspace)
+    foreign = present & rows.keep & other
     if not foreign.any():
         return cents
     missing = foreign & ~currency.isin(list(rates))
     if missing.any():
-        counts = currency[missing].value_counts()
-        for code, count in counts.items():
+        for code, count in currency[missing].value_counts().items():
             rows.report.without_rate[str(code)] = rows.report.without_rate.get(str(code), 0) + int(count)
         rows.reject(missing, lambda: "amount in " + currency + ", and salesplan.yaml gives no rate for " + currency + " (add rates: {" + currency + f": ...}} to convert it to {workspace})")
     converted = cents.copy()
