@@ -232,3 +232,24 @@ def test_the_cache_round_trips_the_currency_columns_and_the_rates_used(multi, tm
     assert str(back.opportunities["amount_original"].dtype) == "Int64"
     assert list(back.opportunities["currency"]) == ["USD", "GBP", "EUR", "USD", "USD"]
     assert [(r.converted, r.without_rate) for r in back.reports] == [(r.converted, r.without_rate) for r in frames.reports]
+
+
+@pytest.mark.parametrize(
+    ("preset", "text"),
+    [
+        ("hubspot", "Record ID,Deal owner,Associated Company,Deal Stage,Amount,Currency,Close Date\n9,Lena Vogel,ACME-001,closedwon,1000,USD,2027-03-01\n8,Lena Vogel,ACME-001,closedwon,1000,,2027-03-01\n"),
+        ("pipedrive", "Deal - ID,Deal - Owner,Deal - Organization,Deal - Stage,Deal - Value,Deal - Currency,Deal - Expected close date,Deal - Status\n9,Lena Vogel,ACME-001,negotiation,1000,USD,2027-03-01,won\n8,Lena Vogel,ACME-001,negotiation,1000,EUR,2027-03-01,won\n"),
+        ("salesforce", '"Opportunity ID","Opportunity Owner","Account Name","Stage","Amount","Opportunity Currency","Close Date"\n"9","Lena Vogel","ACME-001","Closed Won","1,000.00","USD","2027-03-01"\n"8","Lena Vogel","ACME-001","Closed Won","1,000.00","EUR","2027-03-01"\n'),
+    ],
+)
+def test_each_preset_knows_its_crms_currency_column(tmp_path, preset, text):
+    data = RATES + f"data:\n  opportunities: {{path: data/o.csv, preset: {preset}}}\n"
+    frames = load(workspace_with(tmp_path, data, {"data/o.csv": text}))
+    assert list(frames.opportunities["amount"]) == [92_000, 100_000]
+    assert list(frames.opportunities["currency"]) == ["USD", "EUR"]
+
+
+def test_pam_says_on_stderr_which_rates_it_used(multi, run_cli, tmp_path):
+    run = run_cli("pam", "-w", multi.root, "--as-of", AS_OF, "--rep", "rep-n1", "-o", tmp_path / "pam")
+    assert run.code == 0, run.err
+    assert "  data/opps.csv: amounts converted to EUR at the plan rates (rates: in salesplan.yaml): 1 in GBP at 1.17 EUR per GBP, 3 in USD at 0.92 EUR per USD" in run.err
