@@ -253,3 +253,15 @@ def test_pam_says_on_stderr_which_rates_it_used(multi, run_cli, tmp_path):
     run = run_cli("pam", "-w", multi.root, "--as-of", AS_OF, "--rep", "rep-n1", "-o", tmp_path / "pam")
     assert run.code == 0, run.err
     assert "  data/opps.csv: amounts converted to EUR at the plan rates (rates: in salesplan.yaml): 1 in GBP at 1.17 EUR per GBP, 3 in USD at 0.92 EUR per USD" in run.err
+
+
+def test_a_converted_amount_beyond_the_largest_amount_is_rejected_not_wrapped():
+    from decimal import Decimal
+
+    table = RawTable(headers=["amount"], columns={"amount": ["USD 99,999,999,999.99", "USD 1.00"]}, lines=[2, 3])
+    rows = _Rows("sales", table, {"amount": "amount"}, Source(path="x.csv"))
+    rows.parse("amount", "amount", required=True, currency="EUR", rates={"USD": Decimal("1E+6")})
+    out = rows.done()
+    assert out["amount"].tolist() == [100_000_000]  # 1.00 USD x 1,000,000 = 1,000,000.00 EUR
+    assert [(i.line, i.reason) for i in rows.report.issues] == [(2, "amount in USD converted at 1000000 is beyond 9,999,999,999,999.99 EUR")]
+    assert rows.report.converted == {"USD": {"rate": "1000000", "rows": 1, "into": "EUR"}}

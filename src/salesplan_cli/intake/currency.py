@@ -173,11 +173,16 @@ def settle_currencies(rows, name: str, text: pd.Series, cents: pd.Series, worksp
         if too_big.any():
             big = pd.Series(False, index=frame.index)
             big[where[where].index[too_big]] = True
-            rows.reject(big, f"amount in {code} converted at {rates[code]} is beyond 9,999,999,999,999.99 {workspace}")
+            rows.reject(big, f"amount in {code} converted at {_shown(rates[code])} is beyond 9,999,999,999,999.99 {workspace}")
             values = np.where(too_big, 0, values)
         converted[where] = values.astype("int64")
         rows.rates_used[code] = (rates[code], workspace)
     return converted.astype("Int64")
+
+
+def _shown(rate) -> str:
+    """A rate as written in salesplan.yaml (0.92, 1.170), without an exponent (1e2 is 100)."""
+    return f"{rate:f}" if isinstance(rate, Decimal) else str(rate)
 
 
 def record_conversions(rows, out: pd.DataFrame) -> None:
@@ -188,7 +193,7 @@ def record_conversions(rows, out: pd.DataFrame) -> None:
     for code, (rate, workspace) in sorted(rows.rates_used.items()):
         count = int(counts.get(code, 0))
         if count:
-            rows.report.converted[code] = {"rate": str(rate), "rows": count, "into": workspace}
+            rows.report.converted[code] = {"rate": _shown(rate), "rows": count, "into": workspace}
 
 
 def conversion_notes(reports, converted: bool = True, missing: bool = True) -> list[str]:
