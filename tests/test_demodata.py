@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from salesplan_cli.cli.app import main
-from salesplan_cli.demodata import DemoDataError, build, generate
+from salesplan_cli.demodata import _UNFILLED, DemoDataError, build, generate
 from salesplan_cli.intake.fields import columns_for
 from salesplan_cli.intake.load import load_exports
 from salesplan_cli.plan.targets import workspace_targets
@@ -107,6 +107,7 @@ def test_files_decode_in_their_declared_encodings_with_the_declared_headers(work
         mapped = columns_for(f.kind, source.preset, source.columns)
         if f.kind == "activities" and "status" not in source.columns:
             mapped.pop("status", None)  # demo activities are all done: no task status column unless mapped
+        mapped = {name: header for name, header in mapped.items() if name not in _UNFILLED or name in source.columns}
         expected = set(mapped.values()) | (set(config.attributes.values()) if f.kind == "accounts" else set())
         assert set(header) == expected, f.kind
         assert len(header) == len(set(header))

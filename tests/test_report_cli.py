@@ -208,7 +208,7 @@ def expected(ctx) -> dict[str, dict[str, list[dict]]]:
         for r in ctx.frames.reports
         for i in r.issues
     ]
-    summary = [{k: v for k, v in r.to_dict().items() if k != "issues"} for r in ctx.frames.reports]
+    summary = [{k: v for k, v in (r.to_dict() | {"absent": ", ".join(r.absent)}).items() if k not in ("issues", "converted", "without_rate")} for r in ctx.frames.reports]
     out["intake"] = {"issues": issues, "summary": summary}
     return out
 

@@ -292,6 +292,10 @@ class _BadRow:
     make: Callable[[dict, "_Export"], "dict | str"]  # from a good row's values: the bad row's values, or a raw line
 
 
+#: Preset fields the demo data has no values for: no empty column for them unless mapped under columns:.
+_UNFILLED = {"currency"}
+
+
 class _Export:
     """A CSV export being written row by row, with the deliberate bad rows slotted in."""
 
@@ -311,7 +315,7 @@ class _Export:
         self.fields: list[str] = []  # the value written under each header
         known = [spec.name for spec in FIELDS[kind]]
         # the explicit columns in the order written, then the preset's in the canonical order
-        for name in [n for n in source.columns if n in known] + [n for n in known if n not in source.columns]:
+        for name in [n for n in source.columns if n in known] + [n for n in known if n not in source.columns and n not in _UNFILLED]:
             if kind == "activities" and name == "status" and name not in source.columns:
                 continue  # demo activities are all done: no task status column unless one is mapped
             header = mapped.get(name)

@@ -219,13 +219,19 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
 
     gates = {k: Fraction(v) for k, v in gates.items()}
     found = breaches(rendered.gate_figures, gates)
+    from ..intake.currency import conversion_notes
+
+    # the rates used go with every report that shows amounts (stderr says it where the output has no notes)
+    noted = rendered.report not in NO_AMOUNTS and opts.format is not ReportFormat.csv
+    if rendered.report not in NO_AMOUNTS:
+        rendered.notes = [*rendered.notes, *conversion_notes(ctx.frames.reports, missing=rendered.report == "intake")]
     text = render(ctx, opts, rendered, found, to_terminal=opts.output is None)
     if opts.output is not None:
         _write_output(ctx, opts.output, text)
         err(f"wrote {opts.output}")
     elif text is not None:
         sys.stdout.write(text)
-    _print_intake(ctx)
+    _print_intake(ctx, converted_noted=noted)
     if gates:
         missing = [m for m in gates if m not in rendered.gate_figures]
         for metric in missing:
@@ -241,7 +247,15 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
     raise typer.Exit(exitcodes.OK)
 
 
-def _print_intake(ctx) -> None:
+#: Reports that show no amount: the notes on currency conversion are left out of them (stderr still says it).
+NO_AMOUNTS = ("activity", "coverage")
+
+
+def _print_intake(ctx, converted_noted: bool = False) -> None:
+    """The intake account on stderr: rows used of rows read per export, currencies without a rate, and the
+    rates used (unless the report's own notes carry them)."""
+    from ..intake.currency import conversion_notes
+
     for report in ctx.frames.reports:
         parts = []
         for label, items in (("rejected", report.rejected), ("unmatched", report.unmatched), ("skipped", report.skipped), ("incomplete", report.incomplete)):
@@ -249,6 +263,8 @@ def _print_intake(ctx) -> None:
                 parts.append(f"{len(items)} {label}")
         detail = f" ({', '.join(parts)}; list them with: salesplan report intake)" if parts else ""
         err(f"{report.kind}: used {report.rows_used:,} of {report.rows_read:,} rows from {report.path}{detail}")
+        for note in conversion_notes([report], converted=not converted_noted):
+            err(f"  {note}")
     if ctx.frames.sales_from_opportunities:
         err("sales: no sales export declared; won opportunities stand in (their close date as the sale date)")
     from ..intake.activity_status import unknown_status_notes
@@ -354,7 +370,7 @@ def intake_command(
     for report in ctx.frames.reports:
         for issue in report.issues:
             rows.append({"export": report.path, "kind": report.kind, "line": issue.line, "status": issue.kind, "reason": issue.reason})
-    summary = pd.DataFrame([r.to_dict() | {"issues": None} for r in ctx.frames.reports]).drop(columns=["issues"])
+    summary = pd.DataFrame([r.to_dict() | {"issues": None, "absent": ", ".join(r.absent)} for r in ctx.frames.reports]).drop(columns=["issues", "converted", "without_rate"], errors="ignore")
     table = pd.DataFrame(rows, columns=["export", "kind", "line", "status", "reason"]) if rows else pd.DataFrame(columns=["export", "kind", "line", "status", "reason"])
     from ..intake.load import reading_notes
 

@@ -102,6 +102,8 @@ def load(folder: Path, key: str) -> Frames | None:
             source = SourceReport(kind=report["kind"], path=report["path"], unit=report["unit"], rows_read=report["rows_read"], rows_used=report["rows_used"])
             source.issues = [RowIssue(line, reason, kind) for line, reason, kind in report["issues"]]
             source.absent = list(report["absent"])
+            source.converted = {str(code): dict(c) for code, c in report.get("converted", {}).items()}
+            source.without_rate = {str(code): int(n) for code, n in report.get("without_rate", {}).items()}
             frames.reports.append(source)
         return frames
     except (OSError, ValueError, KeyError, TypeError, ImportError):
@@ -143,6 +145,8 @@ def store(folder: Path, key: str, frames: Frames) -> bool:
                     "rows_used": report.rows_used,
                     "issues": [[issue.line, issue.reason, issue.kind] for issue in report.issues],
                     "absent": list(report.absent),
+                    "converted": report.converted,
+                    "without_rate": report.without_rate,
                 }
             )
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")

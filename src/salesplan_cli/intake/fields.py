@@ -29,6 +29,7 @@ FIELDS: dict[str, list[Field]] = {
         Field("name", "text", False, "opportunity name"),
         Field("status", "text", False, "open, won or lost when the CRM keeps it apart from the stage (Pipedrive)"),
         Field("line_amount", "amount", False, "one row per product line: the line's amount (the rows of an id are the deal's lines)"),
+        Field("currency", "text", False, "ISO code of the amount's currency (multi-currency CRMs); blank: the workspace currency"),
     ],
     "activities": [
         Field("owner", "text", True, "who did it: rep id, name or e-mail"),
@@ -53,6 +54,7 @@ FIELDS: dict[str, list[Field]] = {
         Field("date", "date", True, "order or invoice date"),
         Field("product", "text", False, "product, mapped to a product range"),
         Field("id", "text", False, "order or invoice id"),
+        Field("currency", "text", False, "ISO code of the amount's currency (multi-currency CRMs); blank: the workspace currency"),
     ],
     "stage_history": [
         Field("opportunity", "text", True, "opportunity id"),
@@ -76,6 +78,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "product": "Product Name",
             "last_activity": "Last Activity",
             "name": "Opportunity Name",
+            "currency": "Opportunity Currency",
         },
         "activities": {
             "owner": "Assigned",
@@ -87,7 +90,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "status": "Status",
         },
         "accounts": {"id": "Account Name", "name": "Account Name", "status": "Type", "owner": "Account Owner"},
-        "sales": {"owner": "Opportunity Owner", "account": "Account Name", "amount": "Amount", "date": "Close Date", "product": "Product Name", "id": "Order Number"},
+        "sales": {"owner": "Opportunity Owner", "account": "Account Name", "amount": "Amount", "date": "Close Date", "product": "Product Name", "id": "Order Number", "currency": "Opportunity Currency"},
         "stage_history": {"opportunity": "Opportunity ID", "stage": "To Stage", "date": "Last Modified"},
     },
     "hubspot": {
@@ -103,6 +106,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "product": "Product",
             "last_activity": "Last Activity Date",
             "name": "Deal Name",
+            "currency": "Currency",
         },
         "activities": {
             "owner": "Activity assigned to",
@@ -114,7 +118,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "status": "Task Status",
         },
         "accounts": {"id": "Company name", "name": "Company name", "status": "Lifecycle Stage", "owner": "Company owner"},
-        "sales": {"owner": "Deal owner", "account": "Associated Company", "amount": "Amount", "date": "Close Date", "product": "Product", "id": "Record ID"},
+        "sales": {"owner": "Deal owner", "account": "Associated Company", "amount": "Amount", "date": "Close Date", "product": "Product", "id": "Record ID", "currency": "Currency"},
         "stage_history": {"opportunity": "Record ID", "stage": "Deal Stage", "date": "Date entered stage"},
     },
     "pipedrive": {
@@ -131,6 +135,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "last_activity": "Deal - Last activity date",
             "name": "Deal - Title",
             "status": "Deal - Status",
+            "currency": "Deal - Currency",
         },
         "activities": {
             "owner": "Activity - Assigned to user",
@@ -142,7 +147,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "status": "Activity - Done",
         },
         "accounts": {"id": "Organization - Name", "name": "Organization - Name", "owner": "Organization - Owner"},
-        "sales": {"owner": "Deal - Owner", "account": "Deal - Organization", "amount": "Deal - Value", "date": "Deal - Won time", "product": "Deal - Product name", "id": "Deal - ID"},
+        "sales": {"owner": "Deal - Owner", "account": "Deal - Organization", "amount": "Deal - Value", "date": "Deal - Won time", "product": "Deal - Product name", "id": "Deal - ID", "currency": "Deal - Currency"},
         "stage_history": {"opportunity": "Deal - ID", "stage": "Deal - Stage", "date": "Deal - Update time"},
     },
     "none": {},

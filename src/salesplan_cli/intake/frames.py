@@ -7,8 +7,9 @@ import pandas as pd
 from ..plan.model import Workspace
 from .activity_status import map_activity_status
 from .config import DataConfig, Source
+from .currency import record_conversions, settle_currencies
 from .load import Frames, SourceReport, owner_lookup, stage_lookup
-from .parse import canonical_numbers, lookup, normalise_key, parse_amounts, parse_dates, parse_probabilities
+from .parse import ANY_CURRENCY, canonical_numbers, lookup, normalise_key, parse_amounts, parse_dates, parse_probabilities
 from .read import RawTable, RowIssue
 from .segments import assign_segments
 
@@ -29,6 +30,7 @@ class _Rows:
         self.report.issues.extend(table.issues)
         self.keep = pd.Series(True, index=self.frame.index)
         self.folded = 0  # rows used as part of another row (product lines of one deal)
+        self.rates_used: dict = {}  # currency -> (rate, workspace currency) of the amounts converted
 
     def has(self, name: str) -> bool:
         return name in self.frame.columns
@@ -55,13 +57,14 @@ class _Rows:
         reasons = reason[mask] if isinstance(reason, pd.Series) else pd.Series(reason, index=lines.index)
         self.report.issues.extend(RowIssue(int(line), str(text), kind) for line, text in zip(lines, reasons))
 
-    def parse(self, name: str, kind: str, required: bool, currency: str | None = None, blank_ok: bool = False) -> None:
+    def parse(self, name: str, kind: str, required: bool, currency: str | None = None, rates: dict | None = None, blank_ok: bool = False) -> None:
         """Parse a column. required: an unreadable value rejects the row, and so does a blank one unless
-        blank_ok (a value the CRM lets its users leave blank: the row is kept with the value missing)."""
+        blank_ok (a value the CRM lets its users leave blank: the row is kept with the value missing).
+        Amounts with the workspace `currency` are converted into it at `rates` (see currency.py)."""
         if not self.has(name):
             return
         text = self.frame[name]
-        extra = {"currency": currency} if kind == "amount" else {}
+        extra = {"currency": ANY_CURRENCY if currency is not None else None} if kind == "amount" else {}
         parsed, bad = parse_cells(_PARSERS[kind], text, self.source, self.table, self.headers.get(name), **extra)
         label = name.replace("_", " ")
         if required:
@@ -73,6 +76,8 @@ class _Rows:
         elif bad.any():
             # an optional field that cannot be read leaves the row in, with the field empty, and says so
             self.note(bad, "unreadable " + label + " '" + text.str.slice(0, 40) + "' (ignored; the row is kept)")
+        if kind == "amount" and currency is not None:
+            parsed = settle_currencies(self, name, text, parsed, currency, rates or {})
         self.frame[name] = parsed
 
     def fold(self, mask: pd.Series) -> None:
@@ -90,6 +95,7 @@ class _Rows:
     def done(self) -> pd.DataFrame:
         out = self.frame[self.keep].reset_index(drop=True)
         self.report.rows_used = len(out) + self.folded
+        record_conversions(self, out)
         # a row noted on the way (an unreadable optional date: "the row is kept") and then rejected is listed
         # once, as rejected: what is said of a row is what happened to it
         rejected = {i.line for i in self.report.issues if i.kind == "rejected"}
@@ -202,11 +208,11 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
                 lambda: "opportunity id '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept; export one row per opportunity, or map line_amount to read product lines)",
             )
         # an amount or a close date may be blank (an early deal, a lost deal zeroed): kept, value unknown
-        rows.parse("amount", "amount", required=True, currency=ws.settings.currency, blank_ok=True)
+        rows.parse("amount", "amount", required=True, currency=ws.settings.currency, rates=ws.settings.rates, blank_ok=True)
         rows.reject(rows.frame["amount"].fillna(0) < 0, "negative opportunity amount")
         rows.parse("close_date", "date", required=True, blank_ok=True)
         if by_line:
-            rows.parse("line_amount", "amount", required=True, currency=ws.settings.currency, blank_ok=True)
+            rows.parse("line_amount", "amount", required=True, currency=ws.settings.currency, rates=ws.settings.rates, blank_ok=True)
             rows.reject(rows.frame["line_amount"].fillna(0) < 0, "negative line amount")
         rows.parse("created_date", "date", required=False)
         rows.parse("last_activity", "date", required=False)
@@ -267,7 +273,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         rows = _Rows("sales", table, mapped, source)
         for name in ("owner", "account"):
             rows.require_text(name)
-        rows.parse("amount", "amount", required=True, currency=ws.settings.currency)
+        rows.parse("amount", "amount", required=True, currency=ws.settings.currency, rates=ws.settings.rates)
         rows.parse("date", "date", required=True)
         _map_products(rows, ws, config)
         _map_owner(rows, owners)
@@ -283,6 +289,8 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
                 "rep": won["rep"],
                 "account": won["account"],
                 "amount": won["amount"],
+                "amount_original": won.get("amount_original", won["amount"]),
+                "currency": won.get("currency"),
                 "date": won["close_date"],
                 "product": won["product"],
                 "line": won["line"],
@@ -357,6 +365,8 @@ def sales_by_line(deal_sales: pd.DataFrame, deal_ids: pd.Series, lines: pd.DataF
     rest = deals["amount"].astype("int64") - deals["id"].map(covered).fillna(0).astype("int64")
     remainder = deals[rest != 0].assign(amount=rest[rest != 0], product=None)
     out = pd.concat([per_line[deals.columns], remainder], ignore_index=True).sort_values(["line"], kind="stable")
+    if "amount_original" in out.columns:  # the deal's own-currency amount is not the line's
+        out["amount_original"] = pd.array([pd.NA] * len(out), dtype="Int64")
     return out.drop(columns=["id"]).reset_index(drop=True)
 
 

@@ -3,11 +3,13 @@
 Canonical frames (pandas DataFrames, one row per record kept):
 
 - opportunities: id, owner, rep, account (None when blank or absent), stage, outcome (open/won/lost),
-  amount (cents; 0 where blank), amount_known (False where the amount was blank), probability (0..1, the stage's default where the export has none), close_date,
+  amount (cents in the workspace currency; 0 where blank), amount_known (False where the amount was blank),
+  amount_original (cents, in the row's currency), currency (ISO code),
+  probability (0..1, the stage's default where the export has none), close_date,
   created_date, last_activity, product (range or None), line
 - activities: owner, rep, account (None when blank or absent), action, date, opportunity, status (done/open, None when not given), line
 - accounts: id, name, status (prospect/customer or None), segment, owner, rep, attributes..., line
-- sales: owner, rep, account, amount (cents), date, product, line (won opportunities when no sales export)
+- sales: owner, rep, account, amount (cents), amount_original, currency, date, product, line (won opportunities when no sales export)
 - stage_history: opportunity, stage, date, line
 - opportunity_lines (only when `line_amount` is mapped: one row per product line): id, product,
   line_amount (cents, None where blank), line
@@ -42,6 +44,10 @@ class SourceReport:
     issues: list[RowIssue] = field(default_factory=list)
     #: optional canonical fields the export does not carry at all (e.g. account): the figures needing them say so
     absent: list[str] = field(default_factory=list)
+    #: amounts converted into the workspace currency: code -> {"rate": "0.92", "rows": rows used, "into": "EUR"}
+    converted: dict[str, dict] = field(default_factory=dict)
+    #: rows rejected because their currency has no rate: code -> rows
+    without_rate: dict[str, int] = field(default_factory=dict)
 
     @property
     def rejected(self) -> list[RowIssue]:
@@ -73,6 +79,8 @@ class SourceReport:
             "absent": list(self.absent),
             "unit": self.unit,
             "issues": [{"line": i.line, "status": i.kind, "reason": i.reason} for i in self.issues],
+            "converted": {code: dict(c) for code, c in self.converted.items()},
+            "without_rate": dict(self.without_rate),
         }
 
 

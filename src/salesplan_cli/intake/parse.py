@@ -18,6 +18,9 @@ from .config import Source
 _CURRENCY_AROUND = re.compile(r"^\s*([A-Za-z]{3}|[€$£¥])?\s*(.*?)\s*([A-Za-z]{3}|[€$£¥])?\s*$")
 _SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CNY": "¥"}
 _KNOWN_CURRENCIES = {"EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "CAD", "AUD", "JPY", "€", "$", "£", "¥"}
+#: `currency` of parse_amounts that accepts any code or symbol around an amount (intake/currency.py then reads
+#: which one, and converts the amount or rejects its row)
+ANY_CURRENCY = "*"
 #: Integer digits an amount may have (9,999,999,999,999.99 at most).
 MAX_AMOUNT_DIGITS = 13
 
@@ -80,7 +83,7 @@ def _amounts_full(values: pd.Series, source: Source, typed: bool, currency: str 
     allowed = {currency.upper(), _SYMBOLS.get(currency.upper(), currency.upper())} if currency else _KNOWN_CURRENCIES
     # an amount in another currency is unreadable here, never summed as the workspace's own
     foreign = pd.Series(False, index=text.index)
-    for token in (around[0], around[2]):
+    for token in (around[0], around[2]) if currency != ANY_CURRENCY else ():
         foreign |= (token.notna() & ~token.fillna("").str.upper().isin(allowed)).astype(bool)
     text = around[1].fillna("").str.strip()
     negative_paren = text.str.match(r"^\(.*\)$")

@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, W
 from pydantic_core import PydanticCustomError
 
 from ..intake.config import ConversionSettings, DataConfig, Thresholds
-from .values import Amount, AmountOrShare, Count, Percent, PercentField
+from .values import Amount, AmountOrShare, Count, CurrencyCode, Percent, PercentField, Rate
 
 ACCOUNT_STATUSES = ("prospect", "customer")
 Status = Literal["prospect", "customer"]
@@ -83,6 +83,23 @@ class Settings(Strict):
     data: DataConfig | None = Field(None, description="CRM exports read by salesplan report, and how to read them.")
     thresholds: Thresholds = Field(Thresholds(), description="Levels for on track / watch / off track, and the CI gates of salesplan report.")
     conversion: ConversionSettings = Field(ConversionSettings(), description="When a seller's win rate on a product range is flagged.")
+    rates: dict[CurrencyCode, Rate] = Field(
+        default_factory=dict,
+        description="Plan exchange rates: ISO code -> workspace currency units per one unit of it (e.g. USD: 0.92); export amounts in these currencies are converted.",
+    )
+
+    @field_validator("rates")
+    @classmethod
+    def _own_rate(cls, value: dict, info) -> dict:
+        """The workspace currency needs no rate: listed (a rate table shared by workspaces), it must be 1."""
+        own = info.data.get("currency")
+        if own in value and value[own] != 1:
+            raise PydanticCustomError(
+                "sp_value",
+                "rates: {code} is the workspace currency (currency: {code}), its rate is 1, not {rate}",
+                {"code": own, "rate": str(value[own]), "hint": f"remove {own} from rates: (amounts in {own} are not converted), or give it 1"},
+            )
+        return value
 
 
 # --- strategy.yaml --------------------------------------------------------------

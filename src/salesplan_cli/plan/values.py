@@ -98,6 +98,41 @@ def parse_count(raw: Any) -> Decimal:
         ) from None
 
 
+_RATE = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
+_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+def parse_rate(raw: Any) -> Decimal:
+    """An exchange rate of the plan: workspace currency units per one unit of a foreign currency, exact.
+
+    A YAML number (read as an exact decimal) or a quoted decimal ("0.92"); positive and finite."""
+    hint = "write the workspace currency units one unit of this currency is worth, e.g. USD: 0.92 (a number, or quoted: \"0.92\")"
+    if isinstance(raw, bool):
+        raise PydanticCustomError("sp_value", "expected a rate (a number), got a yes/no value", {"hint": hint})
+    if isinstance(raw, float):  # only reached from Python callers; YAML numbers arrive as Decimal
+        raw = Decimal(repr(raw))
+    if isinstance(raw, int):
+        raw = Decimal(raw)
+    if isinstance(raw, str):
+        if not _RATE.match(raw):
+            raise PydanticCustomError("sp_value", "{value} is not a rate: write a plain decimal number like 0.92", {"value": repr(raw), "hint": hint})
+        raw = Decimal(raw.strip())
+    if not isinstance(raw, Decimal):
+        raise PydanticCustomError("sp_value", "expected a rate (a number)", {"hint": hint})
+    if not raw.is_finite() or raw <= 0:
+        raise PydanticCustomError("sp_value", "a rate must be a positive number, not {value}", {"value": str(raw), "hint": hint})
+    return raw
+
+
+def parse_currency_code(raw: Any) -> str:
+    """An ISO 4217 currency code: three upper-case letters."""
+    if not isinstance(raw, str) or not _CODE.match(raw):
+        shown = raw.strip().upper() if isinstance(raw, str) else ""
+        hint = f"write {shown}" if _CODE.match(shown) else "write the ISO 4217 code, three upper-case letters such as USD or GBP"
+        raise PydanticCustomError("sp_value", "{value} is not an ISO 4217 currency code", {"value": repr(raw), "hint": hint})
+    return raw
+
+
 def _serialize_percent(value: Percent) -> str:
     return str(value)
 
@@ -131,6 +166,17 @@ AmountOrShare = Annotated[
     BeforeValidator(parse_amount_or_share),
     PlainSerializer(_serialize_amount),
     WithJsonSchema({"anyOf": [*_AMOUNT_SCHEMA["anyOf"], _PERCENT_SCHEMA], "description": "an amount, or a percentage like 35%"}),
+]
+Rate = Annotated[
+    Decimal,
+    BeforeValidator(parse_rate),
+    PlainSerializer(_serialize_amount),
+    WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*$"}], "description": "workspace currency units per one unit of this currency"}),
+]
+CurrencyCode = Annotated[
+    str,
+    BeforeValidator(parse_currency_code),
+    WithJsonSchema({"type": "string", "pattern": r"^[A-Z]{3}$", "description": "ISO 4217 code, e.g. USD"}),
 ]
 Count = Annotated[
     Decimal,
