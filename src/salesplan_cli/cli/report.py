@@ -251,6 +251,11 @@ def _print_intake(ctx) -> None:
         err(f"{report.kind}: used {report.rows_used:,} of {report.rows_read:,} rows from {report.path}{detail}")
     if ctx.frames.sales_from_opportunities:
         err("sales: no sales export declared; won opportunities stand in (their close date as the sale date)")
+    if getattr(ctx, "ws", None) is not None:
+        from ..intake.owners import unmatched_owner_lines
+
+        for line in unmatched_owner_lines(ctx.ws, ctx.frames):
+            err(line)
 
 
 def _write_output(ctx, output: Path, text: str) -> None:
@@ -351,8 +356,16 @@ def intake_command(
     table = pd.DataFrame(rows, columns=["export", "kind", "line", "status", "reason"]) if rows else pd.DataFrame(columns=["export", "kind", "line", "status", "reason"])
     from ..intake.load import reading_notes
 
+    from ..intake.owners import owner_table
+
     notes = reading_notes(ctx.ws.settings.data, ctx.frames.reports)
-    emit(ctx, opts, Rendered("intake", {"issues": table, "summary": summary}, {"issues": "Rows not used as they are", "summary": "Rows per export"}, notes=notes))
+    tables = {"issues": table, "summary": summary}
+    titles = {"issues": "Rows not used as they are", "summary": "Rows per export"}
+    owners = owner_table(ctx.ws, ctx.frames)
+    if len(owners):
+        tables["owners"] = owners
+        titles["owners"] = "Owners matching no rep (their rows count as <unplanned>; never guessed)"
+    emit(ctx, opts, Rendered("intake", tables, titles, notes=notes))
 
 
 @report_app.command("activity")
