@@ -76,6 +76,7 @@ class _Rows:
                 mask.loc[index] = out
                 reason = header + " is '" + values.str.strip().str.slice(0, 40) + f"', not {wanted} ({setting}.where)"
                 self._list(mask, reason.reindex(self.frame.index), "skipped")
+                part.report.rows_read -= int(out.sum())  # skipped rows are not counted among the rows read
                 self.keep &= ~mask
                 self.selected &= ~mask
 

@@ -191,19 +191,20 @@ def _read_kind(kind: str, source: Source, extra: list[str], rel: str, path: Path
     mapped = {name: header for name, header in columns_for(kind, source.preset, source.columns).items() if name not in source.values}
     known_fields = {f.name for f in FIELDS[kind]}
     unknown = [name for name in source.columns if name not in known_fields]
-    unknown_values = [name for name in source.values if name not in known_fields]
-    if unknown or unknown_values:
-        named = ", ".join([f"columns: {name}" for name in unknown] + [f"values: {name}" for name in unknown_values])
+    if unknown:
         return None, mapped, [
             diagnostic(
                 "SP903",
                 "salesplan.yaml",
                 None,
                 None,
-                f"{setting}: unknown field(s) {named}",
+                f"{setting}.columns: unknown field(s) {', '.join(unknown)}",
                 f"fields of {kind}: {', '.join(sorted(known_fields))}",
             )
         ]
+    unknown = [name for name in source.values if name not in known_fields]
+    if unknown:  # validate says so first (SP201, with the line): this is for a workspace loaded without it
+        return None, mapped, [diagnostic("SP903", "salesplan.yaml", None, None, f"{setting}.values: unknown field(s) {', '.join(unknown)}", f"fields of {kind}: {', '.join(sorted(known_fields))}")]
     wanted = list(dict.fromkeys([*mapped.values(), *extra, *source.where]))
     key = [mapped[f.name] for f in FIELDS[kind] if f.required and f.name in mapped]
     table, diags = read_table(path, rel, source, wanted, key)
