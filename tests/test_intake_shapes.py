@@ -326,3 +326,41 @@ def test_demo_data_refuses_a_list_of_exports(tmp_path, run_cli):
     run = run_cli("demo-data", "-w", plan.root, "--as-of", AS_OF)
     assert run.code == 2
     assert "data.activities lists several exports" in run.err
+
+
+def test_stage_dates_of_the_second_file_make_a_stage_history_and_name_their_line(tmp_path):
+    data = f"""data:
+  opportunities:
+    - path: data/a.csv
+      columns: {OPP_COLUMNS}
+    - path: data/b.csv
+      columns: {OPP_COLUMNS}
+      stage_dates: {{proposal: Entered Proposal}}
+"""
+    files = {
+        "data/a.csv": "id,owner,account,stage,amount,close\nA1,rep-n1,ACME-001,won,100.00,2027-03-01\n",
+        "data/b.csv": "id,owner,account,stage,amount,close,Entered Proposal\nB1,rep-n1,ACME-002,won,100.00,2027-03-01,2027-02-01\nB2,rep-n1,ACME-003,proposal,100.00,2027-06-01,2027-13-01\n",
+    }
+    frames, diags = load(workspace_with(tmp_path, data, files))
+    assert diags == []
+    history = frames.stage_history
+    assert list(zip(history["opportunity"], history["stage"], history["line"])) == [("B1", "proposal", 2)]
+    assert reports_of(frames, "opportunities")[1][3] == [(3, "unmatched", "unreadable date entered proposal '2027-13-01' (left out of the stage history)")]
+    assert list(frames.opportunities["id"]) == ["A1", "B1", "B2"]
+
+
+def test_an_xlsx_and_a_csv_file_for_one_kind(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["owner", "account", "amount", "date"])
+    sheet.append(["rep-n1", "ACME-001", 1234.5, __import__("datetime").date(2027, 3, 1)])
+    plan = workspace_with(tmp_path, "data:\n  sales:\n    - {path: data/a.xlsx, columns: {owner: owner, account: account, amount: amount, date: date}}\n"
+                          "    - {path: data/b.csv, decimal: ',', date_format: '%d/%m/%Y', columns: {owner: owner, account: account, amount: amount, date: date}}\n",
+                          {"data/b.csv": "owner;account;amount;date\nrep-n2;ACME-002;1.000,25;02/03/2027\n"})
+    book.save(plan.root / "data" / "a.xlsx")
+    frames, diags = load(plan)
+    assert diags == []
+    assert list(frames.sales["amount"]) == [123_450, 100_025]
+    assert list(frames.sales["date"].dt.strftime("%Y-%m-%d")) == ["2027-03-01", "2027-03-02"]
+    assert [(r.path, r.unit) for r in frames.reports] == [("data/a.xlsx", "row"), ("data/b.csv", "line")]

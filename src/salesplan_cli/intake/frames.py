@@ -305,7 +305,8 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
                 rows.frame[optional] = pd.NaT
         _map_products(rows, ws, config)
         _map_owner(rows, owners)
-        entered = pd.concat([_entered_dates(rows, part) for part in rows.parts], ignore_index=True)
+        pieces = [_entered_dates(rows, part) for part in rows.parts if part.source.stage_dates]
+        entered = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0] if pieces else _entered_dates(rows, rows.parts[0])
         frames.opportunities = rows.done()
         entered = entered[entered["opportunity"].isin(frames.opportunities["id"])]
         frames.reports.extend(rows.reports)
@@ -397,7 +398,8 @@ def _entered_dates(rows: _Rows, part: _Part) -> pd.DataFrame:
         column = f"entered:{stage}"
         text = rows.frame.loc[index, column]
         parsed, bad = parse_cells(parse_dates, text, part.source, part.table, part.headers.get(column))
-        rows.note(bad.reindex(rows.frame.index, fill_value=False), f"unreadable date entered {stage} '" + text.str.slice(0, 40) + "' (left out of the stage history)", kind="unmatched")
+        reason = (f"unreadable date entered {stage} '" + text.str.slice(0, 40) + "' (left out of the stage history)").reindex(rows.frame.index)
+        rows.note(bad.reindex(rows.frame.index, fill_value=False), reason, kind="unmatched")
         keep = parsed.notna() & rows.keep.loc[index]
         pieces.append(pd.DataFrame({"opportunity": rows.frame.loc[index][keep]["id"], "stage": stage, "date": parsed[keep], "line": rows.frame.loc[index][keep]["line"]}))
     if not pieces:
