@@ -235,7 +235,7 @@ def _read_kind(kind: str, source: Source, extra: list[str], rel: str, path: Path
                 close = same[:1] or difflib.get_close_matches(header, list(headers), n=1, cutoff=0.6)
                 if close:
                     guesses.append(f"'{header}' -> '{close[0]}'?")
-        hint = f"map them under {setting}.columns in salesplan.yaml"
+        hint = f"map them under {setting}.columns in salesplan.yaml (or, for a field the export does not carry, give it a constant under {setting}.values)"
         if guesses:
             hint += "; did you mean " + ", ".join(guesses)
         hint += "; the export's columns: " + ", ".join(h for h in table.headers if h)
