@@ -364,3 +364,17 @@ def test_an_xlsx_and_a_csv_file_for_one_kind(tmp_path):
     assert list(frames.sales["amount"]) == [123_450, 100_025]
     assert list(frames.sales["date"].dt.strftime("%Y-%m-%d")) == ["2027-03-01", "2027-03-02"]
     assert [(r.path, r.unit) for r in frames.reports] == [("data/a.xlsx", "row"), ("data/b.csv", "line")]
+
+
+def test_a_file_declared_twice_for_one_kind_is_refused_not_counted_twice(tmp_path):
+    data = """data:
+  sales:
+  - path: data/invoices-2027-*.csv
+    columns: {owner: owner, account: account, amount: amount, date: date}
+  - {path: ./data/invoices-2027-02.csv, columns: {owner: owner, account: account, amount: amount, date: date}}
+"""
+    plan = workspace_with(tmp_path, data, MONTHS)
+    frames, diags = load_exports(load_workspace(plan.root)[0])
+    assert frames is None
+    assert [(d.code, d.file, d.line) for d in diags] == [("SP203", "salesplan.yaml", plan.line_of("salesplan.yaml", "./data/invoices-2027-02"))]
+    assert diags[0].message == "data.sales[1].path: ./data/invoices-2027-02.csv (already read under data.sales[0])"

@@ -150,6 +150,7 @@ def load_exports(ws: Workspace, progress=None) -> tuple[Frames | None, list[Diag
     frames = Frames()
     diags: list[Diagnostic] = []
     raw: dict[str, list[tuple[RawTable, dict[str, str], Source, str]]] = {}
+    seen: dict[tuple[str, Path], str] = {}  # (kind, resolved file) -> the setting that reads it
     for kind in KINDS:
         for source in config.sources(kind):
             setting = setting_of(config, kind, source)
@@ -157,9 +158,15 @@ def load_exports(ws: Workspace, progress=None) -> tuple[Frames | None, list[Diag
             if kind == "opportunities":
                 extra += list(source.stage_dates.values())
             files, problem = source_files(ws.root, source)
+            line = _line_of(ws, (*_setting_path(setting), "path"))
             if problem:
-                line = _line_of(ws, (*_setting_path(setting), "path"))
                 diags.append(diagnostic("SP901", "salesplan.yaml", line, None, f"{setting}.path: {problem}", "export the files into the workspace, or fix the pattern (relative to the workspace; * matches any part of a name)"))
+            twice = [(rel, first) for rel, path in files if (first := _read_before(seen, kind, path, setting))]
+            if twice:
+                # its rows would count twice (sales and activities have no id to tell copies by): refused
+                shown = ", ".join(f"{rel} (already read under {first})" for rel, first in twice[:3]) + (f" and {len(twice) - 3} more" if len(twice) > 3 else "")
+                diags.append(diagnostic("SP203", "salesplan.yaml", line, None, f"{setting}.path: {shown}", "declare each export file once per kind: narrow the glob, or remove one declaration"))
+                continue
             for rel, path in files:
                 table, mapped, problems = _read_kind(kind, source, extra, rel, path, setting)
                 if progress is not None:
@@ -172,6 +179,23 @@ def load_exports(ws: Workspace, progress=None) -> tuple[Frames | None, list[Diag
     from .frames import build_frames  # pandas only from here on
 
     return build_frames(ws, config, raw, frames), []
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path
+
+
+def _read_before(seen: dict[tuple[str, Path], str], kind: str, path: Path, setting: str) -> str | None:
+    """The other declaration of the kind that already reads the file, if any; else the file is noted as read
+    under `setting`."""
+    key = (kind, _resolved(path))
+    if key in seen and seen[key] != setting:
+        return seen[key]
+    seen.setdefault(key, setting)
+    return None
 
 
 def _setting_path(setting: str) -> tuple:
@@ -346,6 +370,6 @@ def _source_of(config: DataConfig, report: SourceReport) -> Source | None:
 
     sources = config.sources(report.kind) if report.kind in KINDS else []
     for source in sources:
-        if report.path == source.path or (glob.has_magic(source.path) and fnmatch.fnmatchcase(report.path, source.path)):
+        if report.path == source.path or (glob.has_magic(source.path) and fnmatch.fnmatchcase(report.path, Path(source.path).as_posix())):
             return source
     return sources[0] if len(sources) == 1 else None
