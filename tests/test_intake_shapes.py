@@ -378,3 +378,10 @@ def test_a_file_declared_twice_for_one_kind_is_refused_not_counted_twice(tmp_pat
     assert frames is None
     assert [(d.code, d.file, d.line) for d in diags] == [("SP203", "salesplan.yaml", plan.line_of("salesplan.yaml", "./data/invoices-2027-02"))]
     assert diags[0].message == "data.sales[1].path: ./data/invoices-2027-02.csv (already read under data.sales[0])"
+
+
+def test_an_unknown_key_in_a_list_of_exports_lists_the_allowed_keys(tmp_path):
+    plan = workspace_with(tmp_path, MEETINGS.replace("    - path: data/calls.csv", "    - pth: data/calls.csv"), {})
+    found = [d for d in validate_workspace(plan.root).diagnostics if d.code == "SP201"]
+    assert len(found) == 1 and found[0].hint.startswith("did you mean 'path'? allowed keys here: columns, date_format")
+    assert "values, where" in found[0].hint

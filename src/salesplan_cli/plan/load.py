@@ -226,8 +226,10 @@ def _resolve(schema: dict, node: dict) -> dict:
 
 def _candidates(schema: dict, node: dict) -> list[dict]:
     node = _resolve(schema, node)
-    options = node.get("anyOf") or node.get("oneOf") or [node]
-    return [_resolve(schema, option) for option in options]
+    options = node.get("anyOf") or node.get("oneOf")
+    if not options:
+        return [node]
+    return [found for option in options for found in _candidates(schema, option)]  # a union in a union: flat
 
 
 def _walk(schema: dict, path: tuple) -> list[dict]:
