@@ -385,3 +385,16 @@ def test_an_unknown_key_in_a_list_of_exports_lists_the_allowed_keys(tmp_path):
     found = [d for d in validate_workspace(plan.root).diagnostics if d.code == "SP201"]
     assert len(found) == 1 and found[0].hint.startswith("did you mean 'path'? allowed keys here: columns, date_format")
     assert "values, where" in found[0].hint
+
+
+def test_salesplan_validate_prints_file_line_and_column_of_a_values_error(tmp_path, run_cli):
+    plan = workspace_with(tmp_path, MEETINGS.replace("values: {type: meeting}", "values: {typ: meeting}"), {})
+    run = run_cli("validate", "-w", plan.root, "--as-of", AS_OF)
+    assert run.code == 1
+    line = plan.line_of("salesplan.yaml", "values: {typ")
+    col = plan.col_of("salesplan.yaml", "values: {typ", inside="typ:")
+    assert f"/salesplan.yaml:{line}:{col}: error SP201: unknown field 'typ' under values:" in run.out + run.err
+    assert "did you mean 'type'?" in run.out + run.err
+    # and a report refuses to run on it (exit 2) rather than read the export without its type
+    report = run_cli("report", "activity", "-w", plan.root, "--as-of", AS_OF)
+    assert report.code == 2 and "SP201" in report.err
