@@ -398,3 +398,16 @@ def test_salesplan_validate_prints_file_line_and_column_of_a_values_error(tmp_pa
     # and a report refuses to run on it (exit 2) rather than read the export without its type
     report = run_cli("report", "activity", "-w", plan.root, "--as-of", AS_OF)
     assert report.code == 2 and "SP201" in report.err
+
+
+def test_a_constant_amount_is_read_in_the_export_s_dialect_even_in_a_workbook(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(["owner", "account", "date"])
+    book.active.append(["rep-n1", "ACME-001", __import__("datetime").date(2027, 3, 1)])
+    data = "data:\n  sales: {path: data/fees.xlsx, decimal: ',', values: {amount: '1.000,50'}, columns: {owner: owner, account: account, date: date}}\n"
+    plan = workspace_with(tmp_path, data, {})
+    book.save(plan.root / "data" / "fees.xlsx")
+    frames, diags = load(plan)
+    assert diags == []
+    assert list(frames.sales["amount"]) == [100_050]

@@ -144,9 +144,15 @@ class _Rows:
     def parse_column(self, parser, name: str, **extra) -> tuple[pd.Series, pd.Series]:
         """parse_cells on a column, each file's rows in that file's dialect."""
         text = self.frame[name]
+
+        def cells(part: _Part, values: pd.Series):
+            if name in part.source.values:  # a constant of the declaration: text, in the export's dialect
+                return parser(values, part.source, False, **extra)
+            return parse_cells(parser, values, part.source, part.table, part.headers.get(name), **extra)
+
         if len(self.parts) == 1:
-            return parse_cells(parser, text, self.source, self.table, self.headers.get(name), **extra)
-        pieces = [parse_cells(parser, text.iloc[p.start : p.stop], p.source, p.table, p.headers.get(name), **extra) for p in self.parts]
+            return cells(self.parts[0], text)
+        pieces = [cells(p, text.iloc[p.start : p.stop]) for p in self.parts]
         parsed = pd.concat([piece[0] for piece in pieces])
         bad = pd.concat([piece[1] for piece in pieces]).astype(bool)
         dtype = next((piece[0].dtype for piece in pieces if len(piece[0])), pieces[0][0].dtype)
