@@ -148,7 +148,7 @@ def test_without_rates_a_single_currency_export_reads_as_before_and_a_foreign_am
 def test_a_blank_amount_stays_blank_through_conversion_whatever_its_currency():
     """An optional amount (an open deal without a value) is never rejected for its currency, never 0."""
     table = RawTable(headers=["amount", "currency"], columns={"amount": ["", "10.00", "", "5.00"], "currency": ["CHF", "USD", "Euro", ""]}, lines=[2, 3, 4, 5])
-    rows = _Rows("opportunities", table, {"amount": "amount", "currency": "currency"}, Source(path="x.csv"))
+    rows = _Rows("opportunities", [(table, {"amount": "amount", "currency": "currency"}, Source(path="x.csv"), "x.csv")])
     rows.parse("amount", "amount", required=False, currency="EUR", rates={"USD": Fraction(92, 100)})
     out = rows.done()
     assert out["amount"].isna().tolist() == [True, False, True, False]
@@ -261,7 +261,7 @@ def test_a_converted_amount_beyond_the_largest_amount_is_rejected_not_wrapped():
     from decimal import Decimal
 
     table = RawTable(headers=["amount"], columns={"amount": ["USD 99,999,999,999.99", "USD 1.00"]}, lines=[2, 3])
-    rows = _Rows("sales", table, {"amount": "amount"}, Source(path="x.csv"))
+    rows = _Rows("sales", [(table, {"amount": "amount"}, Source(path="x.csv"), "x.csv")])
     rows.parse("amount", "amount", required=True, currency="EUR", rates={"USD": Decimal("1E+6")})
     out = rows.done()
     assert out["amount"].tolist() == [100_000_000]  # 1.00 USD x 1,000,000 = 1,000,000.00 EUR

@@ -64,6 +64,21 @@ from .plan.model import RepPlan, Workspace
 from .plan.targets import RepTargets, rep_targets
 
 KINDS = ("accounts", "opportunities", "activities", "sales", "stage_history")
+
+
+def unsupported_shape(config: DataConfig | None) -> str | None:
+    """Why demo-data cannot write the declared exports (a list of files or a glob under one kind), or None."""
+    import glob
+
+    for kind in KINDS:
+        declared = getattr(config, kind, None) if config is not None else None
+        if isinstance(declared, list):
+            return f"data.{kind} lists several exports: demo-data writes one file per kind; declare one export there to generate demo data"
+        if declared is not None and glob.has_magic(declared.path):
+            return f"data.{kind}.path '{declared.path}' is a glob: demo-data writes one file per kind; give a file path to generate demo data"
+        if declared is not None and (declared.values or declared.where):
+            return f"data.{kind} has values: or where: settings, which demo-data does not generate for; remove them to generate demo data"
+    return None
 CSV_SUFFIXES = (".csv", ".txt", ".tsv", "")
 
 
@@ -477,6 +492,8 @@ class _Demo:
         config: DataConfig | None = ws.settings.data
         if config is None or not any(getattr(config, kind) for kind in KINDS):
             raise DemoDataError("salesplan.yaml declares no CRM export under data:")
+        if unsupported_shape(config):
+            raise DemoDataError(unsupported_shape(config))
         if not scale > 0 or scale > 10_000:
             raise DemoDataError(f"scale must be above 0 and at most 10000, not {scale}")
         self.ws, self.config, self.as_of, self.seed, self.scale = ws, config, as_of, seed, scale

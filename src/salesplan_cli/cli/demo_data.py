@@ -41,6 +41,10 @@ def demo_data(
         raise typer.Exit(exitcodes.FINDINGS)
     ws = result.workspace
     config = ws.settings.data
+    from ..demodata import unsupported_shape
+
+    if unsupported_shape(config):
+        fail_usage(unsupported_shape(config), "fix the data: section of salesplan.yaml")
     declared = [(kind, getattr(config, kind).path) for kind in ("accounts", "opportunities", "activities", "sales", "stage_history") if config and getattr(config, kind)]
     if not declared:
         fail_usage("salesplan.yaml declares no CRM export under data:", "declare data: opportunities: {path: data/opportunities.csv, preset: salesforce} (see 'Data' in the README)")

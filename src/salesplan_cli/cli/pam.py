@@ -127,7 +127,7 @@ def pam(
 
         from .report import _print_intake
 
-        _print_intake(SimpleNamespace(frames=frames))  # it reads ctx.frames only
+        _print_intake(SimpleNamespace(frames=frames, ws=ws))  # it reads ctx.frames and ctx.ws only
     written = sum(1 for p in planned if p.writes)
     unchanged = sum(1 for p in planned if p.action == "unchanged")
     doing = "would write" if dry_run else "wrote"

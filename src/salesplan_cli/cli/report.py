@@ -271,6 +271,11 @@ def _print_intake(ctx, converted_noted: bool = False) -> None:
 
     for line in unknown_status_notes(ctx.frames.reports):
         err(f"  {line}")
+    if getattr(ctx, "ws", None) is not None:
+        from ..intake.owners import unmatched_owner_lines
+
+        for line in unmatched_owner_lines(ctx.ws, ctx.frames):
+            err(line)
 
 
 def _write_output(ctx, output: Path, text: str) -> None:
@@ -375,9 +380,16 @@ def intake_command(
     from ..intake.load import reading_notes
 
     from ..intake.activity_status import unknown_status_notes
+    from ..intake.owners import owner_table
 
     notes = reading_notes(ctx.ws.settings.data, ctx.frames.reports) + unknown_status_notes(ctx.frames.reports)
-    emit(ctx, opts, Rendered("intake", {"issues": table, "summary": summary}, {"issues": "Rows not used as they are", "summary": "Rows per export"}, notes=notes))
+    tables = {"issues": table, "summary": summary}
+    titles = {"issues": "Rows not used as they are", "summary": "Rows per export"}
+    owners = owner_table(ctx.ws, ctx.frames)
+    if len(owners):
+        tables["owners"] = owners
+        titles["owners"] = "Owners matching no rep (their rows count as <unplanned>; never guessed)"
+    emit(ctx, opts, Rendered("intake", tables, titles, notes=notes))
 
 
 @report_app.command("activity")

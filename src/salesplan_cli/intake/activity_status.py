@@ -26,8 +26,10 @@ def status_lookup(config: DataConfig, preset: str) -> dict[str, str]:
     return lookup
 
 
-def map_activity_status(rows, config: DataConfig, preset: str) -> None:
-    """Turn the `status` column of an activities _Rows into done / open / None; reject unknown values."""
+def map_activity_status(rows, config: DataConfig, presets: list[str]) -> None:
+    """Turn the `status` column of an activities _Rows into done / open / None; reject unknown values.
+
+    `presets`: the presets of the kind's files, whose status words are all understood (first file first)."""
     import pandas as pd
 
     from .parse import normalise_key
@@ -36,7 +38,11 @@ def map_activity_status(rows, config: DataConfig, preset: str) -> None:
         rows.frame["status"] = None
         return
     raw = rows.frame["status"].fillna("").astype("str").str.strip()
-    mapped = normalise_key(raw).map(status_lookup(config, preset))
+    lookup: dict[str, str] = {}
+    for preset in presets:
+        for key, value in status_lookup(config, preset).items():
+            lookup.setdefault(key, value)
+    mapped = normalise_key(raw).map(lookup)
     blank = raw == ""
     rows.reject(
         mapped.isna() & ~blank,

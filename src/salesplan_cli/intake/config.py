@@ -6,9 +6,9 @@ Only pydantic here: loading a workspace must not pay for pandas.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationInfo, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from ..plan.values import Count, Percent, PercentField
@@ -21,10 +21,26 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
 
+def _one_or_many(value):
+    return [value] if isinstance(value, str) else value
+
+
+#: `where:` values: one accepted value, or a list of them.
+WhereValues = Annotated[
+    list[str],
+    BeforeValidator(_one_or_many),
+    Field(min_length=1),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]}),
+]
+
+
 class Source(_Strict):
     """One export file and its dialect."""
 
-    path: str = Field(min_length=1, description="Path of the export, relative to the workspace (.csv, .xlsx or .parquet).")
+    path: str = Field(
+        min_length=1,
+        description="Path of the export, relative to the workspace (.csv, .xlsx or .parquet); a glob such as exports/invoices-*.csv reads every matching file, in sorted order.",
+    )
     preset: Preset = Field("none", description="Column names of a known CRM export: salesforce, hubspot, pipedrive.")
     columns: dict[str, str] = Field(
         default_factory=dict, description="Canonical field -> column header in the export; overrides the preset."
@@ -50,6 +66,26 @@ class Source(_Strict):
         default_factory=dict,
         description="Opportunities only: plan stage -> column holding the date the deal entered it (\"Date entered ...\" columns).",
     )
+    values: dict[str, str] = Field(
+        default_factory=dict,
+        description="Canonical field -> a constant for every row of this export, for a field it does not carry (e.g. type: meeting).",
+    )
+    where: dict[str, WhereValues] = Field(
+        default_factory=dict,
+        description="Column header -> the value, or list of values, a row must hold to be read; other rows are skipped (counted, with the reason).",
+    )
+
+    @field_validator("values")
+    @classmethod
+    def _values(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        both = [name for name in value if name in (info.data.get("columns") or {})]
+        if both:
+            raise PydanticCustomError(
+                "sp_value",
+                "{fields} given both a column (columns:) and a constant (values:)",
+                {"fields": ", ".join(both), "hint": "keep one: the column if the export carries the field, the constant if it does not"},
+            )
+        return value
 
     @field_validator("date_format")
     @classmethod
@@ -79,6 +115,22 @@ class Source(_Strict):
         return value
 
 
+#: Tags of the two shapes of `data.<kind>` in pydantic's error locations; plan/load.py leaves them out of the
+#: path it points at (they are no key of the YAML file).
+ONE_EXPORT, SEVERAL_EXPORTS = "<one export>", "<list of exports>"
+
+
+def _shape(value) -> str:
+    return SEVERAL_EXPORTS if isinstance(value, list) else ONE_EXPORT
+
+
+#: `data.<kind>`: one export declaration, or a list of them (one kind read from several files).
+Exports = Annotated[
+    Union[Annotated[Source, Tag(ONE_EXPORT)], Annotated[list[Source], Tag(SEVERAL_EXPORTS), Field(min_length=1)]],
+    Discriminator(_shape),
+]
+
+
 class Mapping(_Strict):
     """CRM values -> plan names."""
 
@@ -95,16 +147,23 @@ class Mapping(_Strict):
 class DataConfig(_Strict):
     """Where the CRM exports are and how to read them."""
 
-    opportunities: Source | None = None
-    activities: Source | None = None
-    accounts: Source | None = None
-    sales: Source | None = Field(None, description="Orders or invoices; when absent, won opportunities stand in.")
-    stage_history: Source | None = Field(None, description="One row per opportunity x stage entered, for stage-to-stage conversion.")
+    opportunities: Exports | None = None
+    activities: Exports | None = None
+    accounts: Exports | None = None
+    sales: Exports | None = Field(None, description="Orders or invoices; when absent, won opportunities stand in.")
+    stage_history: Exports | None = Field(None, description="One row per opportunity x stage entered, for stage-to-stage conversion.")
     mapping: Mapping = Mapping()
     attributes: dict[str, str] = Field(
         default_factory=dict, description="Account attribute used in segment criteria -> column header in the accounts export."
     )
     stale_days: int = Field(30, ge=1, description="An open deal with no activity or change for this many days is stale.")
+
+    def sources(self, kind: str) -> list[Source]:
+        """The export declarations of a kind: none, one, or the list declared."""
+        declared = getattr(self, kind)
+        if declared is None:
+            return []
+        return list(declared) if isinstance(declared, list) else [declared]
 
 
 class Thresholds(_Strict):

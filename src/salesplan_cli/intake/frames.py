@@ -8,7 +8,7 @@ from ..plan.model import Workspace
 from .activity_status import map_activity_status
 from .config import DataConfig, Source
 from .currency import record_conversions, settle_currencies
-from .load import Frames, SourceReport, owner_lookup, stage_lookup
+from .load import Frames, SourceReport, owner_lookup, setting_of, stage_lookup
 from .parse import ANY_CURRENCY, canonical_numbers, lookup, normalise_key, parse_amounts, parse_dates, parse_probabilities
 from .read import RawTable, RowIssue
 from .segments import assign_segments
@@ -16,21 +16,95 @@ from .segments import assign_segments
 _PARSERS = {"amount": parse_amounts, "date": parse_dates, "probability": parse_probabilities}
 
 
-class _Rows:
-    """The rows of one export as they go through parsing and mapping."""
+class _Part:
+    """One export file of a kind: its rows are frame rows [start, stop) of the kind's `_Rows`."""
 
-    def __init__(self, kind: str, table: RawTable, mapped: dict[str, str], source: Source):
+    def __init__(self, table: RawTable, mapped: dict[str, str], source: Source, rel: str, start: int, stop: int, report: SourceReport):
+        self.table, self.headers, self.source, self.rel = table, mapped, source, rel
+        self.start, self.stop, self.report = start, stop, report
+
+
+class _Rows:
+    """The rows of one kind's exports (one file, or several concatenated in order) as they go through parsing
+    and mapping; each row is accounted for in the report of its own file."""
+
+    def __init__(self, kind: str, parts: list[tuple[RawTable, dict[str, str], Source, str]], config: DataConfig | None = None):
         self.kind = kind
-        self.source = source
-        self.table = table
-        self.frame = pd.DataFrame({name: pd.Series(table.columns[header], dtype="str") for name, header in mapped.items()})
-        self.headers = dict(mapped)  # canonical name -> export header
-        self.frame["line"] = pd.Series(table.lines, dtype="int64")
-        self.report = SourceReport(kind=kind, path=source.path, unit=table.unit, rows_read=table.rows + sum(1 for i in table.issues if i.kind == "rejected"))
-        self.report.issues.extend(table.issues)
+        self.parts: list[_Part] = []
+        frames = []
+        start = 0
+        for number, (table, mapped, source, rel) in enumerate(parts):
+            frame = pd.DataFrame({name: pd.Series(table.columns[header], dtype="str") for name, header in mapped.items()})
+            for name, value in source.values.items():
+                frame[name] = pd.Series(value, index=range(table.rows), dtype="str")
+            frame["line"] = pd.Series(table.lines, dtype="int64")
+            report = SourceReport(kind=kind, path=rel, unit=table.unit, rows_read=table.rows + sum(1 for i in table.issues if i.kind == "rejected"))
+            report.issues.extend(table.issues)
+            self.parts.append(_Part(table, dict(mapped), source, rel, start, start + table.rows, report))
+            start += table.rows
+            frame["_part"] = number
+            frames.append(frame)
+        self.frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        if len(frames) > 1:  # a field one file carries and another does not: blank in the other
+            text = [c for c in self.frame.columns if c not in ("line", "_part")]
+            self.frame[text] = self.frame[text].fillna("")
+        # the first part's source and table stand for the kind where one is needed (a single file: the file)
+        self.source, self.table = self.parts[0].source, self.parts[0].table
+        self.headers = dict(self.parts[0].headers)  # canonical name -> export header (first file)
+        self.reports = [part.report for part in self.parts]
+        self.report = self.reports[0]
         self.keep = pd.Series(True, index=self.frame.index)
-        self.folded = 0  # rows used as part of another row (product lines of one deal)
+        self.folded = pd.Series(False, index=self.frame.index)  # rows used as part of another row (product lines)
         self.rates_used: dict = {}  # currency -> (rate, workspace currency) of the amounts converted
+        self.selected = pd.Series(True, index=self.frame.index)  # rows not left out by a where: filter
+        if config is not None:
+            self._select(config)
+
+    def _select(self, config: DataConfig) -> None:
+        """Skip the rows a `where:` filter leaves out, each listed with its line and the value it holds."""
+        for part in self.parts:
+            where = part.source.where
+            if not where:
+                continue
+            setting = setting_of(config, self.kind, part.source)
+            index = self.frame.index[part.start : part.stop]
+            for header, accepted in where.items():
+                values = pd.Series(part.table.columns[header], dtype="str")
+                values.index = index
+                keys = normalise_key(values)
+                out = ~keys.isin(list(normalise_key(pd.Series(accepted, dtype="str")))) & self.keep.loc[index]
+                if not out.any():
+                    continue
+                wanted = f"'{accepted[0]}'" if len(accepted) == 1 else "one of " + ", ".join(f"'{a}'" for a in accepted)
+                mask = pd.Series(False, index=self.frame.index)
+                mask.loc[index] = out
+                reason = header + " is '" + values.str.strip().str.slice(0, 40) + f"', not {wanted} ({setting}.where)"
+                self._list(mask, reason.reindex(self.frame.index), "skipped")
+                part.report.rows_read -= int(out.sum())  # skipped rows are not counted among the rows read
+                self.keep &= ~mask
+                self.selected &= ~mask
+
+    def _list(self, mask: pd.Series, reason, kind: str) -> None:
+        """List the rows under `mask` in their file's report."""
+        lines = self.frame.loc[mask, "line"]
+        reasons = reason[mask] if isinstance(reason, pd.Series) else pd.Series(reason, index=lines.index)
+        if len(self.parts) == 1:
+            self.report.issues.extend(RowIssue(int(line), str(text), kind) for line, text in zip(lines, reasons))
+            return
+        for number, line, text in zip(self.frame.loc[mask, "_part"], lines, reasons):
+            self.parts[number].report.issues.append(RowIssue(int(line), str(text), kind))
+
+    def in_first_file(self, column: str, repeated: pd.Series) -> pd.Series:
+        """For rows whose `column` value appeared first in another file: ' in <file> line <n>'; else ''."""
+        blank = pd.Series("", index=self.frame.index, dtype="object")
+        if len(self.parts) == 1 or not repeated.any():
+            return blank
+        firsts = self.frame[self.selected].drop_duplicates(column, keep="first").set_index(column)
+        first_part = self.frame[column].map(firsts["_part"])
+        other = repeated & first_part.notna() & (first_part != self.frame["_part"])
+        names = pd.Series([part.rel for part in self.parts])
+        where = " in " + first_part[other].astype("int64").map(names) + " line " + self.frame[column][other].map(firsts["line"]).astype("int64").astype("str")
+        return blank.where(~other, where.reindex(self.frame.index))
 
     def has(self, name: str) -> bool:
         return name in self.frame.columns
@@ -41,10 +115,8 @@ class _Rows:
         mask = mask & self.keep
         if not mask.any():
             return
-        lines = self.frame.loc[mask, "line"]
         reason = reason() if callable(reason) else reason
-        reasons = reason[mask] if isinstance(reason, pd.Series) else pd.Series(reason, index=lines.index)
-        self.report.issues.extend(RowIssue(int(line), str(text)) for line, text in zip(lines, reasons))
+        self._list(mask, reason, "rejected")
         self.keep &= ~mask
 
     def note(self, mask: pd.Series, reason, kind: str = "unmatched") -> None:
@@ -52,10 +124,8 @@ class _Rows:
         mask = mask & self.keep
         if not mask.any():
             return
-        lines = self.frame.loc[mask, "line"]
         reason = reason() if callable(reason) else reason
-        reasons = reason[mask] if isinstance(reason, pd.Series) else pd.Series(reason, index=lines.index)
-        self.report.issues.extend(RowIssue(int(line), str(text), kind) for line, text in zip(lines, reasons))
+        self._list(mask, reason, kind)
 
     def parse(self, name: str, kind: str, required: bool, currency: str | None = None, rates: dict | None = None, blank_ok: bool = False) -> None:
         """Parse a column. required: an unreadable value rejects the row, and so does a blank one unless
@@ -65,7 +135,7 @@ class _Rows:
             return
         text = self.frame[name]
         extra = {"currency": ANY_CURRENCY if currency is not None else None} if kind == "amount" else {}
-        parsed, bad = parse_cells(_PARSERS[kind], text, self.source, self.table, self.headers.get(name), **extra)
+        parsed, bad = self.parse_column(_PARSERS[kind], name, **extra)
         label = name.replace("_", " ")
         if required:
             if bad.any():
@@ -84,8 +154,25 @@ class _Rows:
         """Leave rows under `mask` out of the frame without listing them: they are used, as part of another
         row (the later product lines of a deal)."""
         mask = mask & self.keep
-        self.folded += int(mask.sum())
+        self.folded |= mask
         self.keep &= ~mask
+
+    def parse_column(self, parser, name: str, **extra) -> tuple[pd.Series, pd.Series]:
+        """parse_cells on a column, each file's rows in that file's dialect."""
+        text = self.frame[name]
+
+        def cells(part: _Part, values: pd.Series):
+            if name in part.source.values:  # a constant of the declaration: text, in the export's dialect
+                return parser(values, part.source, False, **extra)
+            return parse_cells(parser, values, part.source, part.table, part.headers.get(name), **extra)
+
+        if len(self.parts) == 1:
+            return cells(self.parts[0], text)
+        pieces = [cells(p, text.iloc[p.start : p.stop]) for p in self.parts]
+        parsed = pd.concat([piece[0] for piece in pieces])
+        bad = pd.concat([piece[1] for piece in pieces]).astype(bool)
+        dtype = next((piece[0].dtype for piece in pieces if len(piece[0])), pieces[0][0].dtype)
+        return parsed.astype(dtype), bad
 
     def require_text(self, name: str) -> None:
         if self.has(name):
@@ -94,14 +181,20 @@ class _Rows:
 
     def done(self) -> pd.DataFrame:
         out = self.frame[self.keep].reset_index(drop=True)
-        self.report.rows_used = len(out) + self.folded
         record_conversions(self, out)
-        # a row noted on the way (an unreadable optional date: "the row is kept") and then rejected is listed
-        # once, as rejected: what is said of a row is what happened to it
-        rejected = {i.line for i in self.report.issues if i.kind == "rejected"}
-        if rejected:
-            self.report.issues = [i for i in self.report.issues if i.kind not in ("unmatched", "incomplete") or i.line not in rejected]
-        self.report.issues.sort(key=lambda i: i.line)
+        names = pd.Series([part.rel for part in self.parts])
+        out["file"] = out["_part"].map(names).astype("object") if len(self.parts) > 1 else self.parts[0].rel
+        used = pd.concat([out["_part"], self.frame.loc[self.folded, "_part"]]).value_counts()
+        out = out.drop(columns="_part")
+        for number, part in enumerate(self.parts):
+            report = part.report
+            report.rows_used = int(used.get(number, 0))
+            # a row noted on the way (an unreadable optional date: "the row is kept") and then rejected is listed
+            # once, as rejected: what is said of a row is what happened to it
+            rejected = {i.line for i in report.issues if i.kind == "rejected"}
+            if rejected:
+                report.issues = [i for i in report.issues if i.kind not in ("unmatched", "incomplete") or i.line not in rejected]
+            report.issues.sort(key=lambda i: i.line)
         return out
 
 
@@ -156,15 +249,17 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
     owners = owner_lookup(ws, config)
 
     if "accounts" in raw:
-        table, mapped, source = raw["accounts"]
-        attributes = {attr: header for attr, header in config.attributes.items() if header in table.headers}
-        rows = _Rows("accounts", table, {**mapped, **{f"attr:{a}": h for a, h in attributes.items()}}, source)
+        parts = raw["accounts"]
+        attributes = {attr: header for attr, header in config.attributes.items() if all(header in table.headers for table, *_ in parts)}
+        rows = _Rows("accounts", [(table, {**mapped, **{f"attr:{a}": h for a, h in attributes.items()}}, source, rel) for table, mapped, source, rel in parts], config)
         rows.require_text("id")
-        if not table.typed:  # '1.200' employees under a decimal comma is 1200, not 1.2
-            for attr in attributes:
-                rows.frame[f"attr:{attr}"] = canonical_numbers(rows.frame[f"attr:{attr}"], source)
-        duplicated = rows.frame["id"].duplicated(keep="first") & rows.keep
-        rows.reject(duplicated, lambda: "account '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept)")
+        for part in rows.parts:
+            if not part.table.typed:  # '1.200' employees under a decimal comma is 1200, not 1.2
+                for attr in attributes:
+                    column = rows.frame[f"attr:{attr}"]
+                    rows.frame[f"attr:{attr}"] = column.where(rows.frame["_part"] != rows.parts.index(part), canonical_numbers(column, part.source))
+        duplicated = rows.frame["id"].where(rows.selected).duplicated(keep="first") & rows.keep
+        rows.reject(duplicated, lambda: "account '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept" + rows.in_first_file("id", duplicated) + ")")
         if rows.has("owner"):
             owner_keys = normalise_key(rows.frame["owner"])
             rows.frame["rep"] = owner_keys.map(owners[0])
@@ -189,12 +284,12 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         accounts = rows.done()
         accounts["segment"] = assign_segments(accounts, ws, attributes)
         frames.accounts = accounts
-        frames.reports.append(rows.report)
+        frames.reports.extend(rows.reports)
 
     entered = None
     if "opportunities" in raw:
-        table, mapped, source = raw["opportunities"]
-        rows = _Rows("opportunities", table, {**mapped, **{f"entered:{stage}": h for stage, h in source.stage_dates.items()}}, source)
+        parts = raw["opportunities"]
+        rows = _Rows("opportunities", [(table, {**mapped, **{f"entered:{stage}": h for stage, h in source.stage_dates.items()}}, source, rel) for table, mapped, source, rel in parts], config)
         for name in ("id", "owner", "stage"):
             rows.require_text(name)
         _optional_account(rows)
@@ -202,10 +297,10 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         if not by_line:
             # the first row of an id is the deal; a later one is a copy (a report of opportunities with their
             # products repeats the deal, and its amount, on every product line): listed, never summed
-            duplicated = rows.frame["id"].duplicated(keep="first") & rows.keep
+            duplicated = rows.frame["id"].where(rows.selected).duplicated(keep="first") & rows.keep
             rows.reject(
                 duplicated,
-                lambda: "opportunity id '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept; export one row per opportunity, or map line_amount to read product lines)",
+                lambda: "opportunity id '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept" + rows.in_first_file("id", duplicated) + "; export one row per opportunity, or map line_amount to read product lines)",
             )
         # an amount or a close date may be blank (an early deal, a lost deal zeroed): kept, value unknown
         rows.parse("amount", "amount", required=True, currency=ws.settings.currency, rates=ws.settings.rates, blank_ok=True)
@@ -217,7 +312,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         rows.parse("created_date", "date", required=False)
         rows.parse("last_activity", "date", required=False)
         rows.parse("probability", "probability", required=False)
-        stages = stage_lookup(ws, config, source.preset)
+        stages = _stage_lookup(ws, config, rows)
         stage_key = normalise_key(rows.frame["stage"])
         mapped_stage = stage_key.map({k: v[0] for k, v in stages.items()})
         rows.reject(mapped_stage.isna(), lambda: "unknown stage '" + rows.frame["stage"].str.slice(0, 40) + "' (map it under data.mapping.stages)")
@@ -242,16 +337,16 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         _map_owner(rows, owners)
         lines = _product_lines(rows) if by_line else None
         _known_amounts(rows)
-        entered = _entered_dates(rows, source)
+        pieces = [_entered_dates(rows, part) for part in rows.parts if part.source.stage_dates]
+        entered = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0] if pieces else _entered_dates(rows, rows.parts[0])
         frames.opportunities = rows.done()
         if lines is not None:
             frames.opportunity_lines = lines[lines["id"].isin(frames.opportunities["id"])].reset_index(drop=True)
         entered = entered[entered["opportunity"].isin(frames.opportunities["id"])]
-        frames.reports.append(rows.report)
+        frames.reports.extend(rows.reports)
 
     if "activities" in raw:
-        table, mapped, source = raw["activities"]
-        rows = _Rows("activities", table, mapped, source)
+        rows = _Rows("activities", raw["activities"], config)
         for name in ("owner", "type"):
             rows.require_text(name)
         _optional_account(rows)
@@ -261,16 +356,15 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         action = normalise_key(rows.frame["type"]).map(actions)
         rows.reject(action.isna(), lambda: "unknown activity type '" + rows.frame["type"].str.slice(0, 40) + "' (map it under data.mapping.actions)")
         rows.frame["action"] = action
-        map_activity_status(rows, config, source.preset)
+        map_activity_status(rows, config, list(dict.fromkeys(part.source.preset for part in rows.parts)))
         if not rows.has("opportunity"):
             rows.frame["opportunity"] = ""
         _map_owner(rows, owners)
         frames.activities = rows.done()
-        frames.reports.append(rows.report)
+        frames.reports.extend(rows.reports)
 
     if "sales" in raw:
-        table, mapped, source = raw["sales"]
-        rows = _Rows("sales", table, mapped, source)
+        rows = _Rows("sales", raw["sales"], config)
         for name in ("owner", "account"):
             rows.require_text(name)
         rows.parse("amount", "amount", required=True, currency=ws.settings.currency, rates=ws.settings.rates)
@@ -278,7 +372,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         _map_products(rows, ws, config)
         _map_owner(rows, owners)
         frames.sales = rows.done()
-        frames.reports.append(rows.report)
+        frames.reports.extend(rows.reports)
     elif frames.opportunities is not None:
         opps = frames.opportunities
         # a won deal without an amount or a close date counts in win/loss counts, not in attainment (listed)
@@ -294,6 +388,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
                 "date": won["close_date"],
                 "product": won["product"],
                 "line": won["line"],
+                "file": won["file"],
             }
         ).reset_index(drop=True)
         if frames.opportunity_lines is not None:
@@ -301,17 +396,16 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         frames.sales_from_opportunities = True
 
     if "stage_history" in raw:
-        table, mapped, source = raw["stage_history"]
-        rows = _Rows("stage_history", table, mapped, source)
+        rows = _Rows("stage_history", raw["stage_history"], config)
         for name in ("opportunity", "stage"):
             rows.require_text(name)
         rows.parse("date", "date", required=True)
-        stages = stage_lookup(ws, config, source.preset)
+        stages = _stage_lookup(ws, config, rows)
         mapped_stage = normalise_key(rows.frame["stage"]).map({k: v[0] for k, v in stages.items()})
         rows.reject(mapped_stage.isna(), lambda: "unknown stage '" + rows.frame["stage"].str.slice(0, 40) + "' (map it under data.mapping.stages)")
         rows.frame["stage"] = mapped_stage.astype("object").where(mapped_stage.notna(), None)
         frames.stage_history = rows.done()
-        frames.reports.append(rows.report)
+        frames.reports.extend(rows.reports)
 
     if frames.stage_history is None and entered is not None and len(source_stage_dates(config)):
         frames.stage_history = entered.reset_index(drop=True)
@@ -325,7 +419,8 @@ def _optional_account(rows: _Rows) -> None:
     Such a row counts for its rep, not for any account's coverage or segment."""
     if not rows.has("account"):
         rows.frame["account"] = None
-        rows.report.absent.append("account")
+        for report in rows.reports:
+            report.absent.append("account")
         return
     account = rows.frame["account"].str.strip()
     rows.frame["account"] = account.astype("object").where(account != "", None)
@@ -386,22 +481,36 @@ def _known_amounts(rows: _Rows) -> None:
 
 
 def source_stage_dates(config: DataConfig) -> dict[str, str]:
-    return config.opportunities.stage_dates if config.opportunities is not None else {}
+    out: dict[str, str] = {}
+    for source in config.sources("opportunities"):
+        out.update(source.stage_dates)
+    return out
 
 
-def _entered_dates(rows: _Rows, source: Source) -> pd.DataFrame:
-    """'Date entered <stage>' columns of the opportunities export as a stage history (opportunity, stage, date, line).
+def _stage_lookup(ws: Workspace, config: DataConfig, rows: _Rows) -> dict[str, tuple[str, str]]:
+    """The stage lookup of the kind's files: each file's preset adds its closed-stage names (first file first)."""
+    lookup: dict[str, tuple[str, str]] = {}
+    for preset in dict.fromkeys(part.source.preset for part in rows.parts):
+        for key, value in stage_lookup(ws, config, preset).items():
+            lookup.setdefault(key, value)
+    return lookup
+
+
+def _entered_dates(rows: _Rows, part: _Part) -> pd.DataFrame:
+    """'Date entered <stage>' columns of one opportunities export as a stage history (opportunity, stage, date, line).
 
     An unreadable date is listed and left out of the history; the deal itself is kept.
     """
     pieces = []
-    for stage, _header in source.stage_dates.items():
+    index = rows.frame.index[part.start : part.stop]
+    for stage, _header in part.source.stage_dates.items():
         column = f"entered:{stage}"
-        text = rows.frame[column]
-        parsed, bad = parse_cells(parse_dates, text, source, rows.table, rows.headers.get(column))
-        rows.note(bad, f"unreadable date entered {stage} '" + text.str.slice(0, 40) + "' (left out of the stage history)", kind="unmatched")
-        keep = parsed.notna() & rows.keep
-        pieces.append(pd.DataFrame({"opportunity": rows.frame.loc[keep, "id"], "stage": stage, "date": parsed[keep], "line": rows.frame.loc[keep, "line"]}))
+        text = rows.frame.loc[index, column]
+        parsed, bad = parse_cells(parse_dates, text, part.source, part.table, part.headers.get(column))
+        reason = (f"unreadable date entered {stage} '" + text.str.slice(0, 40) + "' (left out of the stage history)").reindex(rows.frame.index)
+        rows.note(bad.reindex(rows.frame.index, fill_value=False), reason, kind="unmatched")
+        keep = parsed.notna() & rows.keep.loc[index]
+        pieces.append(pd.DataFrame({"opportunity": rows.frame.loc[index][keep]["id"], "stage": stage, "date": parsed[keep], "line": rows.frame.loc[index][keep]["line"]}))
     if not pieces:
         return pd.DataFrame(columns=["opportunity", "stage", "date", "line"])
     return pd.concat(pieces, ignore_index=True)

@@ -14,12 +14,16 @@ Canonical frames (pandas DataFrames, one row per record kept):
 - opportunity_lines (only when `line_amount` is mapped: one row per product line): id, product,
   line_amount (cents, None where blank), line
 
+Every frame also has `file`: the export file (as shown in the intake account) its row comes from; a kind
+may be read from several files (a list of declarations under data.<kind>, or a glob), concatenated in order.
+
 `rep` is None where the owner matches no rep: such rows are kept (they are the
 <unplanned> part of the attainment) and counted as unmatched.
 """
 
 from __future__ import annotations
 
+import glob
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,18 +108,47 @@ class Frames:
 
 
 def export_files(ws: Workspace) -> list[tuple[str, Path]]:
-    """(kind, path) of every export the workspace declares, in reading order."""
+    """(kind, path) of every export file the workspace declares, in reading order (a glob: each file it matches)."""
     config = ws.settings.data if ws.settings else None
     out = []
     for kind in KINDS:
-        source = getattr(config, kind) if config else None
-        if source is not None:
-            out.append((kind, _path_of(ws.root, source)))
+        for source in config.sources(kind) if config else []:
+            files, _problem = source_files(ws.root, source)
+            out += [(kind, path) for _rel, path in files]
     return out
+
+
+def setting_of(config: DataConfig, kind: str, source: Source) -> str:
+    """The setting a declaration sits at, as messages name it: data.sales, or data.sales[1] in a list."""
+    declared = getattr(config, kind)
+    if isinstance(declared, list):
+        index = next(i for i, s in enumerate(declared) if s is source)
+        return f"data.{kind}[{index}]"
+    return f"data.{kind}"
 
 
 def _path_of(root: Path, source: Source) -> Path:
     return root / source.path if not Path(source.path).is_absolute() else Path(source.path)
+
+
+def source_files(root: Path, source: Source) -> tuple[list[tuple[str, Path]], str | None]:
+    """The files of one declaration, as (path shown in messages, path): its path, or every regular file its glob
+    matches (relative to the workspace, in sorted order); with the reason when a glob matches no file.
+
+    Every export path is resolved here and only here (through _path_of)."""
+    path = _path_of(root, source)
+    if not glob.has_magic(source.path):
+        return [(source.path, path)], None
+    pattern = source.path
+    matches = sorted(glob.glob(pattern, root_dir=root)) if not Path(pattern).is_absolute() else sorted(glob.glob(pattern))
+    files = []
+    for match in matches:
+        found = _path_of(root, source.model_copy(update={"path": match}))
+        if found.is_file():
+            files.append((Path(match).as_posix() if not Path(match).is_absolute() else match, found))
+    if not files:
+        return [], f"the pattern '{pattern}' matches no file"
+    return files, None
 
 
 def load_exports(ws: Workspace, progress=None) -> tuple[Frames | None, list[Diagnostic]]:
@@ -137,20 +170,31 @@ def load_exports(ws: Workspace, progress=None) -> tuple[Frames | None, list[Diag
         ]
     frames = Frames()
     diags: list[Diagnostic] = []
-    raw: dict[str, tuple[RawTable, dict[str, str], Source]] = {}
+    raw: dict[str, list[tuple[RawTable, dict[str, str], Source, str]]] = {}
+    seen: dict[tuple[str, Path], str] = {}  # (kind, resolved file) -> the setting that reads it
     for kind in KINDS:
-        source = getattr(config, kind)
-        if source is None:
-            continue
-        extra = list(config.attributes.values()) if kind == "accounts" else []
-        if kind == "opportunities":
-            extra += list(source.stage_dates.values())
-        table, mapped, problems = _read_kind(ws.root, kind, source, extra)
-        if progress is not None:
-            progress(kind, _path_of(ws.root, source))
-        diags += problems
-        if table is not None:
-            raw[kind] = (table, mapped, source)
+        for source in config.sources(kind):
+            setting = setting_of(config, kind, source)
+            extra = list(config.attributes.values()) if kind == "accounts" else []
+            if kind == "opportunities":
+                extra += list(source.stage_dates.values())
+            files, problem = source_files(ws.root, source)
+            line = _line_of(ws, (*_setting_path(setting), "path"))
+            if problem:
+                diags.append(diagnostic("SP901", "salesplan.yaml", line, None, f"{setting}.path: {problem}", "export the files into the workspace, or fix the pattern (relative to the workspace; * matches any part of a name)"))
+            twice = [(rel, first) for rel, path in files if (first := _read_before(seen, kind, path, setting))]
+            if twice:
+                # its rows would count twice (sales and activities have no id to tell copies by): refused
+                shown = ", ".join(f"{rel} (already read under {first})" for rel, first in twice[:3]) + (f" and {len(twice) - 3} more" if len(twice) > 3 else "")
+                diags.append(diagnostic("SP203", "salesplan.yaml", line, None, f"{setting}.path: {shown}", "declare each export file once per kind: narrow the glob, or remove one declaration"))
+                continue
+            for rel, path in files:
+                table, mapped, problems = _read_kind(kind, source, extra, rel, path, setting)
+                if progress is not None:
+                    progress(kind, path)
+                diags += problems
+                if table is not None:
+                    raw.setdefault(kind, []).append((table, mapped, source, rel))
     if diags:
         return None, diags
     from .frames import build_frames  # pandas only from here on
@@ -158,10 +202,38 @@ def load_exports(ws: Workspace, progress=None) -> tuple[Frames | None, list[Diag
     return build_frames(ws, config, raw, frames), []
 
 
-def _read_kind(root: Path, kind: str, source: Source, extra: list[str]) -> tuple[RawTable | None, dict[str, str], list[Diagnostic]]:
-    rel = source.path
-    path = _path_of(root, source)
-    mapped = columns_for(kind, source.preset, source.columns)
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path
+
+
+def _read_before(seen: dict[tuple[str, Path], str], kind: str, path: Path, setting: str) -> str | None:
+    """The other declaration of the kind that already reads the file, if any; else the file is noted as read
+    under `setting`."""
+    key = (kind, _resolved(path))
+    if key in seen and seen[key] != setting:
+        return seen[key]
+    seen.setdefault(key, setting)
+    return None
+
+
+def _setting_path(setting: str) -> tuple:
+    """'data.sales[1]' -> ('data', 'sales', 1)."""
+    name, _, index = setting.partition("[")
+    return (*name.split("."), *((int(index.rstrip("]")),) if index else ()))
+
+
+def _line_of(ws: Workspace, path: tuple) -> int | None:
+    doc = ws.sources.get("salesplan.yaml")
+    mark = doc.mark_for(path) if doc is not None else None
+    return mark.line if mark else None
+
+
+def _read_kind(kind: str, source: Source, extra: list[str], rel: str, path: Path, setting: str) -> tuple[RawTable | None, dict[str, str], list[Diagnostic]]:
+    # a constant (values:) stands for the field: the preset's column for it is not looked for
+    mapped = {name: header for name, header in columns_for(kind, source.preset, source.columns).items() if name not in source.values}
     known_fields = {f.name for f in FIELDS[kind]}
     unknown = [name for name in source.columns if name not in known_fields]
     if unknown:
@@ -171,11 +243,14 @@ def _read_kind(root: Path, kind: str, source: Source, extra: list[str]) -> tuple
                 "salesplan.yaml",
                 None,
                 None,
-                f"data.{kind}.columns: unknown field(s) {', '.join(unknown)}",
+                f"{setting}.columns: unknown field(s) {', '.join(unknown)}",
                 f"fields of {kind}: {', '.join(sorted(known_fields))}",
             )
         ]
-    wanted = list(dict.fromkeys([*mapped.values(), *extra]))
+    unknown = [name for name in source.values if name not in known_fields]
+    if unknown:  # validate says so first (SP201, with the line): this is for a workspace loaded without it
+        return None, mapped, [diagnostic("SP903", "salesplan.yaml", None, None, f"{setting}.values: unknown field(s) {', '.join(unknown)}", f"fields of {kind}: {', '.join(sorted(known_fields))}")]
+    wanted = list(dict.fromkeys([*mapped.values(), *extra, *source.where]))
     key = [mapped[f.name] for f in FIELDS[kind] if f.required and f.name in mapped]
     table, diags = read_table(path, rel, source, wanted, key)
     if table is None:
@@ -185,7 +260,7 @@ def _read_kind(root: Path, kind: str, source: Source, extra: list[str]) -> tuple
     for f in FIELDS[kind]:
         header = mapped.get(f.name)
         if header is None:
-            if f.required:
+            if f.required and f.name not in source.values:
                 missing.append(f"{f.name} (no column mapped)")
             continue
         if header not in headers:
@@ -205,11 +280,20 @@ def _read_kind(root: Path, kind: str, source: Source, extra: list[str]) -> tuple
                 close = same[:1] or difflib.get_close_matches(header, list(headers), n=1, cutoff=0.6)
                 if close:
                     guesses.append(f"'{header}' -> '{close[0]}'?")
-        hint = f"map them under data.{kind}.columns in salesplan.yaml"
+        hint = f"map them under {setting}.columns in salesplan.yaml (or, for a field the export does not carry, give it a constant under {setting}.values)"
         if guesses:
             hint += "; did you mean " + ", ".join(guesses)
         hint += "; the export's columns: " + ", ".join(h for h in table.headers if h)
         return None, mapped, [diagnostic("SP903", rel, 1, None, f"{kind} export lacks required field(s): {'; '.join(missing)}", hint)]
+    absent = [header for header in source.where if header not in headers]
+    if absent:
+        import difflib
+
+        guesses = [f"'{h}' -> '{close[0]}'?" for h in absent if (close := difflib.get_close_matches(h, list(headers), n=1, cutoff=0.6))]
+        hint = f"name a column of the export under {setting}.where" + ("; did you mean " + ", ".join(guesses) if guesses else "")
+        hint += "; the export's columns: " + ", ".join(h for h in table.headers if h)
+        named = ", ".join(f"'{h}'" for h in absent)
+        return None, mapped, [diagnostic("SP903", rel, 1, None, f"{setting}.where: column {named} not in the export", hint)]
     return table, mapped, []
 
 
@@ -272,9 +356,10 @@ def reading_notes(config: DataConfig | None, reports: list[SourceReport]) -> lis
 
     notes = []
     for report in reports:
-        source = getattr(config, report.kind, None) if config is not None else None
+        source = _source_of(config, report) if config is not None else None
         if source is None:
             continue
+        setting = setting_of(config, report.kind, source)
         reasons = [i.reason for i in report.issues if i.reason.startswith("unreadable ")]
         where = f"{report.path}: "
         if any(" date " in r or r.startswith("unreadable date") for r in reasons):
@@ -285,16 +370,27 @@ def reading_notes(config: DataConfig | None, reports: list[SourceReport]) -> lis
                 how = f"dates are read as {source.date_format} (31 December 2027 is written {example})"
                 if report.unit == "row":
                     how += "; date cells and ISO 2027-12-31 are read too"
-            notes.append(where + how + f"; if the export writes them otherwise, set data.{report.kind}.date_format")
+            notes.append(where + how + f"; if the export writes them otherwise, set {setting}.date_format")
         if any(r.startswith("unreadable amount") for r in reasons):
             thousands = source.thousands_separator()
             example = f"1{thousands}234{source.decimal}56"
             shown = {" ": "a space", "": "none"}.get(thousands, f"'{thousands}'")
             notes.append(
                 where + f"amounts are read with decimal '{source.decimal}' and thousands {shown} (1234.56 is written {example}, groups of three digits); "
-                f"if the export writes them otherwise, set data.{report.kind}.decimal and thousands"
+                f"if the export writes them otherwise, set {setting}.decimal and thousands"
             )
         if any(r.startswith("unreadable probability") for r in reasons):
             how = "a percentage 0-100 (25 or 25%)" if source.probability == "percent" else "a fraction 0-1 (0.25), or a percentage written with %"
-            notes.append(where + f"probabilities are read as {how}; set data.{report.kind}.probability if the export writes them otherwise")
+            notes.append(where + f"probabilities are read as {how}; set {setting}.probability if the export writes them otherwise")
     return notes
+
+
+def _source_of(config: DataConfig, report: SourceReport) -> Source | None:
+    """The declaration an export file was read under: its path, or a glob matching it."""
+    import fnmatch
+
+    sources = config.sources(report.kind) if report.kind in KINDS else []
+    for source in sources:
+        if report.path == source.path or (glob.has_magic(source.path) and fnmatch.fnmatchcase(report.path, Path(source.path).as_posix())):
+            return source
+    return sources[0] if len(sources) == 1 else None

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import Diagnostic, diagnostic
+from ..intake.config import ONE_EXPORT, SEVERAL_EXPORTS
 from .model import FILE_MODELS, RepPlan, SegmentsFile, Settings, Strategy, Workspace
 from .yamlsource import SourceDoc, load_yaml_file, path_str
 
@@ -121,12 +122,15 @@ def _validate(model: type[BaseModel], doc: SourceDoc, diags: list[Diagnostic]):
 
 # --- pydantic errors to diagnostics ------------------------------------------------------
 
+#: Tags pydantic puts in an error's location for the shape a union value took (no key of the YAML file).
+_UNION_TAGS = frozenset({ONE_EXPORT, SEVERAL_EXPORTS})
+
 
 def pydantic_diagnostic(error: dict, doc: SourceDoc, schema: dict) -> Diagnostic:
     """Turn one pydantic error into a diagnostic pointing at the YAML source."""
     loc = list(error["loc"])
     on_key = "[key]" in loc
-    path = tuple(part for part in loc if part != "[key]")
+    path = tuple(part for part in loc if part != "[key]" and part not in _UNION_TAGS)
     kind = error["type"]
     value = error.get("input")
     ctx = error.get("ctx") or {}
@@ -222,8 +226,10 @@ def _resolve(schema: dict, node: dict) -> dict:
 
 def _candidates(schema: dict, node: dict) -> list[dict]:
     node = _resolve(schema, node)
-    options = node.get("anyOf") or node.get("oneOf") or [node]
-    return [_resolve(schema, option) for option in options]
+    options = node.get("anyOf") or node.get("oneOf")
+    if not options:
+        return [node]
+    return [found for option in options for found in _candidates(schema, option)]  # a union in a union: flat
 
 
 def _walk(schema: dict, path: tuple) -> list[dict]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from ...diagnostics import Diagnostic
 from ..model import Workspace
-from . import agreement, capacity, organisation, periods, references, sums
+from . import agreement, capacity, organisation, periods, references, shapes, sums
 from .base import CheckContext
 
 Check = Callable[[Workspace, CheckContext], list[Diagnostic]]
@@ -24,6 +24,7 @@ REFERENCE_CHECKS: list[Check] = [
     references.check_segment_named_accounts,
     references.check_data_mapping,
     references.check_owner_names,
+    shapes.check_export_values,
 ]
 
 #: Checks of what every sum builds on: the strategy's shares and seasonality, the reps' dates in post.

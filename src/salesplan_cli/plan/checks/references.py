@@ -223,10 +223,11 @@ def check_data_mapping(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
                 out.append(
                     at(ws, SETTINGS, ("data", "mapping", key, crm), code, f"data.mapping.{key} maps '{crm}' to unknown {what} '{name}'", _suggest(name, known), prefer_key=False)
                 )
-    if data.opportunities is not None:
-        for stage in data.opportunities.stage_dates:
+    for index, source in enumerate(data.sources("opportunities")):
+        where = ("data", "opportunities", index) if isinstance(data.opportunities, list) else ("data", "opportunities")
+        for stage in source.stage_dates:
             if stage not in stages:
-                out.append(at(ws, SETTINGS, ("data", "opportunities", "stage_dates", stage), "SP302", f"stage_dates names unknown stage '{stage}'", _suggest(stage, stages)))
+                out.append(at(ws, SETTINGS, (*where, "stage_dates", stage), "SP302", f"stage_dates names unknown stage '{stage}'", _suggest(stage, stages)))
     return out
 
 
