@@ -531,10 +531,10 @@ def _filters(ws, choice: str, report: str):
     return Filters()
 
 
-def check_intake_and_reports(ws, as_of: dt.date, period_spec: str | None, filters: str, reread: bool = True) -> None:
+def check_intake_and_reports(ws, as_of: dt.date, period_spec: str | None, filters: str, reread: bool = True, data_dirs=()) -> None:
     from salesplan_cli.intake.load import load_exports
 
-    frames, diags = load_exports(ws)
+    frames, diags = load_exports(ws, data_dirs=data_dirs)  # data_dirs: the temporary folder of the fuzzed exports
     if frames is None:
         require(bool(diags), "no frames and no diagnostic")
         for d in diags:
@@ -1014,7 +1014,7 @@ def check_csv(case: dict) -> None:
             exports[kind] = (source, sample_exports()[EXAMPLE_EXPORTS[kind]])
         fuzzed = workspace_with_exports(ws, Path(tmp), exports)
         check_readers_agree(Path(tmp) / f"{case['kind']}.csv", getattr(fuzzed.settings.data, case["kind"]))
-        check_intake_and_reports(fuzzed, dt.date.fromisoformat(case["as_of"]), case["period"], case["filters"])
+        check_intake_and_reports(fuzzed, dt.date.fromisoformat(case["as_of"]), case["period"], case["filters"], data_dirs=(Path(tmp),))
 
 
 # --- the runner --------------------------------------------------------------------------------------------------

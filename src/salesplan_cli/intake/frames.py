@@ -26,6 +26,7 @@ class _Rows:
         self.frame["line"] = pd.Series(table.lines, dtype="int64")
         self.report = SourceReport(kind=kind, path=source.path, unit=table.unit, rows_read=table.rows + sum(1 for i in table.issues if i.kind == "rejected"))
         self.report.issues.extend(table.issues)
+        self.report.fields = [name for name in mapped if ":" not in name]
         self.keep = pd.Series(True, index=self.frame.index)
 
     def has(self, name: str) -> bool:
@@ -40,8 +41,23 @@ class _Rows:
         lines = self.frame.loc[mask, "line"]
         reason = reason() if callable(reason) else reason
         reasons = reason[mask] if isinstance(reason, pd.Series) else pd.Series(reason, index=lines.index)
-        self.report.issues.extend(RowIssue(int(line), str(text)) for line, text in zip(lines, reasons))
+        ids, names = self._labels(mask)
+        self.report.issues.extend(RowIssue(int(line), str(text), id=i, name=n) for line, text, i, n in zip(lines, reasons, ids, names))
         self.keep &= ~mask
+
+    def _labels(self, mask: pd.Series) -> tuple[list, list]:
+        """The id and name of the rows under `mask` (None where the export has no such column or the cell is
+        blank), shown beside each listed row by `report intake`."""
+        count = int(mask.sum())
+        out = []
+        for name in ("id", "name"):
+            if not self.has(name) or not (pd.api.types.is_object_dtype(self.frame[name]) or pd.api.types.is_string_dtype(self.frame[name])):
+                out.append([None] * count)
+                continue
+            values = self.frame.loc[mask, name].astype("object")
+            values = values.where(values.notna(), "").astype("str").str.strip().str.slice(0, 80)
+            out.append([v or None for v in values])
+        return out[0], out[1]
 
     def note(self, mask: pd.Series, reason, kind: str = "unmatched") -> None:
         """Keep rows under `mask` but list them (an owner matching no rep, an unmapped product)."""
@@ -51,7 +67,8 @@ class _Rows:
         lines = self.frame.loc[mask, "line"]
         reason = reason() if callable(reason) else reason
         reasons = reason[mask] if isinstance(reason, pd.Series) else pd.Series(reason, index=lines.index)
-        self.report.issues.extend(RowIssue(int(line), str(text), kind) for line, text in zip(lines, reasons))
+        ids, names = self._labels(mask)
+        self.report.issues.extend(RowIssue(int(line), str(text), kind, id=i, name=n) for line, text, i, n in zip(lines, reasons, ids, names))
 
     def parse(self, name: str, kind: str, required: bool, currency: str | None = None) -> None:
         if not self.has(name):

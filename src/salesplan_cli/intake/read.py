@@ -27,6 +27,9 @@ class RowIssue:
     line: int
     reason: str
     kind: str = "rejected"  # rejected | skipped (blank lines, report footers)
+    last: int | None = None  # a record over several lines (a ragged row): its last line
+    id: str | None = None  # the row's id and name, where the export has them (shown by report intake)
+    name: str | None = None
 
 
 @dataclass
@@ -201,7 +204,7 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
         if len(cells) != width:
             last = int(found.last_lines[record])
             if last > line:
-                return RowIssue(line, f"ragged row: {len(cells)} fields where the header has {width}, spanning lines {line}-{last} (an unclosed quote?)")
+                return RowIssue(line, f"ragged row: {len(cells)} fields where the header has {width}, spanning lines {line}-{last} (an unclosed quote?)", last=last)
             return RowIssue(line, f"ragged row: {len(cells)} fields where the header has {width}")
         return None
 
@@ -322,7 +325,7 @@ def _read_csv_exact(raw: bytes, rel: str, source: Source, wanted: list[str]) -> 
                     reason = f"ragged row: {len(record)} fields where the header has {width}, spanning lines {start}-{reader.line_num} (an unclosed quote?)"
                 else:
                     reason = f"ragged row: {len(record)} fields where the header has {width}"
-                issues.append(RowIssue(start, reason))
+                issues.append(RowIssue(start, reason, last=reader.line_num if reader.line_num > start else None))
                 continue
             for name, pos in positions:
                 columns[name].append(record[pos])
