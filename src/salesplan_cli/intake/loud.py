@@ -59,10 +59,6 @@ def summary_lines(frames) -> list[str]:
     return out
 
 
-def _name(report: SourceReport) -> str:
-    return report.path.rsplit("/", 1)[-1] or report.path
-
-
 def damage(config: DataConfig | None, reports: list[SourceReport]) -> list[Diagnostic]:
     """Why the reports must not be drawn from these exports (empty: they may)."""
     out: list[Diagnostic] = []
@@ -81,7 +77,7 @@ def damage(config: DataConfig | None, reports: list[SourceReport]) -> list[Diagn
                     report.path,
                     first.line,
                     None,
-                    f"{_name(report)}: an unclosed quote at line {first.line} runs to line {first.last} ({spans} lines read as one field){more}",
+                    f"an unclosed quote at line {first.line} runs to line {first.last} ({spans} lines read as one field){more}",
                     f"close the quote in the export (or export it again); a quoted field may hold line breaks, up to data.max_record_lines ({span_limit}) lines",
                 )
             )
@@ -92,16 +88,21 @@ def damage(config: DataConfig | None, reports: list[SourceReport]) -> list[Diagn
         every = len(rejected) >= report.rows_read
         if not every and Decimal(len(rejected)) <= limit * report.rows_read:
             continue
-        why, fix = dominant_reason(report, source)
-        share = f"all {report.rows_read:,} rows" if every else f"{len(rejected):,} of {report.rows_read:,} rows ({_pct(len(rejected), report.rows_read)})"
-        limit_text = "" if every else f", over data.max_rejected ({_pct_decimal(limit)})"
+        why, fix, count = dominant_reason(report, source)
+        if every and count == len(rejected):  # one cause for every row: it is the message
+            message = why
+        elif every:
+            message = f"all {report.rows_read:,} rows rejected; {why}"
+        else:
+            share = f"{len(rejected):,} of {report.rows_read:,} rows ({_pct(len(rejected), report.rows_read)})"
+            message = f"{share} rejected, over data.max_rejected ({_pct_decimal(limit)}); {why}"
         out.append(
             diagnostic(
                 "SP908",
                 report.path,
                 None,
                 None,
-                f"{_name(report)}: {share} rejected{limit_text}; {why}" + (f"; {fix}" if fix else ""),
+                message + (f"; {fix}" if fix else ""),
                 "list them with: salesplan report intake; when a share of rejected rows is expected, raise data.max_rejected in salesplan.yaml",
             )
         )
@@ -130,8 +131,15 @@ def _values(reasons: list[str]) -> list[str]:
     return out
 
 
-def dominant_reason(report: SourceReport, source: Source | None) -> tuple[str, str]:
-    """What most rejected rows of an export share, said for the summary line, and its fix ('' if none known)."""
+def dominant_reason(report: SourceReport, source: Source | None) -> tuple[str, str, int]:
+    """What most rejected rows of an export share, said for the summary line, its fix ('' if none known), and
+    how many rows share it."""
+    count = Counter(_key(i.reason) for i in report.rejected).most_common(1)[0][1]
+    why, fix = _dominant(report, source)
+    return why, fix, count
+
+
+def _dominant(report: SourceReport, source: Source | None) -> tuple[str, str]:
     groups = Counter(_key(i.reason) for i in report.rejected)
     key, count = groups.most_common(1)[0]
     reasons = [i.reason for i in report.rejected if _key(i.reason) == key]

@@ -331,6 +331,18 @@ def _read_csv_exact(raw: bytes, rel: str, source: Source, wanted: list[str]) -> 
                 columns[name].append(record[pos])
             lines.append(start)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):  # an unclosed quote swallowing the rest of the file
+            start = end_of_previous + 1
+            return None, [
+                diagnostic(
+                    "SP905",
+                    rel,
+                    start,
+                    None,
+                    f"an unclosed quote at line {start} runs to line {reader.line_num} or further (over {csv.field_size_limit():,} characters read as one field)",
+                    "close the quote in the export (or export it again)",
+                )
+            ]
         return None, [diagnostic("SP905", rel, reader.line_num, None, f"CSV cannot be read past this line: {exc}", "check the quoting around this line")]
     for blank in trailing_blank:
         issues.append(RowIssue(blank, "blank line", "skipped"))
