@@ -531,10 +531,10 @@ def _filters(ws, choice: str, report: str):
     return Filters()
 
 
-def check_intake_and_reports(ws, as_of: dt.date, period_spec: str | None, filters: str, reread: bool = True, data_dirs=()) -> None:
+def check_intake_and_reports(ws, as_of: dt.date, period_spec: str | None, filters: str, reread: bool = True) -> None:
     from salesplan_cli.intake.load import load_exports
 
-    frames, diags = load_exports(ws, data_dirs=data_dirs)  # data_dirs: the temporary folder of the fuzzed exports
+    frames, diags = load_exports(ws)
     if frames is None:
         require(bool(diags), "no frames and no diagnostic")
         for d in diags:
@@ -999,9 +999,10 @@ def workspace_with_exports(ws, root: Path, exports: dict[str, tuple[dict, bytes]
     for kind, (source, data) in exports.items():
         path = root / f"{kind}.csv"
         path.write_bytes(data)
-        config[kind] = {**source, "path": str(path)}
+        config[kind] = {**source, "path": path.name}
     data_config = DataConfig.model_validate(config)
-    return dataclasses.replace(ws, settings=ws.settings.model_copy(update={"data": data_config}), derived={})
+    # `root` holds the exports: export paths are read from inside the workspace only (SP907)
+    return dataclasses.replace(ws, root=root, settings=ws.settings.model_copy(update={"data": data_config}), derived={})
 
 
 def check_csv(case: dict) -> None:
@@ -1014,7 +1015,7 @@ def check_csv(case: dict) -> None:
             exports[kind] = (source, sample_exports()[EXAMPLE_EXPORTS[kind]])
         fuzzed = workspace_with_exports(ws, Path(tmp), exports)
         check_readers_agree(Path(tmp) / f"{case['kind']}.csv", getattr(fuzzed.settings.data, case["kind"]))
-        check_intake_and_reports(fuzzed, dt.date.fromisoformat(case["as_of"]), case["period"], case["filters"], data_dirs=(Path(tmp),))
+        check_intake_and_reports(fuzzed, dt.date.fromisoformat(case["as_of"]), case["period"], case["filters"])
 
 
 # --- the runner --------------------------------------------------------------------------------------------------
