@@ -217,9 +217,18 @@ def test_each_fallback_is_said_once(tmp_path, run_cli):
         "note: opportunities: no last_activity column, no created date and no activity logged on a deal: no deal can be judged stale",
         "note: opportunities: no created_date column: the age of open deals is unknown (age bucket 'unknown')",
         "note: opportunities: no probability column: weighted pipeline uses each stage's default probability (strategy.yaml)",
+        "note: opportunities: no product column: in figures by product range (win rates), every deal counts as <unplanned>",
     ]
     run = run_cli("report", "pipeline", "-w", plan.root, "--as-of", AS_OF, "--format", "json")
     assert [n for n in json.loads(run.out)["notes"] if n.startswith("opportunities:")] == [n[len("note: ") :] for n in notes]
+    # an accounts export without a status column, a sales export without a product column
+    plan.write("data/a.csv", "id,name\nACME-1,Acme\n")
+    plan.write("data/s.csv", "id,owner,account,amount,date\n1,rep-n1,ACME-1,100.00,2027-01-05\n")
+    plan.replace("salesplan.yaml", "data:\n", "data:\n  accounts: {path: data/a.csv, columns: {id: id, name: name}}\n  sales: {path: data/s.csv, columns: {owner: owner, account: account, amount: amount, date: date}}\n")
+    run = run_cli("report", "-w", plan.root, "--as-of", AS_OF)
+    assert run.code == 0, run.err
+    assert "note: sales: no product column: in figures by product range (attainment), every sale counts as <unplanned>" in run.err.splitlines()
+    assert "note: accounts: no status column: an account is a customer once it has bought by the end of the period to date, else a prospect" in run.err.splitlines()
     # with a created date only: staleness is measured from it, and the report says so
     text = "Id,Owner,Account,Stage,Amount,Close,Created\n" + "".join(f"O{i},rep-n1,ACME-{i},proposal,100.00,2027-12-01,2027-01-05\n" for i in range(1, 6))
     plan.write("data/o.csv", text)

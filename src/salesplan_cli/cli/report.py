@@ -289,7 +289,8 @@ def intake_notes(ctx) -> list[str]:
     from ..intake.loud import fallback_notes
 
     ws = getattr(ctx, "ws", None)
-    return fallback_notes(ctx.frames, ws.settings.data if ws is not None and ws.settings else None)
+    products = bool(ws is not None and ws.strategy is not None and ws.strategy.products)
+    return fallback_notes(ctx.frames, ws.settings.data if ws is not None and ws.settings else None, products)
 
 
 def _write_output(ctx, output: Path, text: str) -> None:

@@ -230,8 +230,9 @@ def _date_fix(values: list[str], source: Source, kind: str) -> str:
 # --- fallbacks ------------------------------------------------------------------------------------------
 
 
-def fallback_notes(frames, config: DataConfig | None) -> list[str]:
-    """One line per figure the reports compute from a stand-in because an export lacks a column."""
+def fallback_notes(frames, config: DataConfig | None, product_ranges: bool = False) -> list[str]:
+    """One line per figure the reports compute from a stand-in because an export lacks a column
+    (`product_ranges`: the strategy declares product ranges, so figures by range are drawn)."""
     notes: list[str] = []
     opps = getattr(frames, "opportunities", None)
     if opps is not None and len(opps):
@@ -255,6 +256,15 @@ def fallback_notes(frames, config: DataConfig | None) -> list[str]:
             notes.append(f"opportunities: {why}: the age of open deals is unknown (age bucket 'unknown')")
         if "probability" not in mapped and source is not None:
             notes.append("opportunities: no probability column: weighted pipeline uses each stage's default probability (strategy.yaml)")
+    products = product_ranges
+    if products and opps is not None and len(opps) and "product" not in _mapped(frames, "opportunities"):
+        notes.append("opportunities: no product column: in figures by product range (win rates), every deal counts as <unplanned>")
+    sales = getattr(frames, "sales", None)
+    if products and sales is not None and len(sales) and not frames.sales_from_opportunities and "product" not in _mapped(frames, "sales"):
+        notes.append("sales: no product column: in figures by product range (attainment), every sale counts as <unplanned>")
+    accounts = getattr(frames, "accounts", None)
+    if accounts is not None and len(accounts) and "status" not in _mapped(frames, "accounts"):
+        notes.append("accounts: no status column: an account is a customer once it has bought by the end of the period to date, else a prospect")
     return notes
 
 
