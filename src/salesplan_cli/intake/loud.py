@@ -190,11 +190,16 @@ def _amount_fix(values: list[str], source: Source, kind: str) -> str:
     from .parse import parse_amounts
 
     sample = pd.Series(values[:200], dtype="str")
+    if len(sample) and not parse_amounts(sample, source)[1].any():
+        # readable in the declared dialect once any currency is allowed: the currency is what is refused
+        return "the amounts carry another currency than the workspace's (salesplan.yaml currency:); export them in that currency"
     for decimal in ("," if source.decimal == "." else ".", source.decimal):
         for thousands in ("auto", " ", "none", "'", ",", "."):
             if thousands == decimal:
                 continue
             trial = source.model_copy(update={"decimal": decimal, "thousands": thousands})
+            if (decimal, trial.thousands_separator()) == (source.decimal, source.thousands_separator()):
+                continue  # the dialect in force
             _parsed, bad = parse_amounts(sample, trial)
             if len(sample) and not bad.any():
                 settings = []
@@ -204,7 +209,7 @@ def _amount_fix(values: list[str], source: Source, kind: str) -> str:
                     settings.append(f'data.{kind}.thousands: "{thousands}"')
                 if settings:
                     return "set " + " and ".join(settings)
-    return f"set data.{kind}.decimal and data.{kind}.thousands to how the export writes amounts"
+    return "no decimal or thousands setting reads them all: correct them in the CRM (or map another column), then export again"
 
 
 def _date_fix(values: list[str], source: Source, kind: str) -> str:
