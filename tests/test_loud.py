@@ -421,3 +421,39 @@ def test_the_cache_keeps_what_the_rules_need(tmp_path, run_cli, monkeypatch):
     second = run_cli("report", "intake", "-w", plan.root, "--as-of", AS_OF, "--format", "json")
     assert (second.code, second.out, second.err) == (first.code, first.out, first.err)
     assert "an unclosed quote at line 100 runs to line 140 (41 lines read as one field)" in second.err
+
+
+@pytest.mark.parametrize(
+    ("kind", "reasons", "read", "message"),
+    [
+        ("sales", ["unreadable amount '1,234.56'"] * 10, 10, "all 10 amounts unreadable as numbers with ',' as decimal separator: they look like '1,234.56'; set data.sales.decimal: \".\""),
+        ("sales", ["unreadable amount '1 234.56'"] * 10, 10, 'they look like \'1 234.56\'; set data.sales.decimal: "." and data.sales.thousands: " "'),
+        ("opportunities", ["unreadable amount 'USD 1,000.00'"] * 3, 3, "the amounts carry another currency than the workspace's"),
+        ("opportunities", ["unreadable amount 'TBD'"] * 3, 3, "no decimal or thousands setting reads them all"),
+        ("opportunities", ["unreadable close date '03/31/2027'", "unreadable close date '04/01/2027'"], 2, 'all 2 close dates unreadable as %Y-%m-%d: they look like \'03/31/2027\'; set data.opportunities.date_format: "%m/%d/%Y"'),
+        (
+            "opportunities",
+            ["unknown stage 'Won Deal' (map it under data.mapping.stages)"] * 5 + ["unknown stage 'Dead' (map it under data.mapping.stages)"] * 3,
+            20,
+            "8 of 20 rows (40%) rejected, over data.max_rejected (10%); 8 rows have a stage the plan does not know ('Won Deal', 'Dead'); map them under data.mapping.stages",
+        ),
+        ("opportunities", ["ragged row: 1 fields where the header has 6"] * 10, 10, "all 10 rows have another number of fields than the header; check data.opportunities.delimiter (now 'auto')"),
+        ("opportunities", ["missing amount"] * 4 + ["unreadable close date '13/31/2027'"], 10, "5 of 10 rows (50%) rejected, over data.max_rejected (10%); 4 rows have no amount"),
+        ("opportunities", ["missing amount"] * 1, 10, None),  # 10%: not over
+    ],
+)
+def test_the_reason_most_rejected_rows_share_and_its_fix(kind, reasons, read, message):
+    from salesplan_cli.intake.config import DataConfig, Source
+    from salesplan_cli.intake.load import SourceReport
+    from salesplan_cli.intake.loud import damage
+    from salesplan_cli.intake.read import RowIssue
+
+    config = DataConfig(opportunities=Source(path="o.csv"), sales=Source(path="s.csv", decimal=","))
+    report = SourceReport(kind=kind, path=f"data/{kind}.csv", unit="line", rows_read=read, rows_used=read - len(reasons))
+    report.issues = [RowIssue(line, reason) for line, reason in enumerate(reasons, start=2)]
+    found = damage(config, [report])
+    if message is None:
+        assert found == []
+        return
+    [diag] = found
+    assert diag.code == "SP908" and diag.file == f"data/{kind}.csv" and message in diag.message, diag.message
