@@ -1002,9 +1002,10 @@ def workspace_with_exports(ws, root: Path, exports: dict[str, tuple[dict, bytes]
     for kind, (source, data) in exports.items():
         path = root / f"{kind}.csv"
         path.write_bytes(data)
-        config[kind] = {**source, "path": str(path)}
+        config[kind] = {**source, "path": path.name}
     data_config = DataConfig.model_validate(config)
-    return dataclasses.replace(ws, settings=ws.settings.model_copy(update={"data": data_config}), derived={})
+    # `root` holds the exports: export paths are read from inside the workspace only (SP907)
+    return dataclasses.replace(ws, root=root, settings=ws.settings.model_copy(update={"data": data_config}), derived={})
 
 
 def check_csv(case: dict) -> None:

@@ -163,7 +163,7 @@ SALESFORCE = (
     '"Lena Vogel","ACME-001","Call","2027-03-04","Cancelled"\n'
     '"Lena Vogel","ACME-001","Call","2027-03-04","On hold"\n'
 )
-SF_DATA = "data:\n  activities: {path: data/tasks.csv, preset: salesforce}\n  mapping:\n    actions: {Call: call, Meeting: meeting, Email: follow_up}\n"
+SF_DATA = "data:\n  activities: {path: data/tasks.csv, preset: salesforce}\n  max_rejected: 100%\n  mapping:\n    actions: {Call: call, Meeting: meeting, Email: follow_up}\n"
 
 
 def test_salesforce_task_statuses_and_unknown_values_rejected_and_summarised(tmp_path):

@@ -26,6 +26,12 @@ SECONDS = float(os.environ.get("SALESPLAN_FUZZ_SECONDS", "5"))
 SEED = 20270101
 
 
+@pytest.fixture(autouse=True)
+def _columns_restored(monkeypatch):
+    """fuzz.main() sets COLUMNS for its own output: undone after each test, so later tests render at their width."""
+    monkeypatch.setenv("COLUMNS", os.environ.get("COLUMNS", "120"))
+
+
 fuzz = load_fuzz()
 
 

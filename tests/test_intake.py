@@ -225,8 +225,8 @@ def test_xlsx_export(tmp_path):
     sheet.append(["2", "rep-n1", "ACME-001", "abc", 46477])  # an Excel serial date in a number cell
     path = tmp_path / "s.xlsx"
     book.save(path)
-    data = f"data:\n  sales: {{path: {path}, columns: {{id: id, owner: owner, account: account, amount: amount, date: date}}}}\n"
-    frames, _ = load(workspace_with(tmp_path, data, {}))
+    data = "data:\n  sales: {path: data/s.xlsx, columns: {id: id, owner: owner, account: account, amount: amount, date: date}}\n"
+    frames, _ = load(workspace_with(tmp_path, data, {"data/s.xlsx": path.read_bytes()}))
     assert list(frames.sales["amount"]) == [123450]
     assert frames.sales["date"].iloc[0] == pd.Timestamp("2027-03-31")
     assert issues_of(frames, "sales") == [(3, "rejected", "unreadable amount 'abc'")]
@@ -244,8 +244,8 @@ def _xlsx_workspace(tmp_path, rows, data_extra="", formats=None, stray=None):
         sheet[stray] = " "  # a formatted-looking stray cell far away
     path = tmp_path / "o.xlsx"
     book.save(path)
-    data = f"data:\n  opportunities: {{path: {path}{data_extra}, columns: {{id: id, owner: owner, account: account, stage: stage, amount: amount, close_date: close, probability: probability}}}}\n"
-    return workspace_with(tmp_path, data, {})
+    data = f"data:\n  opportunities: {{path: data/o.xlsx{data_extra}, columns: {{id: id, owner: owner, account: account, stage: stage, amount: amount, close_date: close, probability: probability}}}}\n"
+    return workspace_with(tmp_path, data, {"data/o.xlsx": path.read_bytes()})
 
 
 XLSX_HEADER = ["id", "owner", "account", "stage", "amount", "close", "probability"]

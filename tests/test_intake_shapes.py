@@ -70,9 +70,11 @@ def test_two_files_for_one_kind_each_in_its_dialect_with_its_own_account_of_rows
 def test_the_intake_account_names_each_file_on_stderr_and_in_report_intake(tmp_path, run_cli):
     plan = workspace_with(tmp_path, TWO_OPP_FILES, {"data/crm-a.csv": FILE_A, "data/crm-b.csv": FILE_B})
     run = run_cli("report", "intake", "-w", plan.root, "--as-of", AS_OF, "--format", "json")
-    assert run.code == 0, run.err
+    # 2 of crm-b.csv's 3 rows rejected: a damaged export (SP908, exit 2), still listed in full by report intake
+    assert run.code == 2, run.err
     assert "opportunities: used 3 of 3 rows from data/crm-a.csv\n" in run.err
-    assert "opportunities: used 1 of 3 rows from data/crm-b.csv (2 rejected; list them with: salesplan report intake)" in run.err
+    assert "opportunities: used 1 of 3 rows from data/crm-b.csv (2 rejected (lines 3, 4); list them with: salesplan report intake)" in run.err
+    assert "data/crm-b.csv: error SP908" in run.err
     tables = json.loads(run.out)["tables"]
     assert [(row["export"], row["line"], row["status"]) for row in tables["issues"]] == [("data/crm-b.csv", 3, "rejected"), ("data/crm-b.csv", 4, "rejected")]
     assert "first occurrence kept in data/crm-a.csv line 4" in tables["issues"][0]["reason"]

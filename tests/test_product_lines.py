@@ -98,6 +98,7 @@ def test_pipeline_by_product_and_product_filter(run_cli, lines_ws):
 
 def test_without_line_amount_a_repeated_id_keeps_its_first_row(run_cli, lines_ws):
     lines_ws.replace("salesplan.yaml", ", line_amount: total", "")
+    lines_ws.replace("salesplan.yaml", "  opportunities:\n", "  max_rejected: 100%\n  opportunities:\n")
     data = run_json(run_cli, lines_ws, "report", "intake")
     summary = data["intake"][0]
     assert (summary["rows_read"], summary["rows_used"], summary["rejected"]) == (9, 5, 4)

@@ -44,7 +44,7 @@ from salesplan_cli.reports.pipeline import deals_to_watch, pipeline, pipeline_co
 AS_OF = "2027-10-15"
 AS_OF_DATE = dt.date.fromisoformat(AS_OF)
 REPORTS = ("dashboard", "attainment", "activity", "coverage", "pipeline", "conversion", "intake")
-INTAKE_COLUMNS = ["export", "kind", "line", "status", "reason"]
+INTAKE_COLUMNS = ["export", "kind", "line", "id", "name", "status", "reason"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Workspaces whose exports are read once per module (resolved roots); see the module docstring.
 READ_ONCE: set[Path] = {EXAMPLE.resolve()}
@@ -143,10 +143,10 @@ def _example_read_once():
     """load_exports on a workspace of READ_ONCE returns a deep copy of one real load; others are read."""
     cache: dict[Path, tuple] = {}
 
-    def load(ws, progress=None):
+    def load(ws, progress=None, data_dirs=()):
         root = Path(ws.root).resolve()
         if root not in READ_ONCE:
-            return load_exports(ws, progress=progress)
+            return load_exports(ws, progress=progress, data_dirs=data_dirs)
         if root not in cache:
             cache[root] = load_exports(ws)
         frames, diags = cache[root]
@@ -204,7 +204,7 @@ def expected(ctx) -> dict[str, dict[str, list[dict]]]:
     }
     out = {report: {name: records(frame) for name, frame in tables.items()} for report, tables in frames_by_report.items()}
     issues = [
-        {"export": r.path, "kind": r.kind, "line": i.line, "status": i.kind, "reason": i.reason}
+        {"export": r.path, "kind": r.kind, "line": i.line, "id": i.id, "name": i.name, "status": i.kind, "reason": i.reason}
         for r in ctx.frames.reports
         for i in r.issues
     ]
@@ -386,7 +386,7 @@ def test_csv_quotes_a_formula_in_the_intake(run_cli, hostile):
     sales = [row for row in rows[1:] if row[1] == "sales"]
     assert sales and {row[0] for row in sales} == {"'@SUM(1).csv"}
     # an export value is quoted inside the reason, so the cell never starts with it
-    reasons = {int(row[2]): row[4] for row in rows[1:] if row[0] == "data/opportunities.csv"}
+    reasons = {int(row[2]): row[6] for row in rows[1:] if row[0] == "data/opportunities.csv"}
     assert reasons[4] == "owner '=HYPERLINK(1)' matches no rep (counted as <unplanned>)"
     assert_no_formula_cells(rows)
 

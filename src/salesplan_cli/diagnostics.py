@@ -119,10 +119,12 @@ CODES: dict[str, CheckCode] = {
         # CRM exports (salesplan report): the file cannot be used at all
         CheckCode("SP901", E, "export file missing or unreadable"),
         CheckCode("SP902", E, "export not in its declared encoding"),
-        CheckCode("SP903", E, "export lacks a required column, or data: declares none"),
+        CheckCode("SP903", E, "export lacks a required column, data: declares none, or data.<kind>.columns names an unknown field"),
         CheckCode("SP904", E, "export has a duplicated column"),
         CheckCode("SP905", E, "export empty or its CSV structure unreadable"),
         CheckCode("SP906", E, "export format unknown or file damaged"),
+        CheckCode("SP907", E, "export path outside the workspace (absolute, through '..' or a symbolic link)"),
+        CheckCode("SP908", E, "too many rows of an export rejected (data.max_rejected), or all of them"),
     ]
 }
 

@@ -25,6 +25,26 @@ WorkspaceOption = Annotated[
 ]
 
 
+DataDirOption = Annotated[
+    Optional[list[Path]],
+    typer.Option(
+        "--data-dir",
+        metavar="DIR",
+        help="Also read exports from this folder outside the workspace (repeatable; also $SALESPLAN_DATA_DIRS). Export paths are otherwise refused outside the workspace.",
+        show_default=False,
+    ),
+]
+
+
+def data_dirs(option: Optional[list[Path]]) -> tuple[Path, ...]:
+    """Folders outside the workspace that exports may come from: --data-dir options, then $SALESPLAN_DATA_DIRS
+    (os.pathsep-separated). Set by whoever runs the command, never by a setting of the workspace."""
+    from ..intake.load import ENV_DATA_DIRS
+
+    env = [Path(part) for part in os.environ.get(ENV_DATA_DIRS, "").split(os.pathsep) if part.strip()]
+    return tuple(dict.fromkeys([*(option or []), *env]))
+
+
 def _parse_date(value: Optional[str]) -> Optional[dt.date]:
     if value is None:
         return None

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import exitcodes
-from .common import AsOfOption, WorkspaceOption, as_of_date, err, fail_usage, resolve_workspace
+from .common import AsOfOption, DataDirOption, WorkspaceOption, as_of_date, data_dirs, err, fail_usage, resolve_workspace
 
 
 class PamFormat(str, Enum):
@@ -28,6 +28,7 @@ class Mode(str, Enum):
 def pam(
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
+    data_dir: DataDirOption = None,
     month: Annotated[Optional[str], typer.Option("--month", "-m", metavar="YYYY-MM", help="The fiscal month to plan. Default: the month holding --as-of.")] = None,
     rep: Annotated[Optional[list[str]], typer.Option("--rep", "-r", metavar="REP", help="Only this rep (repeat for several); no index is written.")] = None,
     team: Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", help="Only the reps of this manager; the index is index-MANAGER.")] = None,
@@ -65,7 +66,9 @@ def pam(
 
     frames = None
     if ws.settings.data is not None and not plan_only:
-        frames = read_exports(ws, root, "salesplan pam: the CRM exports cannot be read; fix them, or write plan-only PAMs with --plan-only")
+        frames = read_exports(
+            ws, root, "salesplan pam: the CRM exports cannot be read; fix them, or write plan-only PAMs with --plan-only", data_dirs=data_dirs(data_dir), command="salesplan pam"
+        )
     if mode is Mode.catch_up and (frames is None or frames.sales is None):
         why = "--plan-only ignores the exports" if plan_only else "the workspace declares no sales or opportunities export (data: in salesplan.yaml)"
         fail_usage(f"--mode catch-up needs the sales made to date: {why}", "use --mode plan, or declare data.sales or data.opportunities")

@@ -65,10 +65,17 @@ def payload(ctx, rendered, breaches) -> dict:
         "currency": ctx.ws.settings.currency,
         "tables": {name: records(frame) for name, frame in rendered.tables.items()},
         **extra,
-        "notes": list(rendered.notes),
+        "notes": list(rendered.notes) + _fallbacks(ctx),
         "breaches": [b.to_dict() for b in breaches],
         "intake": ctx.frames.intake_summary(),
     }
+
+
+def _fallbacks(ctx) -> list[str]:
+    """The one-line notes on what the reports fall back on where an export lacks a column."""
+    from .report import intake_notes
+
+    return intake_notes(ctx)
 
 
 def fmt_cell(column: str, value: Any, table: str = "", row: dict | None = None) -> str:
@@ -123,7 +130,24 @@ def to_markdown(ctx, rendered, breaches) -> str:
         lines.append("")
         lines += [f"- {clean(b.describe())}" for b in breaches]
         lines.append("")
+    lines += _markdown_intake(ctx)
     return "\n".join(lines)
+
+
+def _markdown_intake(ctx) -> list[str]:
+    """The intake account (rows used, first rejected lines per export) and the fallback notes: a CI job
+    summary says what the figures were drawn from."""
+    from ..intake.loud import summary_lines
+
+    summary = summary_lines(ctx.frames)
+    notes = _fallbacks(ctx)
+    if not summary and not notes:
+        return []
+    lines = ["**CRM exports read**", ""]
+    lines += [f"- {_md(clean(line))}" for line in summary]
+    lines += [f"- note: {_md(clean(note))}" for note in notes]
+    lines.append("")
+    return lines
 
 
 def command_title(report: str) -> str:

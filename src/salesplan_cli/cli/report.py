@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import exitcodes
-from .common import AsOfOption, WorkspaceOption, as_of_date, display_root, err, fail_usage, resolve_workspace, use_color
+from .common import AsOfOption, DataDirOption, WorkspaceOption, as_of_date, data_dirs, display_root, err, fail_usage, resolve_workspace, use_color
 
 report_app = typer.Typer(
     name="report",
@@ -67,6 +67,7 @@ class Options:
     output: Optional[Path]
     fail_under: list[str] = field(default_factory=list)
     check: bool = False
+    data_dir: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -81,7 +82,7 @@ class Rendered:
     decisions: list[str] | None = None  # the review sheet's decisions to take
 
 
-def prepare(opts: Options, command: str = "salesplan report"):
+def prepare(opts: Options, command: str = "salesplan report", keep_damaged: bool = False):
     """Load, validate, read exports and resolve the period; exit 2 on bad input."""
     from ..reports.context import Filters, ReportContext
     from ..reports.period import PeriodError, resolve_period
@@ -94,7 +95,7 @@ def prepare(opts: Options, command: str = "salesplan report"):
         period = resolve_period(opts.period, ws.settings, as_of)
     except PeriodError as exc:
         fail_usage(f"--period: {exc}")
-    frames = read_exports(ws, root)
+    frames = read_exports(ws, root, data_dirs=data_dirs(opts.data_dir), keep_damaged=keep_damaged, command=command)
     filters = Filters(reps=tuple(opts.reps), team=opts.team, segment=opts.segment, product=opts.product)
     context = ReportContext(ws=ws, frames=frames, period=period, as_of=as_of, filters=filters)
     year = context.fiscal_year
@@ -120,30 +121,57 @@ def valid_workspace(root: Path, as_of, command: str):
     return result.workspace
 
 
-def read_exports(ws, root: Path, hint: str = ""):
-    """The canonical frames of the workspace's exports; each problem on stderr and exit 2 when one cannot be read."""
-    from ..intake import cache
-    from ..intake.load import export_files, load_exports
+def read_exports(ws, root: Path, hint: str = "", data_dirs: tuple[Path, ...] = (), keep_damaged: bool = False, command: str = "salesplan report"):
+    """The canonical frames of the workspace's exports; each problem on stderr and exit 2 when one cannot be read,
+    when an export path leads outside the workspace (and the allowed `data_dirs`), or when an export is damaged
+    (too many rows rejected, a record over many lines): then the intake account is printed first, unless
+    `keep_damaged` (report intake: it shows the account, then fails)."""
+    from functools import partial
 
+    from ..intake import cache
+    from ..intake.load import export_files, export_path_problems, load_exports
+    from ..intake.loud import damage
+
+    refused = export_path_problems(ws, data_dirs)  # before the cache: its key would read the files
+    if refused:
+        _print_diagnostics(refused, root, hint)
+        raise typer.Exit(exitcodes.USAGE)
     folder = cache.cache_folder(root)
     key = cache.cache_key(ws) if folder is not None and cache.worth_caching(ws) else None
-    if key is not None:
-        frames = cache.load(folder, key)
-        if frames is not None:
-            return frames
-    frames, diags = _load_with_progress(ws, export_files(ws), load_exports)
-    if diags:
-        shown = display_root(root)
-        for d in diags:
-            err(d.headline().replace(d.file, f"{shown}/{d.file}" if shown and not d.file.startswith("/") else d.file, 1))
-            if d.hint:
-                err(f"  hint: {d.hint}")
-        if hint:
-            err(hint)
-        raise typer.Exit(exitcodes.USAGE)
-    if key is not None:
-        cache.store(folder, key, frames)
+    frames = cache.load(folder, key) if key is not None else None
+    if frames is None:
+        frames, diags = _load_with_progress(ws, export_files(ws), partial(load_exports, data_dirs=data_dirs))
+        if diags:
+            _print_diagnostics(diags, root, hint)
+            raise typer.Exit(exitcodes.USAGE)
+        if key is not None:
+            cache.store(folder, key, frames)
+    frames.damage = damage(ws.settings.data, frames.reports)
+    if frames.damage and not keep_damaged:
+        from types import SimpleNamespace
+
+        _print_intake(SimpleNamespace(frames=frames, ws=ws))
+        fail_damaged(frames.damage, root, command, hint)
     return frames
+
+
+def fail_damaged(found, root: Path, command: str, hint: str = ""):
+    """The damage found in the exports on stderr, and exit 2."""
+    _print_diagnostics(found, root, "")
+    err(f"{command}: {len(found)} damaged export{'s' if len(found) != 1 else ''}: no report is drawn from them; fix the export or its settings (rows listed by: salesplan report intake)")
+    if hint:
+        err(hint)
+    raise typer.Exit(exitcodes.USAGE)
+
+
+def _print_diagnostics(diags, root: Path, hint: str = "") -> None:
+    shown = display_root(root)
+    for d in diags:
+        err(d.headline().replace(d.file, f"{shown}/{d.file}" if shown and not d.file.startswith("/") else d.file, 1))
+        if d.hint:
+            err(f"  hint: {d.hint}")
+    if hint:
+        err(hint)
 
 
 def _file_size(path: Path) -> int:
@@ -232,6 +260,8 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
     elif text is not None:
         sys.stdout.write(text)
     _print_intake(ctx, converted_noted=noted)
+    if getattr(ctx.frames, "damage", None):
+        fail_damaged(ctx.frames.damage, ctx.ws.root, command_of(rendered.report))
     if gates:
         missing = [m for m in gates if m not in rendered.gate_figures]
         for metric in missing:
@@ -251,24 +281,25 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
 NO_AMOUNTS = ("activity", "coverage")
 
 
-def _print_intake(ctx, converted_noted: bool = False) -> None:
-    """The intake account on stderr: rows used of rows read per export, currencies without a rate, and the
-    rates used (unless the report's own notes carry them)."""
-    from ..intake.currency import conversion_notes
+def command_of(report: str) -> str:
+    return "salesplan review" if report == "review" else "salesplan report"
 
-    for report in ctx.frames.reports:
-        parts = []
-        for label, items in (("rejected", report.rejected), ("unmatched", report.unmatched), ("skipped", report.skipped), ("incomplete", report.incomplete)):
-            if items:
-                parts.append(f"{len(items)} {label}")
-        detail = f" ({', '.join(parts)}; list them with: salesplan report intake)" if parts else ""
-        err(f"{report.kind}: used {report.rows_used:,} of {report.rows_read:,} rows from {report.path}{detail}")
+
+def _print_intake(ctx, converted_noted: bool = False) -> None:
+    """The intake account on stderr: rows used of rows read per export (with the rates used, unless the
+    report's own notes carry them, and the currencies without a rate), the owners matching no rep, the
+    unknown activity statuses, and the fallbacks taken for missing columns."""
+    from ..intake.activity_status import unknown_status_notes
+    from ..intake.currency import conversion_notes
+    from ..intake.loud import summary_lines
+
+    lines = summary_lines(ctx.frames)
+    for report, line in zip(ctx.frames.reports, lines):
+        err(line)
         for note in conversion_notes([report], converted=not converted_noted):
             err(f"  {note}")
-    if ctx.frames.sales_from_opportunities:
-        err("sales: no sales export declared; won opportunities stand in (their close date as the sale date)")
-    from ..intake.activity_status import unknown_status_notes
-
+    for line in lines[len(ctx.frames.reports) :]:
+        err(line)
     for line in unknown_status_notes(ctx.frames.reports):
         err(f"  {line}")
     if getattr(ctx, "ws", None) is not None:
@@ -276,6 +307,17 @@ def _print_intake(ctx, converted_noted: bool = False) -> None:
 
         for line in unmatched_owner_lines(ctx.ws, ctx.frames):
             err(line)
+    for note in intake_notes(ctx):
+        err(f"note: {note}")
+
+
+def intake_notes(ctx) -> list[str]:
+    """The fallbacks the reports take for columns the exports lack, one line each (computed once per run)."""
+    from ..intake.loud import fallback_notes
+
+    ws = getattr(ctx, "ws", None)
+    products = bool(ws is not None and ws.strategy is not None and ws.strategy.products)
+    return fallback_notes(ctx.frames, ws.settings.data if ws is not None and ws.settings else None, products)
 
 
 def _write_output(ctx, output: Path, text: str) -> None:
@@ -311,6 +353,7 @@ def _options(context: typer.Context | None = None, **kwargs) -> Options:
             kwargs[name] = value
     kwargs["reps"] = list(kwargs.pop("rep") or [])
     kwargs["fail_under"] = list(kwargs.get("fail_under") or [])
+    kwargs["data_dir"] = list(kwargs.get("data_dir") or [])
     return Options(**kwargs)
 
 
@@ -330,6 +373,7 @@ def attainment_command(
     context: typer.Context,
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
+    data_dir: DataDirOption = None,
     period: PeriodOption = None,
     rep: RepFilter = None,
     team: TeamFilter = None,
@@ -344,7 +388,7 @@ def attainment_command(
     """Sales made against target for the period, by rep (default), team, segment or product; with projection."""
     from ..reports.attainment import BY_CHOICES, attainment
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
     dims = parse_by(by, BY_CHOICES, ["rep"])
     ctx = prepare(opts)
     if ctx.frames.sales is None:
@@ -363,20 +407,22 @@ def intake_command(
     context: typer.Context,
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
+    data_dir: DataDirOption = None,
     format: FormatOption = ReportFormat.table,
     output: OutputOption = None,
 ) -> None:
     """Every row of the exports that was rejected, unmatched or skipped, with its line and the reason."""
     import pandas as pd
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=None, rep=None, team=None, segment=None, product=None, format=format, output=output)
-    ctx = prepare(opts)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=None, rep=None, team=None, segment=None, product=None, format=format, output=output, data_dir=data_dir)
+    ctx = prepare(opts, keep_damaged=True)  # the tool to diagnose damaged exports: it lists the rows, then fails
     rows = []
     for report in ctx.frames.reports:
         for issue in report.issues:
-            rows.append({"export": report.path, "kind": report.kind, "line": issue.line, "status": issue.kind, "reason": issue.reason})
+            rows.append({"export": report.path, "kind": report.kind, "line": issue.line, "id": issue.id, "name": issue.name, "status": issue.kind, "reason": issue.reason})
     summary = pd.DataFrame([r.to_dict() | {"issues": None, "absent": ", ".join(r.absent)} for r in ctx.frames.reports]).drop(columns=["issues", "converted", "without_rate"], errors="ignore")
-    table = pd.DataFrame(rows, columns=["export", "kind", "line", "status", "reason"]) if rows else pd.DataFrame(columns=["export", "kind", "line", "status", "reason"])
+    columns = ["export", "kind", "line", "id", "name", "status", "reason"]
+    table = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
     from ..intake.load import reading_notes
 
     from ..intake.activity_status import unknown_status_notes
@@ -397,6 +443,7 @@ def activity_command(
     context: typer.Context,
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
+    data_dir: DataDirOption = None,
     period: PeriodOption = None,
     rep: RepFilter = None,
     team: TeamFilter = None,
@@ -410,7 +457,7 @@ def activity_command(
     """Actions done against planned (norms x accounts in portfolio, prorated), by rep, action type and segment."""
     from ..reports.activity import activity, activity_notes
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
     dims = parse_by(by, ("rep", "team", "action", "segment"), ["rep", "action", "segment"])
     ctx = prepare(opts)
     _require(ctx, "activities")
@@ -433,6 +480,7 @@ def coverage_command(
     context: typer.Context,
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
+    data_dir: DataDirOption = None,
     period: PeriodOption = None,
     rep: RepFilter = None,
     team: TeamFilter = None,
@@ -447,7 +495,7 @@ def coverage_command(
     from ..reports.coverage import coverage, untouched_accounts
     from ..reports.gaps import coverage_notes
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
     ctx = prepare(opts)
     _require(ctx, "accounts", "activities")
     table = coverage(ctx)
@@ -478,6 +526,7 @@ def pipeline_command(
     context: typer.Context,
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
+    data_dir: DataDirOption = None,
     period: PeriodOption = None,
     rep: RepFilter = None,
     team: TeamFilter = None,
@@ -494,7 +543,7 @@ def pipeline_command(
     from ..reports.gaps import opportunity_notes
     from ..reports.pipeline import coverage_horizon, deals_to_watch, pipeline, pipeline_coverage, pipeline_notes
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
     dims = parse_by(by, ("rep", "team", "stage", "segment", "product"), ["rep", "stage"])
     ctx = prepare(opts)
     _require(ctx, "opportunities")
@@ -524,6 +573,7 @@ def conversion_command(
     context: typer.Context,
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
+    data_dir: DataDirOption = None,
     period: PeriodOption = None,
     rep: RepFilter = None,
     team: TeamFilter = None,
@@ -536,7 +586,7 @@ def conversion_command(
     """Win rates by rep and product range, alerts where a seller differs significantly from the team, stage conversion."""
     from ..reports.conversion import NO_STAGE_HISTORY, conversion, conversion_notes, stage_conversion
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, data_dir=data_dir)
     ctx = prepare(opts)
     dims = parse_by(by, ("rep", "team", "product", "segment"), ["rep", "product"] if ctx.ws.strategy.products else ["rep"])
     _require(ctx, "opportunities")
@@ -577,6 +627,7 @@ def dashboard_command(
     context: typer.Context,
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
+    data_dir: DataDirOption = None,
     period: PeriodOption = None,
     rep: RepFilter = None,
     team: TeamFilter = None,
@@ -590,13 +641,13 @@ def dashboard_command(
         given = {
             "workspace": workspace, "as_of": as_of, "period": period, "rep": rep, "team": team,
             "format": format if format is not ReportFormat.table else None, "output": output,
-            "fail_under": fail_under, "check": check or None,
+            "fail_under": fail_under, "check": check or None, "data_dir": data_dir,
         }
         context.obj = {name: value for name, value in given.items() if value}
         return
     from ..reports.dashboard import dashboard
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=None, product=None, format=format, output=output, fail_under=fail_under, check=check)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=None, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
     ctx = prepare(opts)
     table, notes = dashboard(ctx)
     records_ = table.to_dict("records")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import AsOfOption, WorkspaceOption
+from .common import AsOfOption, DataDirOption, WorkspaceOption
 from .report import FormatOption, OutputOption, PeriodOption, Rendered, ReportFormat, TopOption, emit, prepare, _options
 
 
@@ -14,6 +14,7 @@ def review(
     rep: Annotated[str, typer.Option("--rep", "-r", metavar="REP", help="The rep the meeting is with.")],
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
+    data_dir: DataDirOption = None,
     period: PeriodOption = None,
     top: TopOption = 10,
     format: FormatOption = ReportFormat.table,
@@ -22,7 +23,7 @@ def review(
     """The follow-up meeting sheet: a rep's plan vs actual for the period, the decisions to take, accounts and deals to discuss."""
     from ..reports.review import review as review_sheet
 
-    opts = _options(None, workspace=workspace, as_of=as_of, period=period, rep=[rep], team=None, segment=None, product=None, format=format, output=output)
+    opts = _options(None, workspace=workspace, as_of=as_of, period=period, rep=[rep], team=None, segment=None, product=None, format=format, output=output, data_dir=data_dir)
     ctx = prepare(opts, "salesplan review")
     sheet = review_sheet(ctx, rep, top=top)
     emit(ctx, opts, Rendered("review", sheet.tables, sheet.titles, notes=sheet.notes, decisions=sheet.decisions))

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from .. import exitcodes
-from .common import AsOfOption, WorkspaceOption, as_of_date, display_root, resolve_workspace, use_color
+from .common import AsOfOption, DataDirOption, WorkspaceOption, as_of_date, data_dirs, display_root, resolve_workspace, use_color
 
 
 class ValidateFormat(str, Enum):
@@ -28,13 +28,14 @@ def validate(
     ] = ValidateFormat.auto,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
     as_of: AsOfOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
-    """Check the plan files: schema, YAML traps, references, sums, organisation, periods, capacity, sign-off."""
+    """Check the plan files: schema, YAML traps, references, sums, organisation, periods, capacity, sign-off; and the data: section with each export's header row."""
     from ..plan.validate import validate_workspace
 
     root = resolve_workspace(workspace)
     when = as_of_date(as_of)
-    result = validate_workspace(root, as_of=when)
+    result = validate_workspace(root, as_of=when, exports=True, data_dirs=data_dirs(data_dir))
     from .render_diagnostics import render_github, render_human, render_json
 
     chosen = format

@@ -28,7 +28,7 @@ from .load import Frames, SourceReport, export_files
 from .read import RowIssue
 
 #: Bump when what is stored changes shape.
-FORMAT = 1
+FORMAT = 2
 FOLDER = ".salesplan-cache"
 ENV_DISABLE = "SALESPLAN_NO_CACHE"
 ENV_FOLDER = "SALESPLAN_CACHE_DIR"
@@ -100,7 +100,8 @@ def load(folder: Path, key: str) -> Frames | None:
             setattr(frames, name, _restore(table.to_pandas(), spec["dtypes"], spec["columns"]))
         for report in meta["reports"]:
             source = SourceReport(kind=report["kind"], path=report["path"], unit=report["unit"], rows_read=report["rows_read"], rows_used=report["rows_used"])
-            source.issues = [RowIssue(line, reason, kind) for line, reason, kind in report["issues"]]
+            source.fields = list(report["fields"])
+            source.issues = [RowIssue(line, reason, kind, last, id_, name) for line, reason, kind, last, id_, name in report["issues"]]
             source.absent = list(report["absent"])
             source.converted = {str(code): dict(c) for code, c in report.get("converted", {}).items()}
             source.without_rate = {str(code): int(n) for code, n in report.get("without_rate", {}).items()}
@@ -143,7 +144,8 @@ def store(folder: Path, key: str, frames: Frames) -> bool:
                     "unit": report.unit,
                     "rows_read": report.rows_read,
                     "rows_used": report.rows_used,
-                    "issues": [[issue.line, issue.reason, issue.kind] for issue in report.issues],
+                    "fields": list(report.fields),
+                    "issues": [[issue.line, issue.reason, issue.kind, issue.last, issue.id, issue.name] for issue in report.issues],
                     "absent": list(report.absent),
                     "converted": report.converted,
                     "without_rate": report.without_rate,

@@ -157,6 +157,12 @@ class DataConfig(_Strict):
         default_factory=dict, description="Account attribute used in segment criteria -> column header in the accounts export."
     )
     stale_days: int = Field(30, ge=1, description="An open deal with no activity or change for this many days is stale.")
+    max_rejected: PercentField = Field(
+        Percent(Decimal("0.1")), description="Reports fail (exit 2) when an export has more than this share of its rows rejected, or all of them."
+    )
+    max_record_lines: int = Field(
+        20, ge=1, description="Reports fail (exit 2) when one CSV record runs over more lines than this (an unclosed quote)."
+    )
 
     def sources(self, kind: str) -> list[Source]:
         """The export declarations of a kind: none, one, or the list declared."""

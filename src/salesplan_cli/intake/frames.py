@@ -40,6 +40,7 @@ class _Rows:
             frame["line"] = pd.Series(table.lines, dtype="int64")
             report = SourceReport(kind=kind, path=rel, unit=table.unit, rows_read=table.rows + sum(1 for i in table.issues if i.kind == "rejected"))
             report.issues.extend(table.issues)
+            report.fields = [name for name in mapped if ":" not in name] + [name for name in source.values if name not in mapped]
             self.parts.append(_Part(table, dict(mapped), source, rel, start, start + table.rows, report))
             start += table.rows
             frame["_part"] = number
@@ -85,14 +86,16 @@ class _Rows:
                 self.selected &= ~mask
 
     def _list(self, mask: pd.Series, reason, kind: str) -> None:
-        """List the rows under `mask` in their file's report."""
+        """List the rows under `mask` in their file's report, with their id and name where the export has them."""
         lines = self.frame.loc[mask, "line"]
         reasons = reason[mask] if isinstance(reason, pd.Series) else pd.Series(reason, index=lines.index)
+        ids, names = self._labels(mask)
+        issues = (RowIssue(int(line), str(text), kind, id=i, name=n) for line, text, i, n in zip(lines, reasons, ids, names))
         if len(self.parts) == 1:
-            self.report.issues.extend(RowIssue(int(line), str(text), kind) for line, text in zip(lines, reasons))
+            self.report.issues.extend(issues)
             return
-        for number, line, text in zip(self.frame.loc[mask, "_part"], lines, reasons):
-            self.parts[number].report.issues.append(RowIssue(int(line), str(text), kind))
+        for number, issue in zip(self.frame.loc[mask, "_part"], issues):
+            self.parts[number].report.issues.append(issue)
 
     def in_first_file(self, column: str, repeated: pd.Series) -> pd.Series:
         """For rows whose `column` value appeared first in another file: ' in <file> line <n>'; else ''."""
@@ -118,6 +121,20 @@ class _Rows:
         reason = reason() if callable(reason) else reason
         self._list(mask, reason, "rejected")
         self.keep &= ~mask
+
+    def _labels(self, mask: pd.Series) -> tuple[list, list]:
+        """The id and name of the rows under `mask` (None where the export has no such column or the cell is
+        blank), shown beside each listed row by `report intake`."""
+        count = int(mask.sum())
+        out = []
+        for name in ("id", "name"):
+            if not self.has(name) or not (pd.api.types.is_object_dtype(self.frame[name]) or pd.api.types.is_string_dtype(self.frame[name])):
+                out.append([None] * count)
+                continue
+            values = self.frame.loc[mask, name].astype("object")
+            values = values.where(values.notna(), "").astype("str").str.strip().str.slice(0, 80)
+            out.append([v or None for v in values])
+        return out[0], out[1]
 
     def note(self, mask: pd.Series, reason, kind: str = "unmatched") -> None:
         """Keep rows under `mask` but list them (an owner matching no rep, an unmapped product)."""

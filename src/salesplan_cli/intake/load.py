@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import glob
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, diagnostic
 from ..plan.model import Workspace
 from .config import DataConfig, Source
-from .fields import FIELDS, PRESET_STAGES, columns_for
+from .fields import FIELDS, PRESET_STAGES, PRESETS, columns_for
 from .read import RawTable, RowIssue, read_table
 
 KINDS = ("accounts", "opportunities", "activities", "sales", "stage_history")
@@ -52,6 +53,7 @@ class SourceReport:
     converted: dict[str, dict] = field(default_factory=dict)
     #: rows rejected because their currency has no rate: code -> rows
     without_rate: dict[str, int] = field(default_factory=dict)
+    fields: list[str] = field(default_factory=list)  # canonical fields the export carried (a column for each)
 
     @property
     def rejected(self) -> list[RowIssue]:
@@ -82,7 +84,13 @@ class SourceReport:
             "incomplete": len(self.incomplete),
             "absent": list(self.absent),
             "unit": self.unit,
-            "issues": [{"line": i.line, "status": i.kind, "reason": i.reason} for i in self.issues],
+            "issues": [
+                {"line": i.line, "status": i.kind, "reason": i.reason}
+                | ({"last_line": i.last} if i.last is not None else {})
+                | ({"id": i.id} if i.id is not None else {})
+                | ({"name": i.name} if i.name is not None else {})
+                for i in self.issues
+            ],
             "converted": {code: dict(c) for code, c in self.converted.items()},
             "without_rate": dict(self.without_rate),
         }
@@ -102,6 +110,7 @@ class Frames:
     sales_from_opportunities: bool = False
     reports: list[SourceReport] = field(default_factory=list)
     derived: dict = field(default_factory=dict, repr=False)  # figures computed once from the frames (by key)
+    damage: list = field(default_factory=list, repr=False)  # Diagnostics: why no report may be drawn (intake.loud.damage)
 
     def intake_summary(self) -> list[dict]:
         return [r.to_dict() for r in self.reports]
@@ -135,7 +144,8 @@ def source_files(root: Path, source: Source) -> tuple[list[tuple[str, Path]], st
     """The files of one declaration, as (path shown in messages, path): its path, or every regular file its glob
     matches (relative to the workspace, in sorted order); with the reason when a glob matches no file.
 
-    Every export path is resolved here and only here (through _path_of)."""
+    Every export path is resolved here and only here (through _path_of); whether it may be read at all is
+    outside_workspace's rule (export_path_problems applies it to every file, before anything is read)."""
     path = _path_of(root, source)
     if not glob.has_magic(source.path):
         return [(source.path, path)], None
@@ -151,10 +161,77 @@ def source_files(root: Path, source: Source) -> tuple[list[tuple[str, Path]], st
     return files, None
 
 
-def load_exports(ws: Workspace, progress=None) -> tuple[Frames | None, list[Diagnostic]]:
+#: Folders outside the workspace that exports may come from, separated by os.pathsep: set by whoever runs
+#: the command (a CI job), never by the workspace (a pull request could change salesplan.yaml).
+ENV_DATA_DIRS = "SALESPLAN_DATA_DIRS"
+
+
+def outside_workspace(root: Path, written: str, allowed: Sequence[Path] = ()) -> str | None:
+    """Why the export path `written` (as in salesplan.yaml) is refused, or None when it may be read.
+
+    THE rule for every export path: it must lead inside the workspace, as it resolves (symbolic links
+    followed), unless it leads inside a folder the person running the command allowed (`allowed`: --data-dir
+    options and $SALESPLAN_DATA_DIRS). An absolute path is refused unless it is inside an allowed folder.
+    """
+    import os
+
+    given = Path(written)
+    target = given if given.is_absolute() else root / given
+    try:
+        resolved = target.resolve()
+        inside_allowed = any(resolved == d or d in resolved.parents for d in (Path(a).resolve() for a in allowed))
+        home = root.resolve()
+    except (OSError, RuntimeError, ValueError):  # a loop of links: nothing can be read there, the reader says so
+        return None
+    if inside_allowed:
+        return None
+    if given.is_absolute():
+        return "an absolute path, outside the workspace"
+    if resolved == home or home in resolved.parents:
+        return None
+    lexical = Path(os.path.normpath(root.absolute() / given))
+    base = root.absolute()
+    if lexical != base and base not in lexical.parents:
+        return "it leaves the workspace through '..'"
+    return "a symbolic link resolving outside the workspace"
+
+
+def export_path_problems(ws: Workspace, allowed: Sequence[Path] = ()) -> list[Diagnostic]:
+    """SP907 for each declared export whose path (or a file its glob matches) leads outside the workspace and
+    the allowed folders. Nothing of a refused file is read, so no message can quote it."""
+    config = ws.settings.data if ws.settings else None
+    out = []
+    for kind in KINDS:
+        for source in config.sources(kind) if config else []:
+            setting = setting_of(config, kind, source)
+            why = outside_workspace(ws.root, source.path, allowed)
+            if why is None and glob.has_magic(source.path):
+                files, _problem = source_files(ws.root, source)
+                why = next((f"the file {rel} it matches: {reason}" for rel, _path in files if (reason := outside_workspace(ws.root, rel, allowed))), None)
+            if why is None:
+                continue
+            doc = ws.sources.get("salesplan.yaml")
+            mark = doc.mark_for((*_setting_path(setting), "path"), prefer_key=False) if doc else None
+            out.append(
+                diagnostic(
+                    "SP907",
+                    "salesplan.yaml",
+                    mark.line if mark else None,
+                    mark.col if mark else None,
+                    f"{setting}.path '{source.path}' is refused: {why}",
+                    "put the export inside the workspace (e.g. data/), or let this run read its folder: "
+                    f"--data-dir DIR, or ${ENV_DATA_DIRS} in the CI job (a setting in the workspace cannot allow it)",
+                    f"{setting}.path",
+                )
+            )
+    return out
+
+
+def load_exports(ws: Workspace, progress=None, data_dirs: Sequence[Path] = ()) -> tuple[Frames | None, list[Diagnostic]]:
     """Read every export declared under `data:`; diagnostics for files that cannot be used at all.
 
-    `progress(kind, path)`, when given, is called after each file is read.
+    `progress(kind, path)`, when given, is called after each file is read. `data_dirs`: folders outside the
+    workspace that exports may come from (see outside_workspace); any other path out of it is refused, unread.
     """
     config: DataConfig | None = ws.settings.data if ws.settings else None
     if config is None or not any(getattr(config, k) for k in KINDS):
@@ -168,6 +245,9 @@ def load_exports(ws: Workspace, progress=None) -> tuple[Frames | None, list[Diag
                 "declare at least data: opportunities: {path: ..., preset: ...} in salesplan.yaml (see 'CRM exports: data:' in the README)",
             )
         ]
+    refused = export_path_problems(ws, data_dirs)
+    if refused:
+        return None, refused
     frames = Frames()
     diags: list[Diagnostic] = []
     raw: dict[str, list[tuple[RawTable, dict[str, str], Source, str]]] = {}
@@ -255,7 +335,19 @@ def _read_kind(kind: str, source: Source, extra: list[str], rel: str, path: Path
     table, diags = read_table(path, rel, source, wanted, key)
     if table is None:
         return None, mapped, diags
-    headers = set(table.headers)
+    mapped, problems = header_findings(kind, source, mapped, table.headers, extra, rel, setting)
+    problems = problems or where_findings(source, table.headers, rel, setting)
+    if problems:
+        return None, mapped, problems
+    return table, mapped, []
+
+
+def header_findings(kind: str, source: Source, mapped: dict[str, str], header_row: list[str], extra: list[str], rel: str, setting: str | None = None) -> tuple[dict[str, str], list[Diagnostic]]:
+    """SP903 when the header row lacks the column of a required field (or of a field mapped by hand, an
+    attribute or a stage_dates column); the mapping without the optional preset columns the export lacks.
+
+    Used by the reports (on the file read) and by validate (on the header row alone)."""
+    headers = set(header_row)
     missing = []
     for f in FIELDS[kind]:
         header = mapped.get(f.name)
@@ -269,32 +361,43 @@ def _read_kind(kind: str, source: Source, extra: list[str], rel: str, path: Path
             else:
                 mapped = {k: v for k, v in mapped.items() if k != f.name}
     missing += [f"column '{header}' (data.attributes or stage_dates)" for header in extra if header not in headers]
-    if missing:
-        import difflib
+    if not missing:
+        return mapped, []
+    import difflib
 
-        guesses = []
-        for item in missing:
-            if "'" in item:
-                header = item.split("'")[1]
-                same = [h for h in headers if " ".join(h.split()).casefold() == " ".join(header.split()).casefold()]
-                close = same[:1] or difflib.get_close_matches(header, list(headers), n=1, cutoff=0.6)
-                if close:
-                    guesses.append(f"'{header}' -> '{close[0]}'?")
-        hint = f"map them under {setting}.columns in salesplan.yaml (or, for a field the export does not carry, give it a constant under {setting}.values)"
-        if guesses:
-            hint += "; did you mean " + ", ".join(guesses)
-        hint += "; the export's columns: " + ", ".join(h for h in table.headers if h)
-        return None, mapped, [diagnostic("SP903", rel, 1, None, f"{kind} export lacks required field(s): {'; '.join(missing)}", hint)]
+    setting = setting or f"data.{kind}"
+    guesses = []
+    for item in missing:
+        if "'" in item:
+            header = item.split("'")[1]
+            same = [h for h in headers if " ".join(h.split()).casefold() == " ".join(header.split()).casefold()]
+            close = same[:1] or difflib.get_close_matches(header, list(headers), n=1, cutoff=0.6)
+            if close:
+                guesses.append(f"'{header}' -> '{close[0]}'?")
+    hint = f"map them under {setting}.columns in salesplan.yaml (or, for a field the export does not carry, give it a constant under {setting}.values)"
+    if guesses:
+        hint += "; did you mean " + ", ".join(guesses)
+    preset_columns = set(PRESETS.get(source.preset, {}).get(kind, {}).values())
+    if preset_columns and not preset_columns & headers:
+        hint += f"; none of the {source.preset} preset's columns is in the header: is this a {source.preset} export ({setting}.preset)?"
+    # the column names only, of a file inside the workspace (or an allowed folder): never its rows
+    hint += "; the export's columns: " + ", ".join(h for h in header_row if h)
+    return mapped, [diagnostic("SP903", rel, 1, None, f"{kind} export lacks required field(s): {'; '.join(missing)}", hint)]
+
+
+def where_findings(source: Source, header_row: list[str], rel: str, setting: str) -> list[Diagnostic]:
+    """SP903 when a `where:` column is not in the header row."""
+    headers = set(header_row)
     absent = [header for header in source.where if header not in headers]
-    if absent:
-        import difflib
+    if not absent:
+        return []
+    import difflib
 
-        guesses = [f"'{h}' -> '{close[0]}'?" for h in absent if (close := difflib.get_close_matches(h, list(headers), n=1, cutoff=0.6))]
-        hint = f"name a column of the export under {setting}.where" + ("; did you mean " + ", ".join(guesses) if guesses else "")
-        hint += "; the export's columns: " + ", ".join(h for h in table.headers if h)
-        named = ", ".join(f"'{h}'" for h in absent)
-        return None, mapped, [diagnostic("SP903", rel, 1, None, f"{setting}.where: column {named} not in the export", hint)]
-    return table, mapped, []
+    guesses = [f"'{h}' -> '{close[0]}'?" for h in absent if (close := difflib.get_close_matches(h, list(headers), n=1, cutoff=0.6))]
+    hint = f"name a column of the export under {setting}.where" + ("; did you mean " + ", ".join(guesses) if guesses else "")
+    hint += "; the export's columns: " + ", ".join(h for h in header_row if h)
+    named = ", ".join(f"'{h}'" for h in absent)
+    return [diagnostic("SP903", rel, 1, None, f"{setting}.where: column {named} not in the export", hint)]
 
 
 def stage_lookup(ws: Workspace, config: DataConfig, preset: str) -> dict[str, tuple[str, str]]:

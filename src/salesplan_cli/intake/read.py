@@ -27,6 +27,9 @@ class RowIssue:
     line: int
     reason: str
     kind: str = "rejected"  # rejected | skipped (blank lines, report footers) | unmatched | incomplete (kept, listed)
+    last: int | None = None  # a record over several lines (a ragged row): its last line
+    id: str | None = None  # the row's id and name, where the export has them (shown by report intake)
+    name: str | None = None
 
 
 @dataclass
@@ -201,7 +204,7 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
         if len(cells) != width:
             last = int(found.last_lines[record])
             if last > line:
-                return RowIssue(line, f"ragged row: {len(cells)} fields where the header has {width}, spanning lines {line}-{last} (an unclosed quote?)")
+                return RowIssue(line, f"ragged row: {len(cells)} fields where the header has {width}, spanning lines {line}-{last} (an unclosed quote?)", last=last)
             return RowIssue(line, f"ragged row: {len(cells)} fields where the header has {width}")
         return None
 
@@ -322,12 +325,24 @@ def _read_csv_exact(raw: bytes, rel: str, source: Source, wanted: list[str]) -> 
                     reason = f"ragged row: {len(record)} fields where the header has {width}, spanning lines {start}-{reader.line_num} (an unclosed quote?)"
                 else:
                     reason = f"ragged row: {len(record)} fields where the header has {width}"
-                issues.append(RowIssue(start, reason))
+                issues.append(RowIssue(start, reason, last=reader.line_num if reader.line_num > start else None))
                 continue
             for name, pos in positions:
                 columns[name].append(record[pos])
             lines.append(start)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):  # an unclosed quote swallowing the rest of the file
+            start = end_of_previous + 1
+            return None, [
+                diagnostic(
+                    "SP905",
+                    rel,
+                    start,
+                    None,
+                    f"an unclosed quote at line {start} runs to line {reader.line_num} or further (over {csv.field_size_limit():,} characters read as one field)",
+                    "close the quote in the export (or export it again)",
+                )
+            ]
         return None, [diagnostic("SP905", rel, reader.line_num, None, f"CSV cannot be read past this line: {exc}", "check the quoting around this line")]
     for blank in trailing_blank:
         issues.append(RowIssue(blank, "blank line", "skipped"))

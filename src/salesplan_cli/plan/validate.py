@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, Severity, sort_diagnostics
@@ -50,10 +51,16 @@ class ValidationResult:
         return {"diagnostics": [d.to_dict() for d in self.diagnostics], "summary": self.summary()}
 
 
-def validate_workspace(root: Path, as_of: dt.date | None = None) -> ValidationResult:
-    """Load the workspace at `root` and run every check."""
+def validate_workspace(root: Path, as_of: dt.date | None = None, exports: bool = False, data_dirs: Sequence[Path] = ()) -> ValidationResult:
+    """Load the workspace at `root` and run every check; with `exports`, also check each export's path and,
+    where the file exists, its header row (never its rows; `data_dirs`: folders out of the workspace allowed)."""
     ws, diags = load_workspace(root)
-    return check_workspace(ws, diags, as_of or dt.date.today())
+    result = check_workspace(ws, diags, as_of or dt.date.today())
+    if exports and ws.settings is not None and ws.settings.data is not None:
+        from ..intake.headers import check_export_headers
+
+        result.diagnostics = sort_diagnostics(result.diagnostics + check_export_headers(ws, data_dirs))
+    return result
 
 
 def check_workspace(ws: Workspace, load_diags: list[Diagnostic], as_of: dt.date) -> ValidationResult:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from ...diagnostics import Diagnostic
 from ..model import Workspace
-from . import agreement, capacity, organisation, periods, references, shapes, sums
+from . import agreement, capacity, data, organisation, periods, references, shapes, sums
 from .base import CheckContext
 
 Check = Callable[[Workspace, CheckContext], list[Diagnostic]]
@@ -23,6 +23,7 @@ REFERENCE_CHECKS: list[Check] = [
     references.check_shared_accounts,
     references.check_segment_named_accounts,
     references.check_data_mapping,
+    data.check_data_columns,
     references.check_owner_names,
     shapes.check_export_values,
 ]

@@ -1,0 +1,34 @@
+"""Checks of the `data:` section of salesplan.yaml beyond its schema: the canonical fields named under
+`columns:` (SP903). The export files' header rows are checked by intake.headers (validate only)."""
+
+from __future__ import annotations
+
+import difflib
+
+from ...diagnostics import Diagnostic
+from ..model import Workspace
+from .base import SETTINGS, CheckContext, at
+
+
+def check_data_columns(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
+    """SP903: every key under data.<kind>.columns is a canonical field of that kind (`close` is not `close_date`)."""
+    from ...intake.fields import FIELDS
+    from ...intake.load import KINDS
+
+    out: list[Diagnostic] = []
+    data = ws.settings.data if ws.settings else None
+    if data is None:
+        return out
+    from ...intake.load import _setting_path, setting_of
+
+    for kind in KINDS:
+        known = [f.name for f in FIELDS[kind]]
+        for source in data.sources(kind):
+            setting = setting_of(data, kind, source)
+            for name in source.columns:
+                if name in known:
+                    continue
+                guess = [k for k in known if k.startswith(name) or name.startswith(k)][:1] or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+                hint = (f"did you mean '{guess[0]}'? " if guess else "") + f"fields of {kind}: {', '.join(sorted(known))}"
+                out.append(at(ws, SETTINGS, (*_setting_path(setting), "columns", name), "SP903", f"{setting}.columns: unknown field '{name}'", hint))
+    return out
