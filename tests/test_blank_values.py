@@ -150,3 +150,27 @@ def test_activities_without_account_count_for_the_rep(run_cli, blanks):
     # in done_other, out of the ratio; the 2027-10-20 call is after the as-of day: scheduled (in the month of the as-of day)
     assert counted[("rep-n1", "call")] == (0, 1, 1)
     assert counted[("rep-n1", "meeting")] == (0, 1, 0)
+
+
+def test_estimates_of_deals_without_amount_are_shown_apart(run_cli, blanks):
+    # O2 (platform, no amount) at the platform list price; with average_won_months instead, the average of
+    # the platform deals won with an amount in the last 12 months: O4 20,000 and O8 1,000 -> 10,500.
+    blanks.replace("salesplan.yaml", "  stale_days: 30\n", "  stale_days: 30\n  estimate: {list_prices: {platform: 7_500}}\n")
+    data, _ = report_json(run_cli, blanks, "report", "pipeline", "--by", "rep")
+    n1 = by(data["tables"]["pipeline"], "rep")["rep-n1"]
+    assert (n1["value"], n1["value_unknown"], n1["estimated"]) == (15_000.0, 1, 7_500.0)  # never in value
+    assert any("1 of 1 open deals without an amount are estimated" in n for n in data["notes"])
+    blanks.replace("salesplan.yaml", "estimate: {list_prices: {platform: 7_500}}", "estimate: {average_won_months: 12}")
+    data, _ = report_json(run_cli, blanks, "report", "pipeline", "--by", "rep")
+    assert by(data["tables"]["pipeline"], "rep")["rep-n1"]["estimated"] == 10_500.0
+    # without data.estimate, no estimated column at all
+    blanks.replace("salesplan.yaml", "  estimate: {average_won_months: 12}\n", "")
+    data, _ = report_json(run_cli, blanks, "report", "pipeline", "--by", "rep")
+    assert "estimated" not in data["tables"]["pipeline"][0]
+
+
+def test_an_estimate_for_an_unknown_range_is_a_finding(run_cli, blanks):
+    blanks.replace("salesplan.yaml", "  stale_days: 30\n", "  stale_days: 30\n  estimate: {list_prices: {platfrom: 7_500}}\n")
+    result = run_cli("validate", "-w", blanks.root, "--as-of", AS_OF)
+    assert result.code == 1
+    assert "SP304" in result.out and "platfrom" in result.out and "platform" in result.out

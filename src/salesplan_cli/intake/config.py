@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationInfo, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..plan.values import Count, Percent, PercentField
+from ..plan.values import Amount, Count, Percent, PercentField
 
 Preset = Literal["salesforce", "hubspot", "pipedrive", "none"]
 Encoding = Literal["utf-8", "utf-8-sig", "cp1252", "latin-1", "iso-8859-15"]
@@ -144,6 +144,17 @@ class Mapping(_Strict):
     )
 
 
+class Estimate(_Strict):
+    """How to estimate the value of open deals without an amount: shown apart (pipeline `estimated`), never in `value`."""
+
+    list_prices: dict[str, Amount] = Field(
+        default_factory=dict, description="Product range -> the value an open deal of that range without an amount is estimated at."
+    )
+    average_won_months: int | None = Field(
+        None, ge=1, le=120, description="Else: the average amount of the range's won deals closed in this many months up to the as-of day."
+    )
+
+
 class DataConfig(_Strict):
     """Where the CRM exports are and how to read them."""
 
@@ -163,6 +174,7 @@ class DataConfig(_Strict):
     max_record_lines: int = Field(
         20, ge=1, description="Reports fail (exit 2) when one CSV record runs over more lines than this (an unclosed quote)."
     )
+    estimate: Estimate | None = Field(None, description="Estimate open deals without an amount (off by default): the pipeline's `estimated` column.")
 
     def sources(self, kind: str) -> list[Source]:
         """The export declarations of a kind: none, one, or the list declared."""

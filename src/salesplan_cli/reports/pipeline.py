@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..plan.values import round_half_away
 from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame
+from .estimate import deal_estimates, estimate_note, estimate_settings
 from .lines import by_product_line, deals_with_product, has_lines
 from .period import Period, target_in
 from .status import status_of
@@ -309,6 +310,8 @@ def _open_deals(ctx: ReportContext, opps: pd.DataFrame) -> pd.DataFrame:
     deals["stale"] = pd.Series(stale, index=deals.index, dtype="bool")
     deals["last_touch"] = pd.Series(touches, index=deals.index, dtype="object")
     deals["weighted_nano"] = weighted
+    if estimate_settings(ctx) is not None:
+        deals["estimate"] = deal_estimates(ctx, deals)
     return deals.reset_index(drop=True)
 
 
@@ -316,13 +319,14 @@ def _open_deals(ctx: ReportContext, opps: pd.DataFrame) -> pd.DataFrame:
 
 
 def _empty_counts() -> dict:
-    return {"count": 0, "value": 0, "value_unknown": 0, "weighted": Fraction(0), "overdue": 0, "no_close_date": 0, "stale": 0, **{c: 0 for c in AGE_BUCKETS.values()}}
+    return {"count": 0, "value": 0, "value_unknown": 0, "estimated": Fraction(0), "weighted": Fraction(0), "overdue": 0, "no_close_date": 0, "stale": 0, **{c: 0 for c in AGE_BUCKETS.values()}}
 
 
 def _out(acc: dict) -> dict:
     row = dict(acc)
     row["value"] = cents_out(acc["value"])
     row["weighted"] = cents_out(acc["weighted"])
+    row["estimated"] = cents_out(acc["estimated"])
     return row
 
 
@@ -347,6 +351,8 @@ def pipeline(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
         # product figures from the product lines: a deal counts once in each range it has a line of, with
         # those lines' amount; the <total> counts each deal once and sums the lines shown
         lines = by_product_line(ctx, deals)
+        if "estimate" in lines.columns:  # a deal's estimate is not split by range: only in the <total>
+            lines = lines.assign(estimate=None)
         if ctx.filters.product:
             lines = lines[lines["product"] == ctx.filters.product]
         nano = {p: int(probability_fraction(p) * NANO) for p in pd.unique(lines["probability"])}
@@ -355,6 +361,8 @@ def pipeline(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
         total = next(iter(_accumulate(deals, [pd.Series(TOTAL, index=deals.index)]).values()))
         total["value"] = sum(acc["value"] for acc in groups.values())
         total["weighted"] = sum((acc["weighted"] for acc in groups.values()), Fraction(0))
+        if ctx.filters.product:
+            total["estimated"] = Fraction(0)
     else:
         groups = _accumulate(deals, [label_columns(deals, by, teams)[d] for d in by])
         for acc in groups.values():
@@ -363,7 +371,10 @@ def pipeline(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     orders = dim_orders(ctx)
     rows = [{**dict(zip(by, key)), **_out(groups[key])} for key in sorted(groups, key=lambda k: key_rank(by, k, orders))]
     rows.append({**{d: TOTAL for d in by}, **_out(total)})
-    return report_frame(rows, [*by, *PIPELINE_COLUMNS])
+    columns = list(PIPELINE_COLUMNS)
+    if estimate_settings(ctx) is not None:  # its own column, only when the workspace asks for estimates
+        columns.insert(columns.index("value_unknown") + 1, "estimated")
+    return report_frame(rows, [*by, *columns])
 
 
 def _accumulate(deals: pd.DataFrame, keys: list[pd.Series]) -> dict[tuple, dict]:
@@ -380,11 +391,12 @@ def _accumulate(deals: pd.DataFrame, keys: list[pd.Series]) -> dict[tuple, dict]
         index=deals.index,
     ).groupby(keys, sort=False, dropna=False).sum()
     values = sum_cents(deals["amount"], keys).to_dict()
+    estimates = deals["estimate"].map(lambda v: Fraction(0) if v is None else v).groupby(keys, sort=False, dropna=False).sum().to_dict() if "estimate" in deals.columns else {}
     weights = deals["weighted_nano"].astype("object").groupby(keys, sort=False, dropna=False).sum().to_dict()
     groups = {}
     for index_key, row in zip(grouped.index, grouped.to_dict("records")):
         key = index_key if isinstance(index_key, tuple) else (index_key,)
-        acc = {"count": int(row["count"]), "value": int(values[index_key]), "weighted": Fraction(int(weights[index_key]), NANO)}
+        acc = {"count": int(row["count"]), "value": int(values[index_key]), "estimated": Fraction(estimates.get(index_key, 0)), "weighted": Fraction(int(weights[index_key]), NANO)}
         acc.update({c: int(row[c]) for c in ("value_unknown", "overdue", "no_close_date", "stale", *AGE_BUCKETS.values())})
         groups[key] = acc
     return groups
@@ -540,10 +552,13 @@ def pipeline_notes(ctx: ReportContext) -> list[str]:
         return []
     notes = []
     unknown = int((~deals["amount_known"].astype(bool)).sum())
+    estimated = estimate_note(ctx, deals)
     if unknown:
         notes.append(
             f"pipeline: {_deals(unknown)} without an amount: counted in every count (value_unknown), in no value, weighted value or coverage"
         )
+        if estimated:
+            notes.append(estimated)
     undated = int(deals["no_close_date"].sum())
     if undated:
         notes.append(f"pipeline: {_deals(undated)} without a close date (no_close_date): out of pipeline coverage, listed among the deals to watch")

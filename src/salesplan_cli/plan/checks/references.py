@@ -223,6 +223,9 @@ def check_data_mapping(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
                 out.append(
                     at(ws, SETTINGS, ("data", "mapping", key, crm), code, f"data.mapping.{key} maps '{crm}' to unknown {what} '{name}'", _suggest(name, known), prefer_key=False)
                 )
+    for product in (data.estimate.list_prices if data.estimate else {}):
+        if product not in products:
+            out.append(at(ws, SETTINGS, ("data", "estimate", "list_prices", product), "SP304", f"data.estimate.list_prices names unknown product range '{product}'", _suggest(product, products)))
     for index, source in enumerate(data.sources("opportunities")):
         where = ("data", "opportunities", index) if isinstance(data.opportunities, list) else ("data", "opportunities")
         for stage in source.stage_dates:
