@@ -48,7 +48,7 @@ def pam(
     from ..pam.files import SKIP_REASONS, file_stem, plan_files, write_files
     from ..pam.formats import EXTENSIONS, index_document, index_row
     from ..plan.calendar import fiscal_months
-    from .report import read_exports, valid_workspace
+    from .exports import read_exports, valid_workspace
 
     root = resolve_workspace(workspace)
     day = as_of_date(as_of)
@@ -128,9 +128,9 @@ def pam(
     if frames is not None:
         from types import SimpleNamespace
 
-        from .report import _print_intake
+        from .exports import print_intake
 
-        _print_intake(SimpleNamespace(frames=frames, ws=ws))  # it reads ctx.frames and ctx.ws only
+        print_intake(SimpleNamespace(frames=frames, ws=ws))  # it reads ctx.frames and ctx.ws only
     written = sum(1 for p in planned if p.writes)
     unchanged = sum(1 for p in planned if p.action == "unchanged")
     doing = "would write" if dry_run else "wrote"

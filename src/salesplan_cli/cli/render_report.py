@@ -73,7 +73,7 @@ def payload(ctx, rendered, breaches) -> dict:
 
 def _fallbacks(ctx) -> list[str]:
     """The one-line notes on what the reports fall back on where an export lacks a column."""
-    from .report import intake_notes
+    from .exports import intake_notes
 
     return intake_notes(ctx)
 

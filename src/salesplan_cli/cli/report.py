@@ -11,7 +11,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import exitcodes
-from .common import AsOfOption, DataDirOption, WorkspaceOption, as_of_date, data_dirs, display_root, err, fail_usage, resolve_workspace, use_color
+from .common import AsOfOption, DataDirOption, WorkspaceOption, as_of_date, data_dirs, err, fail_usage, resolve_workspace
+from .exports import NO_AMOUNTS, print_intake, command_of, fail_damaged, read_exports, valid_workspace
 
 report_app = typer.Typer(
     name="report",
@@ -104,99 +105,6 @@ def prepare(opts: Options, command: str = "salesplan report", keep_damaged: bool
     return context
 
 
-def valid_workspace(root: Path, as_of, command: str):
-    """The loaded workspace; its findings on stderr and exit 2 when the plan has errors."""
-    from ..plan.validate import validate_workspace
-
-    result = validate_workspace(root, as_of=as_of)
-    if result.errors:
-        from rich.console import Console
-
-        from .render_diagnostics import render_human
-
-        console = Console(stderr=True, highlight=False, no_color=not use_color(), width=None if use_color() else 200)
-        render_human(result, console, display_root(root))
-        err(f"{command}: the plan has errors; fix them first (salesplan validate)")
-        raise typer.Exit(exitcodes.USAGE)
-    return result.workspace
-
-
-def read_exports(ws, root: Path, hint: str = "", data_dirs: tuple[Path, ...] = (), keep_damaged: bool = False, command: str = "salesplan report"):
-    """The canonical frames of the workspace's exports; each problem on stderr and exit 2 when one cannot be read,
-    when an export path leads outside the workspace (and the allowed `data_dirs`), or when an export is damaged
-    (too many rows rejected, a record over many lines): then the intake account is printed first, unless
-    `keep_damaged` (report intake: it shows the account, then fails)."""
-    from functools import partial
-
-    from ..intake import cache
-    from ..intake.load import export_files, export_path_problems, load_exports
-    from ..intake.loud import damage
-
-    refused = export_path_problems(ws, data_dirs)  # before the cache: its key would read the files
-    if refused:
-        _print_diagnostics(refused, root, hint)
-        raise typer.Exit(exitcodes.USAGE)
-    folder = cache.cache_folder(root)
-    key = cache.cache_key(ws) if folder is not None and cache.worth_caching(ws) else None
-    frames = cache.load(folder, key) if key is not None else None
-    if frames is None:
-        frames, diags = _load_with_progress(ws, export_files(ws), partial(load_exports, data_dirs=data_dirs))
-        if diags:
-            _print_diagnostics(diags, root, hint)
-            raise typer.Exit(exitcodes.USAGE)
-        if key is not None:
-            cache.store(folder, key, frames)
-    frames.damage = damage(ws.settings.data, frames.reports)
-    if frames.damage and not keep_damaged:
-        from types import SimpleNamespace
-
-        _print_intake(SimpleNamespace(frames=frames, ws=ws))
-        fail_damaged(frames.damage, root, command, hint)
-    return frames
-
-
-def fail_damaged(found, root: Path, command: str, hint: str = ""):
-    """The damage found in the exports on stderr, and exit 2."""
-    _print_diagnostics(found, root, "")
-    err(f"{command}: {len(found)} damaged export{'s' if len(found) != 1 else ''}: no report is drawn from them; fix the export or its settings (rows listed by: salesplan report intake)")
-    if hint:
-        err(hint)
-    raise typer.Exit(exitcodes.USAGE)
-
-
-def _print_diagnostics(diags, root: Path, hint: str = "") -> None:
-    shown = display_root(root)
-    for d in diags:
-        err(d.headline().replace(d.file, f"{shown}/{d.file}" if shown and not d.file.startswith("/") else d.file, 1))
-        if d.hint:
-            err(f"  hint: {d.hint}")
-    if hint:
-        err(hint)
-
-
-def _file_size(path: Path) -> int:
-    """Size of a regular file; 0 for anything else, or a path that cannot be stat'ed (the reader says why)."""
-    try:
-        return path.stat().st_size if path.is_file() else 0
-    except (OSError, ValueError):
-        return 0
-
-
-def _load_with_progress(ws, files, load_exports):
-    total = sum(_file_size(path) for _, path in files)
-    if not (sys.stderr.isatty() and total > 5_000_000):
-        return load_exports(ws)
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
-
-    with Progress(TextColumn("reading exports"), BarColumn(), DownloadColumn(), transient=True) as bar:
-        task = bar.add_task("read", total=total)
-
-        def advance(kind, path):
-            bar.advance(task, _file_size(path))
-
-        return load_exports(ws, progress=advance)
-
-
 def _check_filters(ws, opts: Options) -> None:
     known = {r.id for r in ws.reps.values()}
     for rep in opts.reps:
@@ -259,7 +167,7 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
         err(f"wrote {opts.output}")
     elif text is not None:
         sys.stdout.write(text)
-    _print_intake(ctx, converted_noted=noted)
+    print_intake(ctx, converted_noted=noted)
     if getattr(ctx.frames, "damage", None):
         fail_damaged(ctx.frames.damage, ctx.ws.root, command_of(rendered.report))
     if gates:
@@ -275,49 +183,6 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
             err(f"salesplan report: {len(found)} breach{'es' if len(found) != 1 else ''}")
             raise typer.Exit(exitcodes.FINDINGS)
     raise typer.Exit(exitcodes.OK)
-
-
-#: Reports that show no amount: the notes on currency conversion are left out of them (stderr still says it).
-NO_AMOUNTS = ("activity", "coverage")
-
-
-def command_of(report: str) -> str:
-    return "salesplan review" if report == "review" else "salesplan report"
-
-
-def _print_intake(ctx, converted_noted: bool = False) -> None:
-    """The intake account on stderr: rows used of rows read per export (with the rates used, unless the
-    report's own notes carry them, and the currencies without a rate), the owners matching no rep, the
-    unknown activity statuses, and the fallbacks taken for missing columns."""
-    from ..intake.activity_status import unknown_status_notes
-    from ..intake.currency import conversion_notes
-    from ..intake.loud import summary_lines
-
-    lines = summary_lines(ctx.frames)
-    for report, line in zip(ctx.frames.reports, lines):
-        err(line)
-        for note in conversion_notes([report], converted=not converted_noted):
-            err(f"  {note}")
-    for line in lines[len(ctx.frames.reports) :]:
-        err(line)
-    for line in unknown_status_notes(ctx.frames.reports):
-        err(f"  {line}")
-    if getattr(ctx, "ws", None) is not None:
-        from ..intake.owners import unmatched_owner_lines
-
-        for line in unmatched_owner_lines(ctx.ws, ctx.frames):
-            err(line)
-    for note in intake_notes(ctx):
-        err(f"note: {note}")
-
-
-def intake_notes(ctx) -> list[str]:
-    """The fallbacks the reports take for columns the exports lack, one line each (computed once per run)."""
-    from ..intake.loud import fallback_notes
-
-    ws = getattr(ctx, "ws", None)
-    products = bool(ws is not None and ws.strategy is not None and ws.strategy.products)
-    return fallback_notes(ctx.frames, ws.settings.data if ws is not None and ws.settings else None, products)
 
 
 def _write_output(ctx, output: Path, text: str) -> None:
