@@ -413,3 +413,15 @@ def test_a_constant_amount_is_read_in_the_export_s_dialect_even_in_a_workbook(tm
     frames, diags = load(plan)
     assert diags == []
     assert list(frames.sales["amount"]) == [100_050]
+
+
+def test_an_owner_close_to_a_name_already_mapped_is_suggested(tmp_path, run_cli):
+    """data.mapping.owners names count as spellings to suggest: 'Lena Vogle' is close to the mapped 'Lena Vogel-Braun'."""
+    plan = workspace_with(
+        tmp_path,
+        "data:\n  sales: {path: data/s.csv, columns: {owner: owner, account: account, amount: amount, date: date}}\n  mapping:\n    owners: {Lena Vogel-Braun: rep-n1}\n",
+        {"data/s.csv": "owner,account,amount,date\nLena Vogel-Braun,ACME-001,100,2027-02-01\nLena Vogle-Braun,ACME-001,50,2027-02-02\n"},
+    )
+    run = run_cli("report", "attainment", "-w", plan.root, "--as-of", AS_OF)
+    assert run.code == 0, run.err
+    assert "'Lena Vogle-Braun' (1 row; did you mean 'Lena Vogel-Braun' (rep-n1)?)" in run.err

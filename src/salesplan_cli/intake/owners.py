@@ -70,12 +70,16 @@ def unmatched_owners(ws: Workspace, frames: Frames) -> list[UnmatchedOwner]:
 
 
 def _rep_spellings(ws: Workspace) -> dict[str, tuple[str, str]]:
-    """Owner key of each rep id, name and e-mail -> (that id, name or e-mail as written, rep id)."""
+    """Owner key of each rep id, name and e-mail, and of each CRM name data.mapping.owners already gives to a
+    rep -> (that text as written, rep id)."""
     out: dict[str, tuple[str, str]] = {}
     for _stem, rep in sorted(ws.reps.items()):
         for text in (rep.name, rep.email, rep.id):
             if text:
                 out.setdefault(owner_key(text), (text, rep.id))
+    config = ws.settings.data if ws.settings else None
+    for crm, rep_id in (config.mapping.owners.items() if config is not None else []):
+        out.setdefault(owner_key(crm), (crm, rep_id))
     return out
 
 
