@@ -268,3 +268,20 @@ def test_a_converted_amount_beyond_the_largest_amount_is_rejected_not_wrapped():
     assert out["amount"].tolist() == [100_000_000]  # 1.00 USD x 1,000,000 = 1,000,000.00 EUR
     assert [(i.line, i.reason) for i in rows.report.issues] == [(2, "amount in USD converted at 1000000 is beyond 9,999,999,999,999.99 EUR")]
     assert rows.report.converted == {"USD": {"rate": "1000000", "rows": 1, "into": "EUR"}}
+
+
+def test_two_files_in_two_currencies_each_say_what_they_converted(tmp_path):
+    """With a list of exports, each file's account names its own conversions and its own missing rates."""
+    data = RATES + """data:
+  sales:
+    - {path: data/us.csv, columns: {owner: owner, account: account, amount: amount, date: date, currency: currency}}
+    - {path: data/uk.csv, columns: {owner: owner, account: account, amount: amount, date: date, currency: currency}}
+  max_rejected: 100%
+"""
+    us = "owner,account,amount,date,currency\nrep-n1,ACME-001,100.00,2027-02-01,USD\nrep-n1,ACME-001,10.00,2027-02-02,CHF\n"
+    uk = "owner,account,amount,date,currency\nrep-n1,ACME-001,100.00,2027-02-01,GBP\nrep-n1,ACME-001,100.00,2027-02-03,GBP\n"
+    frames = load(workspace_with(tmp_path, data, {"data/us.csv": us, "data/uk.csv": uk}))
+    assert list(frames.sales["amount"]) == [9_200, 11_700, 11_700]
+    us_report, uk_report = frames.reports
+    assert (us_report.converted, us_report.without_rate) == ({"USD": {"rate": "0.92", "rows": 1, "into": "EUR"}}, {"CHF": 1})
+    assert (uk_report.converted, uk_report.without_rate) == ({"GBP": {"rate": "1.17", "rows": 2, "into": "EUR"}}, {})

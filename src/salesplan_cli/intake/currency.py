@@ -162,8 +162,10 @@ def settle_currencies(rows, name: str, text: pd.Series, cents: pd.Series, worksp
         return cents
     missing = foreign & ~currency.isin(list(rates))
     if missing.any():
-        for code, count in currency[missing].value_counts().items():
-            rows.report.without_rate[str(code)] = rows.report.without_rate.get(str(code), 0) + int(count)
+        parts = frame["_part"] if "_part" in frame.columns else pd.Series(0, index=frame.index)
+        for (part, code), count in pd.DataFrame({"part": parts[missing], "code": currency[missing]}).value_counts().items():
+            report = rows.parts[int(part)].report if hasattr(rows, "parts") else rows.report
+            report.without_rate[str(code)] = report.without_rate.get(str(code), 0) + int(count)
         rows.reject(missing, lambda: "amount in " + currency + ", and salesplan.yaml gives no rate for " + currency + " (add rates: {" + currency + f": ...}} to convert it to {workspace})")
     converted = cents.copy()
     for code in sorted(set(currency[foreign & rows.keep])):
@@ -190,11 +192,15 @@ def record_conversions(rows, out: pd.DataFrame) -> None:
     if not rows.rates_used or "currency" not in out.columns:
         return
     valued = out["amount_known"] if "amount_known" in out.columns else out["amount"].notna() if "amount" in out.columns else None
-    counts = out.loc[valued, "currency"].value_counts() if valued is not None else {}
-    for code, (rate, workspace) in sorted(rows.rates_used.items()):
-        count = int(counts.get(code, 0))
-        if count:
-            rows.report.converted[code] = {"rate": _shown(rate), "rows": count, "into": workspace}
+    if valued is None:
+        return
+    parts = out["_part"] if "_part" in out.columns else pd.Series(0, index=out.index)
+    counts = pd.DataFrame({"part": parts[valued], "code": out.loc[valued, "currency"]}).value_counts()
+    for (part, code), count in sorted(counts.items()):
+        if code in rows.rates_used and int(count):
+            rate, workspace = rows.rates_used[code]
+            report = rows.parts[int(part)].report if hasattr(rows, "parts") else rows.report
+            report.converted[str(code)] = {"rate": _shown(rate), "rows": int(count), "into": workspace}
 
 
 def conversion_notes(reports, converted: bool = True, missing: bool = True) -> list[str]:
