@@ -185,12 +185,31 @@ def _shown(rate) -> str:
     return f"{rate:f}" if isinstance(rate, Decimal) else str(rate)
 
 
-def record_conversions(rows, out: pd.DataFrame) -> None:
-    """How many of the rows used were converted, per currency and rate (for the notes of every report)."""
+def _valued(frame: pd.DataFrame) -> pd.Series | None:
+    """Rows whose amount (or product line amount) is known: the rows whose amount was converted."""
+    if "amount_known" in frame.columns:
+        valued = frame["amount_known"].astype(bool)
+    elif "amount" in frame.columns:
+        valued = frame["amount"].notna()
+    else:
+        return None
+    if "line_amount" in frame.columns:
+        valued = valued | frame["line_amount"].notna()
+    return valued
+
+
+def record_conversions(rows, out: pd.DataFrame, folded: pd.DataFrame | None = None) -> None:
+    """How many of the rows used were converted, per currency and rate (for the notes of every report).
+    `folded`: the rows used as part of another row (the later product lines of a deal): rows used, counted too."""
     if not rows.rates_used or "currency" not in out.columns:
         return
-    valued = out["amount_known"] if "amount_known" in out.columns else out["amount"].notna() if "amount" in out.columns else None
-    counts = out.loc[valued, "currency"].value_counts() if valued is not None else {}
+    counts = pd.Series(dtype="int64")
+    for frame in (out, folded):
+        if frame is None or not len(frame) or "currency" not in frame.columns:
+            continue
+        valued = _valued(frame)
+        if valued is not None:
+            counts = counts.add(frame.loc[valued, "currency"].value_counts(), fill_value=0)
     for code, (rate, workspace) in sorted(rows.rates_used.items()):
         count = int(counts.get(code, 0))
         if count:
