@@ -187,15 +187,34 @@ def _shown(rate) -> str:
     return f"{rate:f}" if isinstance(rate, Decimal) else str(rate)
 
 
-def record_conversions(rows, out: pd.DataFrame) -> None:
-    """How many of the rows used were converted, per currency and rate (for the notes of every report)."""
+def _valued(frame: pd.DataFrame) -> pd.Series | None:
+    """Rows whose amount (or product line amount) is known: the rows whose amount was converted."""
+    if "amount_known" in frame.columns:
+        valued = frame["amount_known"].astype(bool)
+    elif "amount" in frame.columns:
+        valued = frame["amount"].notna()
+    else:
+        return None
+    if "line_amount" in frame.columns:
+        valued = valued | frame["line_amount"].notna()
+    return valued
+
+
+def record_conversions(rows, out: pd.DataFrame, folded: pd.DataFrame | None = None) -> None:
+    """How many of the rows used were converted, per currency and rate (for the notes of every report).
+    `folded`: the rows used as part of another row (the later product lines of a deal): rows used, counted too."""
     if not rows.rates_used or "currency" not in out.columns:
         return
-    valued = out["amount_known"] if "amount_known" in out.columns else out["amount"].notna() if "amount" in out.columns else None
-    if valued is None:
-        return
-    parts = out["_part"] if "_part" in out.columns else pd.Series(0, index=out.index)
-    counts = pd.DataFrame({"part": parts[valued], "code": out.loc[valued, "currency"]}).value_counts()
+    counts: dict[tuple[int, str], int] = {}
+    for frame in (out, folded):
+        if frame is None or not len(frame) or "currency" not in frame.columns:
+            continue
+        valued = _valued(frame)
+        if valued is None:
+            continue
+        parts = frame["_part"] if "_part" in frame.columns else pd.Series(0, index=frame.index)
+        for (part, code), count in pd.DataFrame({"part": parts[valued], "code": frame.loc[valued, "currency"]}).value_counts().items():
+            counts[(int(part), str(code))] = counts.get((int(part), str(code)), 0) + int(count)
     for (part, code), count in sorted(counts.items()):
         if code in rows.rates_used and int(count):
             rate, workspace = rows.rates_used[code]

@@ -198,7 +198,7 @@ class _Rows:
 
     def done(self) -> pd.DataFrame:
         out = self.frame[self.keep].reset_index(drop=True)
-        record_conversions(self, out)
+        record_conversions(self, out, self.frame.loc[self.folded])
         names = pd.Series([part.rel for part in self.parts])
         out["file"] = out["_part"].map(names).astype("object") if len(self.parts) > 1 else self.parts[0].rel
         used = pd.concat([out["_part"], self.frame.loc[self.folded, "_part"]]).value_counts()

@@ -98,9 +98,12 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
     if conv is not None:
         plain = conv[~conv["rep"].isin(list(_SPECIAL))]
         for rep_id, group in plain.groupby("rep"):
-            closed = int(group["closed"].sum())
-            win_rates[rep_id] = int(group["won"].sum()) / closed if closed else None
             alerts[rep_id] = int(group["alert"].fillna(False).astype(bool).sum())
+        # the win rate counts each deal once: a deal with product lines in two ranges is in two rows of `conv`
+        per_rep = conversion(ctx, ["rep"])
+        for row in per_rep[~per_rep["rep"].isin(list(_SPECIAL))].to_dict("records"):
+            closed = int(row["closed"])
+            win_rates[row["rep"]] = int(row["won"]) / closed if closed else None
 
     thresholds = ctx.ws.settings.thresholds
     from fractions import Fraction

@@ -20,7 +20,8 @@ def attainment_notes(ctx: ReportContext) -> list[str]:
     lines = ", ".join(str(i.line) for i in won[:5]) + (", ..." if len(won) > 5 else "")
     return [
         f"attainment: {len(won):,} won deal{'s' if len(won) != 1 else ''} without an amount or a close date "
-        f"count in no sales figure ({report.path} lines {lines}; list them with: salesplan report intake)"
+        f"count{'s' if len(won) == 1 else ''} in no sales figure ({report.path} line{'s' if len(won) != 1 else ''} {lines}; "
+        "list them with: salesplan report intake)"
     ]
 
 
@@ -35,7 +36,7 @@ def coverage_notes(ctx: ReportContext) -> list[str]:
     blank = int(acts["account"].isna().sum()) if "account" in acts.columns else 0
     if not blank:
         return []
-    return [f"coverage: {blank:,} activit{'ies' if blank != 1 else 'y'} without an account count in the activity report, for no account's coverage"]
+    return [f"coverage: {blank:,} activit{'ies' if blank != 1 else 'y'} without an account count{'s' if blank == 1 else ''} in the activity report, for no account's coverage"]
 
 
 def opportunity_notes(ctx: ReportContext) -> list[str]:

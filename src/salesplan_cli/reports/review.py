@@ -132,8 +132,11 @@ def review(ctx: ReportContext, rep_id: str, top: int = 10) -> Review:
         conv = conversion(ctx, by)
         conv = conv[conv["rep"] == rep_id].reset_index(drop=True)
         conv = conv[[c for c in CONVERSION_COLUMNS if c in conv.columns]]
-        won = int(conv["won"].sum()) if len(conv) else 0
-        closed = int(conv["closed"].sum()) if len(conv) else 0
+        # each deal once: a deal with product lines in two ranges is in two rows of the table above
+        mine = conversion(ctx, ["rep"])
+        mine = mine[mine["rep"] == rep_id]
+        won = int(mine["won"].sum()) if len(mine) else 0
+        closed = int(mine["closed"].sum()) if len(mine) else 0
         alerted = bool(conv["alert"].fillna(False).astype(bool).any()) if "alert" in conv.columns and len(conv) else False
         peers = {r.id for r in ctx.ws.reps.values() if r.manager == rep.manager and r.id != rep_id}
         others = closed_deals(ctx, filters=False)
