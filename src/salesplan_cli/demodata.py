@@ -351,6 +351,13 @@ class _Export:
             if header is not None and header not in headers:
                 headers.append(header)
                 self.fields.append(name)
+        if "currency" in self.fields and "currency" not in source.columns and "amount" in self.fields:
+            # a report's currency column sits next to the amount, as CRMs lay them out
+            at = self.fields.index("currency")
+            moved = (self.fields.pop(at), headers.pop(at))
+            after = self.fields.index("amount") + 1
+            self.fields.insert(after, moved[0])
+            headers.insert(after, moved[1])
         for name, header in extra or []:
             if header not in headers:
                 headers.append(header)
