@@ -17,7 +17,7 @@ The data follows the plan:
   product range; lost deals follow the rep's win rate; open deals close after
   the as-of date, up to three months into the next fiscal year;
 - activities: each rep works the accounts of `portfolio.accounts`, at 80% to
-  110% of the plan's norms;
+  110% of the plan's norms (and books some ahead, see below);
 - owners are written as the exports of each system would: names (CRM presets),
   e-mails (sales), rep ids (other exports); all map to their rep by themselves.
 
@@ -33,6 +33,17 @@ And it holds what the reports are meant to find (see `DemoData.facts`):
   no deal at all;
 - the open pipeline closing in the last fiscal quarter is well below what is
   left of that quarter's target.
+
+And what real exports have (drawn from a second stream, `self.aux`, so that the
+rest of the data does not move):
+
+- open deals without amount, close date or account (a few percent each);
+  lost deals at 0 (Salesforce) or blank (HubSpot) for part of them;
+- a task status in the export's words (`_STATUS_WORDS`, or the workspace's
+  `data.mapping.activity_statuses`): past tasks mostly done, a few overdue,
+  open tasks scheduled over the five weeks after the as-of date;
+- with `rates:` in salesplan.yaml, deals in its currencies (`_FOREIGN_SHARE`),
+  the amount converted at the plan rate and rounded as deals are.
 
 Determinism: one `random.Random(seed)` drives everything and its draws go
 through arithmetic only (+, -, *, /, sqrt; no log or exp), so the bytes are the
