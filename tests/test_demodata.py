@@ -105,9 +105,9 @@ def test_files_decode_in_their_declared_encodings_with_the_declared_headers(work
         delimiter = "," if source.delimiter == "auto" else source.delimiter
         header = next(csv.reader(io.StringIO(text), delimiter=delimiter))
         mapped = columns_for(f.kind, source.preset, source.columns)
-        if f.kind == "activities" and "status" not in source.columns:
-            mapped.pop("status", None)  # demo activities are all done: no task status column unless mapped
-        mapped = {name: header for name, header in mapped.items() if name not in _UNFILLED or name in source.columns}
+        # the currency column is written because the workspace declares rates: (the example's has USD and GBP)
+        assert workspace.settings.rates
+        mapped = {name: header for name, header in mapped.items() if name not in _UNFILLED or name in source.columns or workspace.settings.rates}
         expected = set(mapped.values()) | (set(config.attributes.values()) if f.kind == "accounts" else set())
         assert set(header) == expected, f.kind
         assert len(header) == len(set(header))
@@ -130,10 +130,11 @@ def test_values_follow_the_declared_dialects(demo):
     dt.datetime.strptime(first[3], "%Y-%m-%d %H:%M")
     opportunities = list(csv.reader(io.StringIO(demo.by_kind()["opportunities"].data.decode("utf-8"))))
     row = opportunities[1]
-    dt.datetime.strptime(row[5], "%m/%d/%Y")
+    assert opportunities[0][4:7] == ["Amount", "Opportunity Currency", "Close Date"]  # the currency next to the amount
+    dt.datetime.strptime(row[6], "%m/%d/%Y")
     stages = {r[3] for r in opportunities[1:] if len(r) > 3}
     assert {"Prospecting", "Needs Analysis", "Qualification", "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost"} <= stages
-    products = {r[8] for r in opportunities[1:] if len(r) > 8}
+    products = {r[9] for r in opportunities[1:] if len(r) > 9}
     assert products == {"Nordwind Platform", "Platform add-on", "Consulting", "Managed services"}
 
 
@@ -207,9 +208,10 @@ def test_accounts_fall_in_every_segment_and_named_accounts_are_there(workspace, 
         assert by_id.loc[named, "segment"] == "A"
     assert set(accounts["status"]) == {"customer", "prospect"}
     assert accounts["rep"].notna().mean() > 0.9  # owners map by themselves
-    # every opportunity, activity and sale is on a known account
+    # every opportunity, activity and sale is on a known account, but the open deals left without account
     for frame in (frames.opportunities, frames.activities, frames.sales):
-        assert frame["segment"].notna().all()
+        assert frame.loc[frame["account"].notna(), "segment"].notna().all()
+    assert frames.opportunities["account"].isna().sum() == 9
 
 
 def test_turnover_to_date_is_near_the_seasonal_plan(workspace, frames):
@@ -291,7 +293,7 @@ def test_activities_follow_the_norms_roughly(frames):
     activities = frames.activities
     assert 3_000 < len(activities) < 20_000
     assert set(activities["action"]) == {"call", "meeting", "follow_up", "proposal"}
-    assert (activities["date"] <= str(AS_OF)).all()
+    assert (activities.loc[activities["status"] == "done", "date"] <= str(AS_OF)).all()  # done: to date only
     assert activities["date"].dt.day_of_week.max() <= 4  # working days
 
 
@@ -489,3 +491,152 @@ def test_workspace_without_data_section_is_a_usage_error(capsys, tmp_path):
     code, out, err = run(capsys, "demo-data", "-w", root, "--as-of", "2027-10-15")
     assert code == 2
     assert "data:" in err
+
+
+# --- what real exports have: blanks, task statuses, scheduled tasks, currencies -----------------------------------
+
+
+def _rows(f, delimiter: str = ",", encoding: str = "utf-8") -> list[dict[str, str]]:
+    """The data rows of a generated export by header (the deliberate bad rows and a report footer left out)."""
+    bad = {line for line, _ in f.bad}
+    lines = list(csv.reader(io.StringIO(f.data.decode(encoding)), delimiter=delimiter))
+    header = lines[0]
+    return [dict(zip(header, cells)) for number, cells in enumerate(lines[1:], start=2) if number not in bad and len(cells) == len(header)]
+
+
+def test_example_opportunities_have_blank_cells_and_lost_deals_at_zero(demo, frames):
+    rows = _rows(demo.by_kind()["opportunities"])
+    closed = {"Closed Won", "Closed Lost"}
+    open_ = [r for r in rows if r["Stage"] not in closed]
+    assert [sum(1 for r in open_ if r[h] == "") for h in ("Amount", "Close Date", "Account Name")] == [10, 9, 9]
+    assert 0.01 < 10 / len(open_) < 0.05  # a few percent of the open deals
+    won = [r for r in rows if r["Stage"] == "Closed Won"]
+    assert all(r["Amount"] and r["Close Date"] and r["Account Name"] for r in won)  # won deals keep their values
+    lost = [r for r in rows if r["Stage"] == "Closed Lost"]
+    zero = [r for r in lost if r["Amount"] == "0.00"]
+    assert len(zero) == 220 and all(r["Amount"] for r in lost)  # this Salesforce org zeroes part of its lost deals
+    assert 0.2 < len(zero) / len(lost) < 0.4
+    report = next(r for r in frames.reports if r.kind == "opportunities")
+    assert [i for i in report.issues if i.kind == "incomplete"] == []
+    opportunities = frames.opportunities
+    lost_frame = opportunities[opportunities["outcome"] == "lost"]
+    assert int(((lost_frame["amount"] == 0) & lost_frame["amount_known"]).sum()) == 220
+    open_frame = opportunities[opportunities["outcome"] == "open"]
+    assert int((~open_frame["amount_known"]).sum()) == 10 and int(open_frame["close_date"].isna().sum()) == 9
+
+
+def test_example_activities_carry_hubspot_task_statuses_with_overdue_and_scheduled_tasks(demo, frames):
+    rows = _rows(demo.by_kind()["activities"])
+    words = {r["Task Status"] for r in rows}
+    assert words == {"Completed", "Not started", "In progress", "Waiting", "Deferred"}
+    report = next(r for r in frames.reports if r.kind == "activities")
+    assert not [i for i in report.rejected if "status" in i.reason]  # every word maps by the preset
+    acts = frames.activities
+    past, ahead = acts[acts["date"] <= str(AS_OF)], acts[acts["date"] > str(AS_OF)]
+    overdue = past[past["status"] == "open"]
+    assert len(overdue) == 124 and len(overdue) / len(past) < 0.03  # past tasks mostly done, a few overdue
+    assert len(ahead) == 276 and (ahead["status"] == "open").all()  # scheduled: open, in the calendar
+    assert ahead["date"].max() <= pd_timestamp(AS_OF + dt.timedelta(days=35))
+    assert (ahead["rep"].notna()).all()  # the departed seller books nothing
+    # more overdue tasks in the last three weeks than before
+    recent = past[past["date"] > str(AS_OF - dt.timedelta(days=21))]
+    assert (recent["status"] == "open").mean() > 5 * (past["status"] == "open").mean() / 2
+
+
+def pd_timestamp(day: dt.date):
+    import pandas as pd
+
+    return pd.Timestamp(day) + pd.Timedelta(days=1)
+
+
+def test_example_opportunities_are_in_three_currencies_that_all_convert(workspace, demo, frames):
+    rows = _rows(demo.by_kind()["opportunities"])
+    currencies = {}
+    for r in rows:
+        currencies[r["Opportunity Currency"]] = currencies.get(r["Opportunity Currency"], 0) + 1
+    assert set(currencies) == {"EUR", "USD", "GBP"} and currencies["EUR"] > 0.8 * len(rows)
+    report = next(r for r in frames.reports if r.kind == "opportunities")
+    assert report.without_rate == {}
+    assert {code: c["rows"] for code, c in report.converted.items()} == {"GBP": 136, "USD": 126}
+    opportunities = frames.opportunities
+    for code, rate in workspace.settings.rates.items():
+        mine = opportunities[(opportunities["currency"] == code) & opportunities["amount_known"]]
+        assert len(mine) > 100
+        for original, amount in zip(mine["amount_original"], mine["amount"]):
+            exact = Fraction(int(original)) * Fraction(str(rate))
+            assert abs(Fraction(int(amount)) - exact) <= Fraction(1, 2)  # rounded to the cent
+        # the deals' values in EUR stay in the range of the EUR deals
+        eur = opportunities.loc[(opportunities["currency"] == "EUR") & (opportunities["amount"] > 0), "amount"]
+        assert 0.6 < mine.loc[mine["amount"] > 0, "amount"].median() / eur.median() < 1.6
+
+
+PRESET_SECTION = """data:
+  accounts: {{path: exports/accounts.csv, preset: hubspot}}
+  opportunities: {{path: exports/deals.csv, preset: {preset}}}
+  activities: {{path: exports/tasks.csv, preset: {preset}}}
+  sales: {{path: exports/sales.csv, preset: {preset}}}
+  attributes: {{employees: "Number of Employees", industry: "Industry", region: "Region"}}
+  mapping:
+    stages: {{Prospecting: lead, Needs Analysis: discovery}}
+    products: {{Licence: platform, Delivery: services}}
+{rates}
+"""
+OWN_WORDS_SECTION = """data:
+  accounts: {path: exports/accounts.csv, preset: hubspot}
+  opportunities:
+    path: exports/deals.csv
+    columns: {id: Id, owner: Owner, account: Client, stage: Stage, amount: Montant, currency: Devise, close_date: Cloture, product: Produit}
+  activities:
+    path: exports/tasks.csv
+    columns: {owner: Commercial, account: Client, type: Type, date: Date, status: Statut}
+  attributes: {employees: "Number of Employees", industry: "Industry", region: "Region"}
+  mapping:
+    stages: {Prospecting: lead, Needs Analysis: discovery}
+    products: {Licence: platform, Delivery: services}
+    activity_statuses: {Fait: done, "À faire": open, Reporté: open}
+
+"""
+WORDS = {
+    "salesforce": ("Status", {"Completed", "Not Started", "In Progress", "Waiting on someone else", "Deferred"}),
+    "hubspot": ("Task Status", {"Completed", "Not started", "In progress", "Waiting", "Deferred"}),
+    "pipedrive": ("Activity - Done", {"Done", "To do"}),
+    "none": ("Statut", {"Fait", "À faire", "Reporté"}),
+}
+
+
+@pytest.mark.parametrize("preset, rates", [("salesforce", ""), ("hubspot", "rates: {USD: 0.92}\n"), ("pipedrive", "rates: {GBP: 1.17, USD: 0.92}\n"), ("none", "")])
+def test_every_preset_writes_blanks_statuses_and_currencies_that_read_back(tmp_path, preset, rates):
+    section = OWN_WORDS_SECTION + rates if preset == "none" else PRESET_SECTION.format(preset=preset, rates=rates)
+    root = _with_data_section(tmp_path, section)
+    out = _write_and_check(root, AS_OF)  # only the deliberate bad rows rejected, only the departed seller unmatched
+    demo, frames = out["demo"], out["frames"]
+    for report in frames.reports:
+        f = demo.by_kind()[report.kind]
+        assert len(report.rejected) == len(f.bad) <= 0.1 * f.rows  # below data.max_rejected
+        assert report.without_rate == {}
+    # task statuses in the export's own words, all mapped; overdue and scheduled tasks
+    header, words = WORDS[preset]
+    tasks = _rows(demo.by_kind()["activities"])
+    assert {r[header] for r in tasks} == words
+    acts = frames.activities
+    assert ((acts["status"] == "open") & (acts["date"] <= str(AS_OF))).sum() > 20
+    assert ((acts["status"] == "open") & (acts["date"] > str(AS_OF))).sum() > 50
+    assert ((acts["status"] == "done") & (acts["date"] > str(AS_OF))).sum() == 0
+    # open deals with blanks; lost deals without value where this CRM's orgs do that
+    deals = frames.opportunities
+    open_ = deals[deals["outcome"] == "open"]
+    assert (~open_["amount_known"]).sum() >= 3 and open_["close_date"].isna().sum() >= 3 and open_["account"].isna().sum() >= 2
+    lost = deals[deals["outcome"] == "lost"]
+    no_value = {"salesforce": ((lost["amount"] == 0) & lost["amount_known"]).sum(), "hubspot": (~lost["amount_known"]).sum()}.get(preset, 0)
+    if preset in ("salesforce", "hubspot"):
+        assert 0.1 * len(lost) < no_value < 0.5 * len(lost)
+    else:
+        assert lost["amount_known"].all() and (lost["amount"] > 0).all()
+    won = deals[deals["outcome"] == "won"]
+    assert won["amount_known"].all() and won["close_date"].notna().all()
+    # currencies: foreign ones only where the workspace declares their rates; written all the same where mapped
+    report = next(r for r in frames.reports if r.kind == "opportunities")
+    expected = {"hubspot": {"USD"}, "pipedrive": {"GBP", "USD"}}.get(preset, set())
+    assert set(report.converted) == expected
+    header = demo.by_kind()["opportunities"].data.decode("utf-8").split("\r\n")[0].casefold()
+    assert ("currency" in header or "devise" in header) == (preset == "none" or bool(rates))  # mapped, or rates declared

@@ -420,8 +420,8 @@ def test_markdown_strips_escapes(run_cli, hostile):
 
 
 def test_markdown_never_renders_a_link_from_an_export(run_cli, plan):
-    plan.append("data/opportunities.csv", "OPP-LINK,[click](https://evil.example) ![x](https://evil.example/i.png),ACME-217,Prospecting,1000,11/30/2027,09/01/2027,,Platform,,x\n")
-    plan.append("data/opportunities.csv", "OPP-LINK2,[click](javascript:alert(1)),ACME-217,Prospecting,1000,11/30/2027,09/01/2027,,Platform,,x\n")
+    plan.append("data/opportunities.csv", "OPP-LINK,[click](https://evil.example) ![x](https://evil.example/i.png),ACME-217,Prospecting,1000,EUR,11/30/2027,09/01/2027,,Platform,,x\n")
+    plan.append("data/opportunities.csv", "OPP-LINK2,[click](javascript:alert(1)),ACME-217,Prospecting,1000,EUR,11/30/2027,09/01/2027,,Platform,,x\n")
     run = run_cli(*report_args("intake", "--format", "markdown", workspace=plan.root))
     assert run.code == 0, run.err
     rows = [line for line in run.out.splitlines() if "click" in line and line.startswith("| data/")]

@@ -35,11 +35,21 @@ def per_rep(frame, column):
 
 def test_dashboard_figures_are_the_reports_figures(ctx):
     table, notes = dashboard(ctx)
-    # the example's activities export has no task status: the one note says how activities were counted
+    # the example's exports are as real ones come: task statuses (overdue and scheduled tasks), open deals
+    # without amount, close date or account, lost deals at 0 (the Salesforce org zeroes them)
     assert list(table.columns) == COLUMNS and notes == [
-        "activities: the export gives no task status, so every activity dated up to the as-of date counts as done "
-        "(map a status column under data.activities.columns to tell done from open)"
+        "activity: 124 open tasks dated up to 2027-10-15 are overdue (not counted as done); 180 activities are scheduled "
+        "from 2027-10-16 to 2027-10-31 (by rep and type: salesplan report activity)",
+        "pipeline: 10 open deals without an amount: counted in every count (value_unknown), in no value, weighted value or coverage",
+        "pipeline: 9 open deals without a close date (no_close_date): out of pipeline coverage, listed among the deals to watch",
+        "pipeline: 9 open deals without an account, shown as <no account>: they count for their rep, not for any account",
+        "conversion: 220 closed deals without a value (lost at 0 or blank, won blank): win_rate_value is n/a in the groups "
+        "holding them (no_value); win_rate counts every deal",
     ]
+    # the note's figures are the activity report's: its reps' overdue and scheduled (the year to date: to the end of October)
+    acts = activity(ctx, ["rep"])
+    reps_only = acts[~acts["rep"].astype(str).str.startswith("<")]
+    assert (int(reps_only["overdue"].sum()), int(reps_only["scheduled"].sum())) == (124, 180)
     reps = [r.id for r in ctx.reps()]
     assert list(table["rep"]) == reps
     rows = {r["rep"]: r for r in table.to_dict("records")}

@@ -105,7 +105,10 @@ def test_review_json_equals_the_review_function(json_run, direct):
         expected = [{str(k): plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
         assert payload["tables"][name] == expected, name
     assert payload["decisions"] == sheet.decisions
-    assert payload["notes"] == sheet.notes
+    from salesplan_cli.intake.currency import conversion_notes
+
+    # the command adds to every report's notes which amounts it converted (the example has deals in USD and GBP)
+    assert payload["notes"] == sheet.notes + conversion_notes(ctx.frames.reports)
     assert [row["metric"] for row in payload["tables"]["summary"]] == list(sheet.summary)
     assert payload["period"]["label"] == ctx.period.label
 

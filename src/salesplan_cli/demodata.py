@@ -17,7 +17,7 @@ The data follows the plan:
   product range; lost deals follow the rep's win rate; open deals close after
   the as-of date, up to three months into the next fiscal year;
 - activities: each rep works the accounts of `portfolio.accounts`, at 80% to
-  110% of the plan's norms;
+  110% of the plan's norms (and books some ahead, see below);
 - owners are written as the exports of each system would: names (CRM presets),
   e-mails (sales), rep ids (other exports); all map to their rep by themselves.
 
@@ -33,6 +33,17 @@ And it holds what the reports are meant to find (see `DemoData.facts`):
   no deal at all;
 - the open pipeline closing in the last fiscal quarter is well below what is
   left of that quarter's target.
+
+And what real exports have (drawn from a second stream, `self.aux`, so that the
+rest of the data does not move):
+
+- open deals without amount, close date or account (a few percent each);
+  lost deals at 0 (Salesforce) or blank (HubSpot) for part of them;
+- a task status in the export's words (`_STATUS_WORDS`, or the workspace's
+  `data.mapping.activity_statuses`): past tasks mostly done, a few overdue,
+  open tasks scheduled over the five weeks after the as-of date;
+- with `rates:` in salesplan.yaml, deals in its currencies (`_FOREIGN_SHARE`),
+  the amount converted at the plan rate and rounded as deals are.
 
 Determinism: one `random.Random(seed)` drives everything and its draws go
 through arithmetic only (+, -, *, /, sqrt; no log or exp), so the bytes are the
@@ -307,14 +318,29 @@ class _BadRow:
     make: Callable[[dict, "_Export"], "dict | str"]  # from a good row's values: the bad row's values, or a raw line
 
 
-#: Preset fields the demo data has no values for: no empty column for them unless mapped under columns:.
+#: Preset fields written only on demand: `currency` when the workspace declares `rates:` or maps the column.
 _UNFILLED = {"currency"}
+
+#: Task status words of each preset: (done, open ones); a preset-less export uses data.mapping.activity_statuses.
+_STATUS_WORDS = {
+    "salesforce": ("Completed", ["Not Started", "In Progress", "Waiting on someone else", "Deferred"]),
+    "hubspot": ("Completed", ["Not started", "In progress", "Waiting", "Deferred"]),
+    "pipedrive": ("Done", ["To do"]),
+}
+#: How open tasks spread over the open words (the first is the most common).
+_OPEN_WEIGHTS = [0.7, 0.15, 0.08, 0.07]
+#: Share of the open deals left without amount, without close date, without account (blank cells).
+_OPEN_BLANKS = {"amount": 0.03, "close_date": 0.025, "account": 0.02}
+#: Lost deals without value, per opportunities preset: (share, how written): Salesforce orgs often zero them.
+_LOST_NO_VALUE = {"salesforce": (0.3, "zero"), "hubspot": (0.2, "blank")}
+#: Share of the deals in each foreign currency of `rates:` (the rest in the workspace currency).
+_FOREIGN_SHARE = 0.16
 
 
 class _Export:
     """A CSV export being written row by row, with the deliberate bad rows slotted in."""
 
-    def __init__(self, kind: str, source: Source, extra: list[tuple[str, str]] | None = None):
+    def __init__(self, kind: str, source: Source, extra: list[tuple[str, str]] | None = None, fill: frozenset = frozenset()):
         self.kind = kind
         self.source = source
         suffix = PurePath(source.path).suffix.lower()
@@ -330,13 +356,19 @@ class _Export:
         self.fields: list[str] = []  # the value written under each header
         known = [spec.name for spec in FIELDS[kind]]
         # the explicit columns in the order written, then the preset's in the canonical order
-        for name in [n for n in source.columns if n in known] + [n for n in known if n not in source.columns and n not in _UNFILLED]:
-            if kind == "activities" and name == "status" and name not in source.columns:
-                continue  # demo activities are all done: no task status column unless one is mapped
+        unfilled = _UNFILLED - set(fill)
+        for name in [n for n in source.columns if n in known] + [n for n in known if n not in source.columns and n not in unfilled]:
             header = mapped.get(name)
             if header is not None and header not in headers:
                 headers.append(header)
                 self.fields.append(name)
+        if "currency" in self.fields and "currency" not in source.columns and "amount" in self.fields:
+            # a report's currency column sits next to the amount, as CRMs lay them out
+            at = self.fields.index("currency")
+            moved = (self.fields.pop(at), headers.pop(at))
+            after = self.fields.index("amount") + 1
+            self.fields.insert(after, moved[0])
+            headers.insert(after, moved[1])
         for name, header in extra or []:
             if header not in headers:
                 headers.append(header)
@@ -498,6 +530,11 @@ class _Demo:
             raise DemoDataError(f"scale must be above 0 and at most 10000, not {scale}")
         self.ws, self.config, self.as_of, self.seed, self.scale = ws, config, as_of, seed, scale
         self.rng = random.Random(seed)
+        # a second stream for what real exports add (blank cells, task statuses, scheduled tasks, currencies):
+        # the draws of the first one, hence every other row and figure, do not move
+        self.aux = random.Random(seed * 7919 + 104_729)
+        self.currency = ws.settings.currency
+        self.rates = {code: Fraction(str(rate)) for code, rate in sorted(ws.settings.rates.items()) if code != self.currency}
         self.strategy = ws.strategy
         self.months = fiscal_months(ws.settings.fiscal_year.start)
         self.fy_start, self.fy_end = self.months[0].first_day, self.months[-1].last_day
@@ -1158,7 +1195,7 @@ class _Demo:
     def _write_opportunities(self) -> dict[str, ExportFile]:
         rng = self.rng
         config = self.config
-        opp = _Export("opportunities", config.opportunities) if config.opportunities is not None else None
+        opp = _Export("opportunities", config.opportunities, fill=self._fill()) if config.opportunities is not None else None
         history = _Export("stage_history", config.stage_history) if config.stage_history is not None else None
         blocks: list[tuple[str, _Rep | None]] = []
         for rep in self.reps:
@@ -1196,7 +1233,8 @@ class _Demo:
                         per_mille = 0 if rng.random() < 0.65 else rng.randrange(5, 46)
                         cents = deal.cents * (1000 - per_mille) // 1000
                         self.invoices.append((when, deal.account, rep.index if rep else -2, deal.range, cents, False))
-                if deal.outcome == "open" and q4_first <= deal.close <= self.fy_end:
+                blanks = self._blanks(deal, opp) if opp is not None else set()
+                if deal.outcome == "open" and q4_first <= deal.close <= self.fy_end and not blanks & {"amount", "close_date"}:
                     self.q4_open += deal.cents
                 if rep is not None and deal.range == self.low_range and deal.outcome != "open":
                     target = self.low_counts if rep is self.low_rep else self.team_low
@@ -1207,7 +1245,7 @@ class _Demo:
                     if previous is None or previous[1] <= deal.created:
                         self.links[(rep.index, deal.account)] = (counter - 1, deal.created)
                 if opp is not None:
-                    opp.row(self._opportunity_values(opp, rep, deal, opp_id), departed=rep is None)
+                    opp.row(self._opportunity_values(opp, rep, deal, opp_id, blanks), departed=rep is None)
                 if history is not None:
                     self._history_rows(history, rep, deal, opp_id)
         out = {}
@@ -1224,7 +1262,37 @@ class _Demo:
             out["stage_history"] = history.finish()
         return out
 
-    def _opportunity_values(self, export: _Export, rep: _Rep | None, deal: _Deal, opp_id: str) -> dict[str, str]:
+    def _fill(self) -> frozenset:
+        """The fields written beyond the preset's usual ones: the currency when the workspace declares rates."""
+        return frozenset({"currency"}) if self.rates else frozenset()
+
+    def _blanks(self, deal: _Deal, export: _Export) -> set[str]:
+        """The cells a real export leaves blank on this deal: some open deals' amount, close date or account;
+        lost deals without value (`lost_zero`: written 0) in the presets whose orgs do that."""
+        aux = self.aux
+        blanks = set()
+        if deal.outcome == "open":
+            for name, share in _OPEN_BLANKS.items():
+                if aux.random() < share and (name != "account" or export.has("account")):
+                    blanks.add(name)
+        elif deal.outcome == "lost" and export.source.preset in _LOST_NO_VALUE:
+            share, how = _LOST_NO_VALUE[export.source.preset]
+            if aux.random() < share:
+                blanks.add("amount" if how == "blank" else "lost_zero")
+        return blanks
+
+    def _in_currency(self, cents: int) -> tuple[str, int]:
+        """A deal's currency and its amount in it: mostly the workspace currency; else a foreign one of `rates:`,
+        the amount converted at the plan rate and rounded as deals are (its value in the workspace currency stays near)."""
+        if not self.rates or self.aux.random() >= _FOREIGN_SHARE:
+            return self.currency, cents
+        codes = list(self.rates)
+        code = codes[self.aux.randrange(len(codes))]
+        value = Fraction(cents, 100) / self.rates[code]
+        step = 100 if value >= 20_000 else 50 if value >= 2_000 else 10 if value >= 200 else 1
+        return code, max(step, int(round(value / step)) * step) * 100
+
+    def _opportunity_values(self, export: _Export, rep: _Rep | None, deal: _Deal, opp_id: str, blanks: set[str] = frozenset()) -> dict[str, str]:
         source = export.source
         acc = self.accounts[deal.account]
         uses_status = export.has("status")
@@ -1234,13 +1302,17 @@ class _Demo:
             stage = self.closed_stage[deal.outcome]
         probability = deal.probability if source.probability == "percent" else f"{deal.probability / 100:.2f}"
         name = f"{acc.name} - {deal.product}" if deal.product else acc.name
+        currency, cents = self._in_currency(deal.cents) if export.has("currency") else (self.currency, deal.cents)
+        if "lost_zero" in blanks:
+            cents = 0
         return {
             "id": opp_id,
             "owner": self.owner_label(rep, "opportunities"),
-            "account": acc.id,
+            "account": "" if "account" in blanks else acc.id,
             "stage": stage,
-            "amount": _amount_text(deal.cents, source),
-            "close_date": _date_text(dt.datetime.combine(deal.close, dt.time()), source),
+            "amount": "" if "amount" in blanks else _amount_text(cents, source),
+            "currency": currency,
+            "close_date": "" if "close_date" in blanks else _date_text(dt.datetime.combine(deal.close, dt.time()), source),
             "created_date": _date_text(dt.datetime.combine(deal.created, dt.time(9, 0)), source),
             "probability": str(probability),
             "product": deal.product,
@@ -1266,7 +1338,7 @@ class _Demo:
     def _write_sales(self) -> ExportFile:
         rng = self.rng
         source = self.config.sales
-        export = _Export("sales", source)
+        export = _Export("sales", source, fill=self._fill())
         invoices = self.invoices
         # a few credit notes on earlier invoices
         credits = []
@@ -1303,6 +1375,7 @@ class _Demo:
             "amount": _amount_text(cents, export.source),
             "date": _date_text(dt.datetime.combine(when, dt.time()), export.source),
             "product": self.erp_range[range_],
+            "currency": self.currency,
         }
 
     def _write_activities(self) -> ExportFile:
@@ -1365,10 +1438,71 @@ class _Demo:
                     "date": _date_text(moment, source),
                     "id": self.activity_id(counter),
                     "opportunity": opportunity,
+                    "status": self._task_status(export, moment.date(), rep is None),
                 }
                 counter += 1
                 export.row(values, departed=rep is None)
+        if export.has("status"):
+            self._scheduled_activities(export, plans, counter)
         return export.finish()
+
+    def _status_words(self, export: _Export) -> tuple[str, list[str]]:
+        """The export's own words for a task done and for open ones: the preset's, else data.mapping.activity_statuses."""
+        if export.source.preset in _STATUS_WORDS:
+            return _STATUS_WORDS[export.source.preset]
+        mapping = self.config.mapping.activity_statuses
+        done = [k for k, v in mapping.items() if v == "done"]
+        open_ = [k for k, v in mapping.items() if v == "open"]
+        return (done[0] if done else "done"), (open_ or ["open"])
+
+    def _open_word(self, export: _Export) -> str:
+        words = self._status_words(export)[1]
+        return words[_weighted(self.aux, _OPEN_WEIGHTS[: len(words)] + [0.05] * max(0, len(words) - len(_OPEN_WEIGHTS)))]
+
+    def _task_status(self, export: _Export, day: dt.date, departed: bool) -> str:
+        """A past task: mostly done; a few left open (overdue), more of them in the last three weeks."""
+        if not export.has("status"):
+            return ""
+        share = 0.0 if departed else 0.12 if (self.as_of - day).days <= 21 else 0.012
+        if self.aux.random() < share:
+            return self._open_word(export)
+        return self._status_words(export)[0]
+
+    def _scheduled_activities(self, export: _Export, plans: list, counter: int) -> None:
+        """Tasks in the calendar after the as-of date (open, in the export's words): the next five weeks,
+        at about a third of each rep's pace, thinning out further ahead."""
+        aux, source = self.aux, export.source
+        year_days = _days_between(self.fy_start, self.fy_end)
+        first_day, last_day = self.as_of + dt.timedelta(days=1), self.as_of + dt.timedelta(days=35)
+        rows = []
+        for rep, entries, cumulative, total in plans:
+            first, last = max(first_day, rep.first_day), min(last_day, rep.last_day)
+            if last < first or not entries:
+                continue
+            lam = total * _days_between(first, last) / year_days * rep.activity * 0.35
+            for _ in range(_poisson(aux, lam)):
+                span = _days_between(first, last)
+                offset = int(span * aux.random() * math.sqrt(aux.random()))  # nearer dates more booked
+                day = first + dt.timedelta(days=min(span - 1, offset))
+                while day.weekday() >= 5 or (day.month, day.day) in _HOLIDAYS:
+                    day += dt.timedelta(days=1)
+                moment = dt.datetime.combine(day, dt.time(8 + aux.randrange(11), aux.randrange(60)))
+                account, action = entries[min(len(entries) - 1, _bisect(cumulative, aux.random() * total))]
+                rows.append((moment, rep, account, action))
+        rows.sort(key=lambda item: (item[0], item[1].index, item[2]))
+        export.begin("scheduled")
+        for moment, rep, account, action in rows:
+            link = self.links.get((rep.index, account))
+            export.row({
+                "owner": self.owner_label(rep, "activities"),
+                "account": self.accounts[account].id,
+                "type": self.crm_action[action],
+                "date": _date_text(moment, source),
+                "id": self.activity_id(counter),
+                "opportunity": self.opportunity_id(link[0]) if link is not None and aux.random() < 0.5 else "",
+                "status": self._open_word(export),
+            })
+            counter += 1
 
     def _moment(self, first: dt.date, last: dt.date) -> dt.datetime:
         """A working day between `first` and `last`, in office hours."""

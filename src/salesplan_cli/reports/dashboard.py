@@ -65,6 +65,7 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
 
         acts = activity(ctx, ["rep"])
         notes += activity_notes(ctx)
+        notes += _open_tasks_note(ctx, acts)
     else:
         notes.append("activity: no activities export (data.activities)")
 
@@ -138,3 +139,20 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
             }
         )
     return report_frame(rows, COLUMNS), notes
+
+
+def _open_tasks_note(ctx, acts) -> list[str]:
+    """The reps' overdue and scheduled activities (the activity report's columns), in one line when there are any."""
+    from .done import scheduled_horizon
+
+    reps = acts[~acts["rep"].isin(list(_SPECIAL))]
+    overdue, scheduled = int(reps["overdue"].sum()), int(reps["scheduled"].sum())
+    if not overdue and not scheduled:
+        return []
+    parts = []
+    if overdue:
+        parts.append(f"{overdue:,} open tasks dated up to {ctx.as_of} are overdue (not counted as done)")
+    horizon = scheduled_horizon(ctx.period, ctx.as_of, ctx.months)
+    if scheduled and horizon is not None:
+        parts.append(f"{scheduled:,} activities are scheduled from {horizon[0]} to {horizon[1]}")
+    return [f"activity: {'; '.join(parts)} (by rep and type: salesplan report activity)"]
