@@ -174,3 +174,18 @@ def test_an_estimate_for_an_unknown_range_is_a_finding(run_cli, blanks):
     result = run_cli("validate", "-w", blanks.root, "--as-of", AS_OF)
     assert result.code == 1
     assert "SP304" in result.out and "platfrom" in result.out and "platform" in result.out
+
+
+def test_the_pam_pushes_deals_without_close_date_and_shows_unknown_amounts(tmp_path):
+    import datetime as dt
+
+    from salesplan_cli.pam.deals import deals_to_push
+
+    deals = [
+        {"id": "O3", "stage": "qualified", "amount": 500_000, "close_date": None, "overdue": False, "stale": False},
+        {"id": "O2", "stage": "proposal", "amount": None, "close_date": dt.date(2027, 10, 20), "overdue": False, "stale": False},
+        {"id": "O9", "stage": "proposal", "amount": 100, "close_date": dt.date(2027, 12, 20), "overdue": False, "stale": False},
+    ]
+    chosen = deals_to_push(deals, dt.date(2027, 10, 1), dt.date(2027, 10, 31), {})
+    # O2 closes this month (amount unknown), O3 has no close date (listed last), O9 is neither
+    assert [(d.id, d.reasons, d.to_dict()["amount"]) for d in chosen] == [("O2", ["closing this month"], None), ("O3", ["no close date"], 5_000.0)]

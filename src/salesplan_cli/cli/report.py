@@ -160,7 +160,9 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
     # the rates used go with every report that shows amounts (stderr says it where the output has no notes)
     noted = rendered.report not in NO_AMOUNTS and opts.format is not ReportFormat.csv
     if rendered.report not in NO_AMOUNTS:
-        rendered.notes = [*rendered.notes, *conversion_notes(ctx.frames.reports, missing=rendered.report == "intake")]
+        read = amount_exports(rendered.report, ctx.frames.sales_from_opportunities)
+        reports = [r for r in ctx.frames.reports if read is None or r.kind in read]
+        rendered.notes = [*rendered.notes, *conversion_notes(reports, missing=rendered.report == "intake")]
     text = render(ctx, opts, rendered, found, to_terminal=opts.output is None)
     if opts.output is not None:
         _write_output(ctx, opts.output, text)
@@ -183,6 +185,17 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
             err(f"salesplan report: {len(found)} breach{'es' if len(found) != 1 else ''}")
             raise typer.Exit(exitcodes.FINDINGS)
     raise typer.Exit(exitcodes.OK)
+
+
+def amount_exports(report: str, sales_from_opportunities: bool) -> set[str] | None:
+    """The export kinds whose amounts a report shows (None: all of them), so that its notes name the rates of
+    those exports only: attainment sums the sales (won deals when they stand in), pipeline and conversion
+    the opportunities."""
+    if report == "attainment":
+        return {"opportunities"} if sales_from_opportunities else {"sales"}
+    if report in ("pipeline", "conversion"):
+        return {"opportunities"}
+    return None
 
 
 def _write_output(ctx, output: Path, text: str) -> None:

@@ -22,11 +22,12 @@ class DealToPush:
     overdue: bool  # close date before the as-of day
     closing: bool  # close date from the as-of day to the month's end
     stale: bool  # no sign of life for more than stale_days
+    undated: bool = False  # no close date in the CRM: to agree when it closes
     expected: list[str] = field(default_factory=list)  # what the deal's stage must produce (the rep's method)
 
     @property
     def reasons(self) -> list[str]:
-        return [label for flag, label in ((self.overdue, "overdue"), (self.closing, "closing this month"), (self.stale, "stale")) if flag]
+        return [label for flag, label in ((self.overdue, "overdue"), (self.closing, "closing this month"), (self.undated, "no close date"), (self.stale, "stale")) if flag]
 
     def to_dict(self) -> dict:
         return {
@@ -44,7 +45,8 @@ class DealToPush:
 
 
 def deals_to_push(open_deals: list[dict], month_start: dt.date, month_end: dt.date, methods: dict[str, list[str]]) -> list[DealToPush]:
-    """Open deals that are overdue, due to close in the month, or stale; soonest close date first.
+    """Open deals that are overdue, due to close in the month, without a close date, or stale; soonest close
+    date first.
 
     `open_deals`: the rep's open deals as of the as-of day (pipeline.open_deals rows as dicts, with
     overdue (close date before the as-of day) and stale already judged). Closing this month: a close
@@ -59,7 +61,8 @@ def deals_to_push(open_deals: list[dict], month_start: dt.date, month_end: dt.da
         overdue = bool(deal.get("overdue"))
         closing = close is not None and not overdue and month_start <= close <= month_end
         stale = bool(deal.get("stale"))
-        if not (overdue or closing or stale):
+        undated = close is None
+        if not (overdue or closing or stale or undated):
             continue
         out.append(
             DealToPush(
@@ -74,6 +77,7 @@ def deals_to_push(open_deals: list[dict], month_start: dt.date, month_end: dt.da
                 overdue=overdue,
                 closing=closing,
                 stale=stale,
+                undated=undated,
                 expected=list(methods.get(str(deal["stage"]), [])),
             )
         )
