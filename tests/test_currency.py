@@ -285,3 +285,17 @@ def test_two_files_in_two_currencies_each_say_what_they_converted(tmp_path):
     us_report, uk_report = frames.reports
     assert (us_report.converted, us_report.without_rate) == ({"USD": {"rate": "0.92", "rows": 1, "into": "EUR"}}, {"CHF": 1})
     assert (uk_report.converted, uk_report.without_rate) == ({"GBP": {"rate": "1.17", "rows": 2, "into": "EUR"}}, {})
+
+
+def test_a_report_quotes_the_rates_of_the_exports_whose_amounts_it_shows(run_cli):
+    """The example's opportunities are in three currencies, its invoices in EUR: attainment (from the invoices)
+    says nothing of rates; pipeline (from the opportunities) names them."""
+    from conftest import EXAMPLE
+
+    def notes(*args):
+        run = run_cli("report", *args, "-w", EXAMPLE, "--as-of", "2027-10-15", "--format", "json")
+        assert run.code == 0, run.err
+        return [n for n in json.loads(run.out)["notes"] if "converted" in n]
+
+    assert notes("attainment") == []
+    assert len(notes("pipeline")) == 1 and "at 0.92 EUR per USD" in notes("pipeline")[0]
