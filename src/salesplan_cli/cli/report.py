@@ -359,6 +359,7 @@ def coverage_command(
     """Targeted accounts touched in the period, commercial pressure, and the untouched accounts to work first."""
     from ..reports.coverage import coverage, untouched_accounts
     from ..reports.gaps import coverage_notes
+    from ..reports.roles import no_role_reached, roles_notes, roles_reached, roles_shown
 
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
     ctx = prepare(opts)
@@ -373,17 +374,15 @@ def coverage_command(
             continue
         targeted = int(group["targeted"].sum())
         figures["coverage"][rep_id] = int(group["touched"].sum()) / targeted if targeted else None
-    emit(
-        ctx,
-        opts,
-        Rendered(
-            "coverage",
-            {"coverage": table, "untouched": untouched},
-            {"coverage": f"Targeted accounts touched, {ctx.period.label} up to {ctx.as_of}", "untouched": f"Untouched targeted accounts (top {top} per rep)"},
-            notes=coverage_notes(ctx),
-            gate_figures=figures,
-        ),
-    )
+    tables = {"coverage": table, "untouched": untouched}
+    titles = {"coverage": f"Targeted accounts touched, {ctx.period.label} up to {ctx.as_of}", "untouched": f"Untouched targeted accounts (top {top} per rep)"}
+    if roles_shown(ctx):
+        tables.update(roles=roles_reached(ctx), no_role_reached=no_role_reached(ctx, top=top))
+        titles.update(
+            roles=f"Contact roles reached on targeted accounts, {ctx.period.label} up to {ctx.as_of}",
+            no_role_reached=f"Targeted accounts where no contact role was reached (top {top} per rep)",
+        )
+    emit(ctx, opts, Rendered("coverage", tables, titles, notes=coverage_notes(ctx) + roles_notes(ctx), gate_figures=figures))
 
 
 @report_app.command("pipeline")
