@@ -67,3 +67,145 @@ def roles_ws(tmp_path):
     ws.write("data/accounts.csv", ACCOUNTS)
     ws.write("data/activities.csv", ACTIVITIES)
     return ws
+
+
+def coverage_json(run_cli, ws, *args):
+    result = run_cli("report", "coverage", "-w", ws.root, "--as-of", AS_OF, "--rep", "rep-n1", "--format", "json", *args)
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def test_coverage_shows_the_share_of_targeted_accounts_where_each_role_was_reached(run_cli, roles_ws):
+    data = coverage_json(run_cli, roles_ws)
+    rows = [(r["rep"], r["segment"], r["role"], r["targeted"], r["reached"], r["share"]) for r in data["tables"]["roles"]]
+    # A: K1 reached CIO (line 2) and CFO (line 3); K2 nothing done with a role (line 4 unmapped, line 5 open).
+    # B: M1 reached CIO (line 6, ' DSI' trimmed); M2's CIO call is last year (line 7), its IT manager call after
+    # the as-of day (line 8). C: S1's call has no title. rep-e2's CDO meeting on K1 is not rep-n1's.
+    assert rows == [
+        ("rep-n1", "A", "CIO", 2, 1, 0.5),
+        ("rep-n1", "A", "CDO", 2, 0, 0.0),
+        ("rep-n1", "A", "CFO", 2, 1, 0.5),
+        ("rep-n1", "B", "CIO", 2, 1, 0.5),
+        ("rep-n1", "B", "IT manager", 2, 0, 0.0),
+        ("rep-n1", "C", "owner", 1, 0, 0.0),
+        ("rep-n1", "C", "IT manager", 1, 0, 0.0),
+        ("<total>", "A", "CIO", 2, 1, 0.5),
+        ("<total>", "A", "CDO", 2, 0, 0.0),
+        ("<total>", "A", "CFO", 2, 1, 0.5),
+        ("<total>", "B", "CIO", 2, 1, 0.5),
+        ("<total>", "B", "IT manager", 2, 0, 0.0),
+        ("<total>", "C", "owner", 1, 0, 0.0),
+        ("<total>", "C", "IT manager", 1, 0, 0.0),
+    ]
+    # None of the roles: K2 (worked once, with an office manager), M2 (untouched in the period), S1 (a call, no title);
+    # ordered by segment priority (A, B, C).
+    missing = [(r["account"], r["segment"], r["roles"], r["actions"]) for r in data["tables"]["no_role_reached"]]
+    assert missing == [("K2", "A", "CIO, CDO, CFO", 1), ("M2", "B", "CIO, IT manager", 0), ("S1", "C", "owner, IT manager", 1)]
+    # the coverage itself is unchanged by roles: K2 is touched by the unmapped title's call
+    touched = {(r["segment"], r["account_status"]): r["touched"] for r in data["tables"]["coverage"] if r["rep"] == "rep-n1"}
+    assert touched[("A", "prospect")] == 1
+    notes = [n for n in data["notes"] if n.startswith("contact roles")]
+    assert notes == [
+        "contact roles: 1 activity with a contact title that maps to no segment role (kept, role unknown): 'Office manager' (1 row); "
+        'map them under data.mapping.contact_roles, e.g. contact_roles: {"Office manager": ROLE}'
+    ]
+
+
+def test_segment_filter_and_top(run_cli, roles_ws):
+    data = coverage_json(run_cli, roles_ws, "--segment", "B", "--top", "1")
+    assert [(r["rep"], r["role"], r["reached"]) for r in data["tables"]["roles"]] == [
+        ("rep-n1", "CIO", 1),
+        ("rep-n1", "IT manager", 0),
+        ("<total>", "CIO", 1),
+        ("<total>", "IT manager", 0),
+    ]
+    assert [r["account"] for r in data["tables"]["no_role_reached"]] == ["M2"]
+
+
+def test_a_title_equal_to_a_role_maps_by_itself_whatever_its_case(run_cli, roles_ws):
+    roles_ws.replace("data/activities.csv", "rep-n1,M2,Call,2027-03-20,done,IT manager", "rep-n1,M2,Call,2027-03-02,done,it  MANAGER")
+    data = coverage_json(run_cli, roles_ws, "--segment", "B")
+    assert [(r["role"], r["reached"]) for r in data["tables"]["roles"] if r["rep"] == "rep-n1"] == [("CIO", 1), ("IT manager", 1)]
+    assert [r["account"] for r in data["tables"]["no_role_reached"]] == []
+
+
+def test_coverage_table_shows_the_roles_tables(run_cli, roles_ws):
+    result = run_cli("report", "coverage", "-w", roles_ws.root, "--as-of", AS_OF, "--rep", "rep-n1")
+    assert result.code == 0, result.err
+    assert "Contact roles reached on targeted accounts" in result.out
+    assert "Targeted accounts where no contact role was reached" in result.out
+    assert "IT manager" in result.out and "CIO, CDO, CFO" in result.out
+    markdown = run_cli("report", "coverage", "-w", roles_ws.root, "--as-of", AS_OF, "--rep", "rep-n1", "--format", "markdown")
+    assert markdown.code == 0, markdown.err
+    assert "| rep-n1 | A | CFO | 2 | 1 | 50.0% |" in markdown.out
+
+
+def test_without_a_role_column_the_tables_are_absent_and_a_note_says_why(run_cli, roles_ws):
+    roles_ws.replace("salesplan.yaml", ", contact_role: title}", "}")
+    data = coverage_json(run_cli, roles_ws)
+    assert set(data["tables"]) == {"coverage", "untouched"}
+    notes = [n for n in data["notes"] if n.startswith("contact roles")]
+    assert notes == [
+        "contact roles: the activities export has no contact role column, so the roles reached (segments.yaml contacts:) "
+        "are not shown; map the contact's job title as contact_role under data.activities.columns"
+    ]
+    table = run_cli("report", "coverage", "-w", roles_ws.root, "--as-of", AS_OF, "--rep", "rep-n1")
+    assert table.code == 0, table.err
+    assert "Contact roles reached" not in table.out and "no contact role column" in table.out
+
+
+def test_the_salesforce_preset_reads_the_contact_title(run_cli, roles_ws):
+    roles_ws.replace(
+        "salesplan.yaml",
+        "    columns: {owner: owner, account: account, type: type, date: date, status: status, contact_role: title}",
+        "    preset: salesforce\n    columns: {account: account, type: type, date: date}",
+    )
+    roles_ws.write("data/activities.csv", ACTIVITIES.replace("owner,account,type,date,status,title", "Assigned,account,type,date,Status,Contact: Title"))
+    data = coverage_json(run_cli, roles_ws, "--segment", "A")
+    assert [(r["role"], r["reached"]) for r in data["tables"]["roles"] if r["rep"] == "rep-n1"] == [("CIO", 1), ("CDO", 0), ("CFO", 1)]
+
+
+def test_validate_reports_a_title_mapped_to_a_role_no_segment_names(run_cli, roles_ws):
+    roles_ws.replace("salesplan.yaml", '"Directeur financier": CFO}', '"Directeur financier": DAF}')
+    result = run_cli("validate", "-w", roles_ws.root, "--as-of", AS_OF, "--format", "json")
+    assert result.code == 1, result.out + result.err
+    found = [d for d in json.loads(result.out)["diagnostics"] if d["code"] == "SP311"]
+    assert len(found) == 1
+    assert found[0]["file"] == "salesplan.yaml"
+    assert found[0]["line"] == roles_ws.line_of("salesplan.yaml", "contact_roles:")
+    assert "maps 'Directeur financier' to 'DAF', a role no segment names" in found[0]["message"]
+    assert "known: CDO, CFO, CIO, IT manager, owner" in found[0]["hint"]
+    # an error of the plan: the reports refuse to run until it is fixed, as for every other mapping
+    report = run_cli("report", "coverage", "-w", roles_ws.root, "--as-of", AS_OF)
+    assert report.code == 2 and "SP311" in report.err
+
+
+def test_the_pam_lists_the_roles_not_yet_met_this_year(run_cli, roles_ws, tmp_path):
+    out = tmp_path / "pams"
+    result = run_cli("pam", "-w", roles_ws.root, "--as-of", AS_OF, "--rep", "rep-n1", "--out", out, "-f", "json", "-f", "md")
+    assert result.code == 0, result.err
+    doc = json.loads((out / "2027-03" / "rep-n1.json").read_text())
+    roles = {a["account"]: a["roles_to_meet"] for a in doc["accounts"]}
+    # from 2027-01-01 to the as-of day: M2's CIO call of 2026-12-15 is last fiscal year; its IT manager call is after
+    # the as-of day; K2's DSI meeting is an open to-do.
+    assert roles == {
+        "K1": ["CDO"],
+        "K2": ["CIO", "CDO", "CFO"],
+        "M1": ["IT manager"],
+        "M2": ["CIO", "IT manager"],
+        "S1": ["owner", "IT manager"],
+    }
+    md = (out / "2027-03" / "rep-n1.md").read_text()
+    assert "| Roles to meet |" in md
+    assert "| K1 | Kilo One | A | customer | 2027-02-10 | 33 | proposal | CDO |" in md
+
+
+def test_the_pam_without_a_role_column_says_so(run_cli, roles_ws, tmp_path):
+    roles_ws.replace("salesplan.yaml", ", contact_role: title}", "}")
+    out = tmp_path / "pams"
+    result = run_cli("pam", "-w", roles_ws.root, "--as-of", AS_OF, "--rep", "rep-n1", "--out", out, "-f", "json", "-f", "md")
+    assert result.code == 0, result.err
+    doc = json.loads((out / "2027-03" / "rep-n1.json").read_text())
+    assert {a["roles_to_meet"] for a in doc["accounts"]} == {None}
+    assert any("no contact role column" in n for n in doc["notes"])
+    assert "Roles to meet" not in (out / "2027-03" / "rep-n1.md").read_text()

@@ -291,9 +291,10 @@ def intake_command(
     from ..intake.load import reading_notes
 
     from ..intake.activity_status import unknown_status_notes
+    from ..intake.contact_roles import unmapped_title_notes
     from ..intake.owners import owner_table
 
-    notes = reading_notes(ctx.ws.settings.data, ctx.frames.reports) + unknown_status_notes(ctx.frames.reports)
+    notes = reading_notes(ctx.ws.settings.data, ctx.frames.reports) + unknown_status_notes(ctx.frames.reports) + unmapped_title_notes(ctx.frames.activities)
     tables = {"issues": table, "summary": summary}
     titles = {"issues": "Rows not used as they are", "summary": "Rows per export"}
     owners = owner_table(ctx.ws, ctx.frames)
