@@ -118,7 +118,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "id": "Record ID",
             "opportunity": "Associated Deal",
             "status": "Task Status",
-            "contact_role": "Associated Contact Job Title",
+            # no contact_role: a HubSpot activity export has no job title column of its own (README, data.mapping.contact_roles)
         },
         "accounts": {"id": "Company name", "name": "Company name", "status": "Lifecycle Stage", "owner": "Company owner"},
         "sales": {"owner": "Deal owner", "account": "Associated Company", "amount": "Amount", "date": "Close Date", "product": "Product", "id": "Record ID", "currency": "Currency"},
