@@ -209,3 +209,28 @@ def test_the_pam_without_a_role_column_says_so(run_cli, roles_ws, tmp_path):
     assert {a["roles_to_meet"] for a in doc["accounts"]} == {None}
     assert any("no contact role column" in n for n in doc["notes"])
     assert "Roles to meet" not in (out / "2027-03" / "rep-n1.md").read_text()
+
+
+def test_segments_naming_no_role_give_no_roles_tables_and_a_note(run_cli, roles_ws):
+    text = roles_ws.text("segments.yaml")
+    roles_ws.write("segments.yaml", "\n".join(line for line in text.splitlines() if not line.strip().startswith("contacts:")) + "\n")
+    roles_ws.replace("salesplan.yaml", '    contact_roles: {"Chief Information Officer": CIO, DSI: CIO, "Directeur financier": CFO}\n', "")
+    data = coverage_json(run_cli, roles_ws)
+    assert set(data["tables"]) == {"coverage", "untouched"}
+    assert [n for n in data["notes"] if n.startswith("contact roles")] == [
+        "contact roles: no segment names the contact roles it targets (contacts: in segments.yaml), so no roles are reported"
+    ]
+
+
+def test_the_pam_workbook_has_the_roles_to_meet(run_cli, roles_ws, tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "pams"
+    result = run_cli("pam", "-w", roles_ws.root, "--as-of", AS_OF, "--rep", "rep-n1", "--out", out, "-f", "xlsx")
+    assert result.code == 0, result.err
+    sheet = load_workbook(out / "2027-03" / "rep-n1.xlsx")["Accounts"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    header = next(r for r in rows if r and r[0] == "#")
+    roles = header.index("Roles to meet")
+    by_account = {r[1]: r[roles] for r in rows[rows.index(header) + 1 :] if r and isinstance(r[0], int)}
+    assert by_account == {"K1": "CDO", "K2": "CIO, CDO, CFO", "M2": "CIO, IT manager", "M1": "IT manager", "S1": "owner, IT manager"}
