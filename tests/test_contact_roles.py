@@ -107,7 +107,7 @@ def test_coverage_shows_the_share_of_targeted_accounts_where_each_role_was_reach
     notes = [n for n in data["notes"] if n.startswith("contact roles")]
     assert notes == [
         "contact roles: 1 activity with a contact title that maps to no segment role (kept, role unknown): 'Office manager' (1 row); "
-        'map them under data.mapping.contact_roles, e.g. contact_roles: {"Office manager": ROLE}'
+        'map them under data.mapping.contact_roles, e.g. contact_roles: {Office manager: ROLE}'
     ]
 
 
@@ -234,3 +234,17 @@ def test_the_pam_workbook_has_the_roles_to_meet(run_cli, roles_ws, tmp_path):
     roles = header.index("Roles to meet")
     by_account = {r[1]: r[roles] for r in rows[rows.index(header) + 1 :] if r and isinstance(r[0], int)}
     assert by_account == {"K1": "CDO", "K2": "CIO, CDO, CFO", "M2": "CIO, IT manager", "M1": "IT manager", "S1": "owner, IT manager"}
+
+
+def test_report_intake_lists_the_titles_that_map_to_no_role(run_cli, roles_ws):
+    roles_ws.replace("data/activities.csv", "rep-n1,S1,Call,2027-02-03,done,", 'rep-n1,S1,Call,2027-02-03,done,"Head of ""Ops"""')
+    result = run_cli("report", "intake", "-w", roles_ws.root, "--as-of", AS_OF, "--format", "json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["intake"][1]["rows_used"] == 10  # kept: a title mapping to no role rejects nothing
+    notes = [n for n in data["notes"] if n.startswith("contact roles")]
+    assert notes == [
+        "contact roles: 2 activities with a contact title that maps to no segment role (kept, role unknown): "
+        "'Head of \"Ops\"' (1 row), 'Office manager' (1 row); map them under data.mapping.contact_roles, "
+        'e.g. contact_roles: {"Head of \\"Ops\\"": ROLE, Office manager: ROLE}'
+    ]

@@ -74,10 +74,12 @@ def unmapped_title_notes(activities, limit: int = 8) -> list[str]:
         return []
     counts = unmapped.value_counts()
     ordered = sorted(counts.items(), key=lambda item: (-int(item[1]), str(item[0])))
-    shown = ", ".join(f"'{title}' ({int(n)} row{'s' if n != 1 else ''})" for title, n in ordered[:limit])
+    from .activity_status import _yaml_key
+
+    shown = ", ".join(f"'{str(title)[:60]}' ({int(n)} row{'s' if n != 1 else ''})" for title, n in ordered[:limit])
     more = f" and {len(ordered) - limit} more" if len(ordered) > limit else ""
     rows = int(counts.sum())
-    example = ", ".join(f'"{title}": ROLE' for title, _ in ordered[:3])
+    example = ", ".join(f"{_yaml_key(str(title)[:60])}: ROLE" for title, _ in ordered[:3])
     return [
         f"contact roles: {rows:,} activit{'ies' if rows != 1 else 'y'} with a contact title that maps to no segment role "
         f"(kept, role unknown): {shown}{more}; map them under data.mapping.contact_roles, e.g. contact_roles: {{{example}}}"
