@@ -445,6 +445,15 @@ CASES: list[Case] = [
         (At(SEG, "named: [HELIO-204]", "HELIO-204"),),
         message="segment A and in segment B",
     ),
+    # --- SP311 a contact title mapped to a role no segment names -----------------------------------------------------
+    Case(
+        "contact-title-mapped-to-an-unknown-role",
+        "SP311",
+        replace(SET, "    statuses: {Client: customer, Prospect: prospect}", "    statuses: {Client: customer, Prospect: prospect}\n    contact_roles: {DSI: CI0, Directeur financier: CFO}"),
+        (At(SET, "contact_roles:", "CI0"),),
+        message="maps 'DSI' to 'CI0', a role no segment names",
+        hint="did you mean 'CIO'?",
+    ),
     # --- SP401/SP402 shares ------------------------------------------------------------------------------------------------------
     Case(
         "segment-shares-105",

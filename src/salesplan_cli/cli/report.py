@@ -304,9 +304,10 @@ def intake_command(
     from ..intake.load import reading_notes
 
     from ..intake.activity_status import unknown_status_notes
+    from ..intake.contact_roles import unmapped_title_notes
     from ..intake.owners import owner_table
 
-    notes = reading_notes(ctx.ws.settings.data, ctx.frames.reports) + unknown_status_notes(ctx.frames.reports)
+    notes = reading_notes(ctx.ws.settings.data, ctx.frames.reports) + unknown_status_notes(ctx.frames.reports) + unmapped_title_notes(ctx.frames.activities)
     tables = {"issues": table, "summary": summary}
     titles = {"issues": "Rows not used as they are", "summary": "Rows per export"}
     owners = owner_table(ctx.ws, ctx.frames)
@@ -372,6 +373,7 @@ def coverage_command(
     """Targeted accounts touched in the period, commercial pressure, and the untouched accounts to work first."""
     from ..reports.coverage import coverage, untouched_accounts
     from ..reports.gaps import coverage_notes
+    from ..reports.roles import no_role_reached, roles_notes, roles_reached, roles_shown
 
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
     ctx = prepare(opts)
@@ -386,17 +388,15 @@ def coverage_command(
             continue
         targeted = int(group["targeted"].sum())
         figures["coverage"][rep_id] = int(group["touched"].sum()) / targeted if targeted else None
-    emit(
-        ctx,
-        opts,
-        Rendered(
-            "coverage",
-            {"coverage": table, "untouched": untouched},
-            {"coverage": f"Targeted accounts touched, {ctx.period.label} up to {ctx.as_of}", "untouched": f"Untouched targeted accounts (top {top} per rep)"},
-            notes=coverage_notes(ctx),
-            gate_figures=figures,
-        ),
-    )
+    tables = {"coverage": table, "untouched": untouched}
+    titles = {"coverage": f"Targeted accounts touched, {ctx.period.label} up to {ctx.as_of}", "untouched": f"Untouched targeted accounts (top {top} per rep)"}
+    if roles_shown(ctx):
+        tables.update(roles=roles_reached(ctx), no_role_reached=no_role_reached(ctx, top=top))
+        titles.update(
+            roles=f"Contact roles reached on targeted accounts, {ctx.period.label} up to {ctx.as_of}",
+            no_role_reached=f"Targeted accounts where no contact role was reached (top {top} per rep)",
+        )
+    emit(ctx, opts, Rendered("coverage", tables, titles, notes=coverage_notes(ctx) + roles_notes(ctx), gate_figures=figures))
 
 
 @report_app.command("pipeline")

@@ -142,6 +142,10 @@ class Mapping(_Strict):
     activity_statuses: dict[str, Literal["done", "open"]] = Field(
         default_factory=dict, description="CRM task status -> done or open (adds to and overrides the preset's values)."
     )
+    contact_roles: dict[str, str] = Field(
+        default_factory=dict,
+        description="Contact title (activities' contact_role field) -> a contact role segments.yaml names under contacts: (case-insensitive; a role's own name maps by itself).",
+    )
 
 
 class Estimate(_Strict):

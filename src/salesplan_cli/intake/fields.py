@@ -39,6 +39,7 @@ FIELDS: dict[str, list[Field]] = {
         Field("id", "text", False, "activity id"),
         Field("opportunity", "text", False, "opportunity id it relates to"),
         Field("status", "text", False, "task status, mapped to done or open (Completed, Not Started...)"),
+        Field("contact_role", "text", False, "the contact's role or job title, mapped to a segment's contact role (roles reached)"),
     ],
     "accounts": [
         Field("id", "text", True, "account id or name, as used by the other exports"),
@@ -88,6 +89,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "id": "Activity ID",
             "opportunity": "Opportunity ID",
             "status": "Status",
+            "contact_role": "Contact: Title",
         },
         "accounts": {"id": "Account Name", "name": "Account Name", "status": "Type", "owner": "Account Owner"},
         "sales": {"owner": "Opportunity Owner", "account": "Account Name", "amount": "Amount", "date": "Close Date", "product": "Product Name", "id": "Order Number", "currency": "Opportunity Currency"},
@@ -116,6 +118,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "id": "Record ID",
             "opportunity": "Associated Deal",
             "status": "Task Status",
+            # no contact_role: a HubSpot activity export has no job title column of its own (README, data.mapping.contact_roles)
         },
         "accounts": {"id": "Company name", "name": "Company name", "status": "Lifecycle Stage", "owner": "Company owner"},
         "sales": {"owner": "Deal owner", "account": "Associated Company", "amount": "Amount", "date": "Close Date", "product": "Product", "id": "Record ID", "currency": "Currency"},
@@ -145,6 +148,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "id": "Activity - ID",
             "opportunity": "Activity - Deal ID",
             "status": "Activity - Done",
+            "contact_role": "Person - Job title",
         },
         "accounts": {"id": "Organization - Name", "name": "Organization - Name", "owner": "Organization - Owner"},
         "sales": {"owner": "Deal - Owner", "account": "Deal - Organization", "amount": "Deal - Value", "date": "Deal - Won time", "product": "Deal - Product name", "id": "Deal - ID", "currency": "Deal - Currency"},

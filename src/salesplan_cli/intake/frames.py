@@ -6,6 +6,7 @@ import pandas as pd
 
 from ..plan.model import Workspace
 from .activity_status import map_activity_status
+from .contact_roles import map_contact_roles
 from .config import DataConfig, Source
 from .currency import record_conversions, settle_currencies
 from .load import Frames, SourceReport, owner_lookup, setting_of, stage_lookup
@@ -374,6 +375,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         rows.reject(action.isna(), lambda: "unknown activity type '" + rows.frame["type"].str.slice(0, 40) + "' (map it under data.mapping.actions)")
         rows.frame["action"] = action
         map_activity_status(rows, config, list(dict.fromkeys(part.source.preset for part in rows.parts)))
+        map_contact_roles(rows, ws, config)
         if not rows.has("opportunity"):
             rows.frame["opportunity"] = ""
         _map_owner(rows, owners)

@@ -117,3 +117,9 @@ def due_accounts(
         )
     )
     return out
+
+
+def roles_to_meet(contacts: list[str], met: set[str]) -> list[str]:
+    """The contact roles the account's segment targets (segments.yaml contacts:, in its order) that the rep has not
+    reached by a done action this fiscal year up to the as-of day."""
+    return [role for role in dict.fromkeys(contacts) if role not in met]

@@ -17,7 +17,7 @@ from ..plan.checks.capacity import rep_norms
 from ..plan.model import RepPlan, Workspace
 from ..plan.targets import workspace_targets
 from ..plan.values import money
-from .accounts import Target, due_accounts
+from .accounts import Target, due_accounts, roles_to_meet
 from .actions import action_objectives, days_in_post_in
 from .deals import deals_to_push
 from .objectives import catch_up, cumulative_round, month_objectives
@@ -382,13 +382,33 @@ def _accounts(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, year_day
     due = due_accounts(targets, last_actions, rep_norms(rep, ws.strategy), list(ws.strategy.actions), month.last_day, inputs.as_of, year_days, priorities)
     known = frames is not None and frames.activities is not None
     never = sum(1 for a in due if a.never_touched) if known else None
+    met = _roles_met(inputs, rep, due[: inputs.top], notes)
     listed = []
     for a in due[: inputs.top]:
         row = a.to_dict()
         if not known:  # no activity data: when the account was last worked is unknown, not 'never'
             row["never_touched"] = None
+        contacts = segments[a.segment].contacts if a.segment in segments else []
+        row["roles_to_meet"] = roles_to_meet(contacts, met.get((rep.id, a.account), set())) if met is not None else None
         listed.append(row)
     return listed, len(due), never, len({t.account for t in targets})
+
+
+def _roles_met(inputs: PamInputs, rep: RepPlan, due, notes: list[str]) -> dict | None:
+    """(rep, account) -> the contact roles the rep reached by a done action from the fiscal year's first day to the
+    as-of day; None when the activities export has no contact role column (a note says so where it matters)."""
+    from ..intake.contact_roles import has_roles
+    from ..reports.roles import met_roles
+
+    frames, segments = inputs.frames, inputs.ws.segments or {}
+    if frames is None or frames.activities is None:
+        return None
+    if not has_roles(frames):
+        if any(a.segment in segments and segments[a.segment].contacts for a in due):
+            notes.append("accounts: the activities export has no contact role column, so the contact roles not yet met are not shown (map contact_role under data.activities.columns)")
+        return None
+    start = fiscal_months(inputs.ws.settings.fiscal_year.start)[0].first_day
+    return met_roles(frames.activities, start, inputs.as_of)
 
 
 def _deals(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, notes: list[str]) -> tuple[list[dict], int, float | None]:

@@ -165,6 +165,7 @@ def to_markdown(doc: dict) -> str:
         out += [f"Targeted accounts: {head['accounts_targeted']:,} in the CRM; {head['accounts_planned']:,} planned in the plan's portfolio.accounts.", ""]
     if doc["accounts"]:
         rows = []
+        roles = any(a.get("roles_to_meet") is not None for a in doc["accounts"])
         for i, a in enumerate(doc["accounts"], 1):
             rows.append(
                 [
@@ -177,8 +178,9 @@ def to_markdown(doc: dict) -> str:
                     "" if a["days_since"] is None else f"{a['days_since']:,}",
                     md_text(", ".join(a["due"])),
                 ]
+                + ([md_text(", ".join(a["roles_to_meet"]) or "-") if a.get("roles_to_meet") is not None else ""] if roles else [])
             )
-        out += _table(["#", "Account", "Name", "Segment", "Status", "Last action", "Days since", "Due"], rows, {0, 6}) + [""]
+        out += _table(["#", "Account", "Name", "Segment", "Status", "Last action", "Days since", "Due"] + (["Roles to meet"] if roles else []), rows, {0, 6}) + [""]
         if doc["accounts_not_listed"]:
             out += [f"And {doc['accounts_not_listed']:,} more accounts are due (list them all with --top {head['accounts_due']}).", ""]
     else:

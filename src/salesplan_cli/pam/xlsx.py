@@ -208,14 +208,16 @@ def to_xlsx(doc: dict) -> bytes:
     s.finish()
 
     s = _Sheet(workbook, "Accounts", cur)
+    roles = any(a.get("roles_to_meet") is not None for a in doc["accounts"])
     s.table(
-        ["#", "Account", "Name", "Segment", "Status", "Last action", "Days since", "Due"],
+        ["#", "Account", "Name", "Segment", "Status", "Last action", "Days since", "Due"] + (["Roles to meet"] if roles else []),
         [
             [
                 (i, COUNT), (a["account"], TEXT), (a["name"], TEXT), (a["segment"], TEXT), (a["status"], TEXT),
                 (a["last_action"], DATE) if a["last_action"] else ("never" if a["never_touched"] else "unknown", TEXT),
                 (a["days_since"], COUNT), (", ".join(a["due"]), TEXT),
             ]
+            + ([((", ".join(a["roles_to_meet"]) or "-") if a.get("roles_to_meet") is not None else None, TEXT)] if roles else [])
             for i, a in enumerate(doc["accounts"], 1)
         ],
     )

@@ -203,7 +203,7 @@ def check_segment_named_accounts(ws: Workspace, ctx: CheckContext) -> list[Diagn
 
 
 def check_data_mapping(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
-    """SP302/SP303/SP304/SP306: the data: mapping (and stage_dates) maps CRM values to names the plan declares."""
+    """SP302/SP303/SP304/SP306/SP311: the data: mapping (and stage_dates) maps CRM values to names the plan declares."""
     out: list[Diagnostic] = []
     data = ws.settings.data if ws.settings else None
     if data is None or ws.strategy is None:
@@ -223,6 +223,14 @@ def check_data_mapping(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
                 out.append(
                     at(ws, SETTINGS, ("data", "mapping", key, crm), code, f"data.mapping.{key} maps '{crm}' to unknown {what} '{name}'", _suggest(name, known), prefer_key=False)
                 )
+    roles: dict[str, str] = {}
+    for spec in (ws.segments or {}).values():
+        for role in spec.contacts:
+            roles.setdefault(" ".join(role.split()).casefold(), role)
+    for title, role in data.mapping.contact_roles.items():
+        if " ".join(role.split()).casefold() not in roles:
+            hint = _suggest(role, roles.values()) + " (segments.yaml contacts:)" if roles else "name the roles each segment targets under contacts: in segments.yaml"
+            out.append(at(ws, SETTINGS, ("data", "mapping", "contact_roles", title), "SP311", f"data.mapping.contact_roles maps '{title}' to '{role}', a role no segment names under contacts:", hint, prefer_key=False))
     for product in (data.estimate.list_prices if data.estimate else {}):
         if product not in products:
             out.append(at(ws, SETTINGS, ("data", "estimate", "list_prices", product), "SP304", f"data.estimate.list_prices names unknown product range '{product}'", _suggest(product, products)))
