@@ -487,16 +487,16 @@ def test_coverage_year_to_date(ws, coverage_frames):
     # Total: targeted 5 + 4 + 2 + 1 + 1 + 1 + 2 = 16, touched 3 + 1 + 1 + 1 + 0 + 1 + 1 = 8 -> 0.5, off track;
     #   actions 4 + 3 + 2 + 2 + 0 + 1 + 1 = 13.
     table = coverage(context(ws, coverage_frames))
-    assert list(table.columns) == ["rep", "segment", "account_status", "targeted", "touched", "coverage", "actions", "pressure", "status"]
+    assert list(table.columns) == ["rep", "segment", "account_status", "targeted", "touched", "coverage", "due", "actions", "pressure", "status"]
     assert records(table) == [
-        ("rep-e3", "B", "customer", 5, 3, 0.6, 4, q(2, 3), "on track"),
-        ("rep-n1", "A", "prospect", 4, 1, 0.25, 3, q(15, 56), "off track"),
-        ("rep-n1", "A", "customer", 2, 1, 0.5, 2, q(5, 9), "off track"),
-        ("rep-n1", "B", "prospect", 1, 1, 1.0, 2, 1.25, "on track"),
-        ("rep-n1", "B", "customer", 1, 0, 0.0, 0, 0.0, "off track"),
-        ("rep-n1", "C", "customer", 1, 1, 1.0, 1, 1.25, "on track"),
-        ("rep-s3", "A", "prospect", 2, 1, 0.5, 1, None, ""),
-        (TOTAL, TOTAL, TOTAL, 16, 8, 0.5, 13, None, "off track"),
+        ("rep-e3", "B", "customer", 5, 3, 0.6, 3.0, 4, q(2, 3), "on track"),
+        ("rep-n1", "A", "prospect", 4, 1, 0.25, 2.4, 3, q(15, 56), "off track"),
+        ("rep-n1", "A", "customer", 2, 1, 0.5, 1.2, 2, q(5, 9), "off track"),
+        ("rep-n1", "B", "prospect", 1, 1, 1.0, 0.6, 2, 1.25, "on track"),
+        ("rep-n1", "B", "customer", 1, 0, 0.0, 0.6, 0, 0.0, "off track"),
+        ("rep-n1", "C", "customer", 1, 1, 1.0, 0.6, 1, 1.25, "on track"),
+        ("rep-s3", "A", "prospect", 2, 1, 0.5, 0.0, 1, None, ""),
+        (TOTAL, TOTAL, TOTAL, 16, 8, 0.5, 8.4, 13, None, "off track"),
     ]
     assert table["pressure"].dtype == object  # None stays None, not NaN
 
@@ -506,16 +506,16 @@ def test_coverage_filters(ws, coverage_frames):
     #   total 8 targeted, 3 touched -> 0.375, 6 actions.
     by_segment = coverage(context(ws, coverage_frames, segment="A"))
     assert records(by_segment) == [
-        ("rep-n1", "A", "prospect", 4, 1, 0.25, 3, q(15, 56), "off track"),
-        ("rep-n1", "A", "customer", 2, 1, 0.5, 2, q(5, 9), "off track"),
-        ("rep-s3", "A", "prospect", 2, 1, 0.5, 1, None, ""),
-        (TOTAL, TOTAL, TOTAL, 8, 3, 0.375, 6, None, "off track"),
+        ("rep-n1", "A", "prospect", 4, 1, 0.25, 2.4, 3, q(15, 56), "off track"),
+        ("rep-n1", "A", "customer", 2, 1, 0.5, 1.2, 2, q(5, 9), "off track"),
+        ("rep-s3", "A", "prospect", 2, 1, 0.5, 0.0, 1, None, ""),
+        (TOTAL, TOTAL, TOTAL, 8, 3, 0.375, 3.6, 6, None, "off track"),
     ]
     # --rep rep-e3: its row and a total of the same figures.
     by_rep = coverage(context(ws, coverage_frames, reps=("rep-e3",)))
     assert records(by_rep) == [
-        ("rep-e3", "B", "customer", 5, 3, 0.6, 4, q(2, 3), "on track"),
-        (TOTAL, TOTAL, TOTAL, 5, 3, 0.6, 4, None, "on track"),
+        ("rep-e3", "B", "customer", 5, 3, 0.6, 3.0, 4, q(2, 3), "on track"),
+        (TOTAL, TOTAL, TOTAL, 5, 3, 0.6, 3.0, 4, None, "on track"),
     ]
 
 
@@ -525,12 +525,12 @@ def test_coverage_of_a_mid_year_hire(ws, coverage_frames):
     # pressure = (3 / 2) / (11 x 45 / 365) = 1.5 x 365 / 495 = 73/66 = 1.106060.. -> 1.1061.
     table = coverage(context(ws, coverage_frames, as_of=dt.date(2027, 5, 15), reps=("rep-s3",)))
     assert records(table) == [
-        ("rep-s3", "A", "prospect", 2, 2, 1.0, 3, q(73, 66), "on track"),
-        (TOTAL, TOTAL, TOTAL, 2, 2, 1.0, 3, None, "on track"),
+        ("rep-s3", "A", "prospect", 2, 2, 1.0, 1.2, 3, q(73, 66), "on track"),
+        (TOTAL, TOTAL, TOTAL, 2, 2, 1.0, 1.2, 3, None, "on track"),
     ]
     # Before the hire (as of 2027-03-14), the rep is judged on nothing: no status, and none for the total either.
     before = coverage(context(ws, coverage_frames, reps=("rep-s3",)))
-    assert records(before)[-1] == (TOTAL, TOTAL, TOTAL, 2, 1, 0.5, 1, None, "")
+    assert records(before)[-1] == (TOTAL, TOTAL, TOTAL, 2, 1, 0.5, 0.0, 1, None, "")
 
 
 @pytest.mark.parametrize(
@@ -543,7 +543,7 @@ def test_coverage_status_at_the_threshold_boundaries(ws, touched, status):
     accounts = accounts_frame([(f"E-B{n:03d}", f"Baltic {n}", "customer", "B", "rep-e3") for n in range(1, 101)])
     acts = activities_frame([("rep-e3", f"E-B{n:03d}", "call", "2027-02-01", "B", 1) for n in range(1, touched + 1)])
     table = coverage(context(ws, Frames(accounts=accounts, activities=acts), reps=("rep-e3",)))
-    assert records(table)[0] == ("rep-e3", "B", "customer", 100, touched, touched / 100, touched, q(touched, 120), status)
+    assert records(table)[0] == ("rep-e3", "B", "customer", 100, touched, touched / 100, 60.0, touched, q(touched, 120), status)
 
 
 def test_coverage_needs_the_accounts_and_activities_exports(ws, coverage_frames):

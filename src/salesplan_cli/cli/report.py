@@ -357,7 +357,7 @@ def coverage_command(
     check: CheckOption = False,
 ) -> None:
     """Targeted accounts touched in the period, commercial pressure, and the untouched accounts to work first."""
-    from ..reports.coverage import coverage, untouched_accounts
+    from ..reports.coverage import coverage, coverage_by_rep, untouched_accounts
     from ..reports.gaps import coverage_notes
 
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
@@ -365,14 +365,8 @@ def coverage_command(
     _require(ctx, "accounts", "activities")
     table = coverage(ctx)
     untouched = untouched_accounts(ctx, top=top)
-    figures = {"coverage": {}}
-    plain = table[~table["rep"].astype(str).str.startswith("<")]
-    for rep_id, group in plain.groupby("rep", sort=False):
-        if (group["status"].fillna("") == "").all():
-            figures["coverage"][rep_id] = None  # no day in post yet
-            continue
-        targeted = int(group["targeted"].sum())
-        figures["coverage"][rep_id] = int(group["touched"].sum()) / targeted if targeted else None
+    # the gate compares the pace to date (touched / (targeted x elapsed share)); none while not judged
+    figures = {"coverage": {rep_id: pace for rep_id, (_share, pace, _status) in coverage_by_rep(ctx, table).items()}}
     emit(
         ctx,
         opts,
