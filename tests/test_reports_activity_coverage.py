@@ -598,3 +598,44 @@ def test_untouched_accounts_top_and_filters(ws, coverage_frames):
     assert records(later) == [
         ("rep-e3", "E-B5", "Baltic Five", "B", "customer", 2, None, None),
     ]
+
+
+# --- coverage of a period still in progress (docs/metrics.md, coverage: "A period in progress") ----------------
+
+
+def _june(touched: int, as_of: dt.date):
+    """rep-e3 owns 20 B customers; it touched the first `touched` of them on 2027-06-01."""
+    accounts = accounts_frame([(f"E-B{n:03d}", f"Baltic {n}", "customer", "B", "rep-e3") for n in range(1, 21)])
+    acts = activities_frame([("rep-e3", f"E-B{n:03d}", "call", "2027-06-01", "B", 1) for n in range(1, touched + 1)])
+    return accounts, acts
+
+
+@pytest.mark.parametrize(
+    ("as_of", "touched", "due", "status"),
+    [
+        # June has 30 days; threshold 60%, watch floor 51%. due = 20 x 60% x elapsed.
+        (dt.date(2027, 6, 1), 0, 0.4, ""),  # elapsed 1/30: 0.4 account due, under one: not judged yet
+        (dt.date(2027, 6, 2), 0, 0.8, ""),  # elapsed 2/30: 0.8 due: not judged yet
+        (dt.date(2027, 6, 1), 1, 0.4, "on track"),  # pace 1 / (20 x 1/30) = 1.5 >= 60%: on track at once
+        (dt.date(2027, 6, 3), 0, 1.2, "off track"),  # elapsed 3/30 = 10%: expected 2, pace 0 / 2 = 0
+        (dt.date(2027, 6, 3), 1, 1.2, "off track"),  # pace 1 / 2 = 50% < 51%
+        (dt.date(2027, 6, 3), 2, 1.2, "on track"),  # pace 2 / 2 = 100%
+        (dt.date(2027, 6, 10), 4, 4.0, "on track"),  # elapsed 1/3: expected 20/3, pace 4 x 3 / 20 = 60% (was 4 / 20 = 20%, off track)
+        (dt.date(2027, 6, 10), 3, 4.0, "off track"),  # pace 3 x 3 / 20 = 45%
+        (dt.date(2027, 6, 30), 12, 12.0, "on track"),  # the month is over: elapsed 1, pace = coverage = 12 / 20
+        (dt.date(2027, 6, 30), 11, 12.0, "watch"),  # 11 / 20 = 55%, at or above 51%
+    ],
+)
+def test_coverage_of_a_month_in_progress_is_judged_against_the_share_elapsed(ws, as_of, touched, due, status):
+    accounts, acts = _june(touched, as_of)
+    ctx = context(ws, Frames(accounts=accounts, activities=acts), as_of=as_of, period="month", reps=("rep-e3",))
+    rows = coverage(ctx).to_dict("records")
+    assert (rows[0]["targeted"], rows[0]["touched"], rows[0]["coverage"], rows[0]["due"], rows[0]["status"]) == (20, touched, touched / 20, due, status)
+    assert (rows[-1]["rep"], rows[-1]["due"], rows[-1]["status"]) == (TOTAL, due, status)
+    from salesplan_cli.reports.coverage import coverage_by_rep
+
+    share, pace, judged = coverage_by_rep(ctx, coverage(ctx))["rep-e3"]
+    assert (share, judged) == (touched / 20, status)
+    # the gate's figure: the pace to date, none while not judged
+    elapsed = Fraction((as_of - dt.date(2027, 6, 1)).days + 1, 30)
+    assert pace == (float(Fraction(touched) / (20 * elapsed)) if status else None)
