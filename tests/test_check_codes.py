@@ -445,6 +445,15 @@ CASES: list[Case] = [
         (At(SEG, "named: [HELIO-204]", "HELIO-204"),),
         message="segment A and in segment B",
     ),
+    # --- SP315 an expected output linked that no rep's method expects -------------------------------------------------
+    Case(
+        "expected-output-nobody-expects",
+        "SP315",
+        replace(SET, "    date_format: \"%m/%d/%Y\"\n", "    date_format: \"%m/%d/%Y\"\n    expected: {budgett: Amount, timeline: Close Date}\n"),
+        (At(SET, "expected: {budgett", "budgett"),),
+        message="links 'budgett', an output no rep's method expects",
+        hint="did you mean 'budget'?",
+    ),
     # --- SP401/SP402 shares ------------------------------------------------------------------------------------------------------
     Case(
         "segment-shares-105",

@@ -23,6 +23,8 @@ class DealToPush:
     closing: bool  # close date from the as-of day to the month's end
     stale: bool  # no sign of life for more than stale_days
     expected: list[str] = field(default_factory=list)  # what the deal's stage must produce (the rep's method)
+    #: outputs expected at the stages the deal has passed that its export does not record (None: not measured)
+    missing: list[str] | None = None
 
     @property
     def reasons(self) -> list[str]:
@@ -40,6 +42,7 @@ class DealToPush:
             "age_days": self.age_days,
             "why": self.reasons,
             "expected": list(self.expected),
+            "missing": list(self.missing) if self.missing is not None else None,
         }
 
 
@@ -51,7 +54,8 @@ def deals_to_push(open_deals: list[dict], month_start: dt.date, month_end: dt.da
     date in the month, not overdue; a deal due to close between the as-of day and the month's start
     (a month planned ahead) is not the month's unless it is stale. Order: close date (overdue first,
     unknown last), then the largest amount (unknown amounts last), then the id. `methods`: stage -> the outputs the rep's
-    plan expects at that stage.
+    plan expects at that stage; a deal's `missing` (when given): the outputs of the stages it has passed that
+    its export does not record (reports.quality).
     """
     out = []
     for deal in open_deals:
@@ -75,6 +79,7 @@ def deals_to_push(open_deals: list[dict], month_start: dt.date, month_end: dt.da
                 closing=closing,
                 stale=stale,
                 expected=list(methods.get(str(deal["stage"]), [])),
+                missing=deal.get("missing"),
             )
         )
     out.sort(key=lambda d: (d.close_date is None, d.close_date or dt.date.max, d.amount_cents is None, -(d.amount_cents or 0), d.id))
