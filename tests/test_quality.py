@@ -177,3 +177,12 @@ def test_the_recorded_flags_survive_the_frames_cache():
     back = _restore(stored, {"output:budget": "object"}, ["output:budget"])
     assert [flag(row, "budget") for row in back.to_dict("records")] == [True, False, None]
     assert [flag(row, "Budget") for row in frame.to_dict("records")] == [True, False, None]
+
+
+def test_expected_outputs_on_another_export_are_a_finding(run_cli, book):
+    text = book.text("salesplan.yaml")
+    book.write("salesplan.yaml", text.replace("  mapping:\n", "  sales: {path: data/opps.csv, columns: {owner: owner, account: account, amount: amount, date: close}, expected: {budget: Budget Confirmed}}\n  mapping:\n", 1))
+    validate = run_cli("validate", "-w", book.root, "--as-of", AS_OF, "--format", "json")
+    findings = [f for f in json.loads(validate.out)["diagnostics"] if f["code"] == "SP315"]
+    assert [(f["file"], f["message"]) for f in findings] == [("salesplan.yaml", "data.sales.expected: only the opportunities export records a deal's expected outputs")]
+    assert findings[0]["line"] == book.text("salesplan.yaml").splitlines().index(next(l for l in book.text("salesplan.yaml").splitlines() if l.startswith("  sales:"))) + 1

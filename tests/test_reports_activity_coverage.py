@@ -639,3 +639,47 @@ def test_coverage_of_a_month_in_progress_is_judged_against_the_share_elapsed(ws,
     # the gate's figure: the pace to date, none while not judged
     elapsed = Fraction((as_of - dt.date(2027, 6, 1)).days + 1, 30)
     assert pace == (float(Fraction(touched) / (20 * elapsed)) if status else None)
+
+
+COVERAGE_DATA = """data:
+  accounts:
+    path: data/accounts.csv
+    columns: {id: id, name: name, owner: owner, status: status}
+  activities:
+    path: data/acts.csv
+    columns: {owner: owner, account: account, type: type, date: date}
+  attributes: {employees: employees}
+"""
+
+
+@pytest.fixture
+def june(tmp_path):
+    from conftest import copy_workspace
+
+    ws = copy_workspace(EXAMPLE, tmp_path / "june")
+    text = ws.text("salesplan.yaml")
+    ws.write("salesplan.yaml", text[: text.index("data:\n")] + COVERAGE_DATA + text[text.index("\nthresholds:") :])
+    ws.write("data/accounts.csv", "id,name,owner,status,employees\n" + "".join(f"B-{n:03d},Baltic {n},rep-e3,customer,500\n" for n in range(1, 21)))
+    ws.write("data/acts.csv", "owner,account,type,date\nrep-e3,B-001,call,2027-05-20\nrep-e3,B-002,call,2027-06-03\nrep-e3,B-003,call,2027-06-03\n")
+    return ws
+
+
+def test_coverage_cli_on_the_second_and_third_day_of_a_month(run_cli, june):
+    import json
+
+    # As of 2027-06-02 (elapsed 2/30): 0 of 20 touched in June, due 20 x 60% x 2/30 = 0.8: not judged yet, no gate breach.
+    second = run_cli("report", "coverage", "-w", june.root, "--period", "month", "--as-of", "2027-06-02", "--format", "json", "--fail-under", "coverage=60%")
+    assert second.code == 0, second.out + second.err
+    row = json.loads(second.out)["tables"]["coverage"][0]
+    assert (row["rep"], row["targeted"], row["touched"], row["due"], row["status"]) == ("rep-e3", 20, 0, 0.8, "")
+    # As of 2027-06-03 (elapsed 3/30 = 10%): B-002 and B-003 touched that day: pace 2 / (20 x 10%) = 100%, on track
+    # (judged against the whole month, 2 / 20 = 10% would be off track); due 1.2.
+    third = run_cli("report", "coverage", "-w", june.root, "--period", "month", "--as-of", "2027-06-03", "--fail-under", "coverage=60%")
+    assert third.code == 0, third.out + third.err
+    line = next(l for l in third.out.splitlines() if "rep-e3" in l and "customer" in l)
+    assert "1.20" in line and "10.0%" in line and "on track" in line
+    # Review of the month as of the 3rd: the coverage summary row follows the same rule.
+    review = run_cli("review", "-w", june.root, "--rep", "rep-e3", "--period", "month", "--as-of", "2027-06-03", "--format", "json")
+    assert review.code == 0, review.err
+    summary = {r["metric"]: r for r in json.loads(review.out)["tables"]["summary"]}
+    assert (summary["coverage"]["actual"], summary["coverage"]["plan"], summary["coverage"]["status"]) == (2, 20, "on track")

@@ -94,7 +94,7 @@ CODES: dict[str, CheckCode] = {
         CheckCode("SP308", E, "named account in several portfolios without being declared shared"),
         CheckCode("SP309", W, "two reps share a name, e-mail or id the CRM exports match owners on"),
         CheckCode("SP310", E, "account named in two segments"),
-        CheckCode("SP315", E, "data.opportunities.expected links an output no rep's method expects"),
+        CheckCode("SP315", E, "data.opportunities.expected links an output no rep's method expects (or expected: sits on another export)"),
         # sums
         CheckCode("SP401", E, "segment shares do not add up to 100%"),
         CheckCode("SP402", E, "product shares do not add up to 100%"),

@@ -36,7 +36,8 @@ def check_data_columns(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
 
 def check_expected_outputs(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
     """SP315: every output linked under data.opportunities.expected is one a rep's method expects at some stage
-    (methods.<stage>.expected; names compared case-insensitively, spaces collapsed)."""
+    (methods.<stage>.expected; names compared case-insensitively, spaces collapsed); no other kind of export
+    links expected outputs."""
     from ...intake.load import _setting_path, setting_of
     from ...intake.outputs import output_key
 
@@ -49,6 +50,15 @@ def check_expected_outputs(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]
         for method in rep.methods.values():
             for name in method.expected:
                 expected.setdefault(output_key(name), name)
+    from ...intake.load import KINDS
+
+    for kind in KINDS:
+        for source in data.sources(kind) if kind != "opportunities" else []:
+            if source.expected:
+                setting = setting_of(data, kind, source)
+                out.append(
+                    at(ws, SETTINGS, (*_setting_path(setting), "expected"), "SP315", f"{setting}.expected: only the opportunities export records a deal's expected outputs", "move it under data.opportunities (each declaration of a list links its own)")
+                )
     for source in data.sources("opportunities"):
         setting = setting_of(data, "opportunities", source)
         for name in source.expected:
