@@ -166,8 +166,11 @@ def in_progress(ctx: ReportContext) -> bool:
 
 
 def due_of(expected: Fraction, ctx: ReportContext) -> float:
-    """Accounts due to date (expected x thresholds.coverage), for output to 2 decimals."""
-    return round(float(expected * ctx.ws.settings.thresholds.coverage.fraction), 2)
+    """Accounts due to date (expected x thresholds.coverage), exact until output, rounded half away from zero
+    to 2 decimals."""
+    from ..plan.values import round_half_away
+
+    return round_half_away(expected * ctx.ws.settings.thresholds.coverage.fraction * 100) / 100
 
 
 def _segment_rank(ctx: ReportContext, segment: str) -> tuple:
