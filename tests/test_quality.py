@@ -187,3 +187,29 @@ def test_expected_outputs_on_another_export_are_a_finding(run_cli, book):
     findings = [f for f in json.loads(validate.out)["diagnostics"] if f["code"] == "SP315"]
     assert [(f["file"], f["message"]) for f in findings] == [("salesplan.yaml", "data.sales.expected: only the opportunities export records a deal's expected outputs")]
     assert findings[0]["line"] == book.text("salesplan.yaml").splitlines().index(next(l for l in book.text("salesplan.yaml").splitlines() if l.startswith("  sales:"))) + 1
+
+
+def test_each_export_of_a_list_links_its_own_outputs(run_cli, book):
+    # A second opportunities export that links only the budget (under another header): its proposal R1 records a
+    # budget and is measured on it alone; R2 lacks it. An export linking nothing leaves its deals unmeasured.
+    text = book.text("salesplan.yaml")
+    first = "  opportunities:\n    path: data/opps.csv\n    columns: {id: id, owner: owner, account: account, stage: stage, amount: amount, close_date: close, created_date: created}\n    expected: {budget: Budget Confirmed, timeline: Timeframe, Decision  Maker: Decision Maker}\n"
+    assert first in text
+    listed = (
+        "  opportunities:\n"
+        "    - path: data/opps.csv\n      columns: {id: id, owner: owner, account: account, stage: stage, amount: amount, close_date: close, created_date: created}\n"
+        "      expected: {budget: Budget Confirmed, timeline: Timeframe, Decision  Maker: Decision Maker}\n"
+        "    - path: data/more.csv\n      columns: {id: id, owner: owner, account: account, stage: stage, amount: amount, close_date: close, created_date: created}\n"
+        "      expected: {BUDGET: Budget OK}\n"
+        "    - path: data/bare.csv\n      columns: {id: id, owner: owner, account: account, stage: stage, amount: amount, close_date: close, created_date: created}\n"
+    )
+    book.write("salesplan.yaml", text.replace(first, listed))
+    book.write("data/more.csv", "id,owner,account,stage,amount,close,created,Budget OK\nR1,rep-n2,ACME-002,proposal,4000,2027-11-30,2027-10-01,ja\nR2,rep-n2,ACME-002,proposal,3000,2027-11-30,2027-10-01,\n")
+    book.write("data/bare.csv", "id,owner,account,stage,amount,close,created\nR3,rep-n2,ACME-002,proposal,2000,2027-11-30,2027-10-01\n")
+    data = pipeline_json(run_cli, book)
+    rows = {(r["rep"], r["stage"]): r for r in data["tables"]["qualification"]}
+    # rep-n2 proposal: Q7 (missing timeline), R1 (qualified on budget), R2 (missing budget), R3 (not measured)
+    n2 = rows[("rep-n2", "proposal")]
+    assert (n2["deals"], n2["qualified"], n2["missing"], n2["share"]) == (4, 1, 2, 1 / 3)
+    missing = [(r["id"], r["missing"]) for r in data["tables"]["missing_outputs"] if r["rep"] == "rep-n2"]
+    assert missing == [("Q7", "timeline"), ("R2", "budget")]
