@@ -454,6 +454,15 @@ CASES: list[Case] = [
         message="maps 'DSI' to 'CI0', a role no segment names",
         hint="did you mean 'CIO'?",
     ),
+    # --- SP315 an expected output linked that no rep's method expects -------------------------------------------------
+    Case(
+        "expected-output-nobody-expects",
+        "SP315",
+        replace(SET, "    date_format: \"%m/%d/%Y\"\n", "    date_format: \"%m/%d/%Y\"\n    expected: {budgett: Amount, timeline: Close Date}\n"),
+        (At(SET, "expected: {budgett", "budgett"),),
+        message="links 'budgett', an output no rep's method expects",
+        hint="did you mean 'budget'?",
+    ),
     # --- SP401/SP402 shares ------------------------------------------------------------------------------------------------------
     Case(
         "segment-shares-105",

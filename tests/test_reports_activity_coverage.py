@@ -487,16 +487,16 @@ def test_coverage_year_to_date(ws, coverage_frames):
     # Total: targeted 5 + 4 + 2 + 1 + 1 + 1 + 2 = 16, touched 3 + 1 + 1 + 1 + 0 + 1 + 1 = 8 -> 0.5, off track;
     #   actions 4 + 3 + 2 + 2 + 0 + 1 + 1 = 13.
     table = coverage(context(ws, coverage_frames))
-    assert list(table.columns) == ["rep", "segment", "account_status", "targeted", "touched", "coverage", "actions", "pressure", "status"]
+    assert list(table.columns) == ["rep", "segment", "account_status", "targeted", "touched", "coverage", "due", "actions", "pressure", "status"]
     assert records(table) == [
-        ("rep-e3", "B", "customer", 5, 3, 0.6, 4, q(2, 3), "on track"),
-        ("rep-n1", "A", "prospect", 4, 1, 0.25, 3, q(15, 56), "off track"),
-        ("rep-n1", "A", "customer", 2, 1, 0.5, 2, q(5, 9), "off track"),
-        ("rep-n1", "B", "prospect", 1, 1, 1.0, 2, 1.25, "on track"),
-        ("rep-n1", "B", "customer", 1, 0, 0.0, 0, 0.0, "off track"),
-        ("rep-n1", "C", "customer", 1, 1, 1.0, 1, 1.25, "on track"),
-        ("rep-s3", "A", "prospect", 2, 1, 0.5, 1, None, ""),
-        (TOTAL, TOTAL, TOTAL, 16, 8, 0.5, 13, None, "off track"),
+        ("rep-e3", "B", "customer", 5, 3, 0.6, 3.0, 4, q(2, 3), "on track"),
+        ("rep-n1", "A", "prospect", 4, 1, 0.25, 2.4, 3, q(15, 56), "off track"),
+        ("rep-n1", "A", "customer", 2, 1, 0.5, 1.2, 2, q(5, 9), "off track"),
+        ("rep-n1", "B", "prospect", 1, 1, 1.0, 0.6, 2, 1.25, "on track"),
+        ("rep-n1", "B", "customer", 1, 0, 0.0, 0.6, 0, 0.0, "off track"),
+        ("rep-n1", "C", "customer", 1, 1, 1.0, 0.6, 1, 1.25, "on track"),
+        ("rep-s3", "A", "prospect", 2, 1, 0.5, 0.0, 1, None, ""),
+        (TOTAL, TOTAL, TOTAL, 16, 8, 0.5, 8.4, 13, None, "off track"),
     ]
     assert table["pressure"].dtype == object  # None stays None, not NaN
 
@@ -506,16 +506,16 @@ def test_coverage_filters(ws, coverage_frames):
     #   total 8 targeted, 3 touched -> 0.375, 6 actions.
     by_segment = coverage(context(ws, coverage_frames, segment="A"))
     assert records(by_segment) == [
-        ("rep-n1", "A", "prospect", 4, 1, 0.25, 3, q(15, 56), "off track"),
-        ("rep-n1", "A", "customer", 2, 1, 0.5, 2, q(5, 9), "off track"),
-        ("rep-s3", "A", "prospect", 2, 1, 0.5, 1, None, ""),
-        (TOTAL, TOTAL, TOTAL, 8, 3, 0.375, 6, None, "off track"),
+        ("rep-n1", "A", "prospect", 4, 1, 0.25, 2.4, 3, q(15, 56), "off track"),
+        ("rep-n1", "A", "customer", 2, 1, 0.5, 1.2, 2, q(5, 9), "off track"),
+        ("rep-s3", "A", "prospect", 2, 1, 0.5, 0.0, 1, None, ""),
+        (TOTAL, TOTAL, TOTAL, 8, 3, 0.375, 3.6, 6, None, "off track"),
     ]
     # --rep rep-e3: its row and a total of the same figures.
     by_rep = coverage(context(ws, coverage_frames, reps=("rep-e3",)))
     assert records(by_rep) == [
-        ("rep-e3", "B", "customer", 5, 3, 0.6, 4, q(2, 3), "on track"),
-        (TOTAL, TOTAL, TOTAL, 5, 3, 0.6, 4, None, "on track"),
+        ("rep-e3", "B", "customer", 5, 3, 0.6, 3.0, 4, q(2, 3), "on track"),
+        (TOTAL, TOTAL, TOTAL, 5, 3, 0.6, 3.0, 4, None, "on track"),
     ]
 
 
@@ -525,12 +525,12 @@ def test_coverage_of_a_mid_year_hire(ws, coverage_frames):
     # pressure = (3 / 2) / (11 x 45 / 365) = 1.5 x 365 / 495 = 73/66 = 1.106060.. -> 1.1061.
     table = coverage(context(ws, coverage_frames, as_of=dt.date(2027, 5, 15), reps=("rep-s3",)))
     assert records(table) == [
-        ("rep-s3", "A", "prospect", 2, 2, 1.0, 3, q(73, 66), "on track"),
-        (TOTAL, TOTAL, TOTAL, 2, 2, 1.0, 3, None, "on track"),
+        ("rep-s3", "A", "prospect", 2, 2, 1.0, 1.2, 3, q(73, 66), "on track"),
+        (TOTAL, TOTAL, TOTAL, 2, 2, 1.0, 1.2, 3, None, "on track"),
     ]
     # Before the hire (as of 2027-03-14), the rep is judged on nothing: no status, and none for the total either.
     before = coverage(context(ws, coverage_frames, reps=("rep-s3",)))
-    assert records(before)[-1] == (TOTAL, TOTAL, TOTAL, 2, 1, 0.5, 1, None, "")
+    assert records(before)[-1] == (TOTAL, TOTAL, TOTAL, 2, 1, 0.5, 0.0, 1, None, "")
 
 
 @pytest.mark.parametrize(
@@ -543,7 +543,7 @@ def test_coverage_status_at_the_threshold_boundaries(ws, touched, status):
     accounts = accounts_frame([(f"E-B{n:03d}", f"Baltic {n}", "customer", "B", "rep-e3") for n in range(1, 101)])
     acts = activities_frame([("rep-e3", f"E-B{n:03d}", "call", "2027-02-01", "B", 1) for n in range(1, touched + 1)])
     table = coverage(context(ws, Frames(accounts=accounts, activities=acts), reps=("rep-e3",)))
-    assert records(table)[0] == ("rep-e3", "B", "customer", 100, touched, touched / 100, touched, q(touched, 120), status)
+    assert records(table)[0] == ("rep-e3", "B", "customer", 100, touched, touched / 100, 60.0, touched, q(touched, 120), status)
 
 
 def test_coverage_needs_the_accounts_and_activities_exports(ws, coverage_frames):
@@ -598,3 +598,88 @@ def test_untouched_accounts_top_and_filters(ws, coverage_frames):
     assert records(later) == [
         ("rep-e3", "E-B5", "Baltic Five", "B", "customer", 2, None, None),
     ]
+
+
+# --- coverage of a period still in progress (docs/metrics.md, coverage: "A period in progress") ----------------
+
+
+def _june(touched: int, as_of: dt.date):
+    """rep-e3 owns 20 B customers; it touched the first `touched` of them on 2027-06-01."""
+    accounts = accounts_frame([(f"E-B{n:03d}", f"Baltic {n}", "customer", "B", "rep-e3") for n in range(1, 21)])
+    acts = activities_frame([("rep-e3", f"E-B{n:03d}", "call", "2027-06-01", "B", 1) for n in range(1, touched + 1)])
+    return accounts, acts
+
+
+@pytest.mark.parametrize(
+    ("as_of", "touched", "due", "status"),
+    [
+        # June has 30 days; threshold 60%, watch floor 51%. due = 20 x 60% x elapsed.
+        (dt.date(2027, 6, 1), 0, 0.4, ""),  # elapsed 1/30: 0.4 account due, under one: not judged yet
+        (dt.date(2027, 6, 2), 0, 0.8, ""),  # elapsed 2/30: 0.8 due: not judged yet
+        (dt.date(2027, 6, 1), 1, 0.4, "on track"),  # pace 1 / (20 x 1/30) = 1.5 >= 60%: on track at once
+        (dt.date(2027, 6, 3), 0, 1.2, "off track"),  # elapsed 3/30 = 10%: expected 2, pace 0 / 2 = 0
+        (dt.date(2027, 6, 3), 1, 1.2, "off track"),  # pace 1 / 2 = 50% < 51%
+        (dt.date(2027, 6, 3), 2, 1.2, "on track"),  # pace 2 / 2 = 100%
+        (dt.date(2027, 6, 10), 4, 4.0, "on track"),  # elapsed 1/3: expected 20/3, pace 4 x 3 / 20 = 60% (was 4 / 20 = 20%, off track)
+        (dt.date(2027, 6, 10), 3, 4.0, "off track"),  # pace 3 x 3 / 20 = 45%
+        (dt.date(2027, 6, 30), 12, 12.0, "on track"),  # the month is over: elapsed 1, pace = coverage = 12 / 20
+        (dt.date(2027, 6, 30), 11, 12.0, "watch"),  # 11 / 20 = 55%, at or above 51%
+    ],
+)
+def test_coverage_of_a_month_in_progress_is_judged_against_the_share_elapsed(ws, as_of, touched, due, status):
+    accounts, acts = _june(touched, as_of)
+    ctx = context(ws, Frames(accounts=accounts, activities=acts), as_of=as_of, period="month", reps=("rep-e3",))
+    rows = coverage(ctx).to_dict("records")
+    assert (rows[0]["targeted"], rows[0]["touched"], rows[0]["coverage"], rows[0]["due"], rows[0]["status"]) == (20, touched, touched / 20, due, status)
+    assert (rows[-1]["rep"], rows[-1]["due"], rows[-1]["status"]) == (TOTAL, due, status)
+    from salesplan_cli.reports.coverage import coverage_by_rep
+
+    share, pace, judged = coverage_by_rep(ctx, coverage(ctx))["rep-e3"]
+    assert (share, judged) == (touched / 20, status)
+    # the gate's figure: the pace to date, none while not judged
+    elapsed = Fraction((as_of - dt.date(2027, 6, 1)).days + 1, 30)
+    assert pace == (float(Fraction(touched) / (20 * elapsed)) if status else None)
+
+
+COVERAGE_DATA = """data:
+  accounts:
+    path: data/accounts.csv
+    columns: {id: id, name: name, owner: owner, status: status}
+  activities:
+    path: data/acts.csv
+    columns: {owner: owner, account: account, type: type, date: date}
+  attributes: {employees: employees}
+"""
+
+
+@pytest.fixture
+def june(tmp_path):
+    from conftest import copy_workspace
+
+    ws = copy_workspace(EXAMPLE, tmp_path / "june")
+    text = ws.text("salesplan.yaml")
+    ws.write("salesplan.yaml", text[: text.index("data:\n")] + COVERAGE_DATA + text[text.index("\nthresholds:") :])
+    ws.write("data/accounts.csv", "id,name,owner,status,employees\n" + "".join(f"B-{n:03d},Baltic {n},rep-e3,customer,500\n" for n in range(1, 21)))
+    ws.write("data/acts.csv", "owner,account,type,date\nrep-e3,B-001,call,2027-05-20\nrep-e3,B-002,call,2027-06-03\nrep-e3,B-003,call,2027-06-03\n")
+    return ws
+
+
+def test_coverage_cli_on_the_second_and_third_day_of_a_month(run_cli, june):
+    import json
+
+    # As of 2027-06-02 (elapsed 2/30): 0 of 20 touched in June, due 20 x 60% x 2/30 = 0.8: not judged yet, no gate breach.
+    second = run_cli("report", "coverage", "-w", june.root, "--period", "month", "--as-of", "2027-06-02", "--format", "json", "--fail-under", "coverage=60%")
+    assert second.code == 0, second.out + second.err
+    row = json.loads(second.out)["tables"]["coverage"][0]
+    assert (row["rep"], row["targeted"], row["touched"], row["due"], row["status"]) == ("rep-e3", 20, 0, 0.8, "")
+    # As of 2027-06-03 (elapsed 3/30 = 10%): B-002 and B-003 touched that day: pace 2 / (20 x 10%) = 100%, on track
+    # (judged against the whole month, 2 / 20 = 10% would be off track); due 1.2.
+    third = run_cli("report", "coverage", "-w", june.root, "--period", "month", "--as-of", "2027-06-03", "--fail-under", "coverage=60%")
+    assert third.code == 0, third.out + third.err
+    line = next(l for l in third.out.splitlines() if "rep-e3" in l and "customer" in l)
+    assert "1.20" in line and "10.0%" in line and "on track" in line
+    # Review of the month as of the 3rd: the coverage summary row follows the same rule.
+    review = run_cli("review", "-w", june.root, "--rep", "rep-e3", "--period", "month", "--as-of", "2027-06-03", "--format", "json")
+    assert review.code == 0, review.err
+    summary = {r["metric"]: r for r in json.loads(review.out)["tables"]["summary"]}
+    assert (summary["coverage"]["actual"], summary["coverage"]["plan"], summary["coverage"]["status"]) == (2, 20, "on track")

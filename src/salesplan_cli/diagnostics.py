@@ -95,6 +95,7 @@ CODES: dict[str, CheckCode] = {
         CheckCode("SP309", W, "two reps share a name, e-mail or id the CRM exports match owners on"),
         CheckCode("SP310", E, "account named in two segments"),
         CheckCode("SP311", E, "contact title mapped to a role no segment names"),
+        CheckCode("SP315", E, "data.opportunities.expected links an output no rep's method expects (or expected: sits on another export)"),
         # sums
         CheckCode("SP401", E, "segment shares do not add up to 100%"),
         CheckCode("SP402", E, "product shares do not add up to 100%"),

@@ -83,8 +83,10 @@ def fmt_cell(column: str, value: Any, table: str = "", row: dict | None = None) 
     if value is None:
         if column == "win_rate_value" and (row or {}).get("closed"):
             return "n/a"  # closed deals without a value (no_value): never a misleading ratio
-        if column == "amount" and table == "deals_to_watch":
+        if column == "amount" and table in ("deals_to_watch", "missing_outputs"):
             return "unknown"  # the CRM holds no amount for the deal
+        if column == "share" and table == "qualification":
+            return "n/a"  # nothing required yet at that stage
         return ""
     if isinstance(value, bool):
         return "yes" if value else ""

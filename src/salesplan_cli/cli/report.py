@@ -371,7 +371,7 @@ def coverage_command(
     check: CheckOption = False,
 ) -> None:
     """Targeted accounts touched in the period, commercial pressure, and the untouched accounts to work first."""
-    from ..reports.coverage import coverage, untouched_accounts
+    from ..reports.coverage import coverage, coverage_by_rep, untouched_accounts
     from ..reports.gaps import coverage_notes
     from ..reports.roles import no_role_reached, roles_notes, roles_reached, roles_shown
 
@@ -380,14 +380,8 @@ def coverage_command(
     _require(ctx, "accounts", "activities")
     table = coverage(ctx)
     untouched = untouched_accounts(ctx, top=top)
-    figures = {"coverage": {}}
-    plain = table[~table["rep"].astype(str).str.startswith("<")]
-    for rep_id, group in plain.groupby("rep", sort=False):
-        if (group["status"].fillna("") == "").all():
-            figures["coverage"][rep_id] = None  # no day in post yet
-            continue
-        targeted = int(group["targeted"].sum())
-        figures["coverage"][rep_id] = int(group["touched"].sum()) / targeted if targeted else None
+    # the gate compares the pace to date (touched / (targeted x elapsed share)); none while not judged
+    figures = {"coverage": {rep_id: pace for rep_id, (_share, pace, _status) in coverage_by_rep(ctx, table).items()}}
     tables = {"coverage": table, "untouched": untouched}
     titles = {"coverage": f"Targeted accounts touched, {ctx.period.label} up to {ctx.as_of}", "untouched": f"Untouched targeted accounts (top {top} per rep)"}
     if roles_shown(ctx):
@@ -420,6 +414,7 @@ def pipeline_command(
     """Open deals: count, value, weighted value, age, overdue and stale deals; pipeline coverage of the remaining target."""
     from ..reports.gaps import opportunity_notes
     from ..reports.pipeline import coverage_horizon, deals_to_watch, pipeline, pipeline_coverage, pipeline_notes
+    from ..reports.quality import linked_outputs, missing_outputs, qualification, quality_notes
 
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
     dims = parse_by(by, ("rep", "team", "stage", "segment", "product"), ["rep", "stage"])
@@ -429,18 +424,26 @@ def pipeline_command(
     cover = pipeline_coverage(ctx)
     watch = deals_to_watch(ctx, top=top)
     figures = {"pipeline": {r["rep"]: r["coverage"] for r in cover.to_dict("records") if not str(r["rep"]).startswith("<")}}
+    tables = {"pipeline": table, "pipeline_coverage": cover, "deals_to_watch": watch}
+    titles = {
+        "pipeline": f"Open pipeline as of {ctx.as_of}",
+        "pipeline_coverage": _coverage_title(ctx, coverage_horizon(ctx)),
+        "deals_to_watch": f"Overdue, stale or undated deals (top {top} per rep)",
+    }
+    if linked_outputs(ctx):  # qualification by the book: only where an export links the expected outputs
+        tables |= {"qualification": qualification(ctx), "missing_outputs": missing_outputs(ctx, top=top)}
+        titles |= {
+            "qualification": "Open deals qualified by the book (every output expected at the stages passed)",
+            "missing_outputs": f"Deals that moved on without an expected output (top {top} per rep)",
+        }
     emit(
         ctx,
         opts,
         Rendered(
             "pipeline",
-            {"pipeline": table, "pipeline_coverage": cover, "deals_to_watch": watch},
-            {
-                "pipeline": f"Open pipeline as of {ctx.as_of}",
-                "pipeline_coverage": _coverage_title(ctx, coverage_horizon(ctx)),
-                "deals_to_watch": f"Overdue, stale or undated deals (top {top} per rep)",
-            },
-            notes=opportunity_notes(ctx) + pipeline_notes(ctx),
+            tables,
+            titles,
+            notes=opportunity_notes(ctx) + pipeline_notes(ctx) + quality_notes(ctx),
             gate_figures=figures,
         ),
     )

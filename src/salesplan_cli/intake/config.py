@@ -70,6 +70,10 @@ class Source(_Strict):
         default_factory=dict,
         description="Canonical field -> a constant for every row of this export, for a field it does not carry (e.g. type: meeting).",
     )
+    expected: dict[str, str] = Field(
+        default_factory=dict,
+        description="Opportunities only: expected output of a stage (as named in the reps' methods.<stage>.expected) -> the column recording it; a non-blank value that is not a no-word (false, no, 0, ... and data.mapping.not_recorded) means the output is recorded.",
+    )
     where: dict[str, WhereValues] = Field(
         default_factory=dict,
         description="Column header -> the value, or list of values, a row must hold to be read; other rows are skipped (counted, with the reason).",
@@ -139,6 +143,10 @@ class Mapping(_Strict):
     products: dict[str, str] = Field(default_factory=dict, description="CRM product -> product range.")
     actions: dict[str, str] = Field(default_factory=dict, description="CRM activity type -> action type.")
     statuses: dict[str, Literal["prospect", "customer"]] = Field(default_factory=dict, description="CRM account type -> prospect or customer.")
+    not_recorded: list[str] = Field(
+        default_factory=list,
+        description="Words that mean an expected output is not recorded (data.<kind>.expected columns), on top of the built-in false, no, 0, n, non, nein, falso...; case-insensitive.",
+    )
     activity_statuses: dict[str, Literal["done", "open"]] = Field(
         default_factory=dict, description="CRM task status -> done or open (adds to and overrides the preset's values)."
     )

@@ -307,7 +307,15 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
     entered = None
     if "opportunities" in raw:
         parts = raw["opportunities"]
-        rows = _Rows("opportunities", [(table, {**mapped, **{f"entered:{stage}": h for stage, h in source.stage_dates.items()}}, source, rel) for table, mapped, source, rel in parts], config)
+        rows = _Rows(
+            "opportunities",
+            [
+                (table, {**mapped, **{f"entered:{stage}": h for stage, h in source.stage_dates.items()}, **{f"expected:{name}": h for name, h in source.expected.items()}}, source, rel)
+                for table, mapped, source, rel in parts
+            ],
+            config,
+        )
+        _expected_outputs(rows, config)
         for name in ("id", "owner", "stage"):
             rows.require_text(name)
         _optional_account(rows)
@@ -430,6 +438,28 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         frames.stage_history = entered.reset_index(drop=True)
     _attach_segments(frames, ws)
     return frames
+
+
+def _expected_outputs(rows: _Rows, config: DataConfig) -> None:
+    """`output:<name>` columns (name: output_key of the output): True where the deal's export records the
+    output, False where it links it but the cell is blank or a no-word, None where its export does not link
+    it (a list of exports: each declaration links its own). The raw `expected:` columns are dropped."""
+    from .outputs import no_words, output_key, recorded
+
+    words = no_words(config.mapping.not_recorded)
+    names = list(dict.fromkeys(output_key(name) for part in rows.parts for name in part.source.expected))
+    if not names:
+        return
+    for key in names:
+        column = pd.Series(None, index=rows.frame.index, dtype="object")
+        for number, part in enumerate(rows.parts):
+            own = [name for name in part.source.expected if output_key(name) == key]
+            if not own:
+                continue
+            here = rows.frame["_part"] == number
+            column[here] = recorded(rows.frame.loc[here, f"expected:{own[0]}"], words).astype("object")
+        rows.frame[f"output:{key}"] = column
+    rows.frame = rows.frame.drop(columns=[c for c in rows.frame.columns if str(c).startswith("expected:")])
 
 
 def _optional_account(rows: _Rows) -> None:

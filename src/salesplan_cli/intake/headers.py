@@ -44,7 +44,7 @@ def check_export_headers(ws: Workspace, data_dirs: Sequence[Path] = ()) -> list[
             key = [mapped[f.name] for f in FIELDS[kind] if f.required and f.name in mapped]
             extra = list(config.attributes.values()) if kind == "accounts" else []
             if kind == "opportunities":
-                extra += list(source.stage_dates.values())
+                extra += list(source.stage_dates.values()) + list(source.expected.values())
             for rel, path in files:
                 try:
                     if not path.is_file():

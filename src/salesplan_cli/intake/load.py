@@ -257,7 +257,7 @@ def load_exports(ws: Workspace, progress=None, data_dirs: Sequence[Path] = ()) -
             setting = setting_of(config, kind, source)
             extra = list(config.attributes.values()) if kind == "accounts" else []
             if kind == "opportunities":
-                extra += list(source.stage_dates.values())
+                extra += list(source.stage_dates.values()) + list(source.expected.values())
             files, problem = source_files(ws.root, source)
             line = _line_of(ws, (*_setting_path(setting), "path"))
             if problem:
@@ -360,7 +360,12 @@ def header_findings(kind: str, source: Source, mapped: dict[str, str], header_ro
                 missing.append(f"{f.name} (column '{header}' not in the export)")
             else:
                 mapped = {k: v for k, v in mapped.items() if k != f.name}
-    missing += [f"column '{header}' (data.attributes or stage_dates)" for header in extra if header not in headers]
+    linked = {header: name for name, header in source.expected.items()}
+    missing += [
+        f"column '{header}' ({setting or f'data.{kind}'}.expected: {linked[header]})" if header in linked else f"column '{header}' (data.attributes or stage_dates)"
+        for header in dict.fromkeys(extra)
+        if header not in headers
+    ]
     if not missing:
         return mapped, []
     import difflib
@@ -375,6 +380,8 @@ def header_findings(kind: str, source: Source, mapped: dict[str, str], header_ro
             if close:
                 guesses.append(f"'{header}' -> '{close[0]}'?")
     hint = f"map them under {setting}.columns in salesplan.yaml (or, for a field the export does not carry, give it a constant under {setting}.values)"
+    if any(header not in headers for header in linked):
+        hint += f"; an expected output's column: name the export's column under {setting}.expected, or remove the output from it until the CRM records it"
     if guesses:
         hint += "; did you mean " + ", ".join(guesses)
     preset_columns = set(PRESETS.get(source.preset, {}).get(kind, {}).values())

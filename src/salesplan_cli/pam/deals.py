@@ -24,6 +24,8 @@ class DealToPush:
     stale: bool  # no sign of life for more than stale_days
     undated: bool = False  # no close date in the CRM: to agree when it closes
     expected: list[str] = field(default_factory=list)  # what the deal's stage must produce (the rep's method)
+    #: outputs expected at the stages the deal has passed that its export does not record (None: not measured)
+    missing: list[str] | None = None
 
     @property
     def reasons(self) -> list[str]:
@@ -41,6 +43,7 @@ class DealToPush:
             "age_days": self.age_days,
             "why": self.reasons,
             "expected": list(self.expected),
+            "missing": list(self.missing) if self.missing is not None else None,
         }
 
 
@@ -53,7 +56,8 @@ def deals_to_push(open_deals: list[dict], month_start: dt.date, month_end: dt.da
     date in the month, not overdue; a deal due to close between the as-of day and the month's start
     (a month planned ahead) is not the month's unless it is stale. Order: close date (overdue first,
     unknown last), then the largest amount (unknown amounts last), then the id. `methods`: stage -> the outputs the rep's
-    plan expects at that stage.
+    plan expects at that stage; a deal's `missing` (when given): the outputs of the stages it has passed that
+    its export does not record (reports.quality).
     """
     out = []
     for deal in open_deals:
@@ -79,6 +83,7 @@ def deals_to_push(open_deals: list[dict], month_start: dt.date, month_end: dt.da
                 stale=stale,
                 undated=undated,
                 expected=list(methods.get(str(deal["stage"]), [])),
+                missing=deal.get("missing"),
             )
         )
     out.sort(key=lambda d: (d.close_date is None, d.close_date or dt.date.max, d.amount_cents is None, -(d.amount_cents or 0), d.id))

@@ -419,6 +419,8 @@ def _deals(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, notes: list
         return [], 0, None
     from ..reports.pipeline import NANO, day_of, open_deals, text_of
 
+    from ..reports.quality import deal_missing
+
     rows = []
     for deal in open_deals(ctx).to_dict("records"):
         rows.append(
@@ -433,6 +435,7 @@ def _deals(inputs: PamInputs, ctx, rep: RepPlan, month: FiscalMonth, notes: list
                 "age_days": deal.get("age_days"),
                 "overdue": deal["overdue"],
                 "stale": deal["stale"],
+                "missing": deal_missing(ctx, rep, deal),
             }
         )
     methods = {stage: list(m.expected) for stage, m in rep.methods.items()}

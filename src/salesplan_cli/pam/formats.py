@@ -13,6 +13,10 @@ EXTENSIONS = {"md": ".md", "xlsx": ".xlsx", "json": ".json", "yaml": ".yaml"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>|#~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 
+#: The deals-to-push column of the outputs expected at the stages a deal has passed that its export does not
+#: record (reports.quality); shown when an export links the expected outputs (data.opportunities.expected).
+MISSING_HEADER = "Missing from the stages passed"
+
 
 def plain_text(value: Any) -> str:
     """Text from a plan or an export, on one line, without control or bidirectional-override characters,
@@ -189,6 +193,7 @@ def to_markdown(doc: dict) -> str:
     out += ["## 4. Opportunities to push", ""]
     if doc["deals"]:
         rows = []
+        measured = any(d.get("missing") is not None for d in doc["deals"])  # an export links the expected outputs
         for d in doc["deals"]:
             rows.append(
                 [
@@ -203,8 +208,10 @@ def to_markdown(doc: dict) -> str:
                     md_text(", ".join(d["why"])),
                     md_text("; ".join(d["expected"])),
                 ]
+                + ([md_text("; ".join(d.get("missing") or []))] if measured else [])
             )
-        out += _table(["Deal", "Name", "Account", "Stage", "Amount", "Weighted", "Close date", "Age (days)", "Why", "To get at this stage"], rows, {4, 5, 7}) + [""]
+        headers = ["Deal", "Name", "Account", "Stage", "Amount", "Weighted", "Close date", "Age (days)", "Why", "To get at this stage"]
+        out += _table(headers + ([MISSING_HEADER] if measured else []), rows, {4, 5, 7}) + [""]
         if doc["deals_not_listed"]:
             out += [f"And {doc['deals_not_listed']:,} more deals to push (list them all with --top {head['deals_to_push']}).", ""]
     else:

@@ -12,7 +12,7 @@ import re
 import zipfile
 from typing import Any
 
-from .formats import month_title, plain_text
+from .formats import MISSING_HEADER, month_title, plain_text
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 #: A fixed time for the workbook's properties and zip entries, so that identical inputs give identical bytes.
@@ -227,13 +227,15 @@ def to_xlsx(doc: dict) -> bytes:
     s.finish()
 
     s = _Sheet(workbook, "Deals", cur)
+    measured = any(d.get("missing") is not None for d in doc["deals"])  # an export links the expected outputs
     s.table(
-        ["Deal", "Name", "Account", "Stage", "Amount", "Weighted", "Close date", "Age (days)", "Why", "To get at this stage"],
+        ["Deal", "Name", "Account", "Stage", "Amount", "Weighted", "Close date", "Age (days)", "Why", "To get at this stage"] + ([MISSING_HEADER] if measured else []),
         [
             [
                 (d["id"], TEXT), (d["name"], TEXT), (d["account"], TEXT), (d["stage"], TEXT), (d["amount"], MONEY), (d["weighted"], MONEY),
                 (d["close_date"], DATE), (d["age_days"], COUNT), (", ".join(d["why"]), TEXT), ("; ".join(d["expected"]), TEXT),
             ]
+            + ([("; ".join(d.get("missing") or []), TEXT)] if measured else [])
             for d in doc["deals"]
         ],
     )

@@ -14,11 +14,11 @@ from ..plan.checks.capacity import rep_norms
 from ..plan.model import ACCOUNT_STATUSES
 from .activity import days_in_post
 from .context import TOTAL, UNSEGMENTED, ReportContext, report_frame
-from .status import status_of
+from .status import ON_TRACK, status_of
 
 #: `account_status` is the prospect/customer dimension; `status` the on track / watch / off track verdict,
 #: as in the other reports (a DataFrame cannot hold two columns named `status`).
-COLUMNS = ["rep", "segment", "account_status", "targeted", "touched", "coverage", "actions", "pressure", "status"]
+COLUMNS = ["rep", "segment", "account_status", "targeted", "touched", "coverage", "due", "actions", "pressure", "status"]
 UNTOUCHED_COLUMNS = ["rep", "account", "name", "segment", "status", "priority", "last_action", "days_since"]
 
 NO_ACCOUNTS = "coverage needs an accounts export (data.accounts)"
@@ -114,6 +114,65 @@ def _actions_by_rep(ctx: ReportContext) -> dict:
     return dict(zip(zip(counts["rep"], counts["account"]), counts["n"].astype(int)))
 
 
+def elapsed_share(ctx: ReportContext, rep) -> Fraction:
+    """The share of the period elapsed for a rep: its days in post in the period to date / its days in post in
+    the whole period (1 once the period is over; 0 before it begins or before the rep's first day)."""
+    fiscal_year = ctx.fiscal_year
+    whole = days_in_post(rep, ctx.period, fiscal_year)
+    return Fraction(days_in_post(rep, ctx.to_date, fiscal_year), whole) if whole else Fraction(0)
+
+
+def judge_coverage(touched: int, expected: Fraction, ctx: ReportContext) -> str:
+    """Coverage to date judged against the share of the period elapsed.
+
+    expected = targeted x elapsed share (summed over reps for a total): the accounts an even pace over the
+    period would have touched by now; pace = touched / expected, against thresholds.coverage and watch_band.
+    While the period is in progress, not judged ("") as long as fewer than one whole account is due
+    (expected x threshold < 1) and the rep is not on track already: a period that has just begun says
+    nothing yet."""
+    thresholds = ctx.ws.settings.thresholds
+    threshold = thresholds.coverage.fraction
+    if expected <= 0:
+        return ""
+    status = status_of(Fraction(touched) / expected, threshold, thresholds.watch_band.fraction)
+    if status != ON_TRACK and expected * threshold < 1 and in_progress(ctx):
+        return ""
+    return status
+
+
+def coverage_by_rep(ctx: ReportContext, table: pd.DataFrame) -> dict[str, tuple[float | None, float | None, str]]:
+    """Rep id -> (coverage, pace, status) over all the rep's rows of a coverage table: coverage = touched /
+    targeted; pace = touched / (targeted x elapsed share), the figure the coverage gate compares (None while
+    the rep's coverage is not judged); status = judge_coverage on the sums."""
+    out = {}
+    reps = {rep.id: rep for rep in ctx.reps()}
+    plain = table[table["rep"].isin(list(reps))]
+    for rep_id, group in plain.groupby("rep", sort=False):
+        targeted = int(group["targeted"].sum())
+        touched = int(group["touched"].sum())
+        if not targeted:
+            out[rep_id] = (None, None, "")
+            continue
+        expected = targeted * elapsed_share(ctx, reps[rep_id])
+        status = judge_coverage(touched, expected, ctx)
+        pace = float(Fraction(touched) / expected) if status and expected else None
+        out[rep_id] = (touched / targeted, pace, status)
+    return out
+
+
+def in_progress(ctx: ReportContext) -> bool:
+    """The period has days after the as-of date."""
+    return ctx.as_of < ctx.period.end
+
+
+def due_of(expected: Fraction, ctx: ReportContext) -> float:
+    """Accounts due to date (expected x thresholds.coverage), exact until output, rounded half away from zero
+    to 2 decimals."""
+    from ..plan.values import round_half_away
+
+    return round_half_away(expected * ctx.ws.settings.thresholds.coverage.fraction * 100) / 100
+
+
 def _segment_rank(ctx: ReportContext, segment: str) -> tuple:
     segments = list(ctx.ws.strategy.segments)
     if segment in segments:
@@ -127,7 +186,8 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
     """One row per rep x segment x account status of the rep's targeted accounts, then a `<total>` row.
 
     targeted: accounts of the rep's portfolio; touched: those with at least one activity by the rep
-    in the period to date; coverage = touched / targeted; actions: the rep's activities on them;
+    in the period to date; coverage = touched / targeted; due = targeted x thresholds.coverage x the share
+    of the period elapsed (elapsed_share); status: judge_coverage; actions: the rep's activities on them;
     pressure = actions per targeted account / the norm's actions per account for the same days in post.
     """
     pairs = targeted_accounts(ctx)
@@ -145,18 +205,24 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
     fiscal_year = ctx.fiscal_year
     span = ctx.to_date
     rows = []
+    expected_total = Fraction(0)
+    touched_judged = 0  # touched by reps with a day in post to date: the total is judged on them
     for rep in ctx.reps():
         mine = by_rep.get(rep.id)
         if not mine:
             continue
         norms = rep_norms(rep, ctx.ws.strategy)
         days = days_in_post(rep, span, fiscal_year)
+        elapsed = elapsed_share(ctx, rep)
         mine.sort(key=lambda g: (_segment_rank(ctx, g[0]), ACCOUNT_STATUSES.index(g[1]) if g[1] in ACCOUNT_STATUSES else len(ACCOUNT_STATUSES)))
         for seg, status, targeted, touched, done in mine:
             norm = sum(norms.get(seg, {}).get(status, {}).values(), Fraction(0))
             expected = norm * Fraction(days, fiscal_year.days())
             pressure = Fraction(done, targeted) / expected if expected else None
             share = Fraction(touched, targeted)
+            expected_touched = targeted * elapsed
+            expected_total += expected_touched
+            touched_judged += touched if days else 0
             rows.append(
                 {
                     "rep": rep.id,
@@ -165,15 +231,16 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
                     "targeted": targeted,
                     "touched": touched,
                     "coverage": float(share),
+                    "due": due_of(expected_touched, ctx),
                     "actions": done,
                     "pressure": float(pressure) if pressure is not None else None,
-                    "status": status_of(share, thresholds.coverage.fraction, thresholds.watch_band.fraction) if days else "",
+                    "status": judge_coverage(touched, expected_touched, ctx) if days else "",
                 }
             )
     targeted = sum(row["targeted"] for row in rows)
     touched = sum(row["touched"] for row in rows)
     share = Fraction(touched, targeted) if targeted else None
-    judged = any(row["status"] for row in rows)
+    total_status = judge_coverage(touched_judged, expected_total, ctx)
     rows.append(
         {
             "rep": TOTAL,
@@ -182,9 +249,10 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
             "targeted": targeted,
             "touched": touched,
             "coverage": float(share) if share is not None else None,
+            "due": due_of(expected_total, ctx),
             "actions": sum(row["actions"] for row in rows),
             "pressure": None,
-            "status": status_of(share, thresholds.coverage.fraction, thresholds.watch_band.fraction) if judged else "",
+            "status": total_status,
         }
     )
     return report_frame(rows, COLUMNS, nullable=("coverage", "pressure"))

@@ -46,7 +46,7 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
     from .activity import activity
     from .attainment import attainment
     from .conversion import conversion, conversion_notes
-    from .coverage import coverage
+    from .coverage import coverage, coverage_by_rep, elapsed_share
     from .gaps import attainment_notes, coverage_notes, opportunity_notes
     from .pipeline import pipeline_coverage, pipeline_notes
 
@@ -70,15 +70,14 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
         notes.append("activity: no activities export (data.activities)")
 
     cov = {}
+    cov_status: dict[str, str] = {}
     if ctx.frames.accounts is not None and ctx.frames.activities is not None:
         table = coverage(ctx)
-        for rep_id, group in table[~table["rep"].isin(list(_SPECIAL))].groupby("rep"):
-            if (group["status"].fillna("") == "").all():
-                cov[rep_id] = None  # no day in post yet: nothing could be touched
-                continue
-            targeted = int(group["targeted"].sum())
-            touched = int(group["touched"].sum())
-            cov[rep_id] = touched / targeted if targeted else None
+        in_post = {rep.id: elapsed_share(ctx, rep) > 0 for rep in ctx.reps()}
+        for rep_id, (share, _pace, status) in coverage_by_rep(ctx, table).items():
+            # judged against the share of the period elapsed (too early: no status); no day in post yet: no figure
+            cov[rep_id] = share if in_post.get(rep_id) else None
+            cov_status[rep_id] = status
         notes += coverage_notes(ctx)
     else:
         notes.append("coverage: needs accounts and activities exports (data.accounts, data.activities)")
@@ -106,11 +105,6 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
             closed = int(row["closed"])
             win_rates[row["rep"]] = int(row["won"]) / closed if closed else None
 
-    thresholds = ctx.ws.settings.thresholds
-    from fractions import Fraction
-
-    from .status import status_of
-
     rows = []
     for rep in ctx.reps():
         att_row = attained.get(rep.id, {})
@@ -118,7 +112,7 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
         statuses = [
             att_row.get("status") or "",
             activity_of.get(rep.id, (None, ""))[1] or "",
-            status_of(Fraction(coverage_value), thresholds.coverage.fraction, thresholds.watch_band.fraction) if coverage_value is not None else "",
+            cov_status.get(rep.id, "") if coverage_value is not None else "",
             pipeline_of.get(rep.id, (None, ""))[1] or "",
         ]
         rows.append(

@@ -61,7 +61,8 @@ def review(ctx: ReportContext, rep_id: str, top: int = 10) -> Review:
     summary rows (metric, actual, plan, ratio, gap, benchmark, status):
       revenue    sales to date / target of the same days (attainment), status by thresholds.attainment;
       actions    actions done / planned (activity), status by thresholds.activity;
-      coverage   targeted accounts touched / targeted (coverage), status by thresholds.coverage;
+      coverage   targeted accounts touched / targeted (coverage), status by thresholds.coverage against the
+                 share of the period elapsed (coverage.judge_coverage);
       pipeline   open deals closing in the rest of the horizon / target still to reach (pipeline coverage),
                  status by thresholds.pipeline;
       win rate   deals won / closed in the period; benchmark: the win rate of the other reps of the same
@@ -71,7 +72,7 @@ def review(ctx: ReportContext, rep_id: str, top: int = 10) -> Review:
     from .activity import activity
     from .attainment import attainment
     from .conversion import closed_deals, conversion
-    from .coverage import coverage, untouched_accounts
+    from .coverage import coverage, elapsed_share, judge_coverage, untouched_accounts
     from .pipeline import deals_to_watch, open_deals, pipeline, pipeline_coverage, stale_days
 
     rep = next(r for r in ctx.ws.reps.values() if r.id == rep_id)
@@ -115,7 +116,8 @@ def review(ctx: ReportContext, rep_id: str, top: int = 10) -> Review:
         touched = sum(r["touched"] for r in rows)
         judged = any(r["status"] for r in rows)
         share = Fraction(touched, targeted) if targeted else None
-        status = status_of(share, thresholds.coverage.fraction, band) if judged and share is not None else ""
+        # judged against the share of the period elapsed, as the coverage table's rows (judge_coverage)
+        status = judge_coverage(touched, targeted * elapsed_share(ctx, rep), ctx) if judged and share is not None else ""
         summary.append(_summary("coverage", touched, targeted, float(share) if share is not None else None, touched - targeted, None, status))
     else:
         out.notes.append("coverage: needs the accounts and activities exports (data.accounts, data.activities)")

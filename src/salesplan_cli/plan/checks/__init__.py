@@ -24,6 +24,7 @@ REFERENCE_CHECKS: list[Check] = [
     references.check_segment_named_accounts,
     references.check_data_mapping,
     data.check_data_columns,
+    data.check_expected_outputs,
     references.check_owner_names,
     shapes.check_export_values,
 ]
