@@ -8,7 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # text | amount | date | probability
+    kind: str  # text | amount | date | probability | quantity
     required: bool
     meaning: str
 
@@ -30,6 +30,7 @@ FIELDS: dict[str, list[Field]] = {
         Field("status", "text", False, "open, won or lost when the CRM keeps it apart from the stage (Pipedrive)"),
         Field("line_amount", "amount", False, "one row per product line: the line's amount (the rows of an id are the deal's lines)"),
         Field("currency", "text", False, "ISO code of the amount's currency (multi-currency CRMs); blank: the workspace currency"),
+        Field("quantity", "quantity", False, "units sold on the deal, or on the product line with line_amount (attainment's units); 0 or more"),
     ],
     "activities": [
         Field("owner", "text", True, "who did it: rep id, name or e-mail"),
@@ -55,6 +56,7 @@ FIELDS: dict[str, list[Field]] = {
         Field("product", "text", False, "product, mapped to a product range"),
         Field("id", "text", False, "order or invoice id"),
         Field("currency", "text", False, "ISO code of the amount's currency (multi-currency CRMs); blank: the workspace currency"),
+        Field("quantity", "quantity", False, "units sold (attainment's units); counted negative on a credit note"),
     ],
     "stage_history": [
         Field("opportunity", "text", True, "opportunity id"),
@@ -79,6 +81,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "last_activity": "Last Activity",
             "name": "Opportunity Name",
             "currency": "Opportunity Currency",
+            "quantity": "Quantity",
         },
         "activities": {
             "owner": "Assigned",
@@ -90,7 +93,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "status": "Status",
         },
         "accounts": {"id": "Account Name", "name": "Account Name", "status": "Type", "owner": "Account Owner"},
-        "sales": {"owner": "Opportunity Owner", "account": "Account Name", "amount": "Amount", "date": "Close Date", "product": "Product Name", "id": "Order Number", "currency": "Opportunity Currency"},
+        "sales": {"owner": "Opportunity Owner", "account": "Account Name", "amount": "Amount", "date": "Close Date", "product": "Product Name", "id": "Order Number", "currency": "Opportunity Currency", "quantity": "Quantity"},
         "stage_history": {"opportunity": "Opportunity ID", "stage": "To Stage", "date": "Last Modified"},
     },
     "hubspot": {
@@ -107,6 +110,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "last_activity": "Last Activity Date",
             "name": "Deal Name",
             "currency": "Currency",
+            "quantity": "Quantity",
         },
         "activities": {
             "owner": "Activity assigned to",
@@ -118,7 +122,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "status": "Task Status",
         },
         "accounts": {"id": "Company name", "name": "Company name", "status": "Lifecycle Stage", "owner": "Company owner"},
-        "sales": {"owner": "Deal owner", "account": "Associated Company", "amount": "Amount", "date": "Close Date", "product": "Product", "id": "Record ID", "currency": "Currency"},
+        "sales": {"owner": "Deal owner", "account": "Associated Company", "amount": "Amount", "date": "Close Date", "product": "Product", "id": "Record ID", "currency": "Currency", "quantity": "Quantity"},
         "stage_history": {"opportunity": "Record ID", "stage": "Deal Stage", "date": "Date entered stage"},
     },
     "pipedrive": {
@@ -136,6 +140,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "name": "Deal - Title",
             "status": "Deal - Status",
             "currency": "Deal - Currency",
+            "quantity": "Deal - Product quantity",
         },
         "activities": {
             "owner": "Activity - Assigned to user",
@@ -147,7 +152,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "status": "Activity - Done",
         },
         "accounts": {"id": "Organization - Name", "name": "Organization - Name", "owner": "Organization - Owner"},
-        "sales": {"owner": "Deal - Owner", "account": "Deal - Organization", "amount": "Deal - Value", "date": "Deal - Won time", "product": "Deal - Product name", "id": "Deal - ID", "currency": "Deal - Currency"},
+        "sales": {"owner": "Deal - Owner", "account": "Deal - Organization", "amount": "Deal - Value", "date": "Deal - Won time", "product": "Deal - Product name", "id": "Deal - ID", "currency": "Deal - Currency", "quantity": "Deal - Product quantity"},
         "stage_history": {"opportunity": "Deal - ID", "stage": "Deal - Stage", "date": "Deal - Update time"},
     },
     "none": {},
