@@ -88,7 +88,10 @@ def has_quantities(ctx: ReportContext) -> bool:
 
 def _deal_keys(rows: pd.DataFrame) -> pd.Series:
     """A deal's identity: its id (won opportunity, order or invoice), else the row itself (file and line)."""
-    own = rows["file"].astype("str") + ":" + rows["line"].astype("str")
+    if {"file", "line"} <= set(rows.columns):
+        own = rows["file"].astype("str") + ":" + rows["line"].astype("str")
+    else:  # a frame built without them (a caller's own): each row its own deal
+        own = pd.Series([f"row:{i}" for i in range(len(rows))], index=rows.index, dtype="object")
     if "deal" not in rows.columns:
         return own
     deal = rows["deal"].astype("object")
