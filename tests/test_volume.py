@@ -235,3 +235,21 @@ def test_preset_reads_the_quantity_column(run_cli, volume_ws):
     data, _ = report_json(run_cli, volume_ws, "report", "attainment")
     rows = by(data["tables"]["attainment"], "rep")
     assert (rows["rep-n1"]["units"], rows["rep-n2"]["units"]) == (15, 6)
+
+
+def test_pam_shows_the_months_volume_objectives(run_cli, volume_ws, tmp_path):
+    out = tmp_path / "pams"
+    result = run_cli("pam", "-w", volume_ws.root, "--as-of", AS_OF, "--month", "2027-02", "-r", "rep-n1", "-o", out, "-f", "json", "-f", "md", "-f", "xlsx")
+    assert result.code == 0, result.err
+    doc = json.loads((out / "2027-02" / "rep-n1.json").read_text())
+    # rep-n1 follows the seasonality: Q1 months weigh 5% each. New customers in A: 6 x 5% = 0.3 a month;
+    # platform units: 60 x 5% = 3 a month; before February: January's
+    assert doc["volume"] == [
+        {"kind": "new_customers", "label": "New customers", "key": "A", "annual": 6.0, "plan": 0.3, "ytd_target": 0.3},
+        {"kind": "units", "label": "Units", "key": "platform", "annual": 60.0, "plan": 3.0, "ytd_target": 3.0},
+    ]
+    md = (out / "2027-02" / "rep-n1.md").read_text()
+    assert "| New customers | A | 6 | 0.3 | 0.3 |" in md and "| Units | platform | 60 | 3 | 3 |" in md
+    # a rep without volume objectives has no volume section
+    run_cli("pam", "-w", volume_ws.root, "--as-of", AS_OF, "--month", "2027-02", "-r", "rep-n3", "-o", out, "-f", "json")
+    assert "volume" not in json.loads((out / "2027-02" / "rep-n3.json").read_text())

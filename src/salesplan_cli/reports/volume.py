@@ -82,8 +82,13 @@ def _group_keys(ctx: ReportContext, rows: pd.DataFrame, by: list[str]) -> pd.Ser
 
 
 def has_quantities(ctx: ReportContext) -> bool:
-    sales = ctx.frames.sales
-    return sales is not None and "quantity" in sales.columns and bool(sales["quantity"].notna().any())
+    """Whether any sales row of the data carries a quantity (else units are None, not 0); computed once."""
+    cached = ctx.frames.derived.get("has_quantities")
+    if cached is None:
+        sales = ctx.frames.sales
+        cached = sales is not None and "quantity" in sales.columns and bool(sales["quantity"].notna().any())
+        ctx.frames.derived["has_quantities"] = cached
+    return cached
 
 
 def _deal_keys(rows: pd.DataFrame) -> pd.Series:
