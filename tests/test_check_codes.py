@@ -569,6 +569,13 @@ CASES: list[Case] = [
         message="the rep carries 3 deals won but the strategy sets no such objective",
     ),
     Case(
+        "volume-share-where-the-strategy-sets-none",
+        "SP410",
+        each(append(ST, "volume:\n  units: {platform: 100}\n"), append(N1, "volume: {units: {platform: 60, services: 10%}}\n"), append(N2, "volume: {units: {platform: 40}}\n")),
+        (At(N1, "volume: {units: {platform: 60, services: 10%}}", "services"),),
+        message="volume.units.services: the rep carries 10% of it but the strategy sets no such objective",
+    ),
+    Case(
         "volume-unknown-segment",
         "SP301",
         append(ST, "volume:\n  new_customers: {Z: 10}\n"),

@@ -104,20 +104,22 @@ def check_volume_assignment(ws: Workspace, ctx: CheckContext) -> list[Diagnostic
         for key, target in keys.items():
             carried = {stem: t.effective_volume.get(kind, {}).get(key, Fraction(0)) for stem, t in reps.items()}
             out += _compare(ws, kind, key, sum(carried.values(), Fraction(0)), target, carried)
-    for stem, t in reps.items():  # what a rep carries where the strategy sets nothing
-        for kind, keys in t.volume.items():
-            for key, number in keys.items():
-                if number and key not in planned.get(kind, {}):
-                    out.append(
-                        at(
-                            ws,
-                            rep_file(ws, stem),
-                            ("volume", kind, key),
-                            "SP410",
-                            f"volume.{kind}.{key}: the rep carries {fmt_count(number)} {LABELS[kind]} but the strategy sets no such objective",
-                            f"add {key}: under volume.{kind} in strategy.yaml, or remove it here",
-                        )
+    for stem, rep in sorted(ws.reps.items()):  # what a rep carries where the strategy sets nothing
+        for kind, keys in (rep.volume.kinds() if rep.volume else {}).items():
+            for key, value in keys.items():
+                if key in planned.get(kind, {}) or not (isinstance(value, Percent) or value):
+                    continue
+                what = f"{value} of it" if isinstance(value, Percent) else f"{fmt_count(Fraction(value))} {LABELS[kind]}"
+                out.append(
+                    at(
+                        ws,
+                        rep_file(ws, stem),
+                        ("volume", kind, key),
+                        "SP410",
+                        f"volume.{kind}.{key}: the rep carries {what} but the strategy sets no such objective",
+                        f"add {key}: under volume.{kind} in strategy.yaml, or remove it here",
                     )
+                )
     return out
 
 
