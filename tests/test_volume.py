@@ -253,3 +253,13 @@ def test_pam_shows_the_months_volume_objectives(run_cli, volume_ws, tmp_path):
     # a rep without volume objectives has no volume section
     run_cli("pam", "-w", volume_ws.root, "--as-of", AS_OF, "--month", "2027-02", "-r", "rep-n3", "-o", out, "-f", "json")
     assert "volume" not in json.loads((out / "2027-02" / "rep-n3.json").read_text())
+
+
+def test_attainment_markdown_has_the_volume_columns(run_cli, volume_ws):
+    result = run_cli("report", "attainment", "-w", volume_ws.root, "--as-of", AS_OF, "--format", "markdown")
+    assert result.code == 0, result.err
+    header = next(l for l in result.out.splitlines() if l.startswith("| rep |"))
+    assert "| deals_won | units | new_customers | new_customers_target | new_customers_attainment | new_customers_status |" in header
+    row = next(l for l in result.out.splitlines() if l.startswith("| rep-n2 |"))
+    # deals 2, units 6, new customers 2; new customers 0.60 to date, 166.7%, on track; units 6 of 6, 100.0%
+    assert "| 2 | 6 | 2 | 0.60 | 166.7% | on track | 6 | 100.0% | on track |" in row
