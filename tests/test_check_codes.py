@@ -24,7 +24,7 @@ from salesplan_cli.plan.validate import validate_workspace
 from conftest import AS_OF, EXAMPLE, PlanCopy
 
 #: Severity of each code, written down here independently of the registry.
-WARNINGS = {"SP309", "SP404", "SP701", "SP801", "SP802"}
+WARNINGS = {"SP309", "SP404", "SP409", "SP701", "SP801", "SP802"}
 
 
 def severity_of(code: str) -> str:
@@ -530,6 +530,82 @@ CASES: list[Case] = [
         replace(E1, "services: 30%", "services: 330_000"),
         (At(E1, "products:", "products"),),
         message="mixes",
+    ),
+    # --- SP407-SP410 volume objectives (the example sets none: each case adds some) ---------------------------------------------
+    Case(
+        "volume-not-whole-in-strategy",
+        "SP407",
+        append(ST, "volume:\n  new_customers: {A: 10.5}\n"),
+        (At(ST, "new_customers: {A: 10.5}", "10.5"),),
+        message="volume.new_customers.A is 10.5: new customers are counted in whole numbers",
+        also=frozenset({"SP408"}),  # and no rep carries them
+    ),
+    Case(
+        "volume-share-not-whole-in-rep",
+        "SP407",
+        each(append(ST, "volume:\n  new_customers: {A: 10}\n"), append(N1, "volume: {new_customers: {A: 33%}}\n")),
+        (At(N1, "volume: {new_customers: {A: 33%}}", "33%"),),
+        message="33% of the strategy's 10 = 3.3",  # 10 x 33% = 3.3 new customers
+        also=frozenset({"SP408"}),  # 3.3 of 10 carried
+    ),
+    Case(
+        "volume-under-assigned",
+        "SP408",
+        each(append(ST, "volume:\n  new_customers: {A: 10}\n"), append(N1, "volume: {new_customers: {A: 6}}\n"), append(N2, "volume: {new_customers: {A: 3}}\n")),
+        (At(ST, "new_customers: {A: 10}", "A"),),
+        message="new customers in segment A: reps carry 9 of 10 (90% of the objective); 1 not assigned",
+    ),
+    Case(
+        "volume-under-assigned-by-proration",
+        "SP408",
+        # rep-s3 starts 2027-04-01: Q2-Q4 carry 85% of the seasonality, so 5 a year is 4.25 this year; 5 + 4.25 = 9.25
+        each(append(ST, "volume:\n  new_customers: {A: 10}\n"), append(N1, "volume: {new_customers: {A: 5}}\n"), append(S3, "volume: {new_customers: {A: 5}}\n")),
+        (At(ST, "new_customers: {A: 10}", "A"),),
+        message="reps carry 9.25 of 10 (92.5% of the objective); 0.75 not assigned",
+    ),
+    Case(
+        "volume-over-assigned-within-allowance",
+        "SP409",
+        # 60 + 45 = 105 for 100: over by 5, the allowance is 5% of 100 = 5
+        each(append(ST, "volume:\n  units: {platform: 100}\n"), append(N1, "volume: {units: {platform: 60}}\n"), append(N2, "volume: {units: {platform: 45}}\n")),
+        (At(ST, "units: {platform: 100}", "platform"),),
+        message="units in product range platform: reps carry 105 for an objective of 100 (105% of the objective); over-assigned by 5",
+    ),
+    Case(
+        "volume-over-assigned-beyond-allowance",
+        "SP410",
+        each(append(ST, "volume:\n  units: {platform: 100}\n"), append(N1, "volume: {units: {platform: 60}}\n"), append(N2, "volume: {units: {platform: 46}}\n")),
+        (At(ST, "units: {platform: 100}", "platform"),),
+        message="over-assigned by 6",
+        hint="allowance is 5% = 5",
+    ),
+    Case(
+        "volume-where-the-strategy-sets-none",
+        "SP410",
+        append(N1, "volume: {deals_won: {B: 3}}\n"),
+        (At(N1, "volume: {deals_won: {B: 3}}", "B"),),
+        message="the rep carries 3 deals won but the strategy sets no such objective",
+    ),
+    Case(
+        "volume-share-where-the-strategy-sets-none",
+        "SP410",
+        each(append(ST, "volume:\n  units: {platform: 100}\n"), append(N1, "volume: {units: {platform: 60, services: 10%}}\n"), append(N2, "volume: {units: {platform: 40}}\n")),
+        (At(N1, "volume: {units: {platform: 60, services: 10%}}", "services"),),
+        message="volume.units.services: the rep carries 10% of it but the strategy sets no such objective",
+    ),
+    Case(
+        "volume-unknown-segment",
+        "SP301",
+        append(ST, "volume:\n  new_customers: {Z: 10}\n"),
+        (At(ST, "new_customers: {Z: 10}", "Z"),),
+        message="volume.new_customers: unknown segment 'Z'",
+    ),
+    Case(
+        "volume-units-unknown-range",
+        "SP304",
+        append(ST, "volume:\n  units: {platfrom: 10}\n"),
+        (At(ST, "units: {platfrom: 10}", "platfrom"),),
+        hint="did you mean 'platform'?",
     ),
     # --- SP501-SP503 organisation ------------------------------------------------------------------------------------------------
     Case(

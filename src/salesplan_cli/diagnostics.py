@@ -103,6 +103,10 @@ CODES: dict[str, CheckCode] = {
         CheckCode("SP404", W, "over-assigned within the declared allowance"),
         CheckCode("SP405", E, "over-assigned beyond the declared allowance"),
         CheckCode("SP406", E, "a rep's product split does not add up to the rep's target"),
+        CheckCode("SP407", E, "volume objective not a whole number"),
+        CheckCode("SP408", E, "volume under-assigned: the reps' volume objectives fall short of the strategy's"),
+        CheckCode("SP409", W, "volume over-assigned within the declared allowance"),
+        CheckCode("SP410", E, "volume over-assigned beyond the declared allowance, or set where the strategy sets none"),
         # organisation model
         CheckCode("SP501", E, "territory rep's segment mix differs from the strategy mix"),
         CheckCode("SP502", E, "specialized rep does not carry exactly one segment"),

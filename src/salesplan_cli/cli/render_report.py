@@ -11,8 +11,11 @@ from typing import Any
 from .common import clean, use_color
 from .render_table import to_csv
 
-PERCENT = {"attainment", "ratio", "coverage", "win_rate", "win_rate_value", "rest_win_rate", "difference", "rate", "share", "activity", "benchmark"}
+PERCENT = {"attainment", "ratio", "coverage", "win_rate", "win_rate_value", "rest_win_rate", "difference", "rate", "share", "activity", "benchmark",
+           "new_customers_attainment", "deals_won_attainment", "units_attainment", "new_customers", "deals_won", "units"}
 MULTIPLE = {"pipeline_coverage"}
+#: Volume figures: counts in the attainment report, volume attainment ratios in the dashboard.
+VOLUME = ("new_customers", "deals_won", "units")
 PVALUES = {"p_value", "adjusted_p"}
 STATUS_STYLE = {"on track": "green", "watch": "yellow", "off track": "red"}
 #: Money columns shown in whole currency units in the terminal (JSON and CSV keep the cents).
@@ -99,7 +102,7 @@ def fmt_cell(column: str, value: Any, table: str = "", row: dict | None = None) 
             table == "summary" and column == "ratio" and (row or {}).get("metric") == "pipeline"
         ):
             return f"{value:.2f}x"
-        if column in PERCENT:
+        if column in PERCENT and not (column in VOLUME and table != "dashboard"):
             return f"{value:.1%}"
         if isinstance(value, float) and not value.is_integer():
             return f"{value:,.2f}"
@@ -239,16 +242,22 @@ def to_rich(console, ctx, rendered) -> None:
         table = Table(title=escape(rendered.titles.get(name, name)), title_justify="left", header_style="bold")
         columns = [str(c) for c in frame.columns if str(c) not in TERMINAL_HIDDEN.get(name, set())]
         combined = {"actual", "target", "attainment"} <= set(columns)
+        volume = [k for k in VOLUME if {k, f"{k}_target", f"{k}_attainment"} <= set(columns)]
         shown: list[str] = []
         for column in columns:
             if combined and column in ("target", "attainment"):
+                continue
+            if any(column in (f"{k}_target", f"{k}_attainment") for k in volume):
+                continue
+            if column in volume:
+                shown.append(f"{column} [% of target]")
                 continue
             if combined and column == "actual":
                 shown += ["actual [% of target]", "bar"]
                 continue
             shown.append(column)
         for column in shown:
-            numeric = column == "actual [% of target]" or _numeric_column(frame, column)
+            numeric = column.endswith("[% of target]") or _numeric_column(frame, column)
             header = "" if column == "bar" else TERMINAL_HEADERS.get(column, column)
             table.add_column(escape(header), justify="right" if numeric else "left", no_wrap=numeric or column in ("rep", "status", "line"), overflow="fold")
         for row in frame.to_dict("records"):
@@ -262,9 +271,16 @@ def to_rich(console, ctx, rendered) -> None:
                     cells.append(escape(actual))
                 elif column == "bar":
                     cells.append(_bar(_plain(row.get("attainment"))))
+                elif column.endswith(" [% of target]"):
+                    kind = column.split(" ")[0]
+                    ratio, target = _plain(row.get(f"{kind}_attainment")), _plain(row.get(f"{kind}_target"))
+                    done = fmt_cell(kind, row.get(kind), name, row)
+                    if ratio is not None and target is not None:
+                        done = f"{done} [{ratio:.0%} of {fmt_cell(kind, target, name, row)}]"
+                    cells.append(escape(done))
                 else:
                     text = escape(clean(_terminal_cell(column, row.get(column), name, row)))
-                    style = STATUS_STYLE.get(str(row.get(column))) if column == "status" else None
+                    style = STATUS_STYLE.get(str(row.get(column))) if column == "status" or column.endswith("_status") else None
                     cells.append(f"[{style}]{text}[/]" if style else text)
             first = [str(row.get(c)) for c in columns[:2]]
             table.add_row(*cells, style="bold" if "<total>" in first else None)

@@ -49,7 +49,7 @@ FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="tabl
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of the terminal.")]
 FailUnderOption = Annotated[
     Optional[list[str]],
-    typer.Option("--fail-under", metavar="METRIC=VALUE", help="Exit 1 when a rep's figure is below: attainment=80%, coverage=60%, activity=70%, pipeline=2. Repeatable."),
+    typer.Option("--fail-under", metavar="METRIC=VALUE", help="Exit 1 when a rep's figure is below: attainment=80%, coverage=60%, activity=70%, pipeline=2; volume objectives: new_customers=80%, deals_won=80%, units=80%. Repeatable."),
 ]
 CheckOption = Annotated[bool, typer.Option("--check", help="Exit 1 when a rep's figure is below the workspace's thresholds (the CI gate).")]
 TopOption = Annotated[int, typer.Option("--top", min=1, metavar="N", help="How many accounts or deals to list per rep.")]
@@ -147,6 +147,9 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
     if opts.check:
         t = ctx.ws.settings.thresholds
         gates = {"attainment": t.attainment.fraction, "coverage": t.coverage.fraction, "activity": t.activity.fraction, "pipeline": t.pipeline}
+        from ..reports.volume import volume_kinds
+
+        gates.update({kind: t.attainment.fraction for kind in volume_kinds(ctx)})  # volume objectives: the attainment threshold
     try:
         gates.update(parse_fail_under(opts.fail_under))
     except GateError as exc:
@@ -174,8 +177,13 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
         fail_damaged(ctx.frames.damage, ctx.ws.root, command_of(rendered.report))
     if gates:
         missing = [m for m in gates if m not in rendered.gate_figures]
+        from ..plan.model import VOLUME_KINDS
+        from ..reports.volume import volume_kinds
+
         for metric in missing:
-            if rendered.report == "dashboard":
+            if metric in VOLUME_KINDS and metric not in volume_kinds(ctx):
+                err(f"note: the plan sets no {metric} objective (volume: in strategy.yaml); that gate is not checked")
+            elif rendered.report == "dashboard":
                 err(f"note: the workspace has no export for the {metric} figure; that gate is not checked")
             else:
                 err(f"note: this report has no {metric} figure; that gate is not checked here (the dashboard has them all)")
@@ -275,8 +283,10 @@ def attainment_command(
     per_rep = table if dims == ["rep"] else attainment(ctx, ["rep"])
     figures = {"attainment": {r["rep"]: r["attainment"] for r in per_rep.to_dict("records") if not str(r["rep"]).startswith("<")}}
     from ..reports.gaps import attainment_notes
+    from ..reports.volume import volume_figures, volume_notes
 
-    notes = attainment_notes(ctx)
+    figures.update(volume_figures(ctx, per_rep))
+    notes = attainment_notes(ctx) + volume_notes(ctx)
     emit(ctx, opts, Rendered("attainment", {"attainment": table}, {"attainment": f"Attainment, {ctx.period.label}, as of {ctx.as_of}"}, notes=notes, gate_figures=figures))
 
 
@@ -541,4 +551,8 @@ def dashboard_command(
     }
     columns = {"attainment": "attainment", "activity": "activity", "coverage": "coverage", "pipeline": "pipeline_coverage"}
     figures = {metric: {r["rep"]: r[column] for r in records_} for metric, column in columns.items() if available[metric]}
+    from ..reports.volume import volume_kinds
+
+    if frames.sales is not None:  # the volume objectives the plan sets: each rep's volume attainment
+        figures.update({kind: {r["rep"]: r.get(kind) for r in records_} for kind in volume_kinds(ctx)})
     emit(ctx, opts, Rendered("dashboard", {"dashboard": table}, {"dashboard": f"Dashboard, {ctx.period.label}, as of {ctx.as_of}"}, notes=notes, gate_figures=figures))

@@ -28,7 +28,7 @@ from .load import Frames, SourceReport, export_files
 from .read import RowIssue
 
 #: Bump when what is stored changes shape.
-FORMAT = 2
+FORMAT = 3
 FOLDER = ".salesplan-cache"
 ENV_DISABLE = "SALESPLAN_NO_CACHE"
 ENV_FOLDER = "SALESPLAN_CACHE_DIR"

@@ -10,6 +10,7 @@ from .contact_roles import map_contact_roles
 from .config import DataConfig, Source
 from .currency import record_conversions, settle_currencies
 from .load import Frames, SourceReport, owner_lookup, setting_of, stage_lookup
+from .quantity import parse_quantity
 from .parse import ANY_CURRENCY, canonical_numbers, lookup, normalise_key, parse_amounts, parse_dates, parse_probabilities
 from .read import RawTable, RowIssue
 from .segments import assign_segments
@@ -335,6 +336,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         if by_line:
             rows.parse("line_amount", "amount", required=True, currency=ws.settings.currency, rates=ws.settings.rates, blank_ok=True)
             rows.reject(rows.frame["line_amount"].fillna(0) < 0, "negative line amount")
+        parse_quantity(rows)
         rows.parse("created_date", "date", required=False)
         rows.parse("last_activity", "date", required=False)
         rows.parse("probability", "probability", required=False)
@@ -396,8 +398,14 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
             rows.require_text(name)
         rows.parse("amount", "amount", required=True, currency=ws.settings.currency, rates=ws.settings.rates)
         rows.parse("date", "date", required=True)
+        parse_quantity(rows, credit_notes=True)
         _map_products(rows, ws, config)
         _map_owner(rows, owners)
+        if rows.has("id"):  # the order or invoice: its rows (lines) are one deal won
+            deal = rows.frame["id"].str.strip()
+            rows.frame["deal"] = deal.astype("object").where(deal != "", None)
+        else:
+            rows.frame["deal"] = None
         frames.sales = rows.done()
         frames.reports.extend(rows.reports)
     elif frames.opportunities is not None:
@@ -414,6 +422,8 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
                 "currency": won.get("currency"),
                 "date": won["close_date"],
                 "product": won["product"],
+                "quantity": won["quantity"],
+                "deal": won["id"],
                 "line": won["line"],
                 "file": won["file"],
             }
@@ -479,8 +489,9 @@ def _product_lines(rows: _Rows) -> pd.DataFrame:
     """An export with one row per product line (line_amount mapped): the rows of an id are one deal.
 
     The deal is its first line's row (owner, stage, dates), its amount the export's deal amount, or the sum of
-    its lines' amounts where that is blank; the later lines are folded into it (used, not listed). Returns the
-    lines: id, product, line_amount (cents, None where blank), line."""
+    its lines' amounts where that is blank, its quantity the sum of its lines' known quantities; the later lines
+    are folded into it (used, not listed). Returns the lines: id, product, line_amount (cents, None where
+    blank), quantity (hundredths of a unit, NA where blank), line."""
     frame, kept = rows.frame, rows.keep
     ids = frame["id"]
     line_cents = frame["line_amount"]
@@ -488,9 +499,12 @@ def _product_lines(rows: _Rows) -> pd.DataFrame:
     blank = frame["amount"].isna() & kept
     if blank.any():
         frame.loc[blank, "amount"] = ids[blank].map(sums).astype("Int64")
-    lines = pd.DataFrame({"id": ids[kept], "product": frame.loc[kept, "product"], "line_amount": line_cents[kept], "line": frame.loc[kept, "line"]})
+    lines = pd.DataFrame({"id": ids[kept], "product": frame.loc[kept, "product"], "line_amount": line_cents[kept], "quantity": frame.loc[kept, "quantity"], "line": frame.loc[kept, "line"]})
     later = pd.Series(False, index=frame.index)
     later[kept] = ids[kept].duplicated(keep="first")
+    # the deal's quantity: the sum of its lines' known quantities (None when none is known)
+    quantities = frame.loc[kept, "quantity"].groupby(ids[kept].to_numpy(), sort=False).sum(min_count=1)
+    frame.loc[kept, "quantity"] = ids[kept].map(quantities).astype("Int64")
     rows.fold(later)
     lines["line_amount"] = lines["line_amount"].astype("object").where(lines["line_amount"].notna(), None)
     return lines.reset_index(drop=True)
@@ -502,12 +516,16 @@ def sales_by_line(deal_sales: pd.DataFrame, deal_ids: pd.Series, lines: pd.DataF
     a deal amount typed apart) is one more row of no product range, so every deal still counts its amount."""
     deals = deal_sales.assign(id=deal_ids.to_numpy())
     known = lines[lines["line_amount"].notna()]
-    per_line = known[["id", "product", "line_amount", "line"]].merge(deals.drop(columns=["product", "amount", "line"]), on="id", how="inner")
+    per_line = known[["id", "product", "line_amount", *(["quantity"] if "quantity" in known.columns else []), "line"]].merge(
+        deals.drop(columns=["product", "amount", "line", *(["quantity"] if "quantity" in known.columns else [])]), on="id", how="inner"
+    )
     per_line = per_line.rename(columns={"line_amount": "amount"})
     per_line["amount"] = per_line["amount"].astype("int64")
     covered = per_line.groupby("id", sort=False)["amount"].sum()
     rest = deals["amount"].astype("int64") - deals["id"].map(covered).fillna(0).astype("int64")
     remainder = deals[rest != 0].assign(amount=rest[rest != 0], product=None)
+    if "quantity" in remainder.columns:  # the deal's quantity is its lines'; what is beyond them has none
+        remainder["quantity"] = pd.array([pd.NA] * len(remainder), dtype="Int64")
     out = pd.concat([per_line[deals.columns], remainder], ignore_index=True).sort_values(["line"], kind="stable")
     if "amount_original" in out.columns:  # the deal's own-currency amount is not the line's
         out["amount_original"] = pd.array([pd.NA] * len(out), dtype="Int64")

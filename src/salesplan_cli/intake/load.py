@@ -6,13 +6,16 @@ Canonical frames (pandas DataFrames, one row per record kept):
   amount (cents in the workspace currency; 0 where blank), amount_known (False where the amount was blank),
   amount_original (cents, in the row's currency), currency (ISO code),
   probability (0..1, the stage's default where the export has none), close_date,
-  created_date, last_activity, product (range or None), line
+  created_date, last_activity, product (range or None), quantity (hundredths of a unit, Int64, NA where not
+  exported, blank, unreadable or negative; with product lines: the sum of the deal's lines'), line
 - activities: owner, rep, account (None when blank or absent), action, date, opportunity, status (done/open, None when not given), line
 - accounts: id, name, status (prospect/customer or None), segment, owner, rep, attributes..., line
-- sales: owner, rep, account, amount (cents), amount_original, currency, date, product, line (won opportunities when no sales export)
+- sales: owner, rep, account, amount (cents), amount_original, currency, date, product, quantity (hundredths
+  of a unit, NA where not known; negative on a credit note), deal (the order or invoice id, or the won
+  opportunity's id; None where the sales export maps no id), line (won opportunities when no sales export)
 - stage_history: opportunity, stage, date, line
 - opportunity_lines (only when `line_amount` is mapped: one row per product line): id, product,
-  line_amount (cents, None where blank), line
+  line_amount (cents, None where blank), quantity (hundredths of a unit, NA where blank), line
 
 Every frame also has `file`: the export file (as shown in the intake account) its row comes from; a kind
 may be read from several files (a list of declarations under data.<kind>, or a glob), concatenated in order.
@@ -313,7 +316,7 @@ def _line_of(ws: Workspace, path: tuple) -> int | None:
 
 def _read_kind(kind: str, source: Source, extra: list[str], rel: str, path: Path, setting: str) -> tuple[RawTable | None, dict[str, str], list[Diagnostic]]:
     # a constant (values:) stands for the field: the preset's column for it is not looked for
-    mapped = {name: header for name, header in columns_for(kind, source.preset, source.columns).items() if name not in source.values}
+    mapped = {name: header for name, header in columns_for(kind, source.preset, source.columns, reading=True).items() if name not in source.values}
     known_fields = {f.name for f in FIELDS[kind]}
     unknown = [name for name in source.columns if name not in known_fields]
     if unknown:

@@ -20,7 +20,7 @@ from ..plan.values import money
 from .accounts import Target, due_accounts, roles_to_meet
 from .actions import action_objectives, days_in_post_in
 from .deals import deals_to_push
-from .objectives import catch_up, cumulative_round, month_objectives
+from .objectives import catch_up, cumulative_round, month_objectives, month_volume
 
 #: Version of the document's layout (JSON/YAML readers can check it).
 LAYOUT = 1
@@ -147,6 +147,8 @@ def build_pam(inputs: PamInputs, rep: RepPlan, month_index: int) -> dict:
             for m, p, c in zip(months[month_index:], _plan_path(targets, month_index), objectives.catch_up_schedule)
         ]
 
+    volume = month_volume(targets, month_index)  # the volume objectives, where the plan sets them
+
     # --- activity -------------------------------------------------------------------------------------------
     done_before = _done_before(frames, rep, months[0].first_day, before_end)
     activity = [a.to_dict() for a in action_objectives(rep, strategy, months, month_index, done_before)]
@@ -231,6 +233,7 @@ def build_pam(inputs: PamInputs, rep: RepPlan, month_index: int) -> dict:
             "last_month_attainment": last_month.get("attainment"),
         },
         "revenue": revenue,
+        **({"volume": volume} if volume else {}),
         "activity": activity,
         "accounts": accounts,
         "accounts_not_listed": max(accounts_total - len(accounts), 0),

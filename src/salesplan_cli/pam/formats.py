@@ -52,6 +52,11 @@ def pct_text(value: float | None) -> str:
     return f"{value:.0%}" if whole else f"{value:.1%}"
 
 
+def _volume_text(value: float) -> str:
+    """A volume objective shown to one decimal, without a trailing .0: 12, 0.3."""
+    return f"{value:,.1f}".removesuffix(".0")
+
+
 def month_title(label: str) -> str:
     year, month = label.split("-")
     return f"{calendar.month_name[int(month)]} {year}"
@@ -137,6 +142,14 @@ def to_markdown(doc: dict) -> str:
         ]
         rows = [[p["month"], money_text(p["plan"]), money_text(p["catch_up"])] for p in revenue["catch_up_path"]]
         out += _table(["Month", "Plan", "Catch-up"], rows, {1, 2}) + [""]
+
+    if doc.get("volume"):
+        out += ["### Volume", ""]
+        rows = [
+            [md_text(v["label"]), md_text(v["key"]), _volume_text(v["annual"]), _volume_text(v["plan"]), _volume_text(v["ytd_target"])]
+            for v in doc["volume"]
+        ]
+        out += _table(["Objective", "Segment or range", "Annual", "Plan", "Target before the month"], rows, {2, 3, 4}) + [""]
 
     out += ["## 2. Activity objectives", ""]
     if doc["activity"]:

@@ -156,3 +156,30 @@ def month_objectives(
         )
         result.catch_up_schedule = shown
     return result
+
+
+VOLUME_LABELS = {"new_customers": "New customers", "deals_won": "Deals won", "units": "Units"}
+
+
+def month_volume(targets: RepTargets, month_index: int) -> list[dict]:
+    """The rep's volume objectives for one fiscal month (plan mode), one row per kind and key.
+
+    Month figure = full-year number x month weight x share of the month in post (as value targets), shown
+    to one decimal by cumulative rounding over the fiscal year, so the twelve shown figures add up to the
+    shown annual one (the prorated objective). `before` is the shown objective of the months before."""
+    rows = []
+    for kind, keys in targets.volume.items():
+        for key, number in keys.items():
+            monthly = [number * w * e for w, e in zip(targets.month_weights, targets.employment)]
+            shown = cumulative_round(monthly, places=1)
+            rows.append(
+                {
+                    "kind": kind,
+                    "label": VOLUME_LABELS[kind],
+                    "key": key,
+                    "annual": float(sum(shown, Decimal("0.0"))),
+                    "plan": float(shown[month_index]),
+                    "ytd_target": float(sum(shown[:month_index], Decimal("0.0"))),
+                }
+            )
+    return rows

@@ -182,6 +182,12 @@ def to_xlsx(doc: dict) -> bytes:
             ["Product range", "Plan"] + (["Catch-up"] if catching else []),
             [[(r["product"], TEXT), (r["plan"], MONEY)] + ([(r["catch_up"], MONEY)] if catching else []) for r in revenue["products"]],
         )
+    if doc.get("volume"):
+        s.blank()
+        s.table(
+            ["Volume objective", "Segment or range", "Annual", "Plan", "Target before the month"],
+            [[(v["label"], TEXT), (v["key"], TEXT), (v["annual"], DECIMAL), (v["plan"], DECIMAL), (v["ytd_target"], DECIMAL)] for v in doc["volume"]],
+        )
     if catching:
         s.blank()
         s.line("Sold before the month", (revenue["actual_before"], MONEY))

@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, W
 from pydantic_core import PydanticCustomError
 
 from ..intake.config import ConversionSettings, DataConfig, Thresholds
-from .values import Amount, AmountOrShare, Count, CurrencyCode, Percent, PercentField, Rate
+from .values import Amount, AmountOrShare, Count, CurrencyCode, Percent, PercentField, Rate, Volume, VolumeOrShare
 
 ACCOUNT_STATUSES = ("prospect", "customer")
 Status = Literal["prospect", "customer"]
@@ -120,6 +120,34 @@ def _stage_entry(raw: Any) -> Any:
     return raw
 
 
+#: Volume objectives: what each kind counts, and what it is set per (a segment, or a product range).
+VOLUME_KINDS = ("new_customers", "deals_won", "units")
+VOLUME_KEYS = {"new_customers": "segment", "deals_won": "segment", "units": "product"}
+
+
+class StrategyVolume(Strict):
+    """Volume objectives of the fiscal year, next to the revenue target: whole numbers."""
+
+    new_customers: dict[Identifier, Volume] | None = Field(None, description="Accounts to win for the first time, per segment.")
+    deals_won: dict[Identifier, Volume] | None = Field(None, description="Deals (orders, invoices) to win, per segment.")
+    units: dict[Identifier, Volume] | None = Field(None, description="Units to sell, per product range.")
+
+    def kinds(self) -> dict[str, dict]:
+        """The objectives set: kind -> {segment or product range: number}."""
+        return {kind: getattr(self, kind) for kind in VOLUME_KINDS if getattr(self, kind) is not None}
+
+
+class RepVolume(Strict):
+    """A rep's volume objectives: whole numbers, or shares of the strategy's objective for the same key."""
+
+    new_customers: dict[Identifier, VolumeOrShare] | None = Field(None, description="New customers per segment: a number, or a share of the strategy's.")
+    deals_won: dict[Identifier, VolumeOrShare] | None = Field(None, description="Deals won per segment: a number, or a share of the strategy's.")
+    units: dict[Identifier, VolumeOrShare] | None = Field(None, description="Units per product range: a number, or a share of the strategy's.")
+
+    def kinds(self) -> dict[str, dict]:
+        return {kind: getattr(self, kind) for kind in VOLUME_KINDS if getattr(self, kind) is not None}
+
+
 class Capacity(Strict):
     actions_per_year: Count = Field(description="Actions one rep can carry out in a full fiscal year.")
 
@@ -140,6 +168,9 @@ class Strategy(Strict):
         default_factory=dict, description="Actions per account per year, by segment and account status."
     )
     capacity: Capacity | None = None
+    volume: StrategyVolume | None = Field(
+        None, description="Optional volume objectives: new_customers and deals_won per segment, units per product range."
+    )
 
     def stage_names(self) -> list[str]:
         return [stage.name for stage in self.stages]
@@ -233,6 +264,9 @@ class RepPlan(Strict):
     )
     periods: dict[str, AmountOrShare] | None = Field(
         None, description="Breakdown of the objective by quarter or month; defaults to the strategy's seasonality."
+    )
+    volume: RepVolume | None = Field(
+        None, description="The rep's volume objectives (full year): new_customers, deals_won per segment, units per product range."
     )
     portfolio: Portfolio = Portfolio()
     activities: dict[Identifier, dict[Status, dict[Identifier, Count]]] = Field(

@@ -27,6 +27,27 @@ def segment_targets(strategy: Strategy) -> dict[str, Fraction]:
     return {seg: total * share.fraction for seg, share in strategy.segments.items()}
 
 
+def strategy_volume(strategy: Strategy) -> dict[str, dict[str, Fraction]]:
+    """The strategy's volume objectives: kind -> key (segment or product range) -> number."""
+    if strategy.volume is None:
+        return {}
+    return {kind: {key: Fraction(number) for key, number in keys.items()} for kind, keys in strategy.volume.kinds().items()}
+
+
+def rep_volume(rep: RepPlan, strategy: Strategy) -> dict[str, dict[str, Fraction]]:
+    """A rep's full-year volume objectives, shares of the strategy's objective resolved (0 where it sets none)."""
+    if rep.volume is None:
+        return {}
+    planned = strategy_volume(strategy)
+    out: dict[str, dict[str, Fraction]] = {}
+    for kind, keys in rep.volume.kinds().items():
+        out[kind] = {
+            key: planned.get(kind, {}).get(key, Fraction(0)) * value.fraction if isinstance(value, Percent) else Fraction(value)
+            for key, value in keys.items()
+        }
+    return out
+
+
 def product_targets(strategy: Strategy) -> dict[str, Fraction]:
     total = Fraction(strategy.revenue_target)
     return {prod: total * share.fraction for prod, share in (strategy.products or {}).items()}
@@ -52,6 +73,13 @@ class RepTargets:
     product_mix: dict[str, Fraction] = field(default_factory=dict)  # product -> share of the rep's total
     start: dt.date | None = None  # first day in post, when after the fiscal year's start
     end: dt.date | None = None  # last day in post, when before the fiscal year's end
+    volume: dict[str, dict[str, Fraction]] = field(default_factory=dict)  # kind -> key -> full-year number, shares resolved
+
+    @cached_property
+    def effective_volume(self) -> dict[str, dict[str, Fraction]]:
+        """Volume objectives for this fiscal year: full year x prorated weights (as value targets)."""
+        p = self.proration
+        return {kind: {key: number * p for key, number in keys.items()} for kind, keys in self.volume.items()}
 
     @cached_property
     def full_year_total(self) -> Fraction:
@@ -141,6 +169,7 @@ def rep_targets(rep: RepPlan, strategy: Strategy, settings: Settings) -> RepTarg
         product_mix=mix,
         start=rep.start,
         end=rep.end,
+        volume=rep_volume(rep, strategy),
     )
 
 

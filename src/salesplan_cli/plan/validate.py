@@ -14,7 +14,7 @@ from .model import Workspace
 
 
 STRATEGY_FIGURES = "strategy shares, seasonality and dates in post (SP401, SP402, SP601, SP602, SP604)"
-PLAN_FIGURES = "the plan figures: sums, period breakdowns, product splits, organisation and capacity (SP403-SP406, SP501-SP503, SP603, SP605, SP701)"
+PLAN_FIGURES = "the plan figures: sums, volume sums, period breakdowns, product splits, organisation and capacity (SP403-SP406, SP408-SP410, SP501-SP503, SP603, SP605, SP701)"
 
 #: Unresolved names that would make the sums meaningless.
 BLOCKING_REFERENCES = {"SP301", "SP304"}

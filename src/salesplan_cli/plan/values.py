@@ -86,6 +86,24 @@ def parse_amount_or_share(raw: Any) -> Decimal | Percent:
     return parse_amount(raw)
 
 
+def parse_volume(raw: Any) -> Decimal:
+    """A volume objective: a non-negative number of customers, deals or units (whole: checked by SP407 with its line)."""
+    try:
+        return parse_amount(raw)
+    except PydanticCustomError as exc:
+        raise PydanticCustomError(
+            "sp_amount",
+            exc.message().replace("amounts", "volumes").replace("amount", "volume").replace("1470000 or 1_470_000", "40 or 1_200"),
+            {"hint": "write a whole number of new customers, deals won or units, e.g. 40"},
+        ) from None
+
+
+def parse_volume_or_share(raw: Any) -> Decimal | Percent:
+    if isinstance(raw, str) and "%" in raw:
+        return parse_percent(raw)
+    return parse_volume(raw)
+
+
 def parse_count(raw: Any) -> Decimal:
     """A non-negative number of actions or accounts (fractions allowed: 0.5 = every other year)."""
     try:
@@ -177,6 +195,18 @@ CurrencyCode = Annotated[
     str,
     BeforeValidator(parse_currency_code),
     WithJsonSchema({"type": "string", "pattern": r"^[A-Z]{3}$", "description": "ISO 4217 code, e.g. USD"}),
+]
+Volume = Annotated[
+    Decimal,
+    BeforeValidator(parse_volume),
+    PlainSerializer(_serialize_amount),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0}, _UNDERSCORED], "description": "a whole number of customers, deals or units"}),
+]
+VolumeOrShare = Annotated[
+    Any,
+    BeforeValidator(parse_volume_or_share),
+    PlainSerializer(_serialize_amount),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0}, _UNDERSCORED, _PERCENT_SCHEMA], "description": "a whole number, or a percentage of the strategy's objective like 25%"}),
 ]
 Count = Annotated[
     Decimal,

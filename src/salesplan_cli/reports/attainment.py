@@ -10,6 +10,7 @@ import pandas as pd
 from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, cents_to_money, fraction_money, report_frame
 from .period import target_in
 from .status import status_of
+from .volume import placeable, planned_volume, volume_actuals, volume_columns, volume_kinds, volume_row
 
 BY_CHOICES = ("rep", "team", "segment", "product")
 COLUMNS = ["actual", "target", "attainment", "gap", "period_target", "projection", "annual_target", "status"]
@@ -27,6 +28,8 @@ def attainment(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     target: the plan's target for the same days; attainment = actual / target; gap = actual - target.
     period_target: target of the whole period; annual_target: the fiscal year's.
     projection: annual_target x actual / target over the fiscal year to date.
+    deals_won, units, new_customers: results in volume over the same days (reports/volume.py); where the
+    strategy sets volume objectives, <kind>_target (to date), <kind>_attainment and <kind>_status for each kind.
     """
     by = list(by or ["rep"])
     for dim in by:
@@ -55,11 +58,20 @@ def attainment(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
                     planned[key][name] += amount * share
 
     actual = _actuals(ctx, by, windows)
+    kinds = volume_kinds(ctx)
+    volume_planned = planned_volume(ctx, by, ctx.to_date, _key_of)
+    volume_actual, volume_total = volume_actuals(ctx, by, ctx.to_date)
+    for key in volume_planned:
+        planned.setdefault(key, defaultdict(Fraction))
     keys = list(planned)
-    extra = sorted(k for k in actual if k not in planned)
+    extra = sorted(k for k in set(actual) | set(volume_actual) if k not in planned)
     rows = []
+    placed = {kind: placeable(ctx, kind, by) for kind in kinds}
     for key in keys + extra:
-        rows.append(_row(ctx, by, key, planned.get(key), actual.get(key, {})))
+        row = _row(ctx, by, key, planned.get(key), actual.get(key, {}))
+        is_plan_row = key in planned and key[0] != UNPLANNED
+        row.update(volume_row(ctx, placed, volume_actual.get(key, {}), volume_planned.get(key) if key in planned else None, kinds, is_plan_row))
+        rows.append(row)
     total_planned: dict[str, Fraction] = defaultdict(Fraction)
     for values in planned.values():
         for name, amount in values.items():
@@ -68,8 +80,13 @@ def attainment(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     for values in actual.values():
         for name, cents in values.items():
             total_actual[name] += cents
-    rows.append(_row(ctx, by, tuple(TOTAL for _ in by), total_planned, total_actual))
-    return report_frame(rows, [*by, *COLUMNS], nullable=("target", "attainment", "gap", "period_target", "projection", "annual_target"))
+    row = _row(ctx, by, tuple(TOTAL for _ in by), total_planned, total_actual)
+    total_volume = planned_volume(ctx, [], ctx.to_date, _key_of).get((), {})
+    row.update(volume_row(ctx, {kind: placeable(ctx, kind, []) for kind in kinds}, volume_total, total_volume, kinds, False))
+    rows.append(row)
+    nullable = ("target", "attainment", "gap", "period_target", "projection", "annual_target", "units")
+    nullable += tuple(c for c in volume_columns(kinds) if c.endswith(("_target", "_attainment")))
+    return report_frame(rows, [*by, *COLUMNS, *volume_columns(kinds)], nullable=nullable)
 
 
 def _actuals(ctx: ReportContext, by: list[str], windows: dict) -> dict[tuple, dict[str, int]]:

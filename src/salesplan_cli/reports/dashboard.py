@@ -40,6 +40,8 @@ def _by_rep(frame: pd.DataFrame | None, value: str, status: str | None = None) -
 def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
     """Key figures per rep (attainment, projection, activity, coverage, pipeline coverage, win rate,
     conversion alerts) and a status: the worst of the attainment, activity, coverage and pipeline statuses.
+    Where the strategy sets volume objectives: a column per kind (new_customers, deals_won, units) holding the
+    rep's volume attainment to date, whose status counts in the rep's status too.
 
     Returns the table and notes on the figures that could not be computed (an export missing).
     """
@@ -50,12 +52,15 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
     from .gaps import attainment_notes, coverage_notes, opportunity_notes
     from .pipeline import pipeline_coverage, pipeline_notes
 
+    from .volume import volume_kinds, volume_notes
+
     notes: list[str] = []
     attained: dict = {}
+    kinds = volume_kinds(ctx) if ctx.frames.sales is not None else []
     if ctx.frames.sales is not None:
         att = attainment(ctx, ["rep"])
         attained = {r["rep"]: r for r in att.to_dict("records") if r["rep"] not in _SPECIAL}
-        notes += attainment_notes(ctx)
+        notes += attainment_notes(ctx) + [note for note in volume_notes(ctx) if kinds]
     else:
         notes.append("attainment: needs a sales or an opportunities export (data.sales, or data.opportunities whose won deals stand in)")
 
@@ -111,6 +116,7 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
         coverage_value = cov.get(rep.id)
         statuses = [
             att_row.get("status") or "",
+            *(att_row.get(f"{kind}_status") or "" for kind in kinds),
             activity_of.get(rep.id, (None, ""))[1] or "",
             cov_status.get(rep.id, "") if coverage_value is not None else "",
             pipeline_of.get(rep.id, (None, ""))[1] or "",
@@ -124,6 +130,7 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
                 "target": att_row.get("target"),
                 "attainment": att_row.get("attainment"),
                 "projection": att_row.get("projection"),
+                **{kind: att_row.get(f"{kind}_attainment") for kind in kinds},
                 "activity": activity_of.get(rep.id, (None, ""))[0],
                 "coverage": coverage_value,
                 "pipeline_coverage": pipeline_of.get(rep.id, (None, ""))[0],
@@ -132,7 +139,8 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
                 "status": max(statuses, key=_RANK.__getitem__),
             }
         )
-    return report_frame(rows, COLUMNS), notes
+    columns = COLUMNS[: COLUMNS.index("projection") + 1] + kinds + COLUMNS[COLUMNS.index("projection") + 1 :]
+    return report_frame(rows, columns, nullable=tuple(kinds)), notes
 
 
 def _open_tasks_note(ctx, acts) -> list[str]:

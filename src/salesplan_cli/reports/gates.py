@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-GATE_METRICS = ("attainment", "coverage", "activity", "pipeline")
+GATE_METRICS = ("attainment", "coverage", "activity", "pipeline", "new_customers", "deals_won", "units")
 
 
 class GateError(ValueError):
@@ -54,7 +54,8 @@ def parse_fail_under(values: list[str]) -> dict[str, Fraction]:
 
 
 def breaches(figures: dict[str, dict[str, float | None]], gates: dict[str, Fraction]) -> list[Breach]:
-    """Figures per metric and entity (rep) below their gate; missing figures (no target) are no breach."""
+    """Figures per metric and entity (rep) below their gate; missing figures (no target) are no breach.
+    new_customers, deals_won and units are volume attainments: actual / volume target to date."""
     out = []
     for metric, threshold in gates.items():
         for entity, value in figures.get(metric, {}).items():

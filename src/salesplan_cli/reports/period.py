@@ -119,6 +119,17 @@ def target_in(targets: RepTargets, months: list[FiscalMonth], period: Period | N
     return amount * _share_of_year(spans, tuple(targets.month_weights), lo_bound, hi_bound)
 
 
+def share_in(targets: RepTargets, months: list[FiscalMonth], period: Period | None) -> Fraction:
+    """The share of a rep's full-year objective due in a span of days (as target_in): a volume objective to date
+    is the full-year number times this share."""
+    if period is None:
+        return Fraction(0)
+    lo_bound = max(period.start, targets.start) if targets.start else period.start
+    hi_bound = min(period.end, targets.end) if targets.end else period.end
+    spans = tuple((m.first_day, m.last_day) for m in months)
+    return _share_of_year(spans, tuple(targets.month_weights), lo_bound, hi_bound)
+
+
 @lru_cache(maxsize=4096)
 def _share_of_year(spans: tuple, weights: tuple, lo_bound: dt.date, hi_bound: dt.date) -> Fraction:
     """Sum over the months of weight x (days of the month between the bounds) / days in the month: the part of

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from ...diagnostics import Diagnostic
 from ..model import Workspace
-from . import agreement, capacity, data, organisation, periods, references, shapes, sums
+from . import agreement, capacity, data, organisation, periods, references, shapes, sums, volume
 from .base import CheckContext
 
 Check = Callable[[Workspace, CheckContext], list[Diagnostic]]
@@ -17,6 +17,8 @@ REFERENCE_CHECKS: list[Check] = [
     references.check_stages,
     references.check_actions,
     references.check_products,
+    volume.check_volume_references,
+    volume.check_volume_whole,
     references.check_managers,
     references.check_rep_references,
     references.check_rep_ids,
@@ -42,6 +44,7 @@ PLAN_CHECKS: list[Check] = [
     periods.check_rep_periods,
     sums.check_rep_products,
     sums.check_assignment,
+    volume.check_volume_assignment,
     organisation.check_territory_mix,
     organisation.check_specialists,
     organisation.check_segment_coverage,
