@@ -22,7 +22,7 @@ from fractions import Fraction
 import pandas as pd
 
 from ..plan.model import VOLUME_KEYS, VOLUME_KINDS
-from .context import UNPLANNED, UNSEGMENTED, ReportContext
+from .context import ReportContext
 from .period import Period, share_in
 
 ACTUALS = ("deals_won", "units", "new_customers")
@@ -61,23 +61,12 @@ def planned_volume(ctx: ReportContext, by: list[str], span: Period | None, key_o
 
 def _group_keys(ctx: ReportContext, rows: pd.DataFrame, by: list[str]) -> pd.Series:
     """Each sales row's group of `by`, as attainment places its value (sales outside every plan: <unplanned>)."""
-    teams = {rep.id: rep.manager for rep in ctx.ws.reps.values()}
-    carried = {rep.id: {seg for seg, value in rep.targets.items() if getattr(value, "value", value)} for rep in ctx.ws.reps.values()}
+    from .attainment import placement
+
+    place = placement(ctx, by)
     codes = rows.groupby(["rep", "segment", "product"], dropna=False, sort=False).ngroup()
     firsts = rows.assign(_g=codes.to_numpy()).drop_duplicates("_g")
-    keys = {}
-    for code, rep_id, segment, product in zip(firsts["_g"], firsts["rep"], firsts["segment"], firsts["product"]):
-        rep_id = None if pd.isna(rep_id) else rep_id
-        segment = None if pd.isna(segment) else segment
-        product = None if pd.isna(product) else product
-        in_plan = rep_id is not None and (segment is None or segment in carried.get(rep_id, ()))
-        values = {
-            "rep": rep_id if in_plan else UNPLANNED,
-            "team": teams.get(rep_id) if in_plan else UNPLANNED,
-            "segment": (segment or UNSEGMENTED) if in_plan else UNPLANNED,
-            "product": product if (in_plan and product is not None) else UNPLANNED,
-        }
-        keys[code] = tuple(values[d] for d in by)
+    keys = {code: place(rep_id, segment, product) for code, rep_id, segment, product in zip(firsts["_g"], firsts["rep"], firsts["segment"], firsts["product"])}
     return pd.Series([keys[c] for c in codes.to_numpy()], index=rows.index, dtype="object")
 
 
