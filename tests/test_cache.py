@@ -115,3 +115,17 @@ def test_an_unwritable_cache_folder_still_reports(plan, run_cli, cached, monkeyp
     monkeypatch.setenv(cache.ENV_FOLDER, str(blocker / "cache"))
     first, _ = _report(run_cli, plan.root)
     assert first["tables"]
+
+
+def test_flags_in_an_object_column_read_back_as_flags(tmp_path):
+    """True/False/None in an object column (an output recorded on a deal, or not linked) come back as such,
+    not as the text 'False', which is true."""
+    import pandas as pd
+
+    from salesplan_cli.intake import cache
+    from salesplan_cli.intake.load import Frames
+
+    frame = pd.DataFrame({"id": ["A", "B", "C"], "output:budget": pd.Series([True, False, None], dtype="object")})
+    assert cache.store(tmp_path, "k", Frames(opportunities=frame))
+    back = cache.load(tmp_path, "k").opportunities
+    assert list(back["output:budget"]) == [True, False, None]

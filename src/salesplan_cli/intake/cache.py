@@ -167,11 +167,18 @@ def store(folder: Path, key: str, frames: Frames) -> bool:
 
 
 def _storable(frame):
-    """Object columns (text with None) as strings for Parquet; everything else as it is."""
+    """Object columns for Parquet: flags (True, False, None) as nullable booleans, so they read back as flags;
+    other values (text with None) as strings; everything else as it is."""
+    import numpy as np
+
     out = frame.copy(deep=False)
     for column, dtype in frame.dtypes.items():
         if str(dtype) == "object":
             values = frame[column]
+            present = values[values.notna()]
+            if len(present) and all(isinstance(v, (bool, np.bool_)) for v in present):
+                out[column] = values.astype("boolean")
+                continue
             out[column] = values.where(values.isna(), values.astype("str")).astype("str")
     return out
 

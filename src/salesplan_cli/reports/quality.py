@@ -44,12 +44,11 @@ def required_outputs(ctx: ReportContext, rep: RepPlan, stage: str) -> list[str]:
 
 
 def flag(deal: dict, name: str) -> bool | None:
-    """Whether the deal records output `name`: True, False, or None when its export does not link it.
-    (The frames cache stores the column as text: 'True' and 'False' read back as they were.)"""
+    """Whether the deal records output `name`: True, False, or None when its export does not link it."""
     value = deal.get(f"output:{output_key(name)}")
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    return value is True or str(value) == "True"
+    return bool(value)
 
 
 def missing_of(deal: dict, required: list[str]) -> list[str] | None:
