@@ -457,3 +457,15 @@ def test_the_reason_most_rejected_rows_share_and_its_fix(kind, reasons, read, me
         return
     [diag] = found
     assert diag.code == "SP908" and diag.file == f"data/{kind}.csv" and message in diag.message, diag.message
+
+
+def test_a_missing_column_that_is_no_required_field_is_not_called_required(tmp_path, run_cli):
+    """stage_dates (or attributes, expected outputs) naming a column the export lacks: SP903 says the
+    settings name it, not that a required field is missing."""
+    from conftest import EXAMPLE, copy_workspace
+
+    ws = copy_workspace(EXAMPLE, tmp_path / "ws")
+    ws.replace("salesplan.yaml", '    date_format: "%m/%d/%Y"\n  activities:', '    date_format: "%m/%d/%Y"\n    stage_dates: {proposal: "Date entered proposal"}\n  activities:')
+    run = run_cli("report", "pipeline", "-w", ws.root, "--as-of", "2027-10-15")
+    assert run.code == 2
+    assert "error SP903: opportunities export lacks column(s) the settings name: column 'Date entered proposal' (data.attributes or stage_dates)" in run.err

@@ -352,6 +352,7 @@ def header_findings(kind: str, source: Source, mapped: dict[str, str], header_ro
     Used by the reports (on the file read) and by validate (on the header row alone)."""
     headers = set(header_row)
     missing = []
+    optional_named = 0  # optional fields mapped by hand whose column is absent
     for f in FIELDS[kind]:
         header = mapped.get(f.name)
         if header is None:
@@ -361,8 +362,10 @@ def header_findings(kind: str, source: Source, mapped: dict[str, str], header_ro
         if header not in headers:
             if f.required or f.name in source.columns:
                 missing.append(f"{f.name} (column '{header}' not in the export)")
+                optional_named += 0 if f.required else 1
             else:
                 mapped = {k: v for k, v in mapped.items() if k != f.name}
+    required_missing = len(missing) - optional_named
     linked = {header: name for name, header in source.expected.items()}
     missing += [
         f"column '{header}' ({setting or f'data.{kind}'}.expected: {linked[header]})" if header in linked else f"column '{header}' (data.attributes or stage_dates)"
@@ -392,7 +395,8 @@ def header_findings(kind: str, source: Source, mapped: dict[str, str], header_ro
         hint += f"; none of the {source.preset} preset's columns is in the header: is this a {source.preset} export ({setting}.preset)?"
     # the column names only, of a file inside the workspace (or an allowed folder): never its rows
     hint += "; the export's columns: " + ", ".join(h for h in header_row if h)
-    return mapped, [diagnostic("SP903", rel, 1, None, f"{kind} export lacks required field(s): {'; '.join(missing)}", hint)]
+    what = "required field(s)" if required_missing == len(missing) else "column(s) the settings name"
+    return mapped, [diagnostic("SP903", rel, 1, None, f"{kind} export lacks {what}: {'; '.join(missing)}", hint)]
 
 
 def where_findings(source: Source, header_row: list[str], rel: str, setting: str) -> list[Diagnostic]:
