@@ -63,7 +63,23 @@ def replace(rel: str, old: str, new: str) -> Callable[[PlanCopy], None]:
 
 
 def append(rel: str, text: str) -> Callable[[PlanCopy], None]:
-    return lambda p: p.append(rel, text)
+    """`text` at the end of the file; a case appending `volume:` starts from the example without its volume
+    objectives (the strategy's and every rep's), so that only the case's own are checked."""
+
+    def run(p: PlanCopy) -> None:
+        if text.startswith("volume:") and not getattr(p, "volume_cleared", False):
+            p.volume_cleared = True
+            for other in ["strategy.yaml", *sorted(f"reps/{f.name}" for f in p.path("reps").glob("*.yaml"))]:
+                lines = p.text(other).splitlines(keepends=True)
+                start = next((i for i, line in enumerate(lines) if line.startswith("volume:")), None)
+                if start is not None:
+                    end = start + 1
+                    while end < len(lines) and lines[end][:1] in (" ", "\t"):
+                        end += 1
+                    p.write(other, "".join(lines[:start] + lines[end:]))
+        p.append(rel, text)
+
+    return run
 
 
 def write(rel: str, content: str | bytes) -> Callable[[PlanCopy], None]:
@@ -449,8 +465,8 @@ CASES: list[Case] = [
     Case(
         "contact-title-mapped-to-an-unknown-role",
         "SP311",
-        replace(SET, "    statuses: {Client: customer, Prospect: prospect}", "    statuses: {Client: customer, Prospect: prospect}\n    contact_roles: {DSI: CI0, Directeur financier: CFO}"),
-        (At(SET, "contact_roles:", "CI0"),),
+        replace(SET, "      DSI: CIO", "      DSI: CI0"),  # in the example's data.mapping.contact_roles
+        (At(SET, "DSI: CI0", "CI0"),),
         message="maps 'DSI' to 'CI0', a role no segment names",
         hint="did you mean 'CIO'?",
     ),
@@ -458,8 +474,8 @@ CASES: list[Case] = [
     Case(
         "expected-output-nobody-expects",
         "SP315",
-        replace(SET, "    date_format: \"%m/%d/%Y\"\n", "    date_format: \"%m/%d/%Y\"\n    expected: {budgett: Amount, timeline: Close Date}\n"),
-        (At(SET, "expected: {budgett", "budgett"),),
+        replace(SET, '      budget: "Budget Confirmed"', '      budgett: "Budget Confirmed"'),  # the example links budget, timeline and decision maker
+        (At(SET, "budgett:", "budgett"),),
         message="links 'budgett', an output no rep's method expects",
         hint="did you mean 'budget'?",
     ),

@@ -1484,7 +1484,7 @@ class _Demo:
         return export.finish()
 
     def _prior_invoices(self) -> list[tuple]:
-        """Last fiscal year's invoices of the accounts already customers (one to three each, by their owner):
+        """Last fiscal year's invoices of the accounts already customers (one or two each, by their owner):
         the sales export runs from the year before, so an account's first sale tells a new customer from an
         old one. Drawn from their own stream: this year's rows do not move."""
         history = self.history_rng
@@ -1495,9 +1495,9 @@ class _Demo:
         for i, acc in enumerate(self.accounts):
             if acc.status != "customer" or acc.owner == -1:
                 continue
-            for _ in range(1 + (history.random() < 0.45) + (history.random() < 0.15)):
+            for _ in range(1 + (history.random() < 0.2)):
                 range_ = self.ranges[_weighted(history, shares)]
-                cents = self._amount(acc.segment, 0 if history.random() < 0.6 else 1, history)
+                cents = self._amount(acc.segment, 0 if history.random() < 0.5 else 1, history)
                 units = self._units(cents, range_, history) if self.crm_products[range_] != [""] else 0
                 out.append((self._day_in(first, last, history), i, acc.owner, range_, cents, False, units))
         out.sort(key=lambda inv: (inv[0], inv[1], inv[4]))
