@@ -21,7 +21,7 @@ import pytest
 from salesplan_cli.diagnostics import CODES, Diagnostic
 from salesplan_cli.plan.validate import validate_workspace
 
-from conftest import AS_OF, EXAMPLE, PlanCopy
+from conftest import AS_OF, EXAMPLE, PlanCopy, copy_workspace
 
 #: Severity of each code, written down here independently of the registry.
 WARNINGS = {"SP309", "SP404", "SP409", "SP701", "SP801", "SP802"}
@@ -1097,3 +1097,19 @@ def test_no_workspace_exits_2(tmp_path, run_cli):
     run = run_cli("validate", "-w", tmp_path / "nowhere")
     assert run.code == 2
     assert "salesplan: error:" in run.err
+
+
+# --- a file that does not load silences the checks that need it ----------------------------------------------------
+
+
+def test_contact_roles_and_expected_outputs_wait_for_the_files_they_check(run_cli, tmp_path):
+    """The example maps contact titles to the roles of segments.yaml (SP311) and links the outputs the reps'
+    methods expect (SP315): with segments.yaml or a rep plan not loading, their own findings come, not a
+    cascade of SP311/SP315 on every mapping line."""
+    plan = copy_workspace(EXAMPLE, tmp_path / "ws")
+    plan.write("segments.yaml", "- a list, not a mapping\n")
+    plan.write("reps/rep-e1.yaml", "id: [unclosed\n")
+    result = run_cli("validate", "-w", plan.root, "--as-of", "2027-10-15")
+    assert result.code == 1
+    assert "SP311" not in result.out and "SP315" not in result.out
+    assert "segments.yaml" in result.out and "reps/rep-e1.yaml" in result.out

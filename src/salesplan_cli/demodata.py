@@ -45,6 +45,23 @@ rest of the data does not move):
 - with `rates:` in salesplan.yaml, deals in its currencies (`_FOREIGN_SHARE`),
   the amount converted at the plan rate and rounded as deals are.
 
+And what the plan's volume objectives, contact roles and expected outputs
+need, each from a stream of its own (`qty_rng`, `history_rng`, `title_rng`,
+`book_rng`), so that the rows above do not move:
+
+- quantities: a deal with a product carries its units (amount over about a
+  unit price, `_UNIT_PRICE`), its invoice the same, a credit note the share
+  it returns; the sales export also holds the fiscal year before (one or two
+  invoices per account already a customer), so that new customers are the
+  prospects won this year;
+- contact titles on activities: the titles data.mapping.contact_roles maps
+  to the roles of the account's segment (or the role itself), a few blank;
+  one rep never meets the last role of the first segment naming several
+  (`self.unreached`: in the example, rep-e1 and the CFO);
+- the columns of data.opportunities.expected: an output mostly recorded
+  once its stage is passed; one rep moves its deals on without the first
+  linked output (`self.unqualified`: in the example, rep-s3 and the budget).
+
 Determinism: one `random.Random(seed)` drives everything and its draws go
 through arithmetic only (+, -, *, /, sqrt; no log or exp), so the bytes are the
 same on every run and platform; nothing of the run (clock, paths, hash order)
