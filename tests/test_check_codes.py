@@ -21,7 +21,7 @@ import pytest
 from salesplan_cli.diagnostics import CODES, Diagnostic
 from salesplan_cli.plan.validate import validate_workspace
 
-from conftest import AS_OF, EXAMPLE, PlanCopy
+from conftest import AS_OF, EXAMPLE, PlanCopy, copy_workspace
 
 #: Severity of each code, written down here independently of the registry.
 WARNINGS = {"SP309", "SP404", "SP409", "SP701", "SP801", "SP802"}
@@ -63,7 +63,23 @@ def replace(rel: str, old: str, new: str) -> Callable[[PlanCopy], None]:
 
 
 def append(rel: str, text: str) -> Callable[[PlanCopy], None]:
-    return lambda p: p.append(rel, text)
+    """`text` at the end of the file; a case appending `volume:` starts from the example without its volume
+    objectives (the strategy's and every rep's), so that only the case's own are checked."""
+
+    def run(p: PlanCopy) -> None:
+        if text.startswith("volume:") and not getattr(p, "volume_cleared", False):
+            p.volume_cleared = True
+            for other in ["strategy.yaml", *sorted(f"reps/{f.name}" for f in p.path("reps").glob("*.yaml"))]:
+                lines = p.text(other).splitlines(keepends=True)
+                start = next((i for i, line in enumerate(lines) if line.startswith("volume:")), None)
+                if start is not None:
+                    end = start + 1
+                    while end < len(lines) and lines[end][:1] in (" ", "\t"):
+                        end += 1
+                    p.write(other, "".join(lines[:start] + lines[end:]))
+        p.append(rel, text)
+
+    return run
 
 
 def write(rel: str, content: str | bytes) -> Callable[[PlanCopy], None]:
@@ -449,8 +465,8 @@ CASES: list[Case] = [
     Case(
         "contact-title-mapped-to-an-unknown-role",
         "SP311",
-        replace(SET, "    statuses: {Client: customer, Prospect: prospect}", "    statuses: {Client: customer, Prospect: prospect}\n    contact_roles: {DSI: CI0, Directeur financier: CFO}"),
-        (At(SET, "contact_roles:", "CI0"),),
+        replace(SET, "      DSI: CIO", "      DSI: CI0"),  # in the example's data.mapping.contact_roles
+        (At(SET, "DSI: CI0", "CI0"),),
         message="maps 'DSI' to 'CI0', a role no segment names",
         hint="did you mean 'CIO'?",
     ),
@@ -458,8 +474,8 @@ CASES: list[Case] = [
     Case(
         "expected-output-nobody-expects",
         "SP315",
-        replace(SET, "    date_format: \"%m/%d/%Y\"\n", "    date_format: \"%m/%d/%Y\"\n    expected: {budgett: Amount, timeline: Close Date}\n"),
-        (At(SET, "expected: {budgett", "budgett"),),
+        replace(SET, '      budget: "Budget Confirmed"', '      budgett: "Budget Confirmed"'),  # the example links budget, timeline and decision maker
+        (At(SET, "budgett:", "budgett"),),
         message="links 'budgett', an output no rep's method expects",
         hint="did you mean 'budget'?",
     ),
@@ -1081,3 +1097,19 @@ def test_no_workspace_exits_2(tmp_path, run_cli):
     run = run_cli("validate", "-w", tmp_path / "nowhere")
     assert run.code == 2
     assert "salesplan: error:" in run.err
+
+
+# --- a file that does not load silences the checks that need it ----------------------------------------------------
+
+
+def test_contact_roles_and_expected_outputs_wait_for_the_files_they_check(run_cli, tmp_path):
+    """The example maps contact titles to the roles of segments.yaml (SP311) and links the outputs the reps'
+    methods expect (SP315): with segments.yaml or a rep plan not loading, their own findings come, not a
+    cascade of SP311/SP315 on every mapping line."""
+    plan = copy_workspace(EXAMPLE, tmp_path / "ws")
+    plan.write("segments.yaml", "- a list, not a mapping\n")
+    plan.write("reps/rep-e1.yaml", "id: [unclosed\n")
+    result = run_cli("validate", "-w", plan.root, "--as-of", "2027-10-15")
+    assert result.code == 1
+    assert "SP311" not in result.out and "SP315" not in result.out
+    assert "segments.yaml" in result.out and "reps/rep-e1.yaml" in result.out

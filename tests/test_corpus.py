@@ -43,6 +43,12 @@ AS_OF = "2027-02-01"  # the untouched example validates clean on this day
 REPORT_AS_OF = "2027-10-15"  # the day the example's exports run to
 N1, N2, S1 = "reps/rep-n1.yaml", "reps/rep-n2.yaml", "reps/rep-s1.yaml"
 ST, SEG, SET = "strategy.yaml", "segments.yaml", "salesplan.yaml"
+
+
+def _end(rel: str) -> int:
+    """The line a text appended to the example's file starts on."""
+    path = Path(__file__).resolve().parents[1] / "examples" / "nordwind" / rel
+    return len(path.read_text(encoding="utf-8").splitlines()) + 1
 DATA_BLOCK = "\n# CRM exports read by"  # where the example's data: section starts in salesplan.yaml
 LIMIT = 5_242_880  # README: a plan file may be at most 5 MiB
 FIFTY_MB = 50 * 1024 * 1024
@@ -360,10 +366,10 @@ PLAN_CASES: list[PlanCase] = [
     PlanCase("nesting-10000-anchored-flow-lists", append(N2, "notes: " + "&x [" * 10_000 + "]" * 10_000 + "\n"), "SP106", N2, "notes:"),
     PlanCase("nesting-10000-unclosed-flow-lists", append(N2, "notes: " + "[" * 10_000 + "\n"), "SP106", N2, "notes:"),
     PlanCase("nesting-10000-block-lists-on-one-line", append(N2, "notes:\n  " + "- " * 10_000 + "x\n"), "SP106", N2, "- - - -"),
-    PlanCase("nesting-2000-block-mappings", append(ST, block_mappings(2000, step=1)), "SP106", ST, 44 + 64, message="64 levels"),  # level 65 is on line 44 + 64
-    PlanCase("nesting-65-block-mappings", append(ST, block_mappings(64)), "SP106", ST, 44 + 64, message="64 levels"),
+    PlanCase("nesting-2000-block-mappings", append(ST, block_mappings(2000, step=1)), "SP106", ST, _end(ST) + 64, message="64 levels"),  # level 65 is 64 lines after the appended text starts
+    PlanCase("nesting-65-block-mappings", append(ST, block_mappings(64)), "SP106", ST, _end(ST) + 64, message="64 levels"),
     PlanCase("nesting-64-block-mappings-is-within-limit", append(ST, block_mappings(63)), "SP201", ST, "x:", message="unknown key 'x'"),  # no SP106
-    PlanCase("nesting-3000-block-lists-one-per-line", append(N2, "notes:\n" + "".join(" " * i + "-\n" for i in range(1, 3000))), "SP106", N2, 29 + 64),
+    PlanCase("nesting-3000-block-lists-one-per-line", append(N2, "notes:\n" + "".join(" " * i + "-\n" for i in range(1, 3000))), "SP106", N2, _end(N2) + 64),
     # --- size (SP004): refused before parsing, in bounded time ------------------------------------------------
     PlanCase("fifty-mb-comment-in-strategy", grow(ST, FIFTY_MB, comment_of), "SP004", ST, None, message="5,242,880 bytes"),
     PlanCase("fifty-mb-flow-list-in-rep", grow(N2, FIFTY_MB, flow_list_of), "SP004", N2, None, message=f"{FIFTY_MB:,} bytes"),

@@ -9,6 +9,7 @@ exports that run to 2027-10-15. PAM files are only ever written under tmp_path.
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import hashlib
 import io
@@ -744,7 +745,7 @@ HOSTILE_ACCOUNTS = {  # accounts of rep-n1 never touched in segment A: the top o
     "Hélice Crédit SpA": "+1-2",
     "Narvik Assurances AG": "_em_ **strong** `code`",
 }
-HOSTILE_DEALS = {  # rep-n1's open deals closing in October 2027 (Salesforce CSV: the name is the last field)
+HOSTILE_DEALS = {  # rep-n1's open deals closing in October 2027 (their Opportunity Name in the Salesforce CSV)
     "00600000iW6L7Lj": '=HYPERLINK("http://evil","x")',
     "00600000iYzyrLk": "[y](http://evil) <img src=x> c|d",
 }
@@ -763,13 +764,15 @@ def hostile(tmp_path_factory):
     accounts.write_bytes(data)
     opportunities = root / "data" / "opportunities.csv"
     lines = opportunities.read_text(encoding="utf-8").splitlines(keepends=True)
+    column = next(csv.reader([lines[0]])).index("Opportunity Name")
     for deal, name in HOSTILE_DEALS.items():
         hits = [i for i, line in enumerate(lines) if line.startswith(f'"{deal}",')]
         assert len(hits) == 1, deal
         line = lines[hits[0]]
         end = line[len(line.rstrip("\r\n")) :]
-        head = line.rstrip("\r\n").rsplit(',"', 1)[0]
-        lines[hits[0]] = head + ',"' + name.replace('"', '""') + '"' + end
+        cells = next(csv.reader([line.rstrip("\r\n")]))
+        cells[column] = name
+        lines[hits[0]] = ",".join('"' + cell.replace('"', '""') + '"' for cell in cells) + end
     opportunities.write_text("".join(lines), encoding="utf-8")
     rep = root / "reps" / "rep-n1.yaml"
     text = rep.read_text(encoding="utf-8")

@@ -87,7 +87,7 @@ def test_ctrl_c_while_the_cache_is_written_leaves_no_entry(plan, run_cli, monkey
 @pytest.mark.parametrize("char", ["\u202e", "\u2066", "\x1b", "\x9b"])
 def test_bidirectional_overrides_and_escapes_from_an_export_never_reach_the_terminal(plan, run_cli, char, monkeypatch):
     monkeypatch.setenv("COLUMNS", "400")
-    plan.append("data/opportunities.csv", f"OPP-EVIL,ab{char}cd,ACME-217,Prospecting,1000,EUR,11/30/2027,09/01/2027,,Platform,,x\n")
+    plan.append("data/opportunities.csv", f"OPP-EVIL,ab{char}cd,ACME-217,Prospecting,1000,EUR,11/30/2027,09/01/2027,,Platform,,x,,,,\n")
     run = run_cli("report", "intake", "-w", plan.root, "--as-of", AS_OF)
     assert run.code == 0, run.err
     assert char not in run.out and char not in run.err

@@ -33,6 +33,8 @@ from salesplan_cli.intake import load as intake_load
 from salesplan_cli.intake.load import load_exports  # the real loader, bound before the module fixture patches it
 from salesplan_cli.plan.validate import validate_workspace
 from salesplan_cli.reports.activity import activity
+from salesplan_cli.reports.quality import missing_outputs, qualification
+from salesplan_cli.reports.roles import no_role_reached, roles_reached
 from salesplan_cli.reports.attainment import attainment
 from salesplan_cli.reports.context import TOTAL, Filters, ReportContext
 from salesplan_cli.reports.conversion import conversion, stage_conversion
@@ -198,8 +200,15 @@ def expected(ctx) -> dict[str, dict[str, list[dict]]]:
         "dashboard": {"dashboard": dashboard(ctx)[0]},
         "attainment": {"attainment": attainment(ctx, ["rep"])},
         "activity": {"activity": activity(ctx, ["rep", "action", "segment"])},
-        "coverage": {"coverage": coverage(ctx), "untouched": untouched_accounts(ctx, top=10)},
-        "pipeline": {"pipeline": pipeline(ctx, ["rep", "stage"]), "pipeline_coverage": pipeline_coverage(ctx), "deals_to_watch": deals_to_watch(ctx, top=10)},
+        # the example's activities carry contact titles, its opportunities the qualification columns (issue 17)
+        "coverage": {"coverage": coverage(ctx), "untouched": untouched_accounts(ctx, top=10), "roles": roles_reached(ctx), "no_role_reached": no_role_reached(ctx, top=10)},
+        "pipeline": {
+            "pipeline": pipeline(ctx, ["rep", "stage"]),
+            "pipeline_coverage": pipeline_coverage(ctx),
+            "deals_to_watch": deals_to_watch(ctx, top=10),
+            "qualification": qualification(ctx),
+            "missing_outputs": missing_outputs(ctx, top=10),
+        },
         "conversion": conversion_tables,
     }
     out = {report: {name: records(frame) for name, frame in tables.items()} for report, tables in frames_by_report.items()}
@@ -420,8 +429,8 @@ def test_markdown_strips_escapes(run_cli, hostile):
 
 
 def test_markdown_never_renders_a_link_from_an_export(run_cli, plan):
-    plan.append("data/opportunities.csv", "OPP-LINK,[click](https://evil.example) ![x](https://evil.example/i.png),ACME-217,Prospecting,1000,EUR,11/30/2027,09/01/2027,,Platform,,x\n")
-    plan.append("data/opportunities.csv", "OPP-LINK2,[click](javascript:alert(1)),ACME-217,Prospecting,1000,EUR,11/30/2027,09/01/2027,,Platform,,x\n")
+    plan.append("data/opportunities.csv", "OPP-LINK,[click](https://evil.example) ![x](https://evil.example/i.png),ACME-217,Prospecting,1000,EUR,11/30/2027,09/01/2027,,Platform,,x,,,,\n")
+    plan.append("data/opportunities.csv", "OPP-LINK2,[click](javascript:alert(1)),ACME-217,Prospecting,1000,EUR,11/30/2027,09/01/2027,,Platform,,x,,,,\n")
     run = run_cli(*report_args("intake", "--format", "markdown", workspace=plan.root))
     assert run.code == 0, run.err
     rows = [line for line in run.out.splitlines() if "click" in line and line.startswith("| data/")]
@@ -485,6 +494,7 @@ def test_check_uses_the_workspace_thresholds(run_cli, expected, workspace):
         "activity": ("activity", float(t.activity.fraction)),
         "coverage": ("coverage", float(t.coverage.fraction)),
         "pipeline": ("pipeline_coverage", float(t.pipeline)),
+        "new_customers": ("new_customers", float(t.attainment.fraction)),  # the example's volume objectives
     }
     rows = expected["dashboard"]["dashboard"]
     want = {(metric, r["rep"]) for metric, (column, limit) in gates.items() for r in rows if r[column] is not None and r[column] < limit}

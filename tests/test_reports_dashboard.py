@@ -37,7 +37,9 @@ def test_dashboard_figures_are_the_reports_figures(ctx):
     table, notes = dashboard(ctx)
     # the example's exports are as real ones come: task statuses (overdue and scheduled tasks), open deals
     # without amount, close date or account, lost deals at 0 (the Salesforce org zeroes them)
-    assert list(table.columns) == COLUMNS and notes == [
+    # the example's plan sets new customers per segment: the dashboard shows their attainment after the projection
+    with_volume = COLUMNS[: COLUMNS.index("projection") + 1] + ["new_customers"] + COLUMNS[COLUMNS.index("projection") + 1 :]
+    assert list(table.columns) == with_volume and notes == [
         "activity: 124 open tasks dated up to 2027-10-15 are overdue (not counted as done); 180 activities are scheduled "
         "from 2027-10-16 to 2027-10-31 (by rep and type: salesplan report activity)",
         "pipeline: 10 open deals without an amount: counted in every count (value_unknown), in no value, weighted value or coverage",
@@ -58,8 +60,10 @@ def test_dashboard_figures_are_the_reports_figures(ctx):
     pipe = per_rep(pipeline_coverage(ctx), "coverage")
     cov = coverage(ctx)
     conv = conversion(ctx, ["rep", "product"])
+    volume = per_rep(attainment(ctx, ["rep"]), "new_customers_attainment")
     for rep in reps:
         assert rows[rep]["attainment"] == att[rep]
+        assert rows[rep]["new_customers"] == volume[rep]
         assert rows[rep]["activity"] == act[rep]
         assert rows[rep]["pipeline_coverage"] == pipe[rep]
         mine = cov[cov["rep"] == rep]

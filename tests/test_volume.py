@@ -72,6 +72,9 @@ def volume_ws(tmp_path):
     ws.write("salesplan.yaml", text[:start] + DATA + text[end:])
     ws.write("data/accounts.csv", ACCOUNTS)
     ws.write("data/invoices.csv", INVOICES)
+    for rel in ["strategy.yaml", *(f"reps/{p.name}" for p in sorted((ws.root / "reps").glob("*.yaml")))]:
+        # the example's own volume objectives (new customers per segment) make way for this test's
+        ws.write(rel, "".join(line for line in ws.text(rel).splitlines(keepends=True) if not line.startswith("volume:") and not line.startswith("  new_customers:")))
     ws.append("strategy.yaml", STRATEGY_VOLUME)
     ws.append("reps/rep-n1.yaml", N1_VOLUME)
     ws.append("reps/rep-n2.yaml", N2_VOLUME)

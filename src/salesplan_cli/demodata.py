@@ -45,6 +45,23 @@ rest of the data does not move):
 - with `rates:` in salesplan.yaml, deals in its currencies (`_FOREIGN_SHARE`),
   the amount converted at the plan rate and rounded as deals are.
 
+And what the plan's volume objectives, contact roles and expected outputs
+need, each from a stream of its own (`qty_rng`, `history_rng`, `title_rng`,
+`book_rng`), so that the rows above do not move:
+
+- quantities: a deal with a product carries its units (amount over about a
+  unit price, `_UNIT_PRICE`), its invoice the same, a credit note the share
+  it returns; the sales export also holds the fiscal year before (one or two
+  invoices per account already a customer), so that new customers are the
+  prospects won this year;
+- contact titles on activities: the titles data.mapping.contact_roles maps
+  to the roles of the account's segment (or the role itself), a few blank;
+  one rep never meets the last role of the first segment naming several
+  (`self.unreached`: in the example, rep-e1 and the CFO);
+- the columns of data.opportunities.expected: an output mostly recorded
+  once its stage is passed; one rep moves its deals on without the first
+  linked output (`self.unqualified`: in the example, rep-s3 and the budget).
+
 Determinism: one `random.Random(seed)` drives everything and its draws go
 through arithmetic only (+, -, *, /, sqrt; no log or exp), so the bytes are the
 same on every run and platform; nothing of the run (clock, paths, hash order)
@@ -69,7 +86,7 @@ from pathlib import PurePath
 from typing import Callable
 
 from .intake.config import DataConfig, Source
-from .intake.fields import FIELDS, PRESET_STAGES, columns_for
+from .intake.fields import FIELDS, PRESET_STAGES, PRESETS, columns_for
 from .plan.calendar import fiscal_months
 from .plan.model import RepPlan, Workspace
 from .plan.targets import RepTargets, rep_targets
@@ -306,10 +323,22 @@ def _days_between(first: dt.date, last: dt.date) -> int:
     return (last - first).days + 1
 
 
+def _output_key(output: str) -> str:
+    """An expected output's name as the plan and data.opportunities.expected are matched: spaces collapsed, case-folded."""
+    return " ".join(output.split()).casefold()
+
+
 # --- writing one export ----------------------------------------------------------------------------------
 
 
 _NO_BLOCK = object()
+
+
+def _quantity_text(units: int, source: Source) -> str:
+    """A quantity as the export writes it: a Salesforce report with two decimals, the others whole."""
+    if source.preset == "salesforce":
+        return _amount_text(units * 100, source)
+    return str(units)
 
 
 @dataclass
@@ -335,6 +364,14 @@ _OPEN_BLANKS = {"amount": 0.03, "close_date": 0.025, "account": 0.02}
 _LOST_NO_VALUE = {"salesforce": (0.3, "zero"), "hubspot": (0.2, "blank")}
 #: Share of the deals in each foreign currency of `rates:` (the rest in the workspace currency).
 _FOREIGN_SHARE = 0.16
+#: Price of one unit (before scale) by product range, in the strategy's order: platform licences, service
+#: days; a deal's quantity is its amount over about this price.
+_UNIT_PRICE = [1_500, 1_100]
+#: Share of the activities whose contact has no title in the CRM (a blank cell: role unknown).
+_NO_TITLE = 0.06
+#: How an export writes a qualification checkbox (data.opportunities.expected): (recorded, not recorded);
+#: a not-recorded output is also left blank in part of the deals.
+_CHECKBOX_WORDS = {"salesforce": ("true", "false"), "hubspot": ("Yes", "No"), "pipedrive": ("Yes", ""), "none": ("yes", "no")}
 
 
 class _Export:
@@ -357,7 +394,12 @@ class _Export:
         known = [spec.name for spec in FIELDS[kind]]
         # the explicit columns in the order written, then the preset's in the canonical order
         unfilled = _UNFILLED - set(fill)
-        for name in [n for n in source.columns if n in known] + [n for n in known if n not in source.columns and n not in unfilled]:
+        own = PRESETS.get(source.preset, {}).get(kind, {})
+        if own:  # a preset's export in its own column order, then the columns added by hand (a custom field)
+            order = [n for n in known if n in own and (n in source.columns or n not in unfilled)] + [n for n in source.columns if n in known and n not in own]
+        else:
+            order = [n for n in source.columns if n in known] + [n for n in known if n not in source.columns and n not in unfilled]
+        for name in order:
             header = mapped.get(name)
             if header is not None and header not in headers:
                 headers.append(header)
@@ -515,6 +557,7 @@ class _Deal:
     outcome: str  # open | won | lost
     stage: int  # index in the open stages: the current one (open) or the last one reached (closed)
     probability: int
+    quantity: int = 0  # units (licences, days) of its product; 0 without a product
 
 
 class _Demo:
@@ -533,6 +576,12 @@ class _Demo:
         # a second stream for what real exports add (blank cells, task statuses, scheduled tasks, currencies):
         # the draws of the first one, hence every other row and figure, do not move
         self.aux = random.Random(seed * 7919 + 104_729)
+        # and one stream each for what issue 17 added (quantities and last year's invoices, contact titles,
+        # the qualification columns), so that none of them moves the others or the rows above
+        self.qty_rng = random.Random(seed * 6151 + 31)
+        self.history_rng = random.Random(seed * 5113 + 67)
+        self.title_rng = random.Random(seed * 4099 + 53)
+        self.book_rng = random.Random(seed * 3571 + 97)
         self.currency = ws.settings.currency
         self.rates = {code: Fraction(str(rate)) for code, rate in sorted(ws.settings.rates.items()) if code != self.currency}
         self.strategy = ws.strategy
@@ -547,6 +596,7 @@ class _Demo:
 
         self._naming()
         self._reps()
+        self._contacts_and_book()
 
     # --- names of things in the exports ----------------------------------------------------------------
 
@@ -661,6 +711,44 @@ class _Demo:
         widest = max((len(r.carried) for r in full_year), default=0)
         candidates = [r for r in full_year if len(r.carried) == widest and r.carried]
         self.low_rep: _Rep | None = (candidates[1] if len(candidates) > 1 else candidates[0]) if candidates else None
+
+    def _contacts_and_book(self) -> None:
+        """Contact titles per role; the rep who never reaches one role; the outputs linked to columns and the
+        rep whose deals move on without the first of them."""
+        ws, config = self.ws, self.config
+        mapping = config.mapping.contact_roles
+        self.role_titles: dict[str, list[str]] = {}
+        for spec in ws.segments.values():
+            for role in spec.contacts:
+                if role not in self.role_titles:
+                    titles = [k for k, v in mapping.items() if v.casefold() == role.casefold()]
+                    own = role[:1].upper() + role[1:]
+                    self.role_titles[role] = titles + ([own] if own.casefold() not in [t.casefold() for t in titles] else [])
+        # the last role of the first segment naming several: never reached by the rep with the largest target there
+        self.unreached: tuple[int, str, str] | None = None
+        top = next((seg for seg in self.segment_order if seg in ws.segments and len(ws.segments[seg].contacts) > 1), None)
+        carriers = [r for r in self.reps if top in r.carried]
+        if top is not None and carriers:
+            rep = max(carriers, key=lambda r: (r.targets.full_year.get(top, 0), -r.index))
+            self.unreached = (rep.index, top, ws.segments[top].contacts[-1])
+        source = config.opportunities
+        self.expected: list[tuple[str, str]] = list(source.expected.items()) if source is not None else []
+        stage_index = {s.name: i for i, s in enumerate(self.open_stages)}
+        self.expected_at: dict[tuple[int, str], int] = {}  # (rep, output) -> the first stage whose method expects it
+        for rep in self.reps:
+            for stage, method in rep.plan.methods.items():
+                for output in method.expected if stage in stage_index else []:
+                    key = (rep.index, _output_key(output))
+                    self.expected_at[key] = min(stage_index[stage], self.expected_at.get(key, len(stage_index)))
+        # the rep whose open deals move on without the first linked output (a budget): the last, by id, of the
+        # reps whose method expects it, other than the sellers of the other anomalies
+        self.unqualified: tuple[int, str] | None = None
+        if self.expected:
+            first = _output_key(self.expected[0][0])
+            taken = {self.low_rep.index if self.low_rep else -1, self.unreached[0] if self.unreached else -1}
+            candidates = [r for r in self.reps if (r.index, first) in self.expected_at and r.carried and r.index not in taken]
+            if candidates:
+                self.unqualified = (candidates[-1].index, first)
 
     # --- accounts ---------------------------------------------------------------------------------------------
 
@@ -946,23 +1034,31 @@ class _Demo:
 
     # --- deals -------------------------------------------------------------------------------------------------
 
-    def _amount(self, segment: str | None, product_index: int) -> int:
+    def _amount(self, segment: str | None, product_index: int, rng: random.Random | None = None) -> int:
         """A deal amount in cents: a typical size for the segment and product, rounded as deals are."""
-        u1, u2 = self.rng.random(), self.rng.random()
+        rng = rng or self.rng
+        u1, u2 = rng.random(), rng.random()
         median = _DEAL_MEDIAN[self.rank.get(segment, len(_DEAL_MEDIAN) - 1)]
         value = median * (1.0 if product_index == 0 else 0.45) * (0.5 + 1.5 * u1 * u2) / self.scale
         step = 100 if value >= 20_000 else 50 if value >= 2_000 else 10 if value >= 200 else 1
         return max(step, int(round(value / step)) * step) * 100
 
-    def _day_in(self, first: dt.date, last: dt.date) -> dt.date:
+    def _day_in(self, first: dt.date, last: dt.date, rng: random.Random | None = None) -> dt.date:
         """A working day between `first` and `last` (any day when the span has none)."""
+        rng = rng or self.rng
         span = _days_between(first, last)
-        day = first + dt.timedelta(days=self.rng.randrange(span))
+        day = first + dt.timedelta(days=rng.randrange(span))
         for _ in range(8):
             if day.weekday() < 5 and (day.month, day.day) not in _HOLIDAYS:
                 break
-            day = first + dt.timedelta(days=self.rng.randrange(span))
+            day = first + dt.timedelta(days=rng.randrange(span))
         return day
+
+    def _units(self, cents: int, range_: str | None, rng: random.Random) -> int:
+        """Units of a sale of `cents` in a range: its amount over about the unit price (at least one)."""
+        rank = self.ranges.index(range_) if range_ in self.ranges else len(_UNIT_PRICE) - 1
+        price = _UNIT_PRICE[min(rank, len(_UNIT_PRICE) - 1)] / self.scale * (0.75 + 0.5 * rng.random())
+        return max(1, int(round(cents / 100 / price)))
 
     def _product(self, range_: str | None) -> tuple[int, str]:
         names = self.crm_products[range_]
@@ -1178,7 +1274,7 @@ class _Demo:
         self._choose_untouched()
         left = min(_add_months(self.fy_start, 3) - dt.timedelta(days=17), self.as_of - dt.timedelta(days=1))
         self.departed_until = left if left >= self.fy_start else None
-        self.invoices: list[tuple] = []  # (date, account, owner rep index or -2, range, cents, credit note?)
+        self.invoices: list[tuple] = []  # (date, account, owner rep index or -2, range, cents, credit note?, units)
         self.links: dict[tuple[int, int], tuple[int, dt.date]] = {}  # (rep, account) -> latest deal counter, its created date
         files: dict[str, ExportFile] = {}
         if self.config.opportunities is not None or self.config.stage_history is not None or self.config.sales is not None:
@@ -1195,7 +1291,8 @@ class _Demo:
     def _write_opportunities(self) -> dict[str, ExportFile]:
         rng = self.rng
         config = self.config
-        opp = _Export("opportunities", config.opportunities, fill=self._fill()) if config.opportunities is not None else None
+        book = [(f"expected:{output}", header) for output, header in self.expected]
+        opp = _Export("opportunities", config.opportunities, book, fill=self._fill()) if config.opportunities is not None else None
         history = _Export("stage_history", config.stage_history) if config.stage_history is not None else None
         blocks: list[tuple[str, _Rep | None]] = []
         for rep in self.reps:
@@ -1225,6 +1322,7 @@ class _Demo:
                 acc = self.accounts[deal.account]
                 opp_id = self.opportunity_id(counter)
                 counter += 1
+                deal.quantity = self._units(deal.cents, deal.range, self.qty_rng) if deal.product else 0
                 if deal.outcome == "won":
                     if deal.close <= self.as_of:
                         acc.won = True
@@ -1232,7 +1330,7 @@ class _Demo:
                     if when <= self.as_of:
                         per_mille = 0 if rng.random() < 0.65 else rng.randrange(5, 46)
                         cents = deal.cents * (1000 - per_mille) // 1000
-                        self.invoices.append((when, deal.account, rep.index if rep else -2, deal.range, cents, False))
+                        self.invoices.append((when, deal.account, rep.index if rep else -2, deal.range, cents, False, deal.quantity))
                 blanks = self._blanks(deal, opp) if opp is not None else set()
                 if deal.outcome == "open" and q4_first <= deal.close <= self.fy_end and not blanks & {"amount", "close_date"}:
                     self.q4_open += deal.cents
@@ -1319,7 +1417,38 @@ class _Demo:
             "last_activity": _date_text(dt.datetime.combine(deal.last_activity, dt.time()), source),
             "name": _fold(name, [source.encoding]),
             "status": deal.outcome if uses_status else "",
+            "quantity": _quantity_text(deal.quantity, source) if deal.product else "",
+            **self._book_values(source, rep, deal),
         }
+
+    def _book_values(self, source: Source, rep: _Rep | None, deal: _Deal) -> dict[str, str]:
+        """The qualification columns of a deal (data.opportunities.expected): an output is mostly recorded once
+        its stage is passed, half the time at its stage, seldom before; a timeline as the quarter the customer
+        gave. The rep of `self.unqualified` moves most of its open deals on without the first output."""
+        if not self.expected:
+            return {}
+        book = self.book_rng
+        yes, no = _CHECKBOX_WORDS.get(source.preset, _CHECKBOX_WORDS["none"])
+        out = {}
+        for output, _header in self.expected:
+            key = _output_key(output)
+            at = self.expected_at.get((rep.index, key)) if rep is not None else None
+            if deal.outcome == "won":
+                share = 0.95
+            elif at is None:
+                share = 0.45
+            else:
+                share = 0.93 if at < deal.stage else 0.45 if at == deal.stage else 0.1
+                if rep is not None and self.unqualified == (rep.index, key) and deal.outcome == "open" and at < deal.stage:
+                    share = 0.3
+            recorded = book.random() < share
+            blank = book.random() < 0.4
+            if any(word in key for word in ("time", "date", "when")):
+                text = f"Q{(deal.close.month - 1) // 3 + 1} {deal.close.year}" if recorded else "" if blank else "Unknown"
+            else:
+                text = yes if recorded else "" if blank else no
+            out[f"expected:{output}"] = text
+        return out
 
     def _history_rows(self, export: _Export, rep: _Rep | None, deal: _Deal, opp_id: str) -> None:
         source = export.source
@@ -1347,26 +1476,53 @@ class _Demo:
             inv = rng.choice(candidates)
             when = inv[0] + dt.timedelta(days=rng.randrange(5, 40))
             if when <= self.as_of:
-                credits.append((when, inv[1], inv[2], inv[3], -(inv[4] * rng.randrange(10, 31) // 100), True))
+                percent = rng.randrange(10, 31)  # a rebate on the invoice, returning that share of its units
+                credits.append((when, inv[1], inv[2], inv[3], -(inv[4] * percent // 100), True, -(inv[6] * percent // 100)))
         invoices = sorted(invoices + credits, key=lambda inv: (inv[0], inv[5], inv[1], inv[4]))
-        for bad, ordinal in zip(self._bad_sales(export), sorted(rng.sample(range(1, max(len(invoices), 5) + 1), 4))):
-            export.plan_bad(None, ordinal, bad)
+        ordinals = sorted(rng.sample(range(1, max(len(invoices), 5) + 1), 4))
+        prior = self._prior_invoices()
+        for bad, ordinal in zip(self._bad_sales(export), ordinals):
+            export.plan_bad(None, ordinal + len(prior), bad)  # among this year's invoices
         export.begin(None)
         year = f"{self.as_of.year % 100:02d}"
-        self.invoice_counter = [0, 0]
-        self.invoiced = {}
-        for when, account, owner, range_, cents, credit in invoices:
+        last_year = f"{(self.fy_start - dt.timedelta(days=1)).year % 100:02d}"
+        self.invoice_counter = {}
+        for when, account, owner, range_, cents, credit, units in prior:
             rep = self.reps[owner] if owner >= 0 else None
-            export.row(self._invoice_values(export, rep, account, range_, cents, credit, when, year), departed=rep is None)
+            export.row(self._invoice_values(export, rep, account, range_, cents, credit, when, last_year, units), departed=rep is None)
+        self.invoiced = {}
+        for when, account, owner, range_, cents, credit, units in invoices:
+            rep = self.reps[owner] if owner >= 0 else None
+            export.row(self._invoice_values(export, rep, account, range_, cents, credit, when, year, units), departed=rep is None)
             if rep is not None:
                 self.invoiced[rep.plan.id] = self.invoiced.get(rep.plan.id, 0) + cents
             else:
                 self.invoiced[None] = self.invoiced.get(None, 0) + cents
         return export.finish()
 
-    def _invoice_values(self, export: _Export, rep, account, range_, cents, credit, when, year) -> dict[str, str]:
-        slot = 1 if credit else 0
-        self.invoice_counter[slot] += 1
+    def _prior_invoices(self) -> list[tuple]:
+        """Last fiscal year's invoices of the accounts already customers (one or two each, by their owner):
+        the sales export runs from the year before, so an account's first sale tells a new customer from an
+        old one. Drawn from their own stream: this year's rows do not move."""
+        history = self.history_rng
+        first, last = _add_months(self.fy_start, -12), self.fy_start - dt.timedelta(days=1)
+        shares = [float(getattr(self.strategy.products.get(r), "value", self.strategy.products.get(r)) or 0) if r is not None else 1.0
+                  for r in self.ranges] if self.strategy.products else [1.0] * len(self.ranges)
+        out = []
+        for i, acc in enumerate(self.accounts):
+            if acc.status != "customer" or acc.owner == -1:
+                continue
+            for _ in range(1 + (history.random() < 0.2)):
+                range_ = self.ranges[_weighted(history, shares)]
+                cents = self._amount(acc.segment, 0 if history.random() < 0.5 else 1, history)
+                units = self._units(cents, range_, history) if self.crm_products[range_] != [""] else 0
+                out.append((self._day_in(first, last, history), i, acc.owner, range_, cents, False, units))
+        out.sort(key=lambda inv: (inv[0], inv[1], inv[4]))
+        return out
+
+    def _invoice_values(self, export: _Export, rep, account, range_, cents, credit, when, year, units=0) -> dict[str, str]:
+        slot = (year, 1 if credit else 0)
+        self.invoice_counter[slot] = self.invoice_counter.get(slot, 0) + 1
         number = f"{'AV' if credit else 'FA'}{year}-{self.invoice_counter[slot]:06d}"
         return {
             "id": number,
@@ -1376,6 +1532,7 @@ class _Demo:
             "date": _date_text(dt.datetime.combine(when, dt.time()), export.source),
             "product": self.erp_range[range_],
             "currency": self.currency,
+            "quantity": _quantity_text(units, export.source) if self.erp_range[range_] else "",
         }
 
     def _write_activities(self) -> ExportFile:
@@ -1439,6 +1596,7 @@ class _Demo:
                     "id": self.activity_id(counter),
                     "opportunity": opportunity,
                     "status": self._task_status(export, moment.date(), rep is None),
+                    "contact_role": self._title(export, account, rep),
                 }
                 counter += 1
                 export.row(values, departed=rep is None)
@@ -1501,8 +1659,27 @@ class _Demo:
                 "id": self.activity_id(counter),
                 "opportunity": self.opportunity_id(link[0]) if link is not None and aux.random() < 0.5 else "",
                 "status": self._open_word(export),
+                "contact_role": self._title(export, account, rep),
             })
             counter += 1
+
+    def _title(self, export: _Export, account: int, rep: _Rep | None) -> str:
+        """The job title of the contact an activity is with: one of the roles the account's segment targets
+        (the first most often), written as data.mapping.contact_roles names it; a few blank. The rep of
+        `self.unreached` never meets that role in that segment."""
+        if not export.has("contact_role"):
+            return ""
+        titles = self.title_rng
+        acc = self.accounts[account]
+        spec = self.ws.segments.get(acc.segment) if acc.segment else None
+        roles = list(spec.contacts) if spec is not None else []
+        if rep is not None and self.unreached is not None and self.unreached[:2] == (rep.index, acc.segment):
+            roles = [role for role in roles if role != self.unreached[2]]
+        if not roles or titles.random() < _NO_TITLE:
+            return ""
+        role = roles[_weighted(titles, ([3.0, 1.5] + [1.0] * len(roles))[: len(roles)])]
+        names = self.role_titles[role]
+        return _fold(names[titles.randrange(len(names))], [export.source.encoding])
 
     def _moment(self, first: dt.date, last: dt.date) -> dt.datetime:
         """A working day between `first` and `last`, in office hours."""
@@ -1629,7 +1806,7 @@ class _Demo:
                 plan_to_date += monthly[m] * share
             q4_target += sum(monthly[9:12], Fraction(0))
         q4_first = self.months[9].first_day
-        for when, _, owner, _, cents, _ in self.invoices:
+        for when, _, owner, _, cents, *_ in self.invoices:
             if q4_first <= when <= as_of and owner >= 0:
                 q4_done += cents
         facts = {

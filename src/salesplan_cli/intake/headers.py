@@ -40,7 +40,7 @@ def check_export_headers(ws: Workspace, data_dirs: Sequence[Path] = ()) -> list[
             if any(name not in known for name in [*source.columns, *source.values]):
                 continue  # SP903/SP201 on salesplan.yaml already (check_data_columns, the model)
             files, _problem = source_files(ws.root, source)  # a glob matching nothing: the report says so
-            mapped = {name: header for name, header in columns_for(kind, source.preset, source.columns, reading=True).items() if name not in source.values}
+            mapped = {name: header for name, header in columns_for(kind, source.preset, source.columns).items() if name not in source.values}
             key = [mapped[f.name] for f in FIELDS[kind] if f.required and f.name in mapped]
             extra = list(config.attributes.values()) if kind == "accounts" else []
             if kind == "opportunities":

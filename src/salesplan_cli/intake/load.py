@@ -316,7 +316,7 @@ def _line_of(ws: Workspace, path: tuple) -> int | None:
 
 def _read_kind(kind: str, source: Source, extra: list[str], rel: str, path: Path, setting: str) -> tuple[RawTable | None, dict[str, str], list[Diagnostic]]:
     # a constant (values:) stands for the field: the preset's column for it is not looked for
-    mapped = {name: header for name, header in columns_for(kind, source.preset, source.columns, reading=True).items() if name not in source.values}
+    mapped = {name: header for name, header in columns_for(kind, source.preset, source.columns).items() if name not in source.values}
     known_fields = {f.name for f in FIELDS[kind]}
     unknown = [name for name in source.columns if name not in known_fields]
     if unknown:

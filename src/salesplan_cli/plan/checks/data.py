@@ -59,6 +59,8 @@ def check_expected_outputs(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]
                 out.append(
                     at(ws, SETTINGS, (*_setting_path(setting), "expected"), "SP315", f"{setting}.expected: only the opportunities export records a deal's expected outputs", "move it under data.opportunities (each declaration of a list links its own)")
                 )
+    if set(ws.rep_files) - set(ws.reps) or not (ws.root / "reps").is_dir():
+        return out  # a rep plan that does not load (or no reps folder): its methods are unknown, its findings come first
     for source in data.sources("opportunities"):
         setting = setting_of(data, "opportunities", source)
         for name in source.expected:

@@ -227,7 +227,7 @@ def check_data_mapping(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
     for spec in (ws.segments or {}).values():
         for role in spec.contacts:
             roles.setdefault(" ".join(role.split()).casefold(), role)
-    for title, role in data.mapping.contact_roles.items():
+    for title, role in data.mapping.contact_roles.items() if ws.segments is not None else []:  # segments.yaml's own findings first
         if " ".join(role.split()).casefold() not in roles:
             hint = _suggest(role, roles.values()) + " (segments.yaml contacts:)" if roles else "name the roles each segment targets under contacts: in segments.yaml"
             out.append(at(ws, SETTINGS, ("data", "mapping", "contact_roles", title), "SP311", f"data.mapping.contact_roles maps '{title}' to '{role}', a role no segment names under contacts:", hint, prefer_key=False))
