@@ -465,7 +465,7 @@ def test_a_missing_column_that_is_no_required_field_is_not_called_required(tmp_p
     from conftest import EXAMPLE, copy_workspace
 
     ws = copy_workspace(EXAMPLE, tmp_path / "ws")
-    ws.replace("salesplan.yaml", '    date_format: "%m/%d/%Y"\n  activities:', '    date_format: "%m/%d/%Y"\n    stage_dates: {proposal: "Date entered proposal"}\n  activities:')
+    ws.replace("salesplan.yaml", '    date_format: "%m/%d/%Y"\n', '    date_format: "%m/%d/%Y"\n    stage_dates: {proposal: "Date entered proposal"}\n')
     run = run_cli("report", "pipeline", "-w", ws.root, "--as-of", "2027-10-15")
     assert run.code == 2
     assert "error SP903: opportunities export lacks column(s) the settings name: column 'Date entered proposal' (data.attributes or stage_dates)" in run.err
