@@ -58,7 +58,10 @@ def written_currencies(text: pd.Series, workspace: str) -> pd.Series:
 
     out = np.full(len(text), None, dtype=object)
     if len(text):
-        arrow = pa.array(text.astype("str").array).cast(pa.large_string())
+        arrow = pa.array(text.astype("str").array)
+        if isinstance(arrow, pa.ChunkedArray):  # the rows of several files of a list: one array
+            arrow = arrow.combine_chunks()
+        arrow = arrow.cast(pa.large_string())
         marked = pc.match_substring_regex(arrow, r"[A-Za-z€$£¥]").fill_null(False)
         if pc.any(marked).as_py():
             subset = arrow.filter(marked)

@@ -58,6 +58,8 @@ def _amounts(values: pd.Series, source: Source, typed: bool, currency: str | Non
 
     decimal = "." if typed else source.decimal
     arrow = pa.array(values.astype("str").array)
+    if isinstance(arrow, pa.ChunkedArray):  # the rows of several files of a list: one array
+        arrow = arrow.combine_chunks()
     arrow = pc.utf8_trim_whitespace(arrow)
     plain = pc.match_substring_regex(arrow, rf"^[+-]?\d{{1,{MAX_AMOUNT_DIGITS}}}(?:{re.escape(decimal)}\d{{1,2}})?$").to_numpy(zero_copy_only=False)
     if not plain.any():
