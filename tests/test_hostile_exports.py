@@ -36,3 +36,41 @@ rates: {{USD: 0.5}}
     result = run_cli("report", "intake", "-w", plan.root, "--as-of", AS_OF)
     assert result.code == 0, result.err
     assert "internal error" not in result.err
+
+
+LINE_COLUMNS = "{id: id, owner: owner, account: account, stage: stage, amount: amount, close_date: close, product: product, line_amount: line}"
+LINE_HEADER = "id,owner,account,stage,amount,close,product,line\n"
+
+
+def test_product_lines_of_an_id_in_another_file_are_a_repeated_id(tmp_path, run_cli):
+    """README "Several files for one kind": an id repeated across files is rejected, the first kept, with
+    line_amount too. Two monthly exports of opportunities with products both holding deal D1: its lines were
+    summed twice (platform 2 x 100.00) with nothing listed."""
+    data = f"""data:
+  max_rejected: 60%
+  opportunities:
+    path: data/opps-*.csv
+    columns: {LINE_COLUMNS}
+  mapping:
+    products: {{P: platform, S: services}}
+"""
+    files = {
+        "data/opps-01.csv": LINE_HEADER + "D1,rep-n1,ACME-001,won,,2027-03-01,P,100.00\nD1,rep-n1,ACME-001,won,,2027-03-01,S,50.00\n",
+        "data/opps-02.csv": LINE_HEADER + "D1,rep-n1,ACME-001,won,,2027-03-01,P,100.00\nD2,rep-n1,ACME-002,won,,2027-04-01,S,20.00\n",
+    }
+    plan = workspace_with(tmp_path, data, files)
+    frames, diags = load(plan)
+    assert diags == []
+    opps = frames.opportunities
+    assert list(opps["id"]) == ["D1", "D2"]
+    assert list(opps["amount"]) == [15_000, 2_000]  # D1: 100.00 + 50.00 from its first file only
+    lines = frames.opportunity_lines
+    assert sorted(zip(lines["id"], lines["product"], lines["line_amount"])) == [("D1", "platform", 10_000), ("D1", "services", 5_000), ("D2", "services", 2_000)]
+    report = next(r for r in frames.reports if r.path == "data/opps-02.csv")
+    assert [(i.line, i.kind, i.reason) for i in report.issues] == [
+        (2, "rejected", "opportunity id 'D1' appears again (first occurrence kept in data/opps-01.csv line 2; the product lines of a deal come in one file)")
+    ]
+    result = run_cli("report", "attainment", "-w", plan.root, "--as-of", AS_OF, "-r", "rep-n1", "--by", "product", "-f", "csv")
+    assert result.code == 0, result.err
+    rows = {line.split(",")[0]: line.split(",")[1] for line in result.out.splitlines()[1:]}
+    assert rows["platform"] == "100" and rows["services"] == "70" and rows["<total>"] == "170"

@@ -329,6 +329,11 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
                 duplicated,
                 lambda: "opportunity id '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept" + rows.in_first_file("id", duplicated) + "; export one row per opportunity, or map line_amount to read product lines)",
             )
+        elif len(rows.parts) > 1:  # a deal's lines come in one file: an id first seen in another file is repeated
+            live = rows.selected & rows.keep
+            first = rows.frame["id"].where(live).map(rows.frame[live].drop_duplicates("id").set_index("id")["_part"])
+            elsewhere = first.notna() & (first != rows.frame["_part"]) & rows.keep
+            rows.reject(elsewhere, lambda: "opportunity id '" + rows.frame["id"].str.slice(0, 40) + "' appears again (first occurrence kept" + rows.in_first_file("id", elsewhere) + "; the product lines of a deal come in one file)")
         # an amount or a close date may be blank (an early deal, a lost deal zeroed): kept, value unknown
         rows.parse("amount", "amount", required=True, currency=ws.settings.currency, rates=ws.settings.rates, blank_ok=True)
         rows.reject(rows.frame["amount"].fillna(0) < 0, "negative opportunity amount")
