@@ -74,3 +74,24 @@ def test_product_lines_of_an_id_in_another_file_are_a_repeated_id(tmp_path, run_
     assert result.code == 0, result.err
     rows = {line.split(",")[0]: line.split(",")[1] for line in result.out.splitlines()[1:]}
     assert rows["platform"] == "100" and rows["services"] == "70" and rows["<total>"] == "170"
+
+
+def test_validate_refuses_a_file_read_by_two_declarations_of_a_kind(tmp_path, run_cli):
+    """A glob and a path naming one of its files: `report` refuses it (SP203, its rows would count twice);
+    `validate` said "ok" and exited 0, so a CI job checking the plan passed and the report failed after."""
+    data = f"""data:
+  opportunities:
+    - path: data/opps-*.csv
+      columns: {OPP_COLUMNS}
+    - path: data/opps-01.csv
+      columns: {OPP_COLUMNS}
+"""
+    plan = workspace_with(tmp_path, data, {"data/opps-01.csv": HEADER + "A1,rep-n1,ACME-001,won,10.00,2027-03-01,\n"})
+    line = plan.line_of("salesplan.yaml", "- path: data/opps-01.csv")
+    expected = f"salesplan.yaml:{line}: error SP203: data.opportunities[1].path: data/opps-01.csv (already read under data.opportunities[0])"
+    checked = run_cli("validate", "-w", plan.root, "--as-of", AS_OF)
+    assert checked.code == 1
+    assert expected in checked.out + checked.err
+    reported = run_cli("report", "-w", plan.root, "--as-of", AS_OF)
+    assert reported.code == 2
+    assert expected in reported.err

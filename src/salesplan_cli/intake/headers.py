@@ -16,7 +16,7 @@ from ..diagnostics import Diagnostic, diagnostic
 from ..plan.model import Workspace
 from .config import Source
 from .fields import FIELDS, columns_for
-from .load import KINDS, export_path_problems, header_findings, setting_of, source_files, where_findings
+from .load import KINDS, export_path_problems, header_findings, read_twice, setting_of, source_files, where_findings
 from .read import HEADER_SEARCH_ROWS, MAX_EXPORT_BYTES, _cell_text, _decode, _header_problems, _sniff_delimiter
 
 #: Bytes read from a CSV file to find its header line.
@@ -31,6 +31,7 @@ def check_export_headers(ws: Workspace, data_dirs: Sequence[Path] = ()) -> list[
         return []
     out = export_path_problems(ws, data_dirs)
     refused = {d.path for d in out}
+    seen: dict = {}  # (kind, resolved file) -> the declaration reading it: a file read twice is SP203
     for kind in KINDS:
         for source in config.sources(kind):
             setting = setting_of(config, kind, source)
@@ -40,6 +41,10 @@ def check_export_headers(ws: Workspace, data_dirs: Sequence[Path] = ()) -> list[
             if any(name not in known for name in [*source.columns, *source.values]):
                 continue  # SP903/SP201 on salesplan.yaml already (check_data_columns, the model)
             files, _problem = source_files(ws.root, source)  # a glob matching nothing: the report says so
+            twice = read_twice(ws, seen, kind, files, setting)
+            if twice:
+                out.append(twice)
+                continue
             mapped = {name: header for name, header in columns_for(kind, source.preset, source.columns).items() if name not in source.values}
             key = [mapped[f.name] for f in FIELDS[kind] if f.required and f.name in mapped]
             extra = list(config.attributes.values()) if kind == "accounts" else []

@@ -265,11 +265,9 @@ def load_exports(ws: Workspace, progress=None, data_dirs: Sequence[Path] = ()) -
             line = _line_of(ws, (*_setting_path(setting), "path"))
             if problem:
                 diags.append(diagnostic("SP901", "salesplan.yaml", line, None, f"{setting}.path: {problem}", "export the files into the workspace, or fix the pattern (relative to the workspace; * matches any part of a name)"))
-            twice = [(rel, first) for rel, path in files if (first := _read_before(seen, kind, path, setting))]
+            twice = read_twice(ws, seen, kind, files, setting)
             if twice:
-                # its rows would count twice (sales and activities have no id to tell copies by): refused
-                shown = ", ".join(f"{rel} (already read under {first})" for rel, first in twice[:3]) + (f" and {len(twice) - 3} more" if len(twice) > 3 else "")
-                diags.append(diagnostic("SP203", "salesplan.yaml", line, None, f"{setting}.path: {shown}", "declare each export file once per kind: narrow the glob, or remove one declaration"))
+                diags.append(twice)
                 continue
             for rel, path in files:
                 table, mapped, problems = _read_kind(kind, source, extra, rel, path, setting)
@@ -290,6 +288,17 @@ def _resolved(path: Path) -> Path:
         return path.resolve()
     except (OSError, RuntimeError):
         return path
+
+
+def read_twice(ws: Workspace, seen: dict[tuple[str, Path], str], kind: str, files, setting: str) -> Diagnostic | None:
+    """SP203 when a file of `setting` is already read under another declaration of the kind: its rows would
+    count twice (sales and activities have no id to tell copies by). `seen` carries over the declarations."""
+    twice = [(rel, first) for rel, path in files if (first := _read_before(seen, kind, path, setting))]
+    if not twice:
+        return None
+    shown = ", ".join(f"{rel} (already read under {first})" for rel, first in twice[:3]) + (f" and {len(twice) - 3} more" if len(twice) > 3 else "")
+    line = _line_of(ws, (*_setting_path(setting), "path"))
+    return diagnostic("SP203", "salesplan.yaml", line, None, f"{setting}.path: {shown}", "declare each export file once per kind: narrow the glob, or remove one declaration")
 
 
 def _read_before(seen: dict[tuple[str, Path], str], kind: str, path: Path, setting: str) -> str | None:
