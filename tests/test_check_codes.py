@@ -341,6 +341,10 @@ CASES: list[Case] = [
     ),
     Case("amount-with-commas", "SP204", replace(ST, "revenue_target: 12_000_000", "revenue_target: 12,000,000"), (At(ST, "revenue_target:", "12,"),)),
     Case("percentage-for-an-amount", "SP204", replace(ST, "revenue_target: 12_000_000", "revenue_target: 35%"), (At(ST, "revenue_target:", "35%"),), message="percentage"),
+    # a volume or a count gets its own word in the message, with the article that goes with it ("a volume", not "an volume")
+    Case("percentage-for-a-volume", "SP204", append(ST, "volume:\n  new_customers: {A: 150%}\n"), (At(ST, "new_customers: {A: 150%}", "150%"),), message="expected a volume here, not a percentage (150%)"),
+    Case("nothing-for-a-count", "SP204", replace(ST, "prospect: {call: 8, meeting: 3}", "prospect: {call: null, meeting: 3}"), (At(ST, "prospect: {call: null", "null"),), message="expected a count (a number)"),
+    Case("nothing-for-a-volume", "SP204", append(ST, "volume:\n  new_customers: {A: null}\n"), (At(ST, "new_customers: {A: null}", "null"),), message="expected a volume (a number)"),
     Case(
         "negative-count",
         "SP204",
