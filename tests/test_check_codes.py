@@ -584,6 +584,15 @@ CASES: list[Case] = [
         message="reps carry 9.25 of 10 (92.5% of the objective); 0.75 not assigned",
     ),
     Case(
+        "volume-gap-not-whole-names-the-part-year-rep",
+        "SP408",
+        # 9 + rep-s3's 1 x 85% = 9.85 of 10: no whole number closes a gap of 0.15; the hint says why and what comes out whole
+        each(append(ST, "volume:\n  new_customers: {A: 10}\n"), append(N1, "volume: {new_customers: {A: 9}}\n"), append(S3, "volume: {new_customers: {A: 1}}\n")),
+        (At(ST, "new_customers: {A: 10}", "A"),),
+        message="reps carry 9.85 of 10 (98.5% of the objective); 0.15 not assigned",
+        hint="rep-s3 is in post 85% of the year (a multiple of 20 comes out whole: 20 x 85% = 17)",
+    ),
+    Case(
         "volume-over-assigned-within-allowance",
         "SP409",
         # 60 + 45 = 105 for 100: over by 5, the allowance is 5% of 100 = 5
