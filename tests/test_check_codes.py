@@ -474,6 +474,21 @@ CASES: list[Case] = [
         message="maps 'DSI' to 'CI0', a role no segment names",
         hint="did you mean 'CIO'?",
     ),
+    # the same title twice once case and spacing are ignored, for two roles: the last would win silently (DSI's CIO calls read as CFO)
+    Case(
+        "contact-title-twice-for-two-roles",
+        "SP203",
+        replace(SET, "      DSI: CIO\n", "      DSI: CIO\n      dsi: CFO\n"),
+        (At(SET, "dsi: CFO", "dsi"),),
+        message="maps 'dsi' to 'CFO' but 'DSI', the same title once case and spacing are ignored, to 'CIO'",
+    ),
+    Case(
+        "contact-title-blank",
+        "SP203",
+        replace(SET, "      DSI: CIO\n", "      DSI: CIO\n      \" \": CIO\n"),
+        (At(SET, '" ": CIO', '" "'),),
+        message="maps a blank contact title",
+    ),
     # --- SP315 an expected output linked that no rep's method expects -------------------------------------------------
     Case(
         "expected-output-nobody-expects",
