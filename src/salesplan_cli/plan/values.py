@@ -93,7 +93,7 @@ def parse_volume(raw: Any) -> Decimal:
     except PydanticCustomError as exc:
         raise PydanticCustomError(
             "sp_amount",
-            exc.message().replace("amounts", "volumes").replace("amount", "volume").replace("1470000 or 1_470_000", "40 or 1_200"),
+            exc.message().replace("an amount", "a volume").replace("amounts", "volumes").replace("amount", "volume").replace("1470000 or 1_470_000", "40 or 1_200"),
             {"hint": "write a whole number of new customers, deals won or units, e.g. 40"},
         ) from None
 
@@ -111,7 +111,7 @@ def parse_count(raw: Any) -> Decimal:
     except PydanticCustomError as exc:
         raise PydanticCustomError(
             "sp_amount",
-            exc.message().replace("amounts", "counts").replace("amount", "count").replace("1470000 or 1_470_000", "8 or 0.5"),
+            exc.message().replace("an amount", "a count").replace("amounts", "counts").replace("amount", "count").replace("1470000 or 1_470_000", "8 or 0.5"),
             {"hint": "write a non-negative number of actions or accounts, e.g. 8 (0.5 = every other year)"},
         ) from None
 

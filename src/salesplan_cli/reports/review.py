@@ -202,10 +202,16 @@ def decisions(ctx: ReportContext, sheet: Review, by_segment, actions, opened, co
         out.append(f"Actions, {row['action']}: {row['done']} done of {shown} planned ({_pct(row['ratio'])}){late}.")
     cover = s.get("coverage")
     if cover and cover["status"] in behind:
+        from .coverage import elapsed_share
+
         missing = cover["plan"] - cover["actual"]
+        rep = next((r for r in ctx.ws.reps.values() if r.id == sheet.rep), None)
+        elapsed = elapsed_share(ctx, rep) if rep is not None else Fraction(1)
+        # a period in progress is judged on the share elapsed: say what was due by now, not only the aim for the whole period
+        due = f" by the period's end, {money(cover['plan'] * elapsed * t.coverage.fraction, 2):,} due by now" if elapsed < 1 else ""
         out.append(
             f"Coverage: {missing} of {cover['plan']} targeted accounts not touched ({_pct(cover['ratio'])} touched, aim "
-            f"{_pct(float(t.coverage.fraction))}): choose the ones to work first, or take them out of the portfolio."
+            f"{_pct(float(t.coverage.fraction))}{due}): choose the ones to work first, or take them out of the portfolio."
         )
     pipe = s.get("pipeline")
     if pipe and pipe["status"] in behind:

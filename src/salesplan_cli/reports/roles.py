@@ -141,6 +141,17 @@ def roles_notes(ctx: ReportContext) -> list[str]:
     if not _contacts(ctx):
         return ["contact roles: no segment names the contact roles it targets (contacts: in segments.yaml), so no roles are reported"]
     notes = unmapped_title_notes(frames.activities)
+    # a rep shown with no row: none of its targeted accounts is in a segment naming roles (say so, not an empty table unsaid)
+    from .coverage import targeted_accounts
+
+    with_accounts, with_rows = set(targeted_accounts(ctx)["rep"]), set(_targeted(ctx)["rep"])
+    silent = [rep.id for rep in ctx.reps() if rep.id in with_accounts and rep.id not in with_rows]
+    if silent:
+        who = ", ".join(silent[:8]) + (f" and {len(silent) - 8} more" if len(silent) > 8 else "")
+        notes.append(
+            f"contact roles: {who} {'has' if len(silent) == 1 else 'have'} no targeted account in a segment naming contact roles "
+            f"(only {', '.join(_contacts(ctx))} name contacts: in segments.yaml), so no row in the roles tables"
+        )
     if not frames.activities["contact_title"].notna().any():
         notes.append("contact roles: the contact role column is blank on every activity, so no role counts as reached")
     return notes

@@ -227,6 +227,27 @@ def check_data_mapping(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
     for spec in (ws.segments or {}).values():
         for role in spec.contacts:
             roles.setdefault(" ".join(role.split()).casefold(), role)
+    # titles are compared case-folded, NFC, spaces collapsed (intake/contact_roles.py): a blank title is never mapped, and two
+    # keys that are the same title there must not map to different roles (the last would win, silently)
+    from ...intake.load import owner_key
+
+    seen: dict[str, str] = {}
+    for title, role in data.mapping.contact_roles.items():
+        place = ("data", "mapping", "contact_roles", title)
+        first = seen.setdefault(owner_key(title), title)
+        if not owner_key(title):
+            out.append(at(ws, SETTINGS, place, "SP203", "data.mapping.contact_roles maps a blank contact title: a blank title is never mapped (its role is unknown)", "remove the blank title"))
+        elif first != title and owner_key(data.mapping.contact_roles[first]) != owner_key(role):
+            out.append(
+                at(
+                    ws,
+                    SETTINGS,
+                    place,
+                    "SP203",
+                    f"data.mapping.contact_roles maps '{title}' to '{role}' but '{first}', the same title once case and spacing are ignored, to '{data.mapping.contact_roles[first]}'",
+                    f"keep one of '{first}' and '{title}', with the role the title means",
+                )
+            )
     for title, role in data.mapping.contact_roles.items() if ws.segments is not None else []:  # segments.yaml's own findings first
         if " ".join(role.split()).casefold() not in roles:
             hint = _suggest(role, roles.values()) + " (segments.yaml contacts:)" if roles else "name the roles each segment targets under contacts: in segments.yaml"

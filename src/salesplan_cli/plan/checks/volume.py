@@ -3,6 +3,7 @@ numbers (SP407), and reps that add up to the strategy exactly, prorated for date
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 from ...diagnostics import Diagnostic
@@ -103,7 +104,11 @@ def check_volume_assignment(ws: Workspace, ctx: CheckContext) -> list[Diagnostic
     for kind, keys in planned.items():
         for key, target in keys.items():
             carried = {stem: t.effective_volume.get(kind, {}).get(key, Fraction(0)) for stem, t in reps.items()}
-            out += _compare(ws, kind, key, sum(carried.values(), Fraction(0)), target, carried)
+            found = _compare(ws, kind, key, sum(carried.values(), Fraction(0)), target, carried)
+            partial = {stem: t.proration for stem, t in reps.items() if carried[stem].denominator != 1}
+            if found and partial:
+                found = [replace(found[0], hint=f"{found[0].hint}; {_part_year(partial)}")]
+            out += found
     for stem, rep in sorted(ws.reps.items()):  # what a rep carries where the strategy sets nothing
         for kind, keys in (rep.volume.kinds() if rep.volume else {}).items():
             for key, value in keys.items():
@@ -121,6 +126,13 @@ def check_volume_assignment(ws: Workspace, ctx: CheckContext) -> list[Diagnostic
                     )
                 )
     return out
+
+
+def _part_year(partial: dict[str, Fraction]) -> str:
+    """Why a gap is not whole: reps in post part of the year carry their number x their share of the year, and
+    only a multiple of that share's denominator comes out whole."""
+    parts = ", ".join(f"{stem} is in post {fmt_pct(p)} of the year (a multiple of {p.denominator} comes out whole: {p.denominator} x {fmt_pct(p)} = {fmt_count(p.denominator * p)})" for stem, p in sorted(partial.items()))
+    return f"the reps' numbers are prorated: {parts}"
 
 
 def _compare(ws: Workspace, kind: str, key: str, assigned: Fraction, target: Fraction, carried: dict[str, Fraction]) -> list[Diagnostic]:
