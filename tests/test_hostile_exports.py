@@ -95,3 +95,27 @@ def test_validate_refuses_a_file_read_by_two_declarations_of_a_kind(tmp_path, ru
     reported = run_cli("report", "-w", plan.root, "--as-of", AS_OF)
     assert reported.code == 2
     assert expected in reported.err
+
+
+def test_a_link_in_an_allowed_folder_leading_out_of_it_is_named_as_such(tmp_path, run_cli):
+    """--data-dir allows a folder; a symbolic link in it to a file elsewhere stays refused (SP907). The reason
+    said "an absolute path, outside the workspace", which --data-dir had just allowed."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "secret.csv").write_text(HEADER + "A1,rep-n1,ACME-001,won,10.00,2027-03-01,\n", encoding="utf-8")
+    allowed = tmp_path / "exports"
+    allowed.mkdir()
+    (allowed / "opps.csv").symlink_to(elsewhere / "secret.csv")
+    data = f"""data:
+  opportunities:
+    path: {allowed / "opps.csv"}
+    columns: {OPP_COLUMNS}
+"""
+    plan = workspace_with(tmp_path, data, {})
+    result = run_cli("report", "-w", plan.root, "--as-of", AS_OF, "--data-dir", allowed)
+    assert result.code == 2
+    assert "SP907" in result.err
+    assert "is refused: a symbolic link resolving outside the folders this run may read (--data-dir, $SALESPLAN_DATA_DIRS)" in result.err
+    assert "A1" not in result.out + result.err
+    plain = run_cli("report", "-w", plan.root, "--as-of", AS_OF)  # no folder allowed: the absolute path is the reason
+    assert plain.code == 2 and "is refused: an absolute path, outside the workspace" in plain.err
