@@ -95,3 +95,47 @@ def test_validate_refuses_a_file_read_by_two_declarations_of_a_kind(tmp_path, ru
     reported = run_cli("report", "-w", plan.root, "--as-of", AS_OF)
     assert reported.code == 2
     assert expected in reported.err
+
+
+def test_a_link_in_an_allowed_folder_leading_out_of_it_is_named_as_such(tmp_path, run_cli):
+    """--data-dir allows a folder; a symbolic link in it to a file elsewhere stays refused (SP907). The reason
+    said "an absolute path, outside the workspace", which --data-dir had just allowed."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "secret.csv").write_text(HEADER + "A1,rep-n1,ACME-001,won,10.00,2027-03-01,\n", encoding="utf-8")
+    allowed = tmp_path / "exports"
+    allowed.mkdir()
+    (allowed / "opps.csv").symlink_to(elsewhere / "secret.csv")
+    data = f"""data:
+  opportunities:
+    path: {allowed / "opps.csv"}
+    columns: {OPP_COLUMNS}
+"""
+    plan = workspace_with(tmp_path, data, {})
+    result = run_cli("report", "-w", plan.root, "--as-of", AS_OF, "--data-dir", allowed)
+    assert result.code == 2
+    assert "SP907" in result.err
+    assert "is refused: a symbolic link resolving outside the folders this run may read (--data-dir, $SALESPLAN_DATA_DIRS)" in result.err
+    assert "A1" not in result.out + result.err
+    plain = run_cli("report", "-w", plan.root, "--as-of", AS_OF)  # no folder allowed: the absolute path is the reason
+    assert plain.code == 2 and "is refused: an absolute path, outside the workspace" in plain.err
+
+
+def test_a_lower_case_code_in_an_amount_is_read_like_the_same_code_in_the_currency_column(tmp_path):
+    """`usd` in the currency column was USD, `usd 100.00` in the amount an "unreadable amount" (and `eur 5`
+    in the workspace currency was read): a code of rates: is read in any case, other letters stay no code."""
+    data = f"""data:
+  max_rejected: 50%
+  opportunities:
+    path: data/opps.csv
+    columns: {OPP_COLUMNS}
+rates: {{USD: 0.5}}
+"""
+    body = "A1,rep-n1,ACME-001,won,usd 100.00,2027-03-01,\nA2,rep-n1,ACME-001,won,100.00,2027-03-01,usd\nA3,rep-n1,ACME-001,won,abc 100.00,2027-03-01,\nA4,rep-n1,ACME-001,won,100.00 Usd,2027-03-01,\n"
+    frames, _diags = load(workspace_with(tmp_path, data, {"data/opps.csv": HEADER + body}))
+    opps = frames.opportunities
+    assert list(opps["id"]) == ["A1", "A2", "A4"]
+    assert list(opps["amount"]) == [5_000, 5_000, 5_000]  # 100.00 USD x 0.5 each
+    assert list(opps["currency"]) == ["USD", "USD", "USD"]
+    report = next(r for r in frames.reports if r.kind == "opportunities")
+    assert [(i.line, i.kind, i.reason) for i in report.issues] == [(4, "rejected", "unreadable amount 'abc 100.00'")]

@@ -30,13 +30,16 @@ TWO_CODES, BAD_CODE = "!two", "!bad"
 _LIMIT = 10 ** (MAX_AMOUNT_DIGITS + 2)  # cents: 9,999,999,999,999.99 at most, converted or not
 
 
-def _code_of(token: str, workspace: str) -> str | None:
+def _code_of(token: str, workspace: str, known=()) -> str | None:
     """A token written around an amount (a code or a symbol; '' for none) -> ISO code, '?<symbol>' for an
-    ambiguous symbol, BAD_CODE for letters that are no upper-case code; None where nothing is written."""
+    ambiguous symbol, BAD_CODE for letters that are no upper-case code (in any case, the workspace currency
+    and the `known` codes, those of rates:, are codes); None where nothing is written."""
     if not token:
         return None
     if token.upper() == workspace or token == _SYMBOLS.get(workspace):
         return workspace
+    if token.upper() in known:
+        return token.upper()
     if token in SYMBOL_CODES:
         return SYMBOL_CODES[token]
     if token in AMBIGUOUS_SYMBOLS:
@@ -49,7 +52,7 @@ _BEFORE_RE2 = r"^\s*(?P<token>[A-Za-z]{3}|[€$£¥])"
 _AFTER_RE2 = r"(?P<token>[A-Za-z]{3}|[€$£¥])\s*$"
 
 
-def written_currencies(text: pd.Series, workspace: str) -> pd.Series:
+def written_currencies(text: pd.Series, workspace: str, known=()) -> pd.Series:
     """The currency written around each amount (see `_code_of`), TWO_CODES where two different ones are;
     None where none is written. Arrow compute on the texts holding a letter or a symbol; the few distinct
     tokens are read once each."""
@@ -68,7 +71,7 @@ def written_currencies(text: pd.Series, workspace: str) -> pd.Series:
 
             def codes(field) -> np.ndarray:  # a few distinct tokens: each read once
                 encoded = pc.dictionary_encode(field.fill_null(""))
-                table = np.array([_code_of(token, workspace) for token in encoded.dictionary.to_pylist()] + [None], dtype=object)
+                table = np.array([_code_of(token, workspace, known) for token in encoded.dictionary.to_pylist()] + [None], dtype=object)
                 return table[encoded.indices.fill_null(len(table) - 1).to_numpy(zero_copy_only=False)]
 
             before = codes(pc.extract_regex(subset, _BEFORE_RE2).field("token"))
@@ -123,7 +126,7 @@ def settle_currencies(rows, name: str, text: pd.Series, cents: pd.Series, worksp
     frame = rows.frame
     n = len(frame)
     present = cents.notna() & rows.keep
-    written = written_currencies(text.where(present, ""), workspace)
+    written = written_currencies(text.where(present, ""), workspace, frozenset(rates))
     by_amount = written.notna().to_numpy()
     currency = np.full(n, workspace, dtype=object)
     if rows.has("currency"):

@@ -188,11 +188,13 @@ def outside_workspace(root: Path, written: str, allowed: Sequence[Path] = ()) ->
         return None
     if inside_allowed:
         return None
+    lexical = Path(os.path.normpath(root.absolute() / given))
+    if any(lexical == d or d in lexical.parents for a in allowed for d in (Path(os.path.abspath(a)), Path(a).resolve())):
+        return "a symbolic link resolving outside the folders this run may read (--data-dir, $" + ENV_DATA_DIRS + ")"
     if given.is_absolute():
         return "an absolute path, outside the workspace"
     if resolved == home or home in resolved.parents:
         return None
-    lexical = Path(os.path.normpath(root.absolute() / given))
     base = root.absolute()
     if lexical != base and base not in lexical.parents:
         return "it leaves the workspace through '..'"
