@@ -39,6 +39,11 @@ class PlanCopy:
         assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {rel}, expected once"
         self.write(rel, text.replace(old, new))
 
+    def replace_data(self, data_yaml: str) -> None:
+        """Replace the `data:` section of salesplan.yaml (up to `thresholds:`) by `data_yaml`."""
+        text = self.text("salesplan.yaml")
+        self.write("salesplan.yaml", text[: text.index("data:\n")] + data_yaml + text[text.index("\nthresholds:") :])
+
     def append(self, rel: str, text: str) -> None:
         self.write(rel, self.text(rel) + text)
 

@@ -40,10 +40,7 @@ O11,rep-n2,,proposal,abc,2027-12-01,2027-01-05,platform
 @pytest.fixture
 def blanks(tmp_path):
     ws = copy_workspace(EXAMPLE, tmp_path / "ws")
-    text = ws.text("salesplan.yaml")
-    start = text.index("data:\n")
-    end = text.index("\nthresholds:")
-    ws.write("salesplan.yaml", text[:start] + DATA + text[end:])
+    ws.replace_data(DATA)
     ws.write("data/opps.csv", OPPS)
     return ws
 

@@ -60,10 +60,7 @@ rep-n1,,Call,2027-02-04,done,CFO
 @pytest.fixture
 def roles_ws(tmp_path):
     ws = copy_workspace(EXAMPLE, tmp_path / "ws")
-    text = ws.text("salesplan.yaml")
-    start = text.index("data:\n")
-    end = text.index("\nthresholds:")
-    ws.write("salesplan.yaml", text[:start] + DATA + text[end:])
+    ws.replace_data(DATA)
     ws.write("data/accounts.csv", ACCOUNTS)
     ws.write("data/activities.csv", ACTIVITIES)
     return ws

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import EXAMPLE, PlanCopy, copy_workspace
+from conftest import EXAMPLE, PlanCopy
+from test_intake import workspace_with
 from salesplan_cli.intake import cache
 from salesplan_cli.intake.config import Source
 from salesplan_cli.intake.currency import conversion_notes, convert_cents, written_currencies
@@ -26,7 +26,6 @@ from salesplan_cli.intake.read import RawTable
 from salesplan_cli.plan.load import load_workspace
 
 AS_OF = "2027-03-31"
-DATA_BLOCK = "\n# CRM exports read by"
 RATES = 'rates: {USD: 0.92, GBP: "1.17"}\n'
 SF_HEADER = '"Opportunity ID","Opportunity Owner","Account Name","Stage","Amount","Opportunity Currency","Close Date"\n'
 OPPS = (
@@ -48,15 +47,6 @@ DATA = """data:
   mapping:
     stages: {Proposal/Price Quote: proposal}
 """
-
-
-def workspace_with(tmp_path: Path, data_yaml: str, files: dict[str, str | bytes]) -> PlanCopy:
-    plan = copy_workspace(EXAMPLE, tmp_path / "ws")
-    text = plan.text("salesplan.yaml")
-    plan.write("salesplan.yaml", text[: text.index(DATA_BLOCK)] + "\n" + data_yaml)
-    for rel, content in files.items():
-        plan.write(rel, content)
-    return plan
 
 
 def load(plan: PlanCopy):

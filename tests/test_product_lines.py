@@ -36,8 +36,7 @@ P5,rep-n1,ACME-001,won,1000,2027-06-01,services,
 @pytest.fixture
 def lines_ws(tmp_path):
     ws = copy_workspace(EXAMPLE, tmp_path / "ws")
-    text = ws.text("salesplan.yaml")
-    ws.write("salesplan.yaml", text[: text.index("data:\n")] + DATA + text[text.index("\nthresholds:") :])
+    ws.replace_data(DATA)
     ws.write("data/lines.csv", LINES)
     return ws
 

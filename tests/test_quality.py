@@ -45,10 +45,7 @@ Q9,Old Seller,ACME-002,proposal,7000,2027-10-31,2027-10-01,,,
 @pytest.fixture
 def book(tmp_path):
     ws = copy_workspace(EXAMPLE, tmp_path / "ws")
-    text = ws.text("salesplan.yaml")
-    start = text.index("data:\n")
-    end = text.index("\nthresholds:")
-    ws.write("salesplan.yaml", text[:start] + DATA + text[end:])
+    ws.replace_data(DATA)
     ws.write("data/opps.csv", OPPS)
     return ws
 

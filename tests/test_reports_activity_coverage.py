@@ -657,8 +657,7 @@ def june(tmp_path):
     from conftest import copy_workspace
 
     ws = copy_workspace(EXAMPLE, tmp_path / "june")
-    text = ws.text("salesplan.yaml")
-    ws.write("salesplan.yaml", text[: text.index("data:\n")] + COVERAGE_DATA + text[text.index("\nthresholds:") :])
+    ws.replace_data(COVERAGE_DATA)
     ws.write("data/accounts.csv", "id,name,owner,status,employees\n" + "".join(f"B-{n:03d},Baltic {n},rep-e3,customer,500\n" for n in range(1, 21)))
     ws.write("data/acts.csv", "owner,account,type,date\nrep-e3,B-001,call,2027-05-20\nrep-e3,B-002,call,2027-06-03\nrep-e3,B-003,call,2027-06-03\n")
     return ws

@@ -66,10 +66,7 @@ N2_VOLUME = "volume: {new_customers: {A: 4}, units: {platform: 40}}\n"
 @pytest.fixture
 def volume_ws(tmp_path):
     ws = copy_workspace(EXAMPLE, tmp_path / "ws")
-    text = ws.text("salesplan.yaml")
-    start = text.index("data:\n")
-    end = text.index("\nthresholds:")
-    ws.write("salesplan.yaml", text[:start] + DATA + text[end:])
+    ws.replace_data(DATA)
     ws.write("data/accounts.csv", ACCOUNTS)
     ws.write("data/invoices.csv", INVOICES)
     for rel in ["strategy.yaml", *(f"reps/{p.name}" for p in sorted((ws.root / "reps").glob("*.yaml")))]:

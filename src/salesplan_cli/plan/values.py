@@ -86,16 +86,18 @@ def parse_amount_or_share(raw: Any) -> Decimal | Percent:
     return parse_amount(raw)
 
 
-def parse_volume(raw: Any) -> Decimal:
-    """A volume objective: a non-negative number of customers, deals or units (whole: checked by SP407 with its line)."""
+def _amount_as(raw: Any, noun: str, example: str, hint: str) -> Decimal:
+    """parse_amount, its messages speaking of `noun` (a volume, a count) instead of an amount."""
     try:
         return parse_amount(raw)
     except PydanticCustomError as exc:
-        raise PydanticCustomError(
-            "sp_amount",
-            exc.message().replace("an amount", "a volume").replace("amounts", "volumes").replace("amount", "volume").replace("1470000 or 1_470_000", "40 or 1_200"),
-            {"hint": "write a whole number of new customers, deals won or units, e.g. 40"},
-        ) from None
+        message = exc.message().replace("an amount", f"a {noun}").replace("amounts", f"{noun}s").replace("amount", noun)
+        raise PydanticCustomError("sp_amount", message.replace("1470000 or 1_470_000", example), {"hint": hint}) from None
+
+
+def parse_volume(raw: Any) -> Decimal:
+    """A volume objective: a non-negative number of customers, deals or units (whole: checked by SP407 with its line)."""
+    return _amount_as(raw, "volume", "40 or 1_200", "write a whole number of new customers, deals won or units, e.g. 40")
 
 
 def parse_volume_or_share(raw: Any) -> Decimal | Percent:
@@ -106,14 +108,7 @@ def parse_volume_or_share(raw: Any) -> Decimal | Percent:
 
 def parse_count(raw: Any) -> Decimal:
     """A non-negative number of actions or accounts (fractions allowed: 0.5 = every other year)."""
-    try:
-        return parse_amount(raw)
-    except PydanticCustomError as exc:
-        raise PydanticCustomError(
-            "sp_amount",
-            exc.message().replace("an amount", "a count").replace("amounts", "counts").replace("amount", "count").replace("1470000 or 1_470_000", "8 or 0.5"),
-            {"hint": "write a non-negative number of actions or accounts, e.g. 8 (0.5 = every other year)"},
-        ) from None
+    return _amount_as(raw, "count", "8 or 0.5", "write a non-negative number of actions or accounts, e.g. 8 (0.5 = every other year)")
 
 
 _RATE = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
