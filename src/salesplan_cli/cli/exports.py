@@ -14,9 +14,10 @@ from .common import display_root, err, use_color
 
 def valid_workspace(root: Path, as_of, command: str):
     """The loaded workspace; its findings on stderr and exit 2 when the plan has errors."""
-    from ..plan.validate import validate_workspace
+    from ..intake import cache
+    from ..plan.checked import check_once
 
-    result = validate_workspace(root, as_of=as_of)
+    result, _reused = check_once(root, as_of, cache.cache_folder(root), worth=cache.worth_caching)
     if result.errors:
         from rich.console import Console
 
@@ -47,6 +48,8 @@ def read_exports(ws, root: Path, hint: str = "", data_dirs: tuple[Path, ...] = (
     folder = cache.cache_folder(root)
     key = cache.cache_key(ws) if folder is not None and cache.worth_caching(ws) else None
     frames = cache.load(folder, key) if key is not None else None
+    if frames is None and key is not None and (folder / key).exists():
+        err(f"note: the cache of parsed exports ({folder / key}) could not be read (damaged or cut short): the exports are read again and the cache rewritten")
     if frames is None:
         frames, diags = _load_with_progress(ws, export_files(ws), partial(load_exports, data_dirs=data_dirs))
         if diags:

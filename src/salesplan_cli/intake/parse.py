@@ -200,7 +200,10 @@ def _arrow_text(values):
 
     if isinstance(values, pd.Series) and str(values.dtype) == "str":
         return pa.array(values.array)
-    return pa.array([v if isinstance(v, str) else None for v in values], type=pa.large_string())
+    try:  # text and missing values (None, NaN) only: converted in C, not one Python call per value
+        return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # a number or another object among them: it matches no key
+        return pa.array([v if isinstance(v, str) else None for v in values], type=pa.large_string())
 
 
 def lookup(values: pd.Series, keys, results) -> pd.Series:

@@ -1,0 +1,98 @@
+"""The plan check run once per content: a report on an unchanged plan reuses the findings of the last check.
+
+`validate_workspace` reads every plan file and runs every check; on 2,000 reps the checks alone take seconds,
+and a report runs them before each drawing. `check_once` keeps their findings in `plan-check.json` of the
+cache folder (the folder of the parsed exports), keyed by:
+
+- the text of every plan file read, and the findings of reading them (a file that could not be read changes
+  the key through its finding);
+- the as-of date (some checks depend on it: dates in post, sign-offs);
+- salesplan's version and the source of the plan package (a change of the checks never meets old findings).
+
+The plan files are still read (the reports need the plan itself); only the checks are skipped. A missing,
+foreign or damaged entry is ignored and rewritten (atomically: a temporary file renamed into place), never an
+error; a folder that cannot be written leaves the check uncached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from .. import __version__
+from ..diagnostics import Diagnostic, Severity
+from .load import load_workspace
+from .validate import ValidationResult, check_workspace
+
+ENTRY = "plan-check.json"
+#: Bump when what is stored changes shape.
+FORMAT = 1
+
+
+def check_key(ws, load_diags: list[Diagnostic], as_of: dt.date) -> str:
+    """The key of a plan check: the plan files' text, the findings of reading them, the as-of date, the code."""
+    digest = hashlib.sha256(f"salesplan {__version__} plan check {FORMAT} as of {as_of.isoformat()}\n".encode())
+    package = Path(__file__).parent
+    for module in sorted([*package.glob("*.py"), *package.glob("checks/*.py")]):
+        digest.update(module.read_bytes())
+    digest.update((package.parent / "diagnostics.py").read_bytes())
+    for rel in sorted(ws.sources):
+        text = getattr(ws.sources[rel], "text", "") or ""
+        digest.update(f"plan {rel} {len(text)}\n".encode())
+        digest.update(text.encode("utf-8", errors="surrogatepass"))
+    for d in load_diags:
+        digest.update(json.dumps(d.to_dict(), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def check_once(root: Path, as_of: dt.date, folder: Path | None, worth=lambda ws: True) -> tuple[ValidationResult, bool]:
+    """The plan check of the workspace at `root`, and whether it came from the cache.
+
+    `folder`: the cache folder (None: no cache); `worth(ws)`: whether caching pays for this workspace."""
+    ws, load_diags = load_workspace(root)
+    if folder is None or not worth(ws):
+        return check_workspace(ws, load_diags, as_of), False
+    key = check_key(ws, load_diags, as_of)
+    found = _read(folder / ENTRY, key)
+    if found is not None:
+        diagnostics, skipped = found
+        return ValidationResult(workspace=ws, diagnostics=diagnostics, files_checked=len(ws.sources), skipped=skipped), True
+    result = check_workspace(ws, load_diags, as_of)
+    _write(folder, key, result)
+    return result, False
+
+
+def _read(path: Path, key: str) -> tuple[list[Diagnostic], list[str]] | None:
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        if entry.get("format") != FORMAT or entry.get("key") != key:
+            return None
+        diagnostics = [
+            Diagnostic(file=str(d["file"]), line=d["line"], col=d["col"], code=str(d["code"]), severity=Severity(d["severity"]), message=str(d["message"]), hint=str(d["hint"]), path=str(d["path"]))
+            for d in entry["diagnostics"]
+        ]
+        return diagnostics, [str(s) for s in entry["skipped"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _write(folder: Path, key: str, result: ValidationResult) -> bool:
+    entry = {"format": FORMAT, "key": key, "diagnostics": [d.to_dict() for d in result.diagnostics], "skipped": list(result.skipped)}
+    tmp = folder / f".tmp-{ENTRY}-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# created by salesplan: a cache of parsed CRM exports, safe to delete\n*\n", encoding="utf-8")
+        tmp.write_text(json.dumps(entry), encoding="utf-8")
+        os.replace(tmp, folder / ENTRY)
+        return True
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        return False

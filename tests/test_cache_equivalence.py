@@ -1,0 +1,104 @@
+"""A report from the caches (parsed exports, plan check) is the cold report, byte for byte in JSON, after each
+kind of change: nothing, one export touched, one plan file touched, a cache file truncated."""
+
+from __future__ import annotations
+
+import pytest
+
+from salesplan_cli.intake import cache
+from salesplan_cli.plan import checked
+
+AS_OF = "2027-10-15"
+REPORTS = [(), ("attainment", "--by", "product"), ("pipeline",), ("coverage",)]
+
+
+@pytest.fixture
+def cached(monkeypatch):
+    """The caches on for the small example too (only used from 8 MiB of exports otherwise)."""
+    monkeypatch.setattr(cache, "MIN_BYTES", 0)
+    monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
+    monkeypatch.delenv(cache.ENV_FOLDER, raising=False)
+
+
+def _out(run_cli, root, report) -> tuple[str, str]:
+    run = run_cli("report", *report, "-w", root, "--as-of", AS_OF, "--format", "json")
+    assert run.code in (0, 1), run.err
+    return run.out, run.err
+
+
+def _cold(run_cli, root, monkeypatch, report=()) -> str:
+    with monkeypatch.context() as m:
+        m.setenv(cache.ENV_DISABLE, "1")
+        return _out(run_cli, root, report)[0]
+
+
+def _warm(run_cli, root, monkeypatch, report=()) -> str:
+    """The report drawn from both caches: reading the exports or checking the plan fails the test."""
+    from salesplan_cli.intake import load
+    from salesplan_cli.plan import checked as checked_module
+
+    def forbidden(*_args, **_kwargs):
+        raise AssertionError("the cache was not used")
+
+    with monkeypatch.context() as m:
+        m.setattr(load, "load_exports", forbidden)
+        m.setattr(checked_module, "check_workspace", forbidden)
+        return _out(run_cli, root, report)[0]
+
+
+def _same_after(run_cli, plan, monkeypatch) -> None:
+    for report in REPORTS:
+        _out(run_cli, plan.root, report)  # fills (or refreshes) the caches
+        assert _warm(run_cli, plan.root, monkeypatch, report) == _cold(run_cli, plan.root, monkeypatch, report), report
+
+
+def test_unchanged(plan, run_cli, cached, monkeypatch):
+    _same_after(run_cli, plan, monkeypatch)
+
+
+def test_one_export_touched(plan, run_cli, cached, monkeypatch):
+    _same_after(run_cli, plan, monkeypatch)
+    before = _cold(run_cli, plan.root, monkeypatch)
+    invoices = plan.root / "data/invoices.csv"  # cp1252, one invoice of 2 100,00 becomes 3 100,00
+    raw = invoices.read_bytes()
+    invoices.write_bytes(raw.replace(b"FA27-000001;rep-e5@nordwind.example;UBAYE-575;2 100,00", b"FA27-000001;rep-e5@nordwind.example;UBAYE-575;3 100,00", 1))
+    assert invoices.read_bytes() != raw
+    _same_after(run_cli, plan, monkeypatch)
+    assert _cold(run_cli, plan.root, monkeypatch) != before
+
+
+def test_one_plan_file_touched(plan, run_cli, cached, monkeypatch):
+    _same_after(run_cli, plan, monkeypatch)
+    before = _cold(run_cli, plan.root, monkeypatch)
+    plan.replace("reps/rep-e1.yaml", "name: Henrik Dahl", "name: Henrik Dahl-Berg")
+    _same_after(run_cli, plan, monkeypatch)
+    after = _cold(run_cli, plan.root, monkeypatch)
+    assert "Henrik Dahl-Berg" in after and "Henrik Dahl-Berg" not in before
+
+
+def test_a_plan_error_is_found_again_from_the_cache(plan, run_cli, cached, monkeypatch):
+    """The cached plan check keeps its findings: a plan with errors fails the second time as the first."""
+    plan.replace("reps/rep-e1.yaml", "products: {platform: 70%, services: 30%}", "products: {platform: 60%, services: 40%}")
+    first = run_cli("report", "-w", plan.root, "--as-of", AS_OF, "--format", "json")
+    second = run_cli("report", "-w", plan.root, "--as-of", AS_OF, "--format", "json")
+    assert first.code == second.code == 2
+    assert first.err == second.err
+    assert (plan.root / cache.FOLDER / checked.ENTRY).exists()
+
+
+@pytest.mark.parametrize("victim", ["opportunities.parquet", "activities.parquet", "meta.json", checked.ENTRY])
+def test_a_truncated_cache_file(plan, run_cli, cached, monkeypatch, victim):
+    _same_after(run_cli, plan, monkeypatch)
+    folder = plan.root / cache.FOLDER
+    if victim == checked.ENTRY:
+        path = folder / victim
+    else:
+        (entry,) = [p for p in folder.iterdir() if p.is_dir()]
+        path = entry / victim
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    out, err = _out(run_cli, plan.root, ())
+    assert out == _cold(run_cli, plan.root, monkeypatch)
+    if victim != checked.ENTRY:
+        assert "could not be read (damaged or cut short)" in err
+    assert _warm(run_cli, plan.root, monkeypatch) == out  # rebuilt: the next run is served from the cache again
