@@ -115,3 +115,10 @@ def load_fuzz():
         sys.modules["salesplan_fuzz"] = module
         spec.loader.exec_module(module)
     return sys.modules["salesplan_fuzz"]
+
+
+def texts(column) -> list:
+    """A frame's key column as a list, missing values as None (key columns are categories: missing is NaN there)."""
+    import pandas as pd
+
+    return [None if pd.isna(v) else v for v in column]

@@ -8,6 +8,7 @@ exports written in each CRM's own words.
 
 from __future__ import annotations
 
+from conftest import texts
 import datetime as dt
 import json
 
@@ -169,7 +170,7 @@ SF_DATA = "data:\n  activities: {path: data/tasks.csv, preset: salesforce}\n  ma
 def test_salesforce_task_statuses_and_unknown_values_rejected_and_summarised(tmp_path):
     frames, diags = load(workspace_with(tmp_path, SF_DATA, {"data/tasks.csv": SALESFORCE}))
     assert diags == []
-    assert list(frames.activities["status"]) == ["done", "done", "open", "open", "done", None, "open", "done", "done", "done", "open"]
+    assert texts(frames.activities["status"]) == ["done", "done", "open", "open", "done", None, "open", "done", "done", "done", "open"]
     assert issues_of(frames, "activities") == [
         (13, "rejected", "unknown activity status 'Cancelled' (map it under data.mapping.activity_statuses: done or open)"),
         (14, "rejected", "unknown activity status 'Cancelled' (map it under data.mapping.activity_statuses: done or open)"),
@@ -185,7 +186,7 @@ def test_salesforce_task_statuses_and_unknown_values_rejected_and_summarised(tmp
     fixed = SF_DATA + "    activity_statuses: {' cancelled': open, ON HOLD: done}\n"
     frames, diags = load(workspace_with(tmp_path / "fixed", fixed, {"data/tasks.csv": SALESFORCE}))
     assert diags == [] and frames.reports[0].rejected == []
-    assert list(frames.activities["status"])[-3:] == ["open", "open", "done"]
+    assert texts(frames.activities["status"])[-3:] == ["open", "open", "done"]
 
 
 def test_hubspot_and_pipedrive_task_statuses(tmp_path):
@@ -202,7 +203,7 @@ def test_hubspot_and_pipedrive_task_statuses(tmp_path):
     data = 'data:\n  activities: {path: data/a.csv, preset: hubspot, date_format: "%Y-%m-%d %H:%M"}\n  mapping:\n    actions: {Call: call, Meeting: meeting}\n'
     frames, diags = load(workspace_with(tmp_path / "hubspot", data, {"data/a.csv": hubspot}))
     assert diags == [] and frames.reports[0].rejected == []
-    assert list(frames.activities["status"]) == ["done", "open", "open", "open", "open", None, "open"]
+    assert texts(frames.activities["status"]) == ["done", "open", "open", "open", "open", None, "open"]
     pipedrive = (
         "Activity - Assigned to user,Activity - Organization,Activity - Type,Activity - Due date,Activity - Done\n"
         "Lena Vogel,ACME-001,Call,2027-03-01,Done\n"
@@ -212,7 +213,7 @@ def test_hubspot_and_pipedrive_task_statuses(tmp_path):
     data = "data:\n  activities: {path: data/a.csv, preset: pipedrive}\n  mapping:\n    actions: {Call: call, Meeting: meeting}\n"
     frames, diags = load(workspace_with(tmp_path / "pipedrive", data, {"data/a.csv": pipedrive}))
     assert diags == []
-    assert list(frames.activities["status"]) == ["done", "open"]
+    assert texts(frames.activities["status"]) == ["done", "open"]
     assert issues_of(frames, "activities") == [(4, "rejected", "unknown activity status 'Completed' (map it under data.mapping.activity_statuses: done or open)")]
 
 
@@ -220,7 +221,7 @@ def test_an_export_without_status_reads_every_activity_as_not_open(tmp_path):
     text = "Activity assigned to,Associated Company,Activity type,Activity date\nLena Vogel,ACME-001,Call,2027-03-01 09:00\n"
     data = 'data:\n  activities: {path: data/a.csv, preset: hubspot, date_format: "%Y-%m-%d %H:%M"}\n  mapping:\n    actions: {Call: call}\n'
     frames, diags = load(workspace_with(tmp_path, data, {"data/a.csv": text}))
-    assert diags == [] and list(frames.activities["status"]) == [None]
+    assert diags == [] and texts(frames.activities["status"]) == [None]
     assert status_notes(frames.activities) == [NO_STATUS_NOTE]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import EXAMPLE, PlanCopy, copy_workspace
+from conftest import EXAMPLE, PlanCopy, copy_workspace, texts
 from salesplan_cli.intake.config import Source
 from salesplan_cli.intake.load import load_exports
 from salesplan_cli.intake.parse import parse_amounts, parse_dates, parse_probabilities
@@ -131,7 +131,7 @@ def test_salesforce_preset_strips_the_footer_and_accounts_for_each_row(tmp_path)
     assert list(opps["amount"]) == [12_000_000, 500_000, 100_000]
     assert list(opps["outcome"]) == ["won", "open", "won"]
     assert opps["probability"].iloc[1] == 0.5  # empty: the stage's default (proposal, 50%)
-    assert list(opps["rep"]) == ["rep-n1", "rep-n2", None]
+    assert texts(opps["rep"]) == ["rep-n1", "rep-n2", None]
     assert list(opps["line"]) == [2, 3, 4]
     assert issues_of(frames, "opportunities") == [
         (4, "unmatched", "owner 'Former Rep' matches no rep (counted as <unplanned>)"),

@@ -11,7 +11,7 @@ from .config import DataConfig, Source
 from .currency import record_conversions, settle_currencies
 from .load import Frames, SourceReport, owner_lookup, setting_of, stage_lookup
 from .quantity import parse_quantity
-from .parse import ANY_CURRENCY, canonical_numbers, lookup, normalise_key, parse_amounts, parse_dates, parse_probabilities
+from .parse import ANY_CURRENCY, as_category, canonical_numbers, lookup, normalise_key, parse_amounts, parse_dates, parse_probabilities
 from .read import RawTable, RowIssue
 from .lines import product_lines, sales_by_line
 from .segments import assign_segments
@@ -238,8 +238,7 @@ def parse_cells(parser, text: pd.Series, source: Source, table: RawTable, header
 def _map_owner(rows: _Rows, owners: tuple[dict[str, str], dict[str, list[str]]], field: str = "owner") -> None:
     lookup, ambiguous = owners
     key = normalise_key(rows.frame[field])
-    rows.frame["rep"] = key.map(lookup)
-    rows.frame["rep"] = rows.frame["rep"].astype("object").where(rows.frame["rep"].notna(), None)
+    rows.frame["rep"] = as_category(key, lambda distinct: distinct.map(lookup))
     unknown = rows.frame["rep"].isna()
     several = key.isin(list(ambiguous)) & unknown
     if several.any():
@@ -453,7 +452,30 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
     if frames.stage_history is None and entered is not None and len(source_stage_dates(config)):
         frames.stage_history = entered.reset_index(drop=True)
     _attach_segments(frames, ws)
+    _intern_keys(frames)
     return frames
+
+
+#: The key columns of each frame interned as categories: owners, accounts, stages, products, types, statuses.
+KEY_COLUMNS = {
+    "opportunities": ("owner", "account", "stage", "product", "currency", "outcome", "rep", "file", "segment"),
+    "opportunity_lines": ("product", "rep", "segment"),
+    "activities": ("owner", "account", "type", "action", "status", "contact_role", "rep", "file", "segment"),
+    "sales": ("owner", "account", "product", "currency", "rep", "file", "segment"),
+    "accounts": ("status", "owner", "rep", "file", "segment"),
+}
+
+
+def _intern_keys(frames: Frames) -> None:
+    """Key columns as pandas categories: each distinct text is hashed once here, and a report's group-by or
+    lookup on the column works on integer codes."""
+    for name, columns in KEY_COLUMNS.items():
+        frame = getattr(frames, name)
+        if frame is None:
+            continue
+        for column in columns:
+            if column in frame.columns and str(frame[column].dtype) in ("object", "str"):
+                frame[column] = frame[column].astype("category")
 
 
 def _expected_outputs(rows: _Rows, config: DataConfig) -> None:
@@ -478,6 +500,11 @@ def _expected_outputs(rows: _Rows, config: DataConfig) -> None:
     rows.frame = rows.frame.drop(columns=[c for c in rows.frame.columns if str(c).startswith("expected:")])
 
 
+def _blank_as_none(texts: pd.Series) -> pd.Series:
+    stripped = texts.str.strip()
+    return stripped.where(stripped.notna() & (stripped != ""), None)
+
+
 def _optional_account(rows: _Rows) -> None:
     """The account of a deal or an activity may be blank, or its column absent: None (shown as <no account>).
 
@@ -487,8 +514,7 @@ def _optional_account(rows: _Rows) -> None:
         for report in rows.reports:
             report.absent.append("account")
         return
-    account = rows.frame["account"].str.strip()
-    rows.frame["account"] = account.astype("object").where(account != "", None)
+    rows.frame["account"] = as_category(rows.frame["account"], _blank_as_none)
 
 
 def _known_amounts(rows: _Rows) -> None:

@@ -195,6 +195,21 @@ def normalise_key(values: pd.Series) -> pd.Series:
     return pd.Series(out, index=values.index, dtype=text.dtype if len(keys) else "object")
 
 
+def as_category(values: pd.Series, transform=None) -> pd.Series:
+    """`values` interned as a category (sorted categories, missing as NaN): each distinct value is hashed once.
+
+    `transform(distinct)`, when given, maps the distinct values (an object Series) to what the column holds
+    (None for missing): a key normalised or looked up over a few thousand texts, not millions of rows.
+    """
+    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+    if transform is not None:
+        mapped = transform(pd.Series(np.asarray(uniques, dtype=object), dtype="object"))
+        new_codes, uniques = pd.factorize(pd.Series(mapped, dtype="object"), sort=True, use_na_sentinel=True)
+        codes = np.append(new_codes, -1)[codes]  # a missing value (-1) stays missing
+    categories = pd.Index(np.asarray(uniques, dtype=object), dtype="str")
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=values.index)
+
+
 def _arrow_text(values):
     import pyarrow as pa
 
@@ -218,6 +233,8 @@ def lookup(values: pd.Series, keys, results) -> pd.Series:
     results = np.asarray(results, dtype=object)
     if not len(values):
         return pd.Series([], index=values.index, dtype="object")
+    if isinstance(values.dtype, pd.CategoricalDtype):  # interned: look up each distinct value once
+        return as_category(values, lambda distinct: lookup(distinct, keys, results))
     position = pc.index_in(_arrow_text(values).cast(pa.large_string()), value_set=_arrow_text(pd.Series(list(keys), dtype="object")).cast(pa.large_string()))
     found = position.is_valid().to_numpy(zero_copy_only=False)
     where = position.fill_null(0).to_numpy(zero_copy_only=False)
