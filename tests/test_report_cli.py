@@ -834,3 +834,26 @@ def test_intake_says_how_unreadable_values_are_read(run_cli):
     assert any(n.startswith("data/invoices.csv: amounts are read with decimal ',' and thousands a space (1234.56 is written 1 234,56") for n in notes)
     # accounts had no unreadable value: no note about them
     assert not any(n.startswith("data/accounts.csv") for n in notes)
+
+
+def test_progress_on_a_terminal_leaves_the_report_on_stdout_unchanged(run_cli, monkeypatch):
+    """On a terminal each stage is shown on stderr (reading each export, building the frames, each figure);
+    what goes to stdout (a JSON document redirected to a file) is byte for byte the report without it."""
+    from salesplan_cli.cli import exports, progress
+
+    args = ("report", "-w", EXAMPLE, "--as-of", "2027-10-15", "--format", "json")
+    plain = run_cli(*args)
+    shown_stages = []
+    monkeypatch.setattr(progress, "shown", lambda: True)
+    monkeypatch.setattr(exports, "PROGRESS_BYTES", 0)
+    real_stages = progress.stages
+
+    def recording(first=""):
+        shown_stages.append(first)
+        return real_stages(first)
+
+    monkeypatch.setattr(progress, "stages", recording)
+    with_progress = run_cli(*args)
+    assert with_progress.code == plain.code
+    assert with_progress.out == plain.out
+    assert shown_stages == ["computing the dashboard"]

@@ -3,7 +3,6 @@ they cannot be, or are damaged), and the intake account printed on stderr. Share
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
@@ -93,17 +92,28 @@ def _file_size(path: Path) -> int:
         return 0
 
 
+#: Exports smaller than this in total are read without a progress bar (it would only flicker).
+PROGRESS_BYTES = 5_000_000
+
+
 def _load_with_progress(ws, files, load_exports):
     total = sum(_file_size(path) for _, path in files)
-    if not (sys.stderr.isatty() and total > 5_000_000):
+    from .progress import shown
+
+    if not (shown() and total > PROGRESS_BYTES):
         return load_exports(ws)
+    from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
-    with Progress(TextColumn("reading exports"), BarColumn(), DownloadColumn(), transient=True) as bar:
-        task = bar.add_task("read", total=total)
+    names = [str(path.name) for _, path in files]
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=Console(stderr=True), transient=True, redirect_stdout=False, redirect_stderr=False) as bar:
+        task = bar.add_task(f"reading {names[0]}" if names else "reading exports", total=total)
+        done = [0]
 
         def advance(kind, path):
-            bar.advance(task, _file_size(path))
+            done[0] += 1
+            following = f"reading {names[done[0]]}" if done[0] < len(names) else "building the frames (owners, stages, accounts, segments)"
+            bar.update(task, advance=_file_size(path), description=following)
 
         return load_exports(ws, progress=advance)
 

@@ -244,9 +244,13 @@ def _options(context: typer.Context | None = None, **kwargs) -> Options:
 
 
 def _run(function, *args, **kwargs):
-    """Call a report function; a ValueError is a usage error (a --by the data cannot answer)."""
+    """Call a report function (its name on a terminal meanwhile); a ValueError is a usage error (a --by the
+    data cannot answer)."""
+    from .progress import stages
+
     try:
-        return function(*args, **kwargs)
+        with stages(f"computing {function.__name__.replace('_', ' ')}"):
+            return function(*args, **kwargs)
     except ValueError as exc:
         fail_usage(str(exc))
 
@@ -540,7 +544,10 @@ def dashboard_command(
 
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=None, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
     ctx = prepare(opts)
-    table, notes = dashboard(ctx)
+    from .progress import stages
+
+    with stages("computing the dashboard") as step:
+        table, notes = dashboard(ctx, progress=lambda figure: step(f"computing the dashboard: {figure}"))
     records_ = table.to_dict("records")
     frames = ctx.frames
     available = {  # a figure whose export is missing is no gate figure: the gate says it is not checked

@@ -37,14 +37,16 @@ def _by_rep(frame: pd.DataFrame | None, value: str, status: str | None = None) -
     return out
 
 
-def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
+def dashboard(ctx: ReportContext, progress=None) -> tuple[pd.DataFrame, list[str]]:
     """Key figures per rep (attainment, projection, activity, coverage, pipeline coverage, win rate,
     conversion alerts) and a status: the worst of the attainment, activity, coverage and pipeline statuses.
     Where the strategy sets volume objectives: a column per kind (new_customers, deals_won, units) holding the
     rep's volume attainment to date, whose status counts in the rep's status too.
 
     Returns the table and notes on the figures that could not be computed (an export missing).
+    `progress(figure)`, when given, is called before each figure is computed.
     """
+    step = progress or (lambda _figure: None)
     from .activity import activity
     from .attainment import attainment
     from .conversion import conversion, conversion_notes
@@ -58,6 +60,7 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
     attained: dict = {}
     kinds = volume_kinds(ctx) if ctx.frames.sales is not None else []
     if ctx.frames.sales is not None:
+        step("attainment")
         att = attainment(ctx, ["rep"])
         attained = {r["rep"]: r for r in att.to_dict("records") if r["rep"] not in _SPECIAL}
         notes += attainment_notes(ctx) + [note for note in volume_notes(ctx) if kinds]
@@ -68,6 +71,7 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
     if ctx.frames.activities is not None:
         from .activity import activity_notes
 
+        step("activity")
         acts = activity(ctx, ["rep"])
         notes += activity_notes(ctx)
         notes += _open_tasks_note(ctx, acts)
@@ -77,6 +81,7 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
     cov = {}
     cov_status: dict[str, str] = {}
     if ctx.frames.accounts is not None and ctx.frames.activities is not None:
+        step("coverage")
         table = coverage(ctx)
         in_post = {rep.id: elapsed_share(ctx, rep) > 0 for rep in ctx.reps()}
         for rep_id, (share, _pace, status) in coverage_by_rep(ctx, table).items():
@@ -90,7 +95,9 @@ def dashboard(ctx: ReportContext) -> tuple[pd.DataFrame, list[str]]:
     pipe = None
     conv = None
     if ctx.frames.opportunities is not None:
+        step("pipeline")
         pipe = pipeline_coverage(ctx)
+        step("conversion")
         conv = conversion(ctx)
         notes += opportunity_notes(ctx) + pipeline_notes(ctx) + conversion_notes(conv)
     else:

@@ -115,7 +115,7 @@ def target_in(targets: RepTargets, months: list[FiscalMonth], period: Period | N
     amount = targets.full_year_total if segment is None else targets.full_year.get(segment, Fraction(0))
     lo_bound = max(period.start, targets.start) if targets.start else period.start
     hi_bound = min(period.end, targets.end) if targets.end else period.end
-    spans = tuple((m.first_day, m.last_day) for m in months)
+    spans = _spans(tuple(months))
     return amount * _share_of_year(spans, tuple(targets.month_weights), lo_bound, hi_bound)
 
 
@@ -126,8 +126,14 @@ def share_in(targets: RepTargets, months: list[FiscalMonth], period: Period | No
         return Fraction(0)
     lo_bound = max(period.start, targets.start) if targets.start else period.start
     hi_bound = min(period.end, targets.end) if targets.end else period.end
-    spans = tuple((m.first_day, m.last_day) for m in months)
+    spans = _spans(tuple(months))
     return _share_of_year(spans, tuple(targets.month_weights), lo_bound, hi_bound)
+
+
+@lru_cache(maxsize=64)
+def _spans(months: tuple[FiscalMonth, ...]) -> tuple:
+    """(first day, last day) of each month: computed once per calendar, not once per rep and window."""
+    return tuple((m.first_day, m.last_day) for m in months)
 
 
 @lru_cache(maxsize=4096)
