@@ -11,7 +11,7 @@ import re
 
 from .config import DataConfig
 from .fields import PRESET_ACTIVITY_STATUSES
-from .load import owner_key
+from .lookups import owner_key
 
 #: Reason of a row rejected for its status; `unknown_status_notes` reads the values back from it.
 UNKNOWN_PREFIX = "unknown activity status '"

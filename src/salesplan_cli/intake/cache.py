@@ -24,7 +24,8 @@ from pathlib import Path
 
 from .. import __version__
 from ..plan.model import Workspace
-from .load import Frames, SourceReport, export_files
+from .frameset import Frames, SourceReport
+from .load import export_files
 from .read import RowIssue
 
 #: Bump when what is stored changes shape.

@@ -9,7 +9,7 @@ activity still counts as an action, its role unknown; `unmapped_title_notes` lis
 
 from __future__ import annotations
 
-from .load import owner_key
+from .lookups import owner_key
 
 #: The canonical field.
 FIELD = "contact_role"

@@ -9,7 +9,8 @@ from .activity_status import map_activity_status
 from .contact_roles import map_contact_roles
 from .config import DataConfig, Source
 from .currency import record_conversions, settle_currencies
-from .load import Frames, SourceReport, owner_lookup, setting_of, stage_lookup
+from .frameset import Frames, SourceReport, setting_of
+from .lookups import owner_lookup, stage_lookup
 from .quantity import parse_quantity
 from .parse import ANY_CURRENCY, as_category, canonical_numbers, lookup, normalise_key, parse_amounts, parse_dates, parse_probabilities
 from .read import RawTable, RowIssue

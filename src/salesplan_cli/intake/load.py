@@ -27,97 +27,16 @@ may be read from several files (a list of declarations under data.<kind>, or a g
 from __future__ import annotations
 
 import glob
-from dataclasses import dataclass, field
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, diagnostic
 from ..plan.model import Workspace
 from .config import DataConfig, Source
-from .fields import FIELDS, PRESET_STAGES, PRESETS, columns_for
+from .fields import FIELDS, PRESETS, columns_for
+from .frameset import KINDS, Frames, SourceReport, setting_of  # noqa: F401  (the frames, defined beside them)
+from .lookups import owner_key, owner_lookup, rep_owner_keys, stage_lookup  # noqa: F401
 from .read import RawTable, RowIssue, read_table
-
-KINDS = ("accounts", "opportunities", "activities", "sales", "stage_history")
-
-
-@dataclass
-class SourceReport:
-    """How many rows of one export were read, used, skipped or rejected, and why."""
-
-    kind: str
-    path: str
-    unit: str
-    rows_read: int = 0
-    rows_used: int = 0
-    issues: list[RowIssue] = field(default_factory=list)
-    #: optional canonical fields the export does not carry at all (e.g. account): the figures needing them say so
-    absent: list[str] = field(default_factory=list)
-    #: amounts converted into the workspace currency: code -> {"rate": "0.92", "rows": rows used, "into": "EUR"}
-    converted: dict[str, dict] = field(default_factory=dict)
-    #: rows rejected because their currency has no rate: code -> rows
-    without_rate: dict[str, int] = field(default_factory=dict)
-    fields: list[str] = field(default_factory=list)  # canonical fields the export carried (a column for each)
-
-    @property
-    def rejected(self) -> list[RowIssue]:
-        return [i for i in self.issues if i.kind == "rejected"]
-
-    @property
-    def unmatched(self) -> list[RowIssue]:
-        return [i for i in self.issues if i.kind == "unmatched"]
-
-    @property
-    def skipped(self) -> list[RowIssue]:
-        return [i for i in self.issues if i.kind == "skipped"]
-
-    @property
-    def incomplete(self) -> list[RowIssue]:
-        """Rows used, but lacking a value some figure needs (a won deal without amount or close date)."""
-        return [i for i in self.issues if i.kind == "incomplete"]
-
-    def to_dict(self) -> dict:
-        return {
-            "kind": self.kind,
-            "path": self.path,
-            "rows_read": self.rows_read,
-            "rows_used": self.rows_used,
-            "rejected": len(self.rejected),
-            "unmatched": len(self.unmatched),
-            "skipped": len(self.skipped),
-            "incomplete": len(self.incomplete),
-            "absent": list(self.absent),
-            "unit": self.unit,
-            "issues": [
-                {"line": i.line, "status": i.kind, "reason": i.reason}
-                | ({"last_line": i.last} if i.last is not None else {})
-                | ({"id": i.id} if i.id is not None else {})
-                | ({"name": i.name} if i.name is not None else {})
-                for i in self.issues
-            ],
-            "converted": {code: dict(c) for code, c in self.converted.items()},
-            "without_rate": dict(self.without_rate),
-        }
-
-
-@dataclass
-class Frames:
-    """The canonical frames, and the account of what was read."""
-
-    opportunities: object = None  # pandas.DataFrame
-    activities: object = None
-    accounts: object = None
-    sales: object = None
-    stage_history: object = None
-    #: one row per product line (id, product, line_amount, line) when the opportunities export has line_amount
-    opportunity_lines: object = None
-    sales_from_opportunities: bool = False
-    reports: list[SourceReport] = field(default_factory=list)
-    derived: dict = field(default_factory=dict, repr=False)  # figures computed once from the frames (by key)
-    damage: list = field(default_factory=list, repr=False)  # Diagnostics: why no report may be drawn (intake.loud.damage)
-
-    def intake_summary(self) -> list[dict]:
-        return [r.to_dict() for r in self.reports]
-
 
 def export_files(ws: Workspace) -> list[tuple[str, Path]]:
     """(kind, path) of every export file the workspace declares, in reading order (a glob: each file it matches)."""
@@ -128,15 +47,6 @@ def export_files(ws: Workspace) -> list[tuple[str, Path]]:
             files, _problem = source_files(ws.root, source)
             out += [(kind, path) for _rel, path in files]
     return out
-
-
-def setting_of(config: DataConfig, kind: str, source: Source) -> str:
-    """The setting a declaration sits at, as messages name it: data.sales, or data.sales[1] in a list."""
-    declared = getattr(config, kind)
-    if isinstance(declared, list):
-        index = next(i for i, s in enumerate(declared) if s is source)
-        return f"data.{kind}[{index}]"
-    return f"data.{kind}"
 
 
 def _path_of(root: Path, source: Source) -> Path:
@@ -423,58 +333,6 @@ def where_findings(source: Source, header_row: list[str], rel: str, setting: str
     hint += "; the export's columns: " + ", ".join(h for h in header_row if h)
     named = ", ".join(f"'{h}'" for h in absent)
     return [diagnostic("SP903", rel, 1, None, f"{setting}.where: column {named} not in the export", hint)]
-
-
-def stage_lookup(ws: Workspace, config: DataConfig, preset: str) -> dict[str, tuple[str, str]]:
-    """Case-folded CRM stage -> (plan stage, outcome)."""
-    stages = {s.name: s for s in ws.strategy.stages}
-    lookup: dict[str, tuple[str, str]] = {}
-    by_outcome = {}
-    for spec in ws.strategy.stages:
-        by_outcome.setdefault(spec.outcome, spec.name)
-        lookup[spec.name.casefold()] = (spec.name, spec.outcome)
-    for crm, outcome in PRESET_STAGES.get(preset, {}).items():
-        if outcome in by_outcome:
-            lookup.setdefault(crm, (by_outcome[outcome], outcome))
-    for crm, plan_stage in config.mapping.stages.items():
-        if plan_stage in stages:
-            lookup[crm.strip().casefold()] = (plan_stage, stages[plan_stage].outcome)
-    return lookup
-
-
-def owner_key(text: str) -> str:
-    """How an owner is matched: Unicode NFC, spaces collapsed, case folded."""
-    import unicodedata
-
-    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
-
-
-def rep_owner_keys(ws: Workspace) -> dict[str, list[str]]:
-    """Owner key -> the rep ids whose id, name or e-mail it is (several: the key is ambiguous)."""
-    keys: dict[str, list[str]] = {}
-    for _stem, rep in sorted(ws.reps.items()):
-        for key in (rep.id, rep.name, rep.email):
-            if key:
-                ids = keys.setdefault(owner_key(key), [])
-                if rep.id not in ids:
-                    ids.append(rep.id)
-    return keys
-
-
-def owner_lookup(ws: Workspace, config: DataConfig) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Case-folded owner name, e-mail or id -> rep id; and the keys that name several reps (left out of the
-    lookup: rows with such an owner are not given to either rep) unless data.mapping.owners says which."""
-    lookup: dict[str, str] = {}
-    ambiguous: dict[str, list[str]] = {}
-    for key, ids in rep_owner_keys(ws).items():
-        if len(ids) == 1:
-            lookup[key] = ids[0]
-        else:
-            ambiguous[key] = ids
-    for crm, rep_id in config.mapping.owners.items():
-        lookup[owner_key(crm)] = rep_id
-        ambiguous.pop(owner_key(crm), None)
-    return lookup, ambiguous
 
 
 def reading_notes(config: DataConfig | None, reports: list[SourceReport]) -> list[str]:

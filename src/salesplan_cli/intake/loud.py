@@ -19,7 +19,8 @@ from decimal import Decimal
 
 from ..diagnostics import Diagnostic, diagnostic
 from .config import DataConfig, Source
-from .load import SourceReport, _source_of
+from .frameset import SourceReport
+from .load import _source_of
 
 #: How many rejected lines the summary on stderr cites per export.
 LINES_SHOWN = 5

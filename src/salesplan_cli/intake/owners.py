@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass, field
 
 from ..plan.model import Workspace
-from .load import Frames, owner_key, owner_lookup
+from .frameset import Frames
+from .lookups import owner_key, owner_lookup
 
 #: How close an owner must be to a rep's id, name or e-mail (difflib ratio of the owner keys) to be suggested.
 SUGGEST_CUTOFF = 0.75

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from ..intake.load import Frames
+from ..intake.frameset import Frames
 from ..plan.calendar import FiscalMonth, fiscal_months
 from ..plan.model import RepPlan, Workspace
 from ..plan.targets import RepTargets, workspace_targets
