@@ -13,20 +13,19 @@ from .common import display_root, err, use_color
 
 def valid_workspace(root: Path, as_of, command: str):
     """The loaded workspace; its findings on stderr and exit 2 when the plan has errors."""
-    from ..intake import cache
-    from ..plan.checked import check_once
+    from ..intake.workspace import check_plan
 
-    result, _reused = check_once(root, as_of, cache.cache_folder(root), worth=cache.worth_caching)
-    if result.errors:
+    plan = check_plan(root, as_of)
+    if not plan.ok:
         from rich.console import Console
 
         from .render_diagnostics import render_human
 
         console = Console(stderr=True, highlight=False, no_color=not use_color(), width=None if use_color() else 200)
-        render_human(result, console, display_root(root))
+        render_human(plan.result, console, display_root(root))
         err(f"{command}: the plan has errors; fix them first (salesplan validate)")
         raise typer.Exit(exitcodes.USAGE)
-    return result.workspace
+    return plan.workspace
 
 
 def read_exports(ws, root: Path, hint: str = "", data_dirs: tuple[Path, ...] = (), keep_damaged: bool = False, command: str = "salesplan report"):
@@ -34,29 +33,15 @@ def read_exports(ws, root: Path, hint: str = "", data_dirs: tuple[Path, ...] = (
     when an export path leads outside the workspace (and the allowed `data_dirs`), or when an export is damaged
     (too many rows rejected, a record over many lines): then the intake account is printed first, unless
     `keep_damaged` (report intake: it shows the account, then fails)."""
-    from functools import partial
+    from ..intake.load import export_files
 
-    from ..intake import cache
-    from ..intake.load import export_files, export_path_problems, load_exports
-    from ..intake.loud import damage
-
-    refused = export_path_problems(ws, data_dirs)  # before the cache: its key would read the files
-    if refused:
-        _print_diagnostics(refused, root, hint)
+    data = _read_with_progress(ws, root, export_files(ws), data_dirs)
+    for note in data.notes:
+        err(f"note: {note}")
+    if data.refused or data.problems:
+        _print_diagnostics(data.refused or data.problems, root, hint)
         raise typer.Exit(exitcodes.USAGE)
-    folder = cache.cache_folder(root)
-    key = cache.cache_key(ws) if folder is not None and cache.worth_caching(ws) else None
-    frames = cache.load(folder, key) if key is not None else None
-    if frames is None and key is not None and (folder / key).exists():
-        err(f"note: the cache of parsed exports ({folder / key}) could not be read (damaged or cut short): the exports are read again and the cache rewritten")
-    if frames is None:
-        frames, diags = _load_with_progress(ws, export_files(ws), partial(load_exports, data_dirs=data_dirs))
-        if diags:
-            _print_diagnostics(diags, root, hint)
-            raise typer.Exit(exitcodes.USAGE)
-        if key is not None:
-            cache.store(folder, key, frames)
-    frames.damage = damage(ws.settings.data, frames.reports)
+    frames = data.frames
     if frames.damage and not keep_damaged:
         from types import SimpleNamespace
 
@@ -96,18 +81,20 @@ def _file_size(path: Path) -> int:
 PROGRESS_BYTES = 5_000_000
 
 
-def _load_with_progress(ws, files, load_exports):
-    total = sum(_file_size(path) for _, path in files)
+def _read_with_progress(ws, root: Path, files, data_dirs):
+    """read_data, with a bar on a terminal for large exports: bytes read, the file being read, then the frames built."""
+    from ..intake.workspace import read_data
     from .progress import shown
 
+    total = sum(_file_size(path) for _, path in files)
     if not (shown() and total > PROGRESS_BYTES):
-        return load_exports(ws)
+        return read_data(ws, root, data_dirs)
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
     names = [str(path.name) for _, path in files]
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=Console(stderr=True), transient=True, redirect_stdout=False, redirect_stderr=False) as bar:
-        task = bar.add_task(f"reading {names[0]}" if names else "reading exports", total=total)
+        task = bar.add_task("reading the exports (or their cache)", total=total)
         done = [0]
 
         def advance(kind, path):
@@ -115,7 +102,7 @@ def _load_with_progress(ws, files, load_exports):
             following = f"reading {names[done[0]]}" if done[0] < len(names) else "building the frames (owners, stages, accounts, segments)"
             bar.update(task, advance=_file_size(path), description=following)
 
-        return load_exports(ws, progress=advance)
+        return read_data(ws, root, data_dirs, progress=advance)
 
 
 #: Reports that show no amount: the notes on currency conversion are left out of them (stderr still says it).
