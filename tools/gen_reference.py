@@ -123,7 +123,9 @@ def render_commands() -> str:
             out.append(re.sub(r"\s*\n\s*", " ", help_text.split("\n\n")[0]).strip())
             out.append("")
         if guide.is_file():
-            out.append(f"How it works, with examples: [{'salesplan ' + words[0]}](commands/{guide.name}).")
+            # a sub-command's own section of its group's page, when it has one ('## salesplan report attainment')
+            anchor = "#" + "-".join(["salesplan", *words]) if len(words) > 1 and f"\n## {title}\n" in guide.read_text(encoding="utf-8") else ""
+            out.append(f"How it works, with examples: [{title if anchor else 'salesplan ' + words[0]}](commands/{guide.name}{anchor}).")
             out.append("")
         usage = " ".join(command.collect_usage_pieces(context))
         out += ["```text", f"{title} {usage}".rstrip(), "```", ""]
