@@ -7,11 +7,12 @@ EXAMPLE = examples/nordwind
 # the example's CRM exports run to mid-October 2027 (salesplan demo-data --as-of 2027-10-15)
 AS_OF   = 2027-10-15
 
-.PHONY: demo test bench fuzz install clean schemas help
+.PHONY: demo test docs bench fuzz install clean schemas help
 
 help:
 	@echo "make demo    set up .venv and run salesplan on $(EXAMPLE)"
 	@echo "make test    set up .venv with test extras and run the tests"
+	@echo "make docs    build the documentation site into site/ (mkdocs build --strict)"
 	@echo "make bench   generate the benchmark workspace and measure salesplan against baselines"
 	@echo "make fuzz    fuzz the YAML loader and the CSV intake for FUZZ_SECONDS (default 60)"
 	@echo "make schemas regenerate schemas/ (JSON Schemas for editors)"
@@ -37,6 +38,18 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# the documentation site: the generated reference pages (commands, presets) refreshed from the code, then
+# mkdocs build --strict (a broken link, a missing page or anchor fails); site/ is not committed
+DOCS_STAMP = $(VENV)/.installed-docs
+
+$(DOCS_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
+	@touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/python tools/gen_reference.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
 # reps of the benchmark workspace: 2000 is the full workload (1,000,000 deals, 5,000,000 activities)
 BENCH_REPS ?= 100
 
@@ -54,4 +67,4 @@ schemas: $(STAMP)
 	$(BIN)/salesplan schema --out schemas
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .bench .fuzz build src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis .bench .fuzz build site src/*.egg-info

@@ -832,8 +832,8 @@ def test_plan_unknown_rep_or_team_exits_2(capsys, option, value):
     no_traceback(out, err)
 
 
-def test_the_readme_shows_the_not_checked_line_validate_prints(capsys, tmp_path):
-    # the README's example of a skipped stage (segment shares at 105%) is what validate prints, word for word
+def test_the_docs_show_the_not_checked_line_validate_prints(capsys, tmp_path):
+    # the validate page's example of a skipped stage (segment shares at 105%) is what validate prints, word for word
     import re as _re
     import shutil as _shutil
 
@@ -845,6 +845,6 @@ def test_the_readme_shows_the_not_checked_line_validate_prints(capsys, tmp_path)
     strategy.write_text(strategy.read_text(encoding="utf-8").replace("  C: 40%", "  C: 45%"), encoding="utf-8")
     main(["validate", "-w", str(root), "--as-of", "2027-10-15", "--format", "json"])
     skipped = json.loads(capsys.readouterr().out)["summary"]["skipped"]
-    readme = (EXAMPLE.parents[1] / "README.md").read_text(encoding="utf-8")
-    shown = _re.findall(r"^not checked: (.*)$", readme, flags=_re.M)
+    page = (EXAMPLE.parents[1] / "docs" / "reference" / "commands" / "validate.md").read_text(encoding="utf-8")
+    shown = _re.findall(r"^not checked: (.*)$", page, flags=_re.M)
     assert skipped and skipped[0] in shown

@@ -1,8 +1,11 @@
 """Keep the docs complete: every command, option, check code, plan-file key and metric is documented.
 
-These tests read README.md and docs/metrics.md and compare them with what the
-code declares (the typer app, the registry of check codes, the plan models, the
-exit codes). When one fails, its message lists exactly what is missing.
+These tests read the documentation site's pages under docs/ (and README.md, the front door) and compare
+them with what the code declares (the typer app, the registry of check codes, the plan models, the exit
+codes, the CRM presets). When one fails, its message lists exactly what is missing.
+
+docs/reference/commands.md and docs/reference/presets.md are generated from the code by
+tools/gen_reference.py (`make docs`); a test fails when the committed pages are out of date.
 """
 
 from __future__ import annotations
@@ -24,7 +27,17 @@ from salesplan_cli.plan.model import FILE_MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-METRICS = ROOT / "docs" / "metrics.md"
+DOCS = ROOT / "docs"
+METRICS = DOCS / "metrics.md"
+REFERENCE = DOCS / "reference"
+COMMANDS = REFERENCE / "commands.md"  # generated from the CLI's help
+COMMAND_PAGES = REFERENCE / "commands"  # one hand-written page per top-level command: commands/<name>.md
+PLAN_FILES = REFERENCE / "plan-files.md"
+DATA_SECTION = REFERENCE / "data-section.md"
+CHECK_CODES = REFERENCE / "check-codes.md"
+EXIT_CODES = REFERENCE / "exit-codes.md"
+MKDOCS = ROOT / "mkdocs.yml"
+README_MAX_LINES = 300
 
 #: The headings docs/metrics.md must have, one per plan figure salesplan computes
 #: (see plan/targets.py, plan/checks/sums.py, organisation.py, capacity.py), then
@@ -59,7 +72,7 @@ METRIC_HEADINGS = [
     "review",
 ]
 
-#: README heading of the section documenting each kind of plan file (keys of FILE_MODELS).
+#: Heading in docs/reference/plan-files.md of the section documenting each kind of plan file (keys of FILE_MODELS).
 FILE_SECTIONS = {
     "salesplan": "salesplan.yaml",
     "strategy": "strategy.yaml",
@@ -189,6 +202,40 @@ def _table_keys(section: str) -> set[str]:
     return names
 
 
+# --- the generated reference ----------------------------------------------------------
+
+
+def _generator():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_reference", ROOT / "tools" / "gen_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def commands_page() -> str:
+    return _read(COMMANDS)
+
+
+def test_generated_reference_pages_are_up_to_date():
+    """docs/reference/commands.md and presets.md are what tools/gen_reference.py renders from the code now."""
+    generator = _generator()
+    stale = [str(page.relative_to(ROOT)) for page, render in generator.PAGES.items() if not page.is_file() or page.read_text(encoding="utf-8") != render()]
+    assert not stale, _report("generated pages out of date: run `python tools/gen_reference.py` (or `make docs`) and commit", stale)
+
+
+def test_presets_page_lists_every_preset_column_and_value():
+    from salesplan_cli.intake.fields import PRESET_ACTIVITY_STATUSES, PRESET_STAGES, PRESETS
+
+    page = _read(REFERENCE / "presets.md")
+    missing = [f"{preset}: {kind}.{field} '{header}'" for preset, kinds in PRESETS.items() for kind, fields in kinds.items() for field, header in fields.items() if f"`{header}`" not in page]
+    missing += [f"{preset}: stage value '{value}'" for preset, values in PRESET_STAGES.items() for value in values if f"`{value}`" not in page]
+    missing += [f"{preset}: task status '{value}'" for preset, values in PRESET_ACTIVITY_STATUSES.items() for value in values if f"`{value}`" not in page]
+    assert not missing, _report("docs/reference/presets.md does not list", missing)
+
+
 # --- commands and options --------------------------------------------------------------
 
 
@@ -196,15 +243,20 @@ def test_commands_are_registered():
     assert _commands(), "no command found on salesplan_cli.cli.app.app: did the registration change?"
 
 
-def test_every_command_is_documented(readme):
-    missing = [f"salesplan {name}" for name in _commands() if not _section(readme, f"salesplan {name}")]
-    assert not missing, _report("README.md has no '### salesplan <command>' section for", missing)
+def test_every_command_is_documented(commands_page):
+    missing = [f"salesplan {name}: no '## salesplan {name}' in docs/reference/commands.md" for name in _commands() if not _section(commands_page, f"salesplan {name}")]
+    missing += [
+        f"salesplan {name}: no page docs/reference/commands/{name}.md (how it works, with examples; add it to mkdocs.yml's nav)"
+        for name in _commands()
+        if " " not in name and not (COMMAND_PAGES / f"{name}.md").is_file()
+    ]
+    assert not missing, _report("commands not documented", missing)
 
 
-def test_every_option_is_documented(readme):
+def test_every_option_is_documented(commands_page):
     missing = []
     for name, command in _commands().items():
-        section = _section(readme, f"salesplan {name}")
+        section = _section(commands_page, f"salesplan {name}")
         for param in getattr(command, "params", []):
             if getattr(param, "hidden", False):
                 continue
@@ -218,7 +270,37 @@ def test_every_option_is_documented(readme):
             for choice in _choices(param):
                 if not _mentions(section, choice):
                     missing.append(f"salesplan {name}: value '{choice}' of {_param_names(param)[0]}")
-    assert not missing, _report("README.md does not document (in the command's section)", missing)
+    assert not missing, _report("docs/reference/commands.md does not document (in the command's section)", missing)
+
+
+def test_every_option_has_a_description():
+    """The generated reference shows each option's help: an option without one would be documented by its name only."""
+    missing = [
+        f"salesplan {name} {_param_names(param)[0] if _param_names(param) else param.name}"
+        for name, command in _commands().items()
+        for param in getattr(command, "params", [])
+        if not getattr(param, "hidden", False) and not _is_argument(param) and not (getattr(param, "help", None) or "").strip()
+    ]
+    assert not missing, _report("options without a help text (help=... in the typer.Option)", missing)
+
+
+def _command_page_section(name: str) -> str:
+    """The hand-written text about `salesplan <name>`: the page docs/reference/commands/<first word>.md, up to its
+    first '## salesplan <first word> <sub>' section for the group itself, or that section for a sub-command."""
+    words = name.split()
+    page = COMMAND_PAGES / f"{words[0]}.md"
+    if not page.is_file():
+        return ""
+    text = page.read_text(encoding="utf-8")
+    if len(words) > 1:
+        return _section(text, f"salesplan {name}")
+    lines, is_heading = text.splitlines(), _headings(text.splitlines())
+    body = []
+    for line, heading in zip(lines, is_heading):
+        if heading and line.startswith(f"## salesplan {words[0]} "):
+            break
+        body.append(line)
+    return "\n".join(body)
 
 
 def _option_table_entries(section: str) -> list[tuple[str, str]]:
@@ -230,48 +312,40 @@ def _option_table_entries(section: str) -> list[tuple[str, str]]:
     return entries
 
 
-def test_option_tables_list_only_real_options(readme):
-    """A command's option table names no option the command does not have (e.g. one that was removed)."""
+def test_option_tables_list_only_real_options():
+    """A command page's option table names no option the command does not have (e.g. one that was removed)."""
     stale = []
     for name, command in _commands().items():
-        section = _section(readme, f"salesplan {name}")
+        section = _command_page_section(name)
         real = {option for param in getattr(command, "params", []) for option in _param_names(param)} | {"-h", "--help"}
         stale += [f"salesplan {name}: {option}" for option, _ in _option_table_entries(section) if option not in real]
-    assert not stale, _report("README.md documents options the command does not have", stale)
+    assert not stale, _report("docs/reference/commands/*.md document options the command does not have", stale)
 
 
-def test_option_tables_use_the_cli_metavars(readme):
-    """Where an option declares a metavar (--rep REP, --as-of DATE), its table row shows that same placeholder."""
+def test_option_tables_use_the_cli_metavars():
+    """Where an option declares a metavar (--rep REP, --as-of DATE) and a command page's table shows a placeholder, it is that one."""
     wrong = []
     for name, command in _commands().items():
-        entries = _option_table_entries(_section(readme, f"salesplan {name}"))
+        entries = _option_table_entries(_command_page_section(name))
         for param in getattr(command, "params", []):
             metavar = getattr(param, "metavar", None)
             if _is_argument(param) or getattr(param, "hidden", False) or not metavar:
                 continue
             shown = {value for option, value in entries if option in _param_names(param) and value}
-            if shown != {metavar}:
-                wrong.append(f"salesplan {name} {_param_names(param)[0]}: the CLI says {metavar}, README.md shows {sorted(shown) or 'none'}")
-    assert not wrong, _report("README.md's option tables do not match the CLI's metavars", wrong)
+            if shown and shown != {metavar}:
+                wrong.append(f"salesplan {name} {_param_names(param)[0]}: the CLI says {metavar}, the page shows {sorted(shown)}")
+    assert not wrong, _report("docs/reference/commands/*.md option tables do not match the CLI's metavars", wrong)
 
 
-def test_long_option_names_appear_in_readme(readme):
-    """The brief's rule, kept on its own: every long option name is somewhere in README.md."""
-    longs = {option for command in _commands().values() for param in getattr(command, "params", []) for option in _param_names(param) if option.startswith("--")}
-    longs |= {option for param in getattr(_cli(), "params", []) for option in _param_names(param) if option.startswith("--")}
-    missing = sorted(option for option in longs if not _mentions(readme, option))
-    assert not missing, _report("README.md never mentions the options", missing)
-
-
-def test_global_options_are_documented(readme):
+def test_global_options_are_documented(commands_page):
     cli = _cli()
     options = [option for param in getattr(cli, "params", []) for option in _param_names(param)]
     options += list((getattr(cli, "context_settings", None) or {}).get("help_option_names", ["--help"]))
-    missing = [option for option in options if not _mentions(readme, option)]
-    assert not missing, _report("README.md does not document the global options", missing)
+    missing = [option for option in options if not _mentions(commands_page, option)]
+    assert not missing, _report("docs/reference/commands.md does not document the global options", missing)
 
 
-# --- quick start, codes, exit codes, hooks --------------------------------------------------------
+# --- README: the front door ----------------------------------------------------------------------
 
 
 def test_quick_start_is_make_demo_and_make_test(readme):
@@ -285,25 +359,86 @@ def test_quick_start_is_make_demo_and_make_test(readme):
         assert target in readme, f"README.md does not mention '{target}'"
 
 
-def test_every_check_code_is_documented(readme):
-    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\|\s*`?(SP\d{3})`?\s*\|\s*(\w+)\s*\|", readme, flags=re.MULTILINE)}
-    problems = [f"{code}: not mentioned at all" for code in CODES if code not in readme]
-    problems += [f"{code}: no '| {code} | {entry.severity.value} |' row in the 'Check codes' table" for code, entry in CODES.items() if code in readme and code not in rows]
+def test_readme_is_a_front_door(readme):
+    lines = readme.count("\n")
+    assert lines <= README_MAX_LINES, f"README.md has {lines} lines: keep it a front door (at most {README_MAX_LINES}); move reference to docs/"
+    for heading in ("Quick start", "Your own workspace in 4 steps", "Where to go next"):
+        assert _section(readme, heading), f"README.md has no '## {heading}' section"
+
+
+def _relative_links(text: str) -> list[str]:
+    links = re.findall(r"\]\(([^)\s]+)\)", text)
+    return [link.split("#")[0] for link in links if not re.match(r"^[a-z]+:", link) and not link.startswith("#")]
+
+
+def test_readme_links_lead_to_files(readme):
+    broken = [link for link in _relative_links(readme) if link and not (ROOT / link).exists()]
+    assert not broken, _report("README.md links to files that do not exist", broken)
+
+
+def test_docs_paths_named_in_the_code_exist():
+    """Messages and templates point readers at docs pages by path (docs/reference/plan-files.md): each exists."""
+    named = set()
+    for path in (ROOT / "src").rglob("*"):
+        if path.is_file() and path.suffix in {".py", ".yaml", ".yml", ".md"}:
+            named |= set(re.findall(r"docs/[\w/.-]+\.md", path.read_text(encoding="utf-8")))
+    missing = sorted(name for name in named if not (ROOT / name).is_file())
+    assert not missing, _report("src/ names docs pages that do not exist", missing)
+
+
+def test_init_template_points_at_the_plan_files_reference():
+    # The files `salesplan init` writes point readers to the page describing every key.
+    template = _read(ROOT / "src" / "salesplan_cli" / "templates" / "init" / "salesplan.yaml")
+    assert "docs/reference/plan-files.md" in template, "the init template's salesplan.yaml does not point at docs/reference/plan-files.md"
+    assert _section(_read(PLAN_FILES), "The workspace"), "docs/reference/plan-files.md has no '## The workspace' section"
+
+
+# --- the site: mkdocs.yml's nav ---------------------------------------------------------------------
+
+
+def _nav_pages(node) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, list):
+        return [page for item in node for page in _nav_pages(item)]
+    if isinstance(node, dict):
+        return [page for value in node.values() for page in _nav_pages(value)]
+    return []
+
+
+def test_mkdocs_nav_lists_every_page_and_only_pages_that_exist():
+    config = yaml.safe_load(_read(MKDOCS))
+    assert config.get("docs_dir", "docs") == "docs", "mkdocs.yml: docs_dir must be docs"
+    nav = [page for page in _nav_pages(config.get("nav")) if not re.match(r"^[a-z]+://", page)]
+    pages = {path.relative_to(DOCS).as_posix() for path in DOCS.rglob("*.md")}
+    problems = [f"{page}: in the nav, but docs/{page} does not exist" for page in nav if page not in pages]
+    problems += [f"docs/{page}: not in mkdocs.yml's nav" for page in sorted(pages - set(nav))]
+    problems += [f"{page}: listed twice in the nav" for page in sorted({page for page in nav if nav.count(page) > 1})]
+    assert not problems, _report("mkdocs.yml's nav and docs/ differ", problems)
+
+
+# --- codes, exit codes, hooks --------------------------------------------------------
+
+
+def test_every_check_code_is_documented():
+    page = _read(CHECK_CODES)
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\|\s*`?(SP\d{3})`?\s*\|\s*(\w+)\s*\|", page, flags=re.MULTILINE)}
+    problems = [f"{code}: not mentioned at all" for code in CODES if code not in page]
+    problems += [f"{code}: no '| {code} | {entry.severity.value} |' row in the table" for code, entry in CODES.items() if code in page and code not in rows]
     problems += [
-        f"{code}: README says {rows[code]}, diagnostics.CODES says {entry.severity.value}"
+        f"{code}: the page says {rows[code]}, diagnostics.CODES says {entry.severity.value}"
         for code, entry in CODES.items()
         if code in rows and rows[code] != entry.severity.value
     ]
     problems += [f"{code}: documented but not in diagnostics.CODES" for code in sorted(set(rows) - set(CODES))]
-    assert not problems, _report("README.md's check codes do not match diagnostics.CODES", problems)
+    assert not problems, _report("docs/reference/check-codes.md does not match diagnostics.CODES", problems)
 
 
-def test_every_exit_code_is_documented(readme):
-    section = _section(readme, "Exit codes")
-    assert section, "README.md has no '## Exit codes' section"
+def test_every_exit_code_is_documented():
+    page = _read(EXIT_CODES)
     values = {name: value for name, value in vars(exitcodes).items() if name.isupper() and isinstance(value, int)}
-    missing = [f"{value} ({name})" for name, value in values.items() if not re.search(rf"^\|\s*`?{value}`?\s*\|", section, flags=re.MULTILINE)]
-    assert not missing, _report("README.md's 'Exit codes' table has no row for", missing)
+    missing = [f"{value} ({name})" for name, value in values.items() if not re.search(rf"^\|\s*`?{value}`?\s*\|", page, flags=re.MULTILINE)]
+    assert not missing, _report("docs/reference/exit-codes.md's table has no row for", missing)
 
 
 def test_pre_commit_hook_is_declared():
@@ -319,25 +454,23 @@ def test_pre_commit_hook_is_declared():
 # --- the plan files -------------------------------------------------------------------------------
 
 
-def test_every_plan_file_key_is_documented(readme):
+def test_every_plan_file_key_is_documented():
+    plan_files, data_section = _read(PLAN_FILES), _read(DATA_SECTION)
     missing = []
     for kind, model in FILE_MODELS.items():
         heading = FILE_SECTIONS.get(kind)
         if heading is None:
-            missing.append(f"a README section for the new file kind '{kind}' (add it to FILE_SECTIONS too)")
+            missing.append(f"a docs/reference/plan-files.md section for the new file kind '{kind}' (add it to FILE_SECTIONS too)")
             continue
-        section = _section(readme, heading)
+        section = _section(plan_files, heading)
         if not section:
-            missing.append(f"section '### {heading}'")
+            missing.append(f"section '## {heading}'")
             continue
         documented = _table_keys(section)
+        if kind == "salesplan":  # the data: section's keys have their own page
+            documented |= _table_keys(data_section)
         missing += [f"{heading}: key '{key}'" for key in sorted(_model_keys(model)) if key not in documented]
-    assert not missing, _report("README.md has no key-table row for", missing)
-
-
-def test_the_workspace_section_exists(readme):
-    # The files `salesplan init` writes point readers to this section by name.
-    assert _section(readme, "The workspace"), "README.md has no '## The workspace' section (the init templates refer to it)"
+    assert not missing, _report("docs/reference/plan-files.md (or data-section.md) has no key-table row for", missing)
 
 
 # --- metrics ------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def demo_data(
         fail_usage(unsupported_shape(config), "fix the data: section of salesplan.yaml")
     declared = [(kind, getattr(config, kind).path) for kind in ("accounts", "opportunities", "activities", "sales", "stage_history") if config and getattr(config, kind)]
     if not declared:
-        fail_usage("salesplan.yaml declares no CRM export under data:", "declare data: opportunities: {path: data/opportunities.csv, preset: salesforce} (see 'Data' in the README)")
+        fail_usage("salesplan.yaml declares no CRM export under data:", "declare data: opportunities: {path: data/opportunities.csv, preset: salesforce} (see docs/reference/data-section.md)")
 
     base = root.resolve()
     targets: dict[str, Path] = {}

@@ -157,7 +157,7 @@ def load_exports(ws: Workspace, progress=None, data_dirs: Sequence[Path] = ()) -
                 None,
                 None,
                 "no CRM export declared",
-                "declare at least data: opportunities: {path: ..., preset: ...} in salesplan.yaml (see 'CRM exports: data:' in the README)",
+                "declare at least data: opportunities: {path: ..., preset: ...} in salesplan.yaml (see docs/reference/data-section.md)",
             )
         ]
     refused = export_path_problems(ws, data_dirs)

@@ -164,7 +164,7 @@ def pydantic_diagnostic(error: dict, doc: SourceDoc, schema: dict) -> Diagnostic
         hint = ctx["hint"]
     elif hint is None:
         description = _describe(schema, path)
-        hint = f"expected: {description}" if description else "see the README for this key's format"
+        hint = f"expected: {description}" if description else "see docs/reference/plan-files.md for this key's format"
     return _at(doc, path, "SP203", message, hint, prefer_key=on_key)
 
 

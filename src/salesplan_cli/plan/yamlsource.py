@@ -160,7 +160,7 @@ def read_text(path: Path, rel: str) -> tuple[str | None, list[Diagnostic]]:
             )
         ]
     if not text.strip():
-        return None, [diagnostic("SP003", rel, None, None, "file is empty", "fill it in: the README's 'The workspace' section shows what it holds")]
+        return None, [diagnostic("SP003", rel, None, None, "file is empty", "fill it in: docs/reference/plan-files.md shows what it holds")]
     found = _HIDDEN_BREAK.search(text)
     if found:
         # YAML 1.1 parsers read these as line breaks: every line number after them would be off by one
