@@ -29,6 +29,12 @@ class ReportFormat(str, Enum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    md = "md"  # accepted for markdown (the one vocabulary of format names: pam says md too)
+
+
+def _markdown_named_md(value):
+    """--format md is --format markdown."""
+    return ReportFormat.markdown if value is ReportFormat.md else value
 
 
 PeriodOption = Annotated[
@@ -45,7 +51,7 @@ TeamFilter = Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", 
 SegmentFilter = Annotated[Optional[str], typer.Option("--segment", metavar="SEGMENT", help="Only this segment.")]
 ProductFilter = Annotated[Optional[str], typer.Option("--product", metavar="RANGE", help="Only this product range.")]
 ByOption = Annotated[Optional[str], typer.Option("--by", metavar="DIMS", help="Group rows by these dimensions, comma-separated (see each report).")]
-FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="table, json, csv or markdown (GitHub job summaries).")]
+FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", callback=_markdown_named_md, help="table, json, csv or markdown (GitHub job summaries; md is accepted).")]
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of the terminal.")]
 FailUnderOption = Annotated[
     Optional[list[str]],
