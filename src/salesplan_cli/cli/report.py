@@ -12,7 +12,7 @@ import typer
 
 from .. import exitcodes
 from .common import AsOfOption, DataDirOption, WorkspaceOption, as_of_date, data_dirs, err, fail_usage, resolve_workspace
-from .exports import NO_AMOUNTS, print_intake, command_of, fail_damaged, read_exports, valid_workspace
+from .exports import NO_AMOUNTS, print_intake, command_of, fail_damaged, read_exports, valid_workspace, workspace_keeping_going
 
 report_app = typer.Typer(
     name="report",
@@ -59,6 +59,10 @@ FailUnderOption = Annotated[
 ]
 CheckOption = Annotated[bool, typer.Option("--check", help="Exit 1 when a rep's figure is below the workspace's thresholds (the CI gate).")]
 TopOption = Annotated[int, typer.Option("--top", min=1, metavar="N", help="How many accounts or deals to list per rep.")]
+KeepGoingOption = Annotated[
+    bool,
+    typer.Option("--keep-going", help="A rep plan with errors does not stop the report: the other reps are reported, the ones left out listed with their findings, exit 1. Errors outside rep files still stop it (exit 2)."),
+]
 
 
 @dataclass
@@ -75,6 +79,8 @@ class Options:
     fail_under: list[str] = field(default_factory=list)
     check: bool = False
     data_dir: list[Path] = field(default_factory=list)
+    keep_going: bool = False
+    left_out: list = field(default_factory=list)  # --keep-going: the reps left out (plan/keepgoing.py LeftOut)
 
 
 @dataclass
@@ -96,7 +102,10 @@ def prepare(opts: Options, command: str = "salesplan report", keep_damaged: bool
 
     root = resolve_workspace(opts.workspace)
     as_of = as_of_date(opts.as_of)
-    ws = valid_workspace(root, as_of, command)
+    if opts.keep_going:
+        ws, opts.left_out = workspace_keeping_going(root, as_of, command)
+    else:
+        ws = valid_workspace(root, as_of, command)
     _check_filters(ws, opts)
     try:
         period = resolve_period(opts.period, ws.settings, as_of)
@@ -114,6 +123,8 @@ def prepare(opts: Options, command: str = "salesplan report", keep_damaged: bool
 def _check_filters(ws, opts: Options) -> None:
     known = {r.id for r in ws.reps.values()}
     for rep in opts.reps:
+        if rep in {item.rep for item in opts.left_out}:
+            fail_usage(f"--rep {rep}: this rep is left out, its plan has errors", "fix its plan file (salesplan validate), or leave --rep out")
         if rep not in known:
             fail_usage(f"--rep: unknown rep '{rep}'", "known reps: " + ", ".join(sorted(known)))
     if opts.team is not None and opts.team not in ws.settings.managers:
@@ -172,6 +183,10 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
         read = amount_exports(rendered.report, ctx.frames.sales_from_opportunities)
         reports = [r for r in ctx.frames.reports if read is None or r.kind in read]
         rendered.notes = [*rendered.notes, *conversion_notes(reports, missing=rendered.report == "intake")]
+    if opts.left_out:
+        from ..plan.keepgoing import PLAN_FIGURES_NOTE
+
+        rendered.notes = [*rendered.notes, *(f"left out (plan errors): {item.rep}: {item.reason()}" for item in opts.left_out), PLAN_FIGURES_NOTE]
     text = render(ctx, opts, rendered, found, to_terminal=opts.output is None)
     if opts.output is not None:
         _write_output(ctx, opts.output, text)
@@ -198,6 +213,9 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
         if found:
             err(f"salesplan report: {len(found)} breach{'es' if len(found) != 1 else ''}")
             raise typer.Exit(exitcodes.FINDINGS)
+    if opts.left_out:
+        err(f"salesplan report: {len(opts.left_out)} rep{'s' if len(opts.left_out) != 1 else ''} left out for plan errors (--keep-going): {', '.join(item.rep for item in opts.left_out)}")
+        raise typer.Exit(exitcodes.FINDINGS)
     raise typer.Exit(exitcodes.OK)
 
 
@@ -276,11 +294,12 @@ def attainment_command(
     output: OutputOption = None,
     fail_under: FailUnderOption = None,
     check: CheckOption = False,
+    keep_going: KeepGoingOption = False,
 ) -> None:
     """Sales made against target for the period, by rep (default), team, segment or product; with projection."""
     from ..reports.attainment import BY_CHOICES, attainment
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
     dims = parse_by(by, BY_CHOICES, ["rep"])
     ctx = prepare(opts)
     if ctx.frames.sales is None:
@@ -304,11 +323,12 @@ def intake_command(
     data_dir: DataDirOption = None,
     format: FormatOption = ReportFormat.table,
     output: OutputOption = None,
+    keep_going: KeepGoingOption = False,
 ) -> None:
     """Every row of the exports that was rejected, unmatched or skipped, with its line and the reason."""
     import pandas as pd
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=None, rep=None, team=None, segment=None, product=None, format=format, output=output, data_dir=data_dir)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=None, rep=None, team=None, segment=None, product=None, format=format, output=output, data_dir=data_dir, keep_going=keep_going)
     ctx = prepare(opts, keep_damaged=True)  # the tool to diagnose damaged exports: it lists the rows, then fails
     rows = []
     for report in ctx.frames.reports:
@@ -348,11 +368,12 @@ def activity_command(
     output: OutputOption = None,
     fail_under: FailUnderOption = None,
     check: CheckOption = False,
+    keep_going: KeepGoingOption = False,
 ) -> None:
     """Actions done against planned (norms x accounts in portfolio, prorated), by rep, action type and segment."""
     from ..reports.activity import activity, activity_notes
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
     dims = parse_by(by, ("rep", "team", "action", "segment"), ["rep", "action", "segment"])
     ctx = prepare(opts)
     _require(ctx, "activities")
@@ -385,13 +406,14 @@ def coverage_command(
     output: OutputOption = None,
     fail_under: FailUnderOption = None,
     check: CheckOption = False,
+    keep_going: KeepGoingOption = False,
 ) -> None:
     """Targeted accounts touched in the period, commercial pressure, and the untouched accounts to work first."""
     from ..reports.coverage import coverage, coverage_by_rep, untouched_accounts
     from ..reports.gaps import coverage_notes
     from ..reports.roles import no_role_reached, roles_notes, roles_reached, roles_shown
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
     ctx = prepare(opts)
     _require(ctx, "accounts", "activities")
     table = coverage(ctx)
@@ -426,13 +448,14 @@ def pipeline_command(
     output: OutputOption = None,
     fail_under: FailUnderOption = None,
     check: CheckOption = False,
+    keep_going: KeepGoingOption = False,
 ) -> None:
     """Open deals: count, value, weighted value, age, overdue and stale deals; pipeline coverage of the remaining target."""
     from ..reports.gaps import opportunity_notes
     from ..reports.pipeline import coverage_horizon, deals_to_watch, pipeline, pipeline_coverage, pipeline_notes
     from ..reports.quality import linked_outputs, missing_outputs, qualification, quality_notes
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
     dims = parse_by(by, ("rep", "team", "stage", "segment", "product"), ["rep", "stage"])
     ctx = prepare(opts)
     _require(ctx, "opportunities")
@@ -479,11 +502,12 @@ def conversion_command(
     by: ByOption = None,
     format: FormatOption = ReportFormat.table,
     output: OutputOption = None,
+    keep_going: KeepGoingOption = False,
 ) -> None:
     """Win rates by rep and product range, alerts where a seller differs significantly from the team, stage conversion."""
     from ..reports.conversion import NO_STAGE_HISTORY, conversion, conversion_notes, stage_conversion
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, data_dir=data_dir)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, data_dir=data_dir, keep_going=keep_going)
     ctx = prepare(opts)
     dims = parse_by(by, ("rep", "team", "product", "segment"), ["rep", "product"] if ctx.ws.strategy.products else ["rep"])
     _require(ctx, "opportunities")
@@ -532,19 +556,20 @@ def dashboard_command(
     output: OutputOption = None,
     fail_under: FailUnderOption = None,
     check: CheckOption = False,
+    keep_going: KeepGoingOption = False,
 ) -> None:
     """Without a report name: the dashboard, one row per rep with the key figures and a status."""
     if context.invoked_subcommand is not None:
         given = {
             "workspace": workspace, "as_of": as_of, "period": period, "rep": rep, "team": team,
             "format": format if format is not ReportFormat.table else None, "output": output,
-            "fail_under": fail_under, "check": check or None, "data_dir": data_dir,
+            "fail_under": fail_under, "check": check or None, "data_dir": data_dir, "keep_going": keep_going or None,
         }
         context.obj = {name: value for name, value in given.items() if value}
         return
     from ..reports.dashboard import dashboard
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=None, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=None, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
     ctx = prepare(opts)
     table, notes = dashboard(ctx)
     records_ = table.to_dict("records")
