@@ -70,8 +70,8 @@ class ExportProfile:
     samples: dict[str, set] = field(default_factory=dict, repr=False)  # dates, amounts, probabilities: to guess the dialect
 
     def found(self, name: str) -> list[tuple[str, int]]:
-        """Distinct non-blank values of a field, most frequent first, then by name."""
-        return sorted(self.values.get(name, Counter()).items(), key=lambda kv: (-kv[1], kv[0].casefold()))
+        """Distinct non-blank values of a field, most frequent first, then in the order first met."""
+        return sorted(self.values.get(name, Counter()).items(), key=lambda kv: -kv[1])
 
 
 def match_header(headers: list[str], kind: str | None = None) -> tuple[str, str, dict[str, str]] | tuple[None, None, dict]:

@@ -24,7 +24,7 @@ TEMPLATE_ACTIONS = ["call", "meeting", "proposal"]
 KIND_TITLES = {"opportunities": "deals", "activities": "activities", "accounts": "accounts", "sales": "sales", "stage_history": "stage history"}
 #: Values listed per field in the comments (the count of the others is said).
 LISTED = 40
-_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9 ._/()-]*$")
+_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9 ._/()@+-]*$")
 _YAML_WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null", "none", "~"}
 
 
@@ -65,7 +65,7 @@ def _found(spec: InitSpec, kind: str, name: str) -> list[tuple[str, int]]:
         if entry.profile.kind == kind:
             for value, rows in entry.profile.found(name):
                 counts[value] = counts.get(value, 0) + rows
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
+    return sorted(counts.items(), key=lambda kv: -kv[1])
 
 
 def _distinct(values: list[tuple[str, int]]) -> list[tuple[str, int]]:
