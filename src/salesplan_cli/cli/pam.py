@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import exitcodes
+from .completion import complete_months, complete_reps, complete_teams
 from .common import AsOfOption, DataDirOption, WorkspaceOption, as_of_date, data_dirs, err, fail_usage, resolve_workspace
 
 
@@ -30,9 +31,9 @@ def pam(
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
     data_dir: DataDirOption = None,
-    month: Annotated[Optional[str], typer.Option("--month", "-m", metavar="YYYY-MM", help="The fiscal month to plan. Default: the month holding --as-of.")] = None,
-    rep: Annotated[Optional[list[str]], typer.Option("--rep", "-r", metavar="REP", help="Only this rep (repeat for several); no index is written.")] = None,
-    team: Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", help="Only the reps of this manager; the index is index-MANAGER.")] = None,
+    month: Annotated[Optional[str], typer.Option("--month", "-m", metavar="YYYY-MM", autocompletion=complete_months, help="The fiscal month to plan. Default: the month holding --as-of.")] = None,
+    rep: Annotated[Optional[list[str]], typer.Option("--rep", "-r", metavar="REP", autocompletion=complete_reps, help="Only this rep (repeat for several); no index is written.")] = None,
+    team: Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", autocompletion=complete_teams, help="Only the reps of this manager; the index is index-MANAGER.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="DIR", help="Folder of the PAMs; each month goes in DIR/YYYY-MM/. Default: pam/ in the workspace.")] = None,
     format: Annotated[Optional[list[PamFormat]], typer.Option("--format", "-f", metavar="FORMAT", help="md (default; markdown is accepted), xlsx, json or yaml; repeat for several.")] = None,
     mode: Annotated[

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import exitcodes
+from .completion import complete_periods, complete_products, complete_reps, complete_segments, complete_teams
 from .common import AsOfOption, DataDirOption, WorkspaceOption, as_of_date, data_dirs, err, fail_usage, resolve_workspace
 from .exports import NO_AMOUNTS, print_intake, command_of, fail_damaged, read_exports, valid_workspace, workspace_keeping_going
 
@@ -43,13 +44,14 @@ PeriodOption = Annotated[
         "--period",
         "-p",
         metavar="PERIOD",
+        autocompletion=complete_periods,
         help="ytd (default), fy, month, quarter, half, Q1..Q4, H1, H2, jan..dec, YYYY-MM, or YYYY-MM-DD..YYYY-MM-DD.",
     ),
 ]
-RepFilter = Annotated[Optional[list[str]], typer.Option("--rep", "-r", metavar="REP", help="Only this rep (repeat for several).")]
-TeamFilter = Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", help="Only the reps of this manager.")]
-SegmentFilter = Annotated[Optional[str], typer.Option("--segment", metavar="SEGMENT", help="Only this segment.")]
-ProductFilter = Annotated[Optional[str], typer.Option("--product", metavar="RANGE", help="Only this product range.")]
+RepFilter = Annotated[Optional[list[str]], typer.Option("--rep", "-r", metavar="REP", autocompletion=complete_reps, help="Only this rep (repeat for several).")]
+TeamFilter = Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", autocompletion=complete_teams, help="Only the reps of this manager.")]
+SegmentFilter = Annotated[Optional[str], typer.Option("--segment", metavar="SEGMENT", autocompletion=complete_segments, help="Only this segment.")]
+ProductFilter = Annotated[Optional[str], typer.Option("--product", metavar="RANGE", autocompletion=complete_products, help="Only this product range.")]
 ByOption = Annotated[Optional[str], typer.Option("--by", metavar="DIMS", help="Group rows by these dimensions, comma-separated (see each report).")]
 FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", callback=_markdown_named_md, help="table, json, csv or markdown (GitHub job summaries; md is accepted).")]
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of the terminal.")]
