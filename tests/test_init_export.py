@@ -224,3 +224,26 @@ def test_init_with_export_imports_no_pandas(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "HEAVY=\n" in done.stdout
+
+
+def test_init_with_hostile_values_still_validates(tmp_path, run_cli):
+    """Names that YAML would misread (yes, a colon, a hash, brackets, quotes, a leading dash) or that are too
+    long for a plan name are quoted or only listed: the workspace validates clean and the report runs."""
+    odd = ["yes", "Stage: one", "two # three", "[four]", 'say "five"', "- six", "x" * 150, "Ünïcødé stage", "NO"]
+    owners = ["O'Brien, Pat", "null", "José  Ramos", "pat@example.com"]
+    rows = []
+    for i in range(45):
+        stage = (odd + ["closedwon", "closedlost"])[i % (len(odd) + 2)]
+        rows.append([str(i), owners[i % 4], "Acme", stage, "100", "2027-03-01"])
+    path = write_csv(tmp_path / "deals.csv", ["Record ID", "Deal owner", "Associated Company", "Deal Stage", "Amount", "Close Date"], rows)
+    types = ["on: off", "#tag", "Call", "call"]
+    acts = write_csv(tmp_path / "acts.csv", ["Activity assigned to", "Activity type", "Activity date"], [[owners[i % 4], types[i % 4], "2027-03-01"] for i in range(12)])
+    ws = tmp_path / "ws"
+    result = run_cli("init", ws, "--fiscal-year-start", "2027-01", "--export", path, "--export", acts)
+    assert result.code == 0, result.err
+    check, payload = _json(run_cli, "validate", "-w", ws, "-f", "json")
+    assert check.code == 0 and payload["diagnostics"] == [], payload
+    report = run_cli("report", "pipeline", "-w", ws, "--as-of", "2027-10-15", "-f", "json")
+    assert report.code == 0, report.err
+    strategy = (ws / "strategy.yaml").read_text(encoding="utf-8")
+    assert "x" * 150 not in strategy and "x" * 150 in (ws / "salesplan.yaml").read_text(encoding="utf-8")

@@ -68,6 +68,15 @@ def _found(spec: InitSpec, kind: str, name: str) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: -kv[1])
 
 
+#: Longest plan name (plan/model.py Identifier); a longer CRM value is only listed, for a mapping.
+MAX_NAME = 100
+
+
+def _names(values: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The values usable as plan names (stages, action types, product ranges), one per name."""
+    return _distinct([(v, n) for v, n in values if len(v) <= MAX_NAME])
+
+
 def _distinct(values: list[tuple[str, int]]) -> list[tuple[str, int]]:
     """One per name, case and spaces aside (they match the same plan name)."""
     seen: set[str] = set()
@@ -87,13 +96,13 @@ def open_stages(spec: InitSpec) -> list[str]:
     for entry in spec.exports:
         if entry.profile.kind in ("opportunities", "stage_history"):
             closing |= closing_stages(entry.profile)
-    found = _distinct(_found(spec, "opportunities", "stage") + _found(spec, "stage_history", "stage"))
+    found = _names(_found(spec, "opportunities", "stage") + _found(spec, "stage_history", "stage"))
     stages = [v for v, _ in found if " ".join(v.split()).casefold() not in closing | {"won", "lost"}]
     return stages if stages else TEMPLATE_STAGES
 
 
 def action_types(spec: InitSpec) -> list[str]:
-    found = _distinct(_found(spec, "activities", "type"))
+    found = _names(_found(spec, "activities", "type"))
     return [v for v, _ in found] if found else TEMPLATE_ACTIONS
 
 
@@ -240,7 +249,7 @@ def _products_lines(spec: InitSpec) -> list[str]:
     equal share (so that they match by themselves, not as <unplanned>); none when the exports name none."""
     if not spec.exports:
         return ["products: {licences: 70%, services: 30%}"]
-    found = _distinct(_found(spec, "opportunities", "product") + _found(spec, "sales", "product"))
+    found = _names(_found(spec, "opportunities", "product") + _found(spec, "sales", "product"))
     if not found:
         return ["# products: {licences: 70%, services: 30%}   # optional: share of turnover per product range"]
     if len(found) > MAX_PRODUCTS:
