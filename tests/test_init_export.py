@@ -247,3 +247,16 @@ def test_init_with_hostile_values_still_validates(tmp_path, run_cli):
     assert report.code == 0, report.err
     strategy = (ws / "strategy.yaml").read_text(encoding="utf-8")
     assert "x" * 150 not in strategy and "x" * 150 in (ws / "salesplan.yaml").read_text(encoding="utf-8")
+
+
+def test_open_stages_in_funnel_order_by_probability(tmp_path, run_cli):
+    """The plan's stages follow the deals' mean probability (least likely first), not their frequency."""
+    stages = {"contractsent": "90", "appointmentscheduled": "20", "qualifiedtobuy": "40", "closedwon": "100"}
+    rows = []
+    for i, (stage, probability) in enumerate([(s, p) for s, p in stages.items() for _ in range(1 + (s == "contractsent") * 5)]):
+        rows.append([str(i), "Ana Lee", "Acme", stage, "100", "2027-03-01", probability])
+    path = write_csv(tmp_path / "deals.csv", ["Record ID", "Deal owner", "Associated Company", "Deal Stage", "Amount", "Close Date", "Deal probability"], rows)
+    result = run_cli("init", tmp_path / "ws", "--export", path)
+    assert result.code == 0, result.err
+    strategy = (tmp_path / "ws" / "strategy.yaml").read_text(encoding="utf-8")
+    assert "stages: [appointmentscheduled, qualifiedtobuy, contractsent, won, lost]" in strategy

@@ -68,6 +68,12 @@ class ExportProfile:
     more_values: dict[str, bool] = field(default_factory=dict)  # field -> more distinct values than kept
     notes: list[str] = field(default_factory=list)
     samples: dict[str, set] = field(default_factory=dict, repr=False)  # dates, amounts, probabilities: to guess the dialect
+    stage_probability: dict[str, list[float]] = field(default_factory=dict)  # stage -> [sum, count] of its deals' probabilities
+
+    def stage_means(self) -> dict[str, float]:
+        """Mean win probability (0-1) of each stage's deals, where the export gives probabilities."""
+        scale = 100.0 if self.probability == "percent" else 1.0
+        return {stage: total / count / scale for stage, (total, count) in self.stage_probability.items() if count}
 
     def found(self, name: str) -> list[tuple[str, int]]:
         """Distinct non-blank values of a field, most frequent first, then in the order first met."""
@@ -166,6 +172,9 @@ def _read_values(profile: ExportProfile, reader) -> None:
     samples: dict[str, set] = {name: set() for name in sampled}
     counters = {name: Counter() for name in wanted}
     width = len(profile.headers)
+    stage_at = index[profile.columns["stage"]] if profile.kind == "opportunities" and "stage" in profile.columns else None
+    probability_at = index[profile.columns["probability"]] if stage_at is not None and "probability" in profile.columns else None
+    by_stage = profile.stage_probability
     try:
         for row in reader:
             if len(row) != width:
@@ -184,10 +193,25 @@ def _read_values(profile: ExportProfile, reader) -> None:
                 value = row[i].strip()
                 if value and len(samples[name]) < MAX_SAMPLES:
                     samples[name].add(value)
+            if probability_at is not None:
+                stage = row[stage_at].strip()
+                if stage in counters["stage"]:
+                    number = _number(row[probability_at])
+                    if number is not None:
+                        pair = by_stage.setdefault(stage, [0.0, 0])
+                        pair[0] += number
+                        pair[1] += 1
     except csv.Error as exc:
         raise DetectError(f"{profile.path}: CSV error on line {reader.line_num}: {exc}", "export it again as CSV") from None
     profile.values = counters
     profile.samples = samples
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.strip().rstrip("%").replace(",", ".").strip())
+    except ValueError:
+        return None
 
 
 def _guess_dialect(profile: ExportProfile) -> None:

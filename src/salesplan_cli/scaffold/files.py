@@ -98,7 +98,15 @@ def open_stages(spec: InitSpec) -> list[str]:
             closing |= closing_stages(entry.profile)
     found = _names(_found(spec, "opportunities", "stage") + _found(spec, "stage_history", "stage"))
     stages = [v for v, _ in found if " ".join(v.split()).casefold() not in closing | {"won", "lost"}]
-    return stages if stages else TEMPLATE_STAGES
+    if not stages:
+        return TEMPLATE_STAGES
+    # in the funnel's order where the export gives probabilities: the least likely stage first
+    means: dict[str, float] = {}
+    for entry in spec.exports:
+        if entry.profile.kind == "opportunities":
+            for stage, mean in entry.profile.stage_means().items():
+                means.setdefault(stage, mean)
+    return sorted(stages, key=lambda s: means.get(s, float("inf")))
 
 
 def action_types(spec: InitSpec) -> list[str]:
@@ -223,7 +231,8 @@ def strategy_yaml(spec: InitSpec) -> str:
         "seasonality: {Q1: 20%, Q2: 20%, Q3: 20%, Q4: 40%}",
     ]
     if found_stages:
-        lines.append("# The CRM's open stages, most frequent first: put them in the funnel's order, rename or merge them")
+        lines.append("# The CRM's open stages, by their deals' mean probability where the export gives it, else most frequent")
+        lines.append("# first: check the funnel's order, rename or merge them")
         lines.append("# (then map the CRM's names under data.mapping.stages in salesplan.yaml). won and lost close a deal.")
     lines.append("stages: [" + ", ".join(yaml_str(s) for s in [*stages, "won", "lost"]) + "]")
     if found_actions:
