@@ -117,3 +117,22 @@ def test_light_commands_import_no_data_library(args, tmp_path):
     done = _run(args, {}, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "HEAVY=\n" in done.stderr
+
+
+@pytest.mark.skipif(not __import__("shutil").which("bash"), reason="no bash")
+def test_bash_script_end_to_end():
+    """The printed script loaded in bash: its completion function, called as bash calls it, fills COMPREPLY."""
+    salesplan = Path(sys.executable).parent / "salesplan"
+    if not salesplan.exists():
+        pytest.skip("the salesplan console script is not installed next to this Python")
+    script = (
+        'eval "$(salesplan completion bash)"\n'
+        "COMP_WORDS=(salesplan report attainment --rep rep-n); COMP_CWORD=4\n"
+        'func=$(complete -p salesplan | sed "s/.*-F \\([^ ]*\\) .*/\\1/")\n'
+        '"$func" salesplan\n'
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    env = {**os.environ, "PATH": f"{salesplan.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    done = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True, text=True, cwd=EXAMPLE, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["rep-n1", "rep-n2", "rep-n3"]
