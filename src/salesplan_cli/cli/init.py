@@ -91,9 +91,11 @@ def init(
         copies: list[tuple[Path, str]] = []
         report = []
     else:
+        from ..plan.load import SEGMENTS_FILE
         from .init_export import from_exports
 
-        files, copies, report = from_exports(directory, company_name, currency_code, start, today, list(rep or []), reps_from, list(export or []))
+        segments = _template_files()[SEGMENTS_FILE].format()
+        files, copies, report = from_exports(directory, company_name, currency_code, start, today, list(rep or []), reps_from, list(export or []), segments)
     clashes = [name for name in [*files, *(rel for _, rel in copies)] if (directory / name).exists()]
     if clashes:
         fail_usage(f"{', '.join(clashes)} already exist in {directory}", "salesplan init never overwrites files; choose an empty folder")

@@ -32,8 +32,9 @@ def _inside(path: Path, folder: Path) -> Optional[str]:
         return None
 
 
-def from_exports(directory: Path, company: str, currency: str, start: dt.date, today: dt.date, reps: list[str], reps_from: Optional[Path], exports: list[str]):
-    """(files to write, exports to copy as (source, relative target), lines to print)."""
+def from_exports(directory: Path, company: str, currency: str, start: dt.date, today: dt.date, reps: list[str], reps_from: Optional[Path], exports: list[str], segments_text: str):
+    """(files to write, exports to copy as (source, relative target), lines to print); `segments_text`: the
+    template's segments.yaml."""
     from ..scaffold.detect import DetectError, profile_export
     from ..scaffold.files import ExportEntry, InitSpec, action_types, open_stages, workspace_files
     from ..scaffold.people import PeopleError, Person, make_people, match_owners, parse_rep, people_from_owners, read_reps_csv
@@ -75,10 +76,7 @@ def from_exports(directory: Path, company: str, currency: str, start: dt.date, t
         fail_usage(clean(exc.message), exc.hint)
     _matched, unmatched = match_owners(people, owner_list) if given else ({}, {})
     spec = InitSpec(company=company, currency=currency, fy_start=start, today=today, people=people, exports=entries, unmatched_owners=unmatched, reps_given=bool(given))
-    from ..plan.load import SEGMENTS_FILE
-    from .init import _template_files
-
-    files = workspace_files(spec, _template_files()[SEGMENTS_FILE].format())
+    files = workspace_files(spec, segments_text)
     return files, copies, _account(spec, owner_list, unmatched, open_stages(spec), action_types(spec))
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import exitcodes
-from .completion import complete_months, complete_reps, complete_teams
+from .candidates import complete_months, complete_reps, complete_teams
 from .common import AsOfOption, DataDirOption, WorkspaceOption, as_of_date, data_dirs, err, fail_usage, resolve_workspace
 
 

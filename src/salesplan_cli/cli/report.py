@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import exitcodes
-from .completion import complete_periods, complete_products, complete_reps, complete_segments, complete_teams
+from .candidates import complete_periods, complete_products, complete_reps, complete_segments, complete_teams
 from .common import AsOfOption, DataDirOption, WorkspaceOption, as_of_date, data_dirs, err, fail_usage, resolve_workspace
 from .exports import NO_AMOUNTS, print_intake, command_of, fail_damaged, read_exports, valid_workspace, workspace_keeping_going
 

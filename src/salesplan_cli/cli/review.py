@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .common import AsOfOption, DataDirOption, WorkspaceOption
-from .completion import complete_reps
+from .candidates import complete_reps
 from .report import FormatOption, OutputOption, PeriodOption, Rendered, ReportFormat, TopOption, emit, prepare, _options
 
 
