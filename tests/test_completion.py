@@ -136,3 +136,15 @@ def test_bash_script_end_to_end():
     done = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True, text=True, cwd=EXAMPLE, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["rep-n1", "rep-n2", "rep-n3"]
+
+
+def test_install_completion_writes_the_script_and_sources_it(tmp_path):
+    """typer's --install-completion: the script under ~/.bash_completions, sourced from ~/.bashrc."""
+    env = {"HOME": str(tmp_path), "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    done = _run(["--install-completion", "bash"], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    script = tmp_path / ".bash_completions" / "salesplan.sh"
+    assert "_SALESPLAN_COMPLETE" in script.read_text(encoding="utf-8")
+    assert str(script) in (tmp_path / ".bashrc").read_text(encoding="utf-8")
+    shown = _run(["--show-completion", "zsh"], env, tmp_path)
+    assert shown.returncode == 0 and "compdef" in shown.stdout
