@@ -109,3 +109,11 @@ def test_cli_rep_filter_on_a_left_out_rep(plan, run_cli):
     out = run_cli("report", "-w", plan.root, "--as-of", AS_OF, "--keep-going", "--rep", "rep-n1")
     assert out.code == 2
     assert "--rep rep-n1: this rep is left out, its plan has errors" in out.err
+
+
+def test_cli_keep_going_with_a_gate_breach_says_both(plan, run_cli):
+    _broken_reps(plan)
+    out = run_cli("report", "-w", plan.root, "--as-of", AS_OF, "--keep-going", "--fail-under", "attainment=100%", "-f", "csv")
+    assert out.code == 1
+    assert "2 reps left out for plan errors (--keep-going): rep-n1, rep-x" in out.err
+    assert "breach:" in out.err

@@ -198,6 +198,8 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
     print_intake(ctx, converted_noted=noted)
     if getattr(ctx.frames, "damage", None):
         fail_damaged(ctx.frames.damage, ctx.ws.root, command_of(rendered.report))
+    if opts.left_out:  # exit 1 at the end (a gate breach gives 1 too)
+        err(f"salesplan report: {len(opts.left_out)} rep{'s' if len(opts.left_out) != 1 else ''} left out for plan errors (--keep-going): {', '.join(item.rep for item in opts.left_out)}")
     if gates:
         missing = [m for m in gates if m not in rendered.gate_figures]
         from ..plan.model import VOLUME_KINDS
@@ -216,7 +218,6 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
             err(f"salesplan report: {len(found)} breach{'es' if len(found) != 1 else ''}")
             raise typer.Exit(exitcodes.FINDINGS)
     if opts.left_out:
-        err(f"salesplan report: {len(opts.left_out)} rep{'s' if len(opts.left_out) != 1 else ''} left out for plan errors (--keep-going): {', '.join(item.rep for item in opts.left_out)}")
         raise typer.Exit(exitcodes.FINDINGS)
     raise typer.Exit(exitcodes.OK)
 
