@@ -14,7 +14,7 @@ app = typer.Typer(
     name="salesplan",
     help="Plans as code for sales teams: check that each rep's individual plan adds up to the commercial strategy, and show how the strategy breaks down into those plans.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion (typer); salesplan completion SHELL prints the script
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -37,7 +37,7 @@ def _root(
 
 
 def _register() -> None:
-    from . import demo_data, init, pam, plan, review, schema, validate
+    from . import completion, demo_data, init, pam, plan, review, schema, validate
 
     app.command("validate")(validate.validate)
     app.command("plan")(plan.plan)
@@ -46,6 +46,7 @@ def _register() -> None:
     app.command("demo-data")(demo_data.demo_data)
     app.command("pam")(pam.pam)
     app.command("review")(review.review)
+    app.command("completion")(completion.completion)
     from .report import report_app
 
     app.add_typer(report_app, name="report")
@@ -60,6 +61,17 @@ def main(argv: Optional[list[str]] = None) -> int:
         if sys.stderr is not None:
             sys.stderr.write("salesplan: standard output is closed; redirect it to a file or /dev/null\n")
         return exitcodes.USAGE
+    import os
+
+    from .completion import COMPLETE_VAR
+
+    if os.environ.get(COMPLETE_VAR):  # the shell asks for completions (click's protocol): answer, run nothing
+        from .completion import answer
+
+        try:
+            return answer(app)
+        except Exception:  # never a traceback while the user presses Tab
+            return exitcodes.INTERNAL
     try:
         code = app(args=argv, standalone_mode=False, prog_name="salesplan")
         return code if isinstance(code, int) else exitcodes.OK

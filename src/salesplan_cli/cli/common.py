@@ -76,6 +76,12 @@ class TableFormat(str, Enum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    md = "md"  # accepted for markdown
+
+
+def markdown_named_md(value):
+    """--format md is --format markdown (one vocabulary of format names across commands)."""
+    return TableFormat.markdown if value is TableFormat.md else value
 
 
 def as_of_date(value: Optional[str]) -> dt.date:

@@ -28,6 +28,34 @@ def valid_workspace(root: Path, as_of, command: str):
     return plan.workspace
 
 
+def workspace_keeping_going(root: Path, as_of, command: str):
+    """`--keep-going`: the workspace without the reps whose plan files have errors, and those reps (plan/keepgoing.py).
+    Their findings go to stderr; errors outside rep files stop the command as valid_workspace does (exit 2)."""
+    from ..intake.workspace import check_plan
+    from ..plan.keepgoing import keep_going
+
+    result = check_plan(root, as_of).result
+    if not result.errors:
+        return result.workspace, []
+    kept = keep_going(result.workspace, result.diagnostics)
+    from rich.console import Console
+
+    from .render_diagnostics import render_human
+
+    console = Console(stderr=True, highlight=False, no_color=not use_color(), width=None if use_color() else 200)
+    if kept.workspace is None:
+        render_human(result, console, display_root(root))
+        why = "errors outside the rep files (salesplan.yaml, strategy.yaml, segments.yaml) stop every report" if kept.blocking or not kept.left_out else "every rep plan has errors"
+        err(f"{command}: the plan has errors; --keep-going cannot help: {why}; fix them first (salesplan validate)")
+        raise typer.Exit(exitcodes.USAGE)
+    from dataclasses import replace
+
+    render_human(replace(result, diagnostics=[d for d in result.diagnostics if d.is_error]), console, display_root(root))
+    names = ", ".join(item.rep for item in kept.left_out)
+    err(f"{command}: --keep-going: {len(kept.left_out)} rep{'s' if len(kept.left_out) != 1 else ''} left out for plan errors: {names}")
+    return kept.workspace, kept.left_out
+
+
 def read_exports(ws, root: Path, hint: str = "", data_dirs: tuple[Path, ...] = (), keep_damaged: bool = False, command: str = "salesplan report"):
     """The canonical frames of the workspace's exports; each problem on stderr and exit 2 when one cannot be read,
     when an export path leads outside the workspace (and the allowed `data_dirs`), or when an export is damaged

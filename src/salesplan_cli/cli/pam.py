@@ -10,11 +10,13 @@ from typing import Annotated, Optional
 import typer
 
 from .. import exitcodes
+from .candidates import complete_months, complete_reps, complete_teams
 from .common import AsOfOption, DataDirOption, WorkspaceOption, as_of_date, data_dirs, err, fail_usage, resolve_workspace
 
 
 class PamFormat(str, Enum):
     md = "md"
+    markdown = "markdown"  # accepted for md (the one vocabulary of format names: report says markdown)
     xlsx = "xlsx"
     json = "json"
     yaml = "yaml"
@@ -29,11 +31,11 @@ def pam(
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
     data_dir: DataDirOption = None,
-    month: Annotated[Optional[str], typer.Option("--month", "-m", metavar="YYYY-MM", help="The fiscal month to plan. Default: the month holding --as-of.")] = None,
-    rep: Annotated[Optional[list[str]], typer.Option("--rep", "-r", metavar="REP", help="Only this rep (repeat for several); no index is written.")] = None,
-    team: Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", help="Only the reps of this manager; the index is index-MANAGER.")] = None,
+    month: Annotated[Optional[str], typer.Option("--month", "-m", metavar="YYYY-MM", autocompletion=complete_months, help="The fiscal month to plan. Default: the month holding --as-of.")] = None,
+    rep: Annotated[Optional[list[str]], typer.Option("--rep", "-r", metavar="REP", autocompletion=complete_reps, help="Only this rep (repeat for several); no index is written.")] = None,
+    team: Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", autocompletion=complete_teams, help="Only the reps of this manager; the index is index-MANAGER.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="DIR", help="Folder of the PAMs; each month goes in DIR/YYYY-MM/. Default: pam/ in the workspace.")] = None,
-    format: Annotated[Optional[list[PamFormat]], typer.Option("--format", "-f", metavar="FORMAT", help="md (default), xlsx, json or yaml; repeat for several.")] = None,
+    format: Annotated[Optional[list[PamFormat]], typer.Option("--format", "-f", metavar="FORMAT", help="md (default; markdown is accepted), xlsx, json or yaml; repeat for several.")] = None,
     mode: Annotated[
         Mode,
         typer.Option("--mode", help="Revenue objectives: plan (the plan's figures) or catch-up (also what is missing to date, spread over the months left). Activity objectives are raised where behind in both."),
@@ -52,7 +54,7 @@ def pam(
 
     root = resolve_workspace(workspace)
     day = as_of_date(as_of)
-    formats = list(dict.fromkeys(f.value for f in (format or [PamFormat.md])))
+    formats = list(dict.fromkeys("md" if f is PamFormat.markdown else f.value for f in (format or [PamFormat.md])))
     ws = valid_workspace(root, day, "salesplan pam")
     reps = _chosen_reps(ws, list(rep or []), team)
     try:
@@ -121,6 +123,11 @@ def pam(
             typer.echo(f"{'would skip' if dry_run else 'skipped'} {shown}/{item.name}: {SKIP_REASONS[item.action]}")
         else:
             typer.echo(f"{verbs[item.action]} {shown}/{item.name}")
+    from ..pam.summary import summary_lines
+
+    by_stem = {stem: [p for p in planned if p.name in {stem + EXTENSIONS[f] for f in formats}] for stem, _doc in docs}
+    for line in summary_lines(docs, by_stem, shown, ws.settings.currency, dry_run):
+        err(line)
     for rep_id in absent:
         err(f"note: {rep_id} is not in post in {the_month.label}: no PAM")
     if rep:

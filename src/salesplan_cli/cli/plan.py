@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from .. import exitcodes
-from .common import TableFormat, WorkspaceOption, display_root, fail_usage, resolve_workspace, use_color
+from .common import TableFormat, markdown_named_md, WorkspaceOption, display_root, fail_usage, resolve_workspace, use_color
 
 
 class PlanBy(str, Enum):
@@ -24,7 +24,7 @@ def plan(
     rep: Annotated[Optional[list[str]], typer.Option("--rep", "-r", metavar="REP", help="Only this rep (repeat for several).")] = None,
     team: Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", help="Only the reps of this manager (a manager id from salesplan.yaml).")] = None,
     by: Annotated[PlanBy, typer.Option("--by", help="Break objectives down by segment, product, quarter or month.")] = PlanBy.segment,
-    format: Annotated[TableFormat, typer.Option("--format", "-f", help="table, json, csv or markdown.")] = TableFormat.table,
+    format: Annotated[TableFormat, typer.Option("--format", "-f", callback=markdown_named_md, help="table, json, csv or markdown (md is accepted).")] = TableFormat.table,
 ) -> None:
     """Show each rep's objective by segment, product or period, with totals against the strategy."""
     from ..plan.breakdown import plan_breakdown

@@ -11,8 +11,9 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import exitcodes
+from .candidates import complete_periods, complete_products, complete_reps, complete_segments, complete_teams
 from .common import AsOfOption, DataDirOption, WorkspaceOption, as_of_date, data_dirs, err, fail_usage, resolve_workspace
-from .exports import NO_AMOUNTS, print_intake, command_of, fail_damaged, read_exports, valid_workspace
+from .exports import NO_AMOUNTS, print_intake, command_of, fail_damaged, read_exports, valid_workspace, workspace_keeping_going
 
 report_app = typer.Typer(
     name="report",
@@ -29,6 +30,12 @@ class ReportFormat(str, Enum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    md = "md"  # accepted for markdown (the one vocabulary of format names: pam says md too)
+
+
+def _markdown_named_md(value):
+    """--format md is --format markdown."""
+    return ReportFormat.markdown if value is ReportFormat.md else value
 
 
 PeriodOption = Annotated[
@@ -37,15 +44,16 @@ PeriodOption = Annotated[
         "--period",
         "-p",
         metavar="PERIOD",
+        autocompletion=complete_periods,
         help="ytd (default), fy, month, quarter, half, Q1..Q4, H1, H2, jan..dec, YYYY-MM, or YYYY-MM-DD..YYYY-MM-DD.",
     ),
 ]
-RepFilter = Annotated[Optional[list[str]], typer.Option("--rep", "-r", metavar="REP", help="Only this rep (repeat for several).")]
-TeamFilter = Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", help="Only the reps of this manager.")]
-SegmentFilter = Annotated[Optional[str], typer.Option("--segment", metavar="SEGMENT", help="Only this segment.")]
-ProductFilter = Annotated[Optional[str], typer.Option("--product", metavar="RANGE", help="Only this product range.")]
+RepFilter = Annotated[Optional[list[str]], typer.Option("--rep", "-r", metavar="REP", autocompletion=complete_reps, help="Only this rep (repeat for several).")]
+TeamFilter = Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", autocompletion=complete_teams, help="Only the reps of this manager.")]
+SegmentFilter = Annotated[Optional[str], typer.Option("--segment", metavar="SEGMENT", autocompletion=complete_segments, help="Only this segment.")]
+ProductFilter = Annotated[Optional[str], typer.Option("--product", metavar="RANGE", autocompletion=complete_products, help="Only this product range.")]
 ByOption = Annotated[Optional[str], typer.Option("--by", metavar="DIMS", help="Group rows by these dimensions, comma-separated (see each report).")]
-FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="table, json, csv or markdown (GitHub job summaries).")]
+FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", callback=_markdown_named_md, help="table, json, csv or markdown (GitHub job summaries; md is accepted).")]
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of the terminal.")]
 FailUnderOption = Annotated[
     Optional[list[str]],
@@ -53,6 +61,10 @@ FailUnderOption = Annotated[
 ]
 CheckOption = Annotated[bool, typer.Option("--check", help="Exit 1 when a rep's figure is below the workspace's thresholds (the CI gate).")]
 TopOption = Annotated[int, typer.Option("--top", min=1, metavar="N", help="How many accounts or deals to list per rep.")]
+KeepGoingOption = Annotated[
+    bool,
+    typer.Option("--keep-going", help="A rep plan with errors does not stop the report: the other reps are reported, the ones left out listed with their findings, exit 1. Errors outside rep files still stop it (exit 2)."),
+]
 
 
 @dataclass
@@ -69,6 +81,8 @@ class Options:
     fail_under: list[str] = field(default_factory=list)
     check: bool = False
     data_dir: list[Path] = field(default_factory=list)
+    keep_going: bool = False
+    left_out: list = field(default_factory=list)  # --keep-going: the reps left out (plan/keepgoing.py LeftOut)
 
 
 @dataclass
@@ -90,7 +104,10 @@ def prepare(opts: Options, command: str = "salesplan report", keep_damaged: bool
 
     root = resolve_workspace(opts.workspace)
     as_of = as_of_date(opts.as_of)
-    ws = valid_workspace(root, as_of, command)
+    if opts.keep_going:
+        ws, opts.left_out = workspace_keeping_going(root, as_of, command)
+    else:
+        ws = valid_workspace(root, as_of, command)
     _check_filters(ws, opts)
     try:
         period = resolve_period(opts.period, ws.settings, as_of)
@@ -108,6 +125,8 @@ def prepare(opts: Options, command: str = "salesplan report", keep_damaged: bool
 def _check_filters(ws, opts: Options) -> None:
     known = {r.id for r in ws.reps.values()}
     for rep in opts.reps:
+        if rep in {item.rep for item in opts.left_out}:
+            fail_usage(f"--rep {rep}: this rep is left out, its plan has errors", "fix its plan file (salesplan validate), or leave --rep out")
         if rep not in known:
             fail_usage(f"--rep: unknown rep '{rep}'", "known reps: " + ", ".join(sorted(known)))
     if opts.team is not None and opts.team not in ws.settings.managers:
@@ -166,6 +185,10 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
         read = amount_exports(rendered.report, ctx.frames.sales_from_opportunities)
         reports = [r for r in ctx.frames.reports if read is None or r.kind in read]
         rendered.notes = [*rendered.notes, *conversion_notes(reports, missing=rendered.report == "intake")]
+    if opts.left_out:
+        from ..plan.keepgoing import PLAN_FIGURES_NOTE
+
+        rendered.notes = [*rendered.notes, *(f"left out (plan errors): {item.rep}: {item.reason()}" for item in opts.left_out), PLAN_FIGURES_NOTE]
     text = render(ctx, opts, rendered, found, to_terminal=opts.output is None)
     if opts.output is not None:
         _write_output(ctx, opts.output, text)
@@ -175,6 +198,8 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
     print_intake(ctx, converted_noted=noted)
     if getattr(ctx.frames, "damage", None):
         fail_damaged(ctx.frames.damage, ctx.ws.root, command_of(rendered.report))
+    if opts.left_out:  # exit 1 at the end (a gate breach gives 1 too)
+        err(f"salesplan report: {len(opts.left_out)} rep{'s' if len(opts.left_out) != 1 else ''} left out for plan errors (--keep-going): {', '.join(item.rep for item in opts.left_out)}")
     if gates:
         missing = [m for m in gates if m not in rendered.gate_figures]
         from ..plan.model import VOLUME_KINDS
@@ -192,6 +217,8 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
         if found:
             err(f"salesplan report: {len(found)} breach{'es' if len(found) != 1 else ''}")
             raise typer.Exit(exitcodes.FINDINGS)
+    if opts.left_out:
+        raise typer.Exit(exitcodes.FINDINGS)
     raise typer.Exit(exitcodes.OK)
 
 
@@ -274,11 +301,12 @@ def attainment_command(
     output: OutputOption = None,
     fail_under: FailUnderOption = None,
     check: CheckOption = False,
+    keep_going: KeepGoingOption = False,
 ) -> None:
     """Sales made against target for the period, by rep (default), team, segment or product; with projection."""
     from ..reports.attainment import BY_CHOICES, attainment
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
     dims = parse_by(by, BY_CHOICES, ["rep"])
     ctx = prepare(opts)
     if ctx.frames.sales is None:
@@ -302,11 +330,12 @@ def intake_command(
     data_dir: DataDirOption = None,
     format: FormatOption = ReportFormat.table,
     output: OutputOption = None,
+    keep_going: KeepGoingOption = False,
 ) -> None:
     """Every row of the exports that was rejected, unmatched or skipped, with its line and the reason."""
     import pandas as pd
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=None, rep=None, team=None, segment=None, product=None, format=format, output=output, data_dir=data_dir)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=None, rep=None, team=None, segment=None, product=None, format=format, output=output, data_dir=data_dir, keep_going=keep_going)
     ctx = prepare(opts, keep_damaged=True)  # the tool to diagnose damaged exports: it lists the rows, then fails
     rows = []
     for report in ctx.frames.reports:
@@ -346,11 +375,12 @@ def activity_command(
     output: OutputOption = None,
     fail_under: FailUnderOption = None,
     check: CheckOption = False,
+    keep_going: KeepGoingOption = False,
 ) -> None:
     """Actions done against planned (norms x accounts in portfolio, prorated), by rep, action type and segment."""
     from ..reports.activity import activity, activity_notes
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
     dims = parse_by(by, ("rep", "team", "action", "segment"), ["rep", "action", "segment"])
     ctx = prepare(opts)
     _require(ctx, "activities")
@@ -383,13 +413,14 @@ def coverage_command(
     output: OutputOption = None,
     fail_under: FailUnderOption = None,
     check: CheckOption = False,
+    keep_going: KeepGoingOption = False,
 ) -> None:
     """Targeted accounts touched in the period, commercial pressure, and the untouched accounts to work first."""
     from ..reports.coverage import coverage, coverage_by_rep, untouched_accounts
     from ..reports.gaps import coverage_notes
     from ..reports.roles import no_role_reached, roles_notes, roles_reached, roles_shown
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
     ctx = prepare(opts)
     _require(ctx, "accounts", "activities")
     table = coverage(ctx)
@@ -424,13 +455,14 @@ def pipeline_command(
     output: OutputOption = None,
     fail_under: FailUnderOption = None,
     check: CheckOption = False,
+    keep_going: KeepGoingOption = False,
 ) -> None:
     """Open deals: count, value, weighted value, age, overdue and stale deals; pipeline coverage of the remaining target."""
     from ..reports.gaps import opportunity_notes
     from ..reports.pipeline import coverage_horizon, deals_to_watch, pipeline, pipeline_coverage, pipeline_notes
     from ..reports.quality import linked_outputs, missing_outputs, qualification, quality_notes
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
     dims = parse_by(by, ("rep", "team", "stage", "segment", "product"), ["rep", "stage"])
     ctx = prepare(opts)
     _require(ctx, "opportunities")
@@ -477,11 +509,12 @@ def conversion_command(
     by: ByOption = None,
     format: FormatOption = ReportFormat.table,
     output: OutputOption = None,
+    keep_going: KeepGoingOption = False,
 ) -> None:
     """Win rates by rep and product range, alerts where a seller differs significantly from the team, stage conversion."""
     from ..reports.conversion import NO_STAGE_HISTORY, conversion, conversion_notes, stage_conversion
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, data_dir=data_dir)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, data_dir=data_dir, keep_going=keep_going)
     ctx = prepare(opts)
     dims = parse_by(by, ("rep", "team", "product", "segment"), ["rep", "product"] if ctx.ws.strategy.products else ["rep"])
     _require(ctx, "opportunities")
@@ -530,19 +563,20 @@ def dashboard_command(
     output: OutputOption = None,
     fail_under: FailUnderOption = None,
     check: CheckOption = False,
+    keep_going: KeepGoingOption = False,
 ) -> None:
     """Without a report name: the dashboard, one row per rep with the key figures and a status."""
     if context.invoked_subcommand is not None:
         given = {
             "workspace": workspace, "as_of": as_of, "period": period, "rep": rep, "team": team,
             "format": format if format is not ReportFormat.table else None, "output": output,
-            "fail_under": fail_under, "check": check or None, "data_dir": data_dir,
+            "fail_under": fail_under, "check": check or None, "data_dir": data_dir, "keep_going": keep_going or None,
         }
         context.obj = {name: value for name, value in given.items() if value}
         return
     from ..reports.dashboard import dashboard
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=None, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=None, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
     ctx = prepare(opts)
     from .progress import stages
 

@@ -7,11 +7,12 @@ from typing import Annotated
 import typer
 
 from .common import AsOfOption, DataDirOption, WorkspaceOption
+from .candidates import complete_reps
 from .report import FormatOption, OutputOption, PeriodOption, Rendered, ReportFormat, TopOption, emit, prepare, _options
 
 
 def review(
-    rep: Annotated[str, typer.Option("--rep", "-r", metavar="REP", help="The rep the meeting is with.")],
+    rep: Annotated[str, typer.Option("--rep", "-r", metavar="REP", autocompletion=complete_reps, help="The rep the meeting is with.")],
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
     data_dir: DataDirOption = None,

@@ -61,8 +61,12 @@ def unmatched_owners(ws: Workspace, frames: Frames) -> list[UnmatchedOwner]:
     if not counts:
         return []
     shown = _rep_spellings(ws)
+    # reps left out by report --keep-going (plan/keepgoing.py): their rows are <unplanned>, said by the report's notes
+    left_out = {owner_key(name) for name in ws.derived.get("keep_going_left_out_names", ())}
     out = []
     for key, rows in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        if key in left_out:
+            continue
         spelling = max(spellings[key].items(), key=lambda kv: kv[1])[0]
         close = difflib.get_close_matches(key, list(shown), n=3, cutoff=SUGGEST_CUTOFF)
         suggestions = list(dict.fromkeys(shown[c] for c in close))
