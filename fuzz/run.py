@@ -731,7 +731,7 @@ def run_reports(ws, frames, as_of: dt.date, period_spec: str | None, filters: st
 
 def render_reports(rendered: list[tuple[object, str, dict]], notes: list[str]) -> None:
     from salesplan_cli.cli.render_report import render
-    from salesplan_cli.cli.report import Options, Rendered, ReportFormat
+    from salesplan_cli.cli.formats import Options, Rendered, ReportFormat
 
     for number, (ctx, name, tables) in enumerate(rendered):
         for fmt in (ReportFormat.json, list(ReportFormat)[number % len(ReportFormat)]):

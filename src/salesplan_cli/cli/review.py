@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from .common import AsOfOption, DataDirOption, WorkspaceOption
-from .report import FormatOption, OutputOption, PeriodOption, Rendered, ReportFormat, TopOption, emit, prepare, _options
+from .formats import Rendered, ReportFormat
+from .reporting import FormatOption, OutputOption, PeriodOption, TopOption, _options, emit, prepare
 
 
 def review(
