@@ -994,7 +994,7 @@ def check_readers_agree(path: Path, source) -> None:
 
 def workspace_with_exports(ws, root: Path, exports: dict[str, tuple[dict, bytes]]):
     """The workspace `ws` reading the given exports (kind -> (source settings, bytes)), written under `root`."""
-    from salesplan_cli.intake.config import DataConfig
+    from salesplan_cli.config.data import DataConfig
 
     config = ws.settings.data.model_dump() if ws.settings.data is not None else {}
     for kind in EXPORT_KINDS:

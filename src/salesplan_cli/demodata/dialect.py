@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Callable
 
-from ..intake.config import Source
+from ..config.data import Source
 from ..intake.fields import FIELDS, PRESETS, columns_for
 from .model import CSV_SUFFIXES, DemoDataError, ExportFile
 from .values import _amount_text

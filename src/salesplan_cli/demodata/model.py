@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ..intake.config import DataConfig
+from ..config.data import DataConfig
 from ..plan.model import RepPlan
 from ..plan.targets import RepTargets
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
-from ..intake.config import Source
+from ..config.data import Source
 from ..intake.fields import PRESET_STAGES
 from .dialect import _BadRow, _CHECKBOX_WORDS, _Export, _FOREIGN_SHARE, _LOST_NO_VALUE, _OPEN_BLANKS, _quantity_text
 from .model import _Deal, ExportFile, _Rep

@@ -7,7 +7,7 @@ import difflib
 import random
 from fractions import Fraction
 
-from ..intake.config import DataConfig, Source
+from ..config.data import DataConfig, Source
 from ..intake.fields import PRESET_STAGES
 from ..plan.calendar import fiscal_months
 from ..plan.model import Workspace

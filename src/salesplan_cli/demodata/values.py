@@ -9,7 +9,7 @@ import random
 import re
 import unicodedata
 
-from ..intake.config import Source
+from ..config.data import Source
 
 
 _COMPARISON = re.compile(r"^\s*(>=|<=|>|<|!=|==)\s*(-?\d+(?:\.\d+)?)\s*$")

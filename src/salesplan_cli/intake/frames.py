@@ -7,7 +7,7 @@ import pandas as pd
 from ..plan.model import Workspace
 from .activity_status import map_activity_status
 from .contact_roles import map_contact_roles
-from .config import DataConfig, Source
+from ..config.data import DataConfig, Source
 from .currency import record_conversions, settle_currencies
 from .load import Frames, SourceReport, owner_lookup, setting_of, stage_lookup
 from .quantity import parse_quantity

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ..diagnostics import Diagnostic, diagnostic
 from ..plan.model import Workspace
-from .config import DataConfig, Source
+from ..config.data import DataConfig, Source
 from .fields import FIELDS, PRESET_STAGES, PRESETS, columns_for
 from .read import RawTable, RowIssue, read_table
 
