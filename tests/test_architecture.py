@@ -197,17 +197,26 @@ def test_core_imports_no_user_interface(package):
 
 
 def test_the_workspace_model_imports_no_layer_above_it():
-    """config/ holds the data:, thresholds: and conversion: models that plan and intake share: it sits at the
-    bottom (beside plan/values.py, the value types); plan/model.py and plan/load.py import none of intake,
-    reports, pam, demodata or cli."""
+    """config/ (the value types, the data:, thresholds: and conversion: models) is the bottom: it imports no other
+    package of salesplan_cli; plan/model.py and plan/load.py import none of intake, reports, pam, demodata or cli."""
     graph = _graph()
     wrong = []
     for name, edges in graph.items():
         if name == "config" or name.startswith("config."):
-            wrong += [f"{name} imports {t}" for t in edges if not (t.startswith("config") or t in ("plan.values", "diagnostics"))]
-        if name in ("plan.model", "plan.load", "plan.values"):
+            wrong += [f"{name} imports {t}" for t in edges if not t.startswith("config")]
+        if name in ("plan.model", "plan.load"):
             wrong += [f"{name} imports {t}" for t in edges if t.split(".")[0] in ("intake", "reports", "pam", "demodata", "cli")]
     assert not wrong, "\n".join(wrong)
+
+
+def test_nothing_imports_the_moved_value_types_from_plan():
+    """plan/values.py only re-exports config/values.py for branches written before the move."""
+    wrong = [f"{name} imports plan.values" for name, edges in _graph().items() if "plan.values" in edges]
+    for folder in ("tests", "bench", "fuzz"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            if "salesplan_cli.plan.values" in path.read_text(encoding="utf-8") and path != Path(__file__):
+                wrong.append(f"{path.relative_to(REPO)} imports salesplan_cli.plan.values")
+    assert not wrong, "import from config.values:\n" + "\n".join(wrong)
 
 
 def test_no_cli_command_module_imports_another():

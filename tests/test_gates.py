@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 
 from salesplan_cli.config.settings import Thresholds
-from salesplan_cli.plan.values import Percent
+from salesplan_cli.config.values import Percent
 from salesplan_cli.reports.gates import (
     Breach,
     GateError,

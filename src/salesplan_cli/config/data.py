@@ -1,7 +1,7 @@
 """The `data:` section of salesplan.yaml: which CRM exports to read and how.
 
 The plan loader (plan/model.py: Settings.data) and intake both read it; it imports only pydantic and the
-value types of plan/values.py (a leaf), so loading a workspace does not pay for pandas.
+value types of config/values.py, so loading a workspace does not pay for pandas.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationInfo, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..plan.values import Amount, Percent, PercentField
+from .values import Amount, Percent, PercentField
 
 Preset = Literal["salesforce", "hubspot", "pipedrive", "none"]
 Encoding = Literal["utf-8", "utf-8-sig", "cp1252", "latin-1", "iso-8859-15"]

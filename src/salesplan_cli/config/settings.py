@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from ..plan.values import Count, Percent, PercentField
+from .values import Count, Percent, PercentField
 from .data import _Strict
 
 

@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from ..config.data import DataConfig
 from ..config.settings import ConversionSettings, Thresholds
-from .values import Amount, AmountOrShare, Count, CurrencyCode, Percent, PercentField, Rate, Volume, VolumeOrShare
+from ..config.values import Amount, AmountOrShare, Count, CurrencyCode, Percent, PercentField, Rate, Volume, VolumeOrShare
 
 ACCOUNT_STATUSES = ("prospect", "customer")
 Status = Literal["prospect", "customer"]
