@@ -226,3 +226,37 @@ def test_no_cli_command_module_imports_another():
     assert {"cli.report", "cli.review", "cli.pam", "cli.validate"} <= commands
     wrong = [f"{a} imports {b}" for a in sorted(commands) for b in sorted(graph[a]) if b in commands]
     assert not wrong, "move what two commands share to a shared cli module (common, formats, reporting, render_*):\n" + "\n".join(wrong)
+
+
+# --- light commands -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["report", "--help"],
+        ["validate", "-w", "examples/nordwind", "--as-of", "2027-10-15"],
+        ["plan", "-w", "examples/nordwind"],
+        ["plan", "-w", "examples/nordwind", "--format", "json"],
+        ["schema", "--help"],
+        ["init", "--help"],
+    ],
+)
+def test_commands_that_read_no_data_import_no_numeric_library(args):
+    """`--help`, validate, plan, init and schema answer at once: pandas, pyarrow and numpy are imported inside the
+    functions that read exports, never at a module's top on the way to these commands."""
+    import subprocess
+    import sys
+
+    code = (
+        "import contextlib, io, sys\n"
+        "from salesplan_cli.cli.app import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        "    code = main(sys.argv[1:])\n"
+        "print(code, ','.join(sorted(m for m in ('numpy', 'pandas', 'pyarrow') if m in sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, cwd=REPO)
+    exit_code, heavy = done.stdout.split(" ", 1)
+    assert exit_code == "0", done.stdout + done.stderr
+    assert heavy.strip() == "", f"salesplan {' '.join(args)} imported {heavy.strip()}"
