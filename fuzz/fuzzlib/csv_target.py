@@ -13,9 +13,9 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from .inputs import AS_OF_CHOICES, chance, EXAMPLE_EXPORTS, example_workspace, EXPORT_KINDS, OracleFailure, PERIOD_CHOICES, require, sample_exports, Universe
-from .mutations import apply_mutations, mutations, TEXT_BYTES
-from .oracle import check_intake_and_reports, FILTERS
+from .inputs import AS_OF_CHOICES, EXAMPLE_EXPORTS, EXPORT_KINDS, PERIOD_CHOICES, OracleFailure, Universe, chance, example_workspace, require, sample_exports
+from .mutations import TEXT_BYTES, apply_mutations, mutations
+from .oracle import FILTERS, check_intake_and_reports
 
 
 # --- the csv target ------------------------------------------------------------------------------------------------

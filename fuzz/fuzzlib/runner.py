@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from .inputs import example_workspace, OUT_DIR, REPO, sample_exports
+from .inputs import OUT_DIR, REPO, example_workspace, sample_exports
 from .yaml_target import check_yaml, yaml_cases
 from .csv_target import check_csv, csv_cases
 

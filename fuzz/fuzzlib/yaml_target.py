@@ -12,9 +12,9 @@ from pathlib import Path
 from hypothesis import strategies as st
 from salesplan_cli.diagnostics import CODES, Diagnostic, Severity
 
-from .inputs import AS_OF_CHOICES, chance, _example_bytes, example_tree, PERIOD_CHOICES, require, sample_exports, YAML_FILES
-from .mutations import apply_mutations, _apply_tree_edit, dump_tree, mutations, TEXT_BYTES, tree_edits
-from .oracle import check_intake_and_reports, FILTERS
+from .inputs import AS_OF_CHOICES, PERIOD_CHOICES, YAML_FILES, _example_bytes, chance, example_tree, require, sample_exports
+from .mutations import TEXT_BYTES, _apply_tree_edit, apply_mutations, dump_tree, mutations, tree_edits
+from .oracle import FILTERS, check_intake_and_reports
 
 
 # --- the yaml target -----------------------------------------------------------------------------------------

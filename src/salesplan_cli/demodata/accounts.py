@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 from .dialect import _BadRow, _Export
-from .model import _Account, ExportFile, _Rep
-from .values import _ascii_letters, _COMPARISON, _fold, _INDUSTRY_EXTRAS, _LEGAL, _matches, _meets, _REGION_DEFAULTS, _ROOTS, _TAILS, _weighted
+from .model import ExportFile, _Account, _Rep
+from .values import _COMPARISON, _INDUSTRY_EXTRAS, _LEGAL, _REGION_DEFAULTS, _ROOTS, _TAILS, _ascii_letters, _fold, _matches, _meets, _weighted
 
 
 class _Accounts:

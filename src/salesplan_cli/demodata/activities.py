@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from .dialect import _BadRow, _Export, _NO_TITLE, _OPEN_WEIGHTS, _STATUS_WORDS
+from .dialect import _NO_TITLE, _OPEN_WEIGHTS, _STATUS_WORDS, _BadRow, _Export
 from .model import ExportFile, _Rep
-from .values import _bisect, _date_text, _days_between, _fold, _HOLIDAYS, _impossible_date, _poisson, _UNKNOWN_ACTIVITIES, _weighted
+from .values import _HOLIDAYS, _UNKNOWN_ACTIVITIES, _bisect, _date_text, _days_between, _fold, _impossible_date, _poisson, _weighted
 
 
 class _Activities:

@@ -10,7 +10,7 @@ from fractions import Fraction
 
 from .dialect import _UNIT_PRICE
 from .model import _Deal, _Rep
-from .values import _add_months, _CYCLE, _days_between, _DEAL_MEDIAN, _HOLIDAYS, _weighted
+from .values import _CYCLE, _DEAL_MEDIAN, _HOLIDAYS, _add_months, _days_between, _weighted
 
 
 class _Deals:

@@ -8,7 +8,7 @@ from fractions import Fraction
 from .accounts import _Accounts
 from .activities import _Activities
 from .deals import _Deals
-from .model import DemoData, ExportFile, KINDS
+from .model import KINDS, DemoData, ExportFile
 from .opportunities import _Opportunities
 from .sales import _Sales
 from .scenario import _Scenario

@@ -7,9 +7,9 @@ from fractions import Fraction
 
 from ..config.data import Source
 from ..intake.fields import PRESET_STAGES
-from .dialect import _BadRow, _CHECKBOX_WORDS, _Export, _FOREIGN_SHARE, _LOST_NO_VALUE, _OPEN_BLANKS, _quantity_text
-from .model import _Deal, ExportFile, _Rep
-from .values import _amount_text, _date_text, _fold, _impossible_date, _output_key, _UNKNOWN_STAGES, _wrong_locale_amount
+from .dialect import _CHECKBOX_WORDS, _FOREIGN_SHARE, _LOST_NO_VALUE, _OPEN_BLANKS, _BadRow, _Export, _quantity_text
+from .model import ExportFile, _Deal, _Rep
+from .values import _UNKNOWN_STAGES, _amount_text, _date_text, _fold, _impossible_date, _output_key, _wrong_locale_amount
 
 
 class _Opportunities:

@@ -12,8 +12,8 @@ from ..intake.fields import PRESET_STAGES
 from ..plan.calendar import fiscal_months
 from ..plan.model import Workspace
 from ..plan.targets import rep_targets
-from .model import DemoDataError, KINDS, _Rep, unsupported_shape
-from .values import _ascii_letters, _DEAL_MEDIAN, _DEPARTED_CANDIDATES, _output_key
+from .model import KINDS, DemoDataError, _Rep, unsupported_shape
+from .values import _DEAL_MEDIAN, _DEPARTED_CANDIDATES, _ascii_letters, _output_key
 
 
 class _Scenario:
