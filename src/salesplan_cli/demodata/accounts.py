@@ -294,6 +294,8 @@ class _Accounts:
         for i in self.departed_accounts:
             self.accounts[i].owner = -2
 
+    # --- the accounts export -----------------------------------------------------------------------------------
+
     def _write_accounts(self) -> ExportFile:
         rng = self.rng
         source = self.config.accounts
@@ -318,6 +320,8 @@ class _Accounts:
             values.update({f"attr:{a}": acc.attrs.get(a, "") for a in self.config.attributes})
             export.row(values, departed=acc.owner == -2)
         return export.finish()
+
+    # --- its deliberate bad rows -------------------------------------------------------------------------------
 
     def _bad_accounts(self, export: _Export) -> list[_BadRow]:
         def duplicate(v: dict, e: _Export) -> dict:

@@ -165,6 +165,8 @@ class _Activities:
         day = self._day_in(first, last)
         return dt.datetime.combine(day, dt.time(8 + rng.randrange(11), rng.randrange(60)))
 
+    # --- its deliberate bad rows -------------------------------------------------------------------------------
+
     def _bad_activities(self, export: _Export) -> list[_BadRow]:
         source = export.source
         known = {k.casefold() for k in self.config.mapping.actions} | {a.casefold() for a in self.strategy.actions}

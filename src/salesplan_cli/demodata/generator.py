@@ -1,4 +1,4 @@
-"""The generator: one class made of the parts above; `run` writes the exports in order and states the facts."""
+"""The generator: one class made of the parts of this package; `run` writes the exports in order and states the facts."""
 
 from __future__ import annotations
 
@@ -38,7 +38,6 @@ class _Demo(_Scenario, _Accounts, _Deals, _Opportunities, _Sales, _Activities):
             files["accounts"] = self._write_accounts()
         ordered = [files[k] for k in KINDS if k in files]
         return DemoData(ordered, self._facts(files))
-
 
     # --- what the data holds -------------------------------------------------------------------------------------
 

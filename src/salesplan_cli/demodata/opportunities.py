@@ -50,6 +50,8 @@ class _Opportunities:
             return str(5000 + counter)
         return f"ACT-{counter + 1:07d}"
 
+    # --- the opportunities and stage-history exports -----------------------------------------------------------
+
     def _write_opportunities(self) -> dict[str, ExportFile]:
         rng = self.rng
         config = self.config
@@ -225,6 +227,8 @@ class _Opportunities:
             if i == len(reached) - 1 and deal.outcome != "open":
                 day = end
             export.row({"opportunity": opp_id, "stage": stage, "date": _date_text(dt.datetime.combine(day, dt.time(10, 0)), source)}, departed=False)
+
+    # --- their deliberate bad rows -----------------------------------------------------------------------------
 
     def _bad_opportunities(self, export: _Export) -> list[_BadRow]:
         source = export.source

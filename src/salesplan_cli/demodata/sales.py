@@ -83,6 +83,8 @@ class _Sales:
             "quantity": _quantity_text(units, export.source) if self.erp_range[range_] else "",
         }
 
+    # --- its deliberate bad rows -------------------------------------------------------------------------------
+
     def _bad_sales(self, export: _Export) -> list[_BadRow]:
         source = export.source
         error = "#VALEUR!" if source.decimal == "," else "#VALUE!"

@@ -208,5 +208,7 @@ class _Scenario:
             if candidates:
                 self.unqualified = (candidates[-1].index, first)
 
+    # --- names no mapping knows (for the deliberate bad rows) --------------------------------------------------
+
     def _unknown(self, candidates: list[str], known: set[str]) -> str:
         return next((c for c in candidates if c.casefold() not in known), candidates[0] + " (old)")
