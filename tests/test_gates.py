@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,6 +16,7 @@ from salesplan_cli.reports.gates import (
     breaches,
     check_gates,
     dashboard_figures,
+    figures_available,
     parse_fail_under,
     rep_figures,
     requested_gates,
@@ -78,15 +80,30 @@ def test_breaches_below_the_threshold_only():
     assert found[1].describe() == "pipeline of rep-a is 1.50x, under 2.00x"
 
 
+def _frames(**present):
+    kinds = ("accounts", "opportunities", "activities", "sales")
+    return SimpleNamespace(**{kind: (object() if present.get(kind) else None) for kind in kinds})
+
+
+def test_figures_available_follow_the_exports_read():
+    assert figures_available(_frames(sales=True, opportunities=True)) == {"attainment": True, "activity": False, "coverage": False, "pipeline": True}
+    assert figures_available(_frames(accounts=True)) == {"attainment": False, "activity": False, "coverage": False, "pipeline": False}
+    assert figures_available(_frames(accounts=True, activities=True))["coverage"] is True
+
+
 def test_dashboard_figures_follow_the_exports_there():
     records = [{"rep": "rep-a", "attainment": 0.5, "activity": 0.7, "coverage": 0.4, "pipeline_coverage": 3.0, "units": 0.25}]
-    available = {"attainment": True, "activity": False, "coverage": False, "pipeline": True}
-    assert dashboard_figures(records, available, ["units"], has_sales=True) == {
+    assert dashboard_figures(records, _frames(sales=True, opportunities=True), ["units"]) == {
         "attainment": {"rep-a": 0.5},
         "pipeline": {"rep-a": 3.0},
         "units": {"rep-a": 0.25},
     }
-    assert dashboard_figures(records, available, ["units", "deals_won"], has_sales=False) == {"attainment": {"rep-a": 0.5}, "pipeline": {"rep-a": 3.0}}
+    # no sales export: no attainment, and no volume attainment either
+    assert dashboard_figures(records, _frames(opportunities=True, accounts=True, activities=True), ["units", "deals_won"]) == {
+        "activity": {"rep-a": 0.7},
+        "coverage": {"rep-a": 0.4},
+        "pipeline": {"rep-a": 3.0},
+    }
 
 
 def test_unchecked_notes_say_why_a_gate_has_no_figure():

@@ -1,5 +1,5 @@
 """The reports and their oracle: every report of the `salesplan report` commands called as the CLI calls them
-(cli/report.py), rows read used or rejected exactly once, the attainment report adding up."""
+(cli/report.py, cli/reporting.py), rows read used or rejected exactly once, the attainment report adding up."""
 
 from __future__ import annotations
 

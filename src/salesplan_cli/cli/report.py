@@ -319,14 +319,7 @@ def dashboard_command(
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=None, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
     ctx = prepare(opts)
     table, notes = dashboard(ctx)
-    frames = ctx.frames
-    available = {  # a figure whose export is missing is no gate figure: the gate says it is not checked
-        "attainment": frames.sales is not None,
-        "activity": frames.activities is not None,
-        "coverage": frames.accounts is not None and frames.activities is not None,
-        "pipeline": frames.opportunities is not None,
-    }
     from ..reports.volume import volume_kinds
 
-    figures = dashboard_figures(table.to_dict("records"), available, volume_kinds(ctx), has_sales=frames.sales is not None)
+    figures = dashboard_figures(table.to_dict("records"), ctx.frames, volume_kinds(ctx))
     emit(ctx, opts, Rendered("dashboard", {"dashboard": table}, {"dashboard": f"Dashboard, {ctx.period.label}, as of {ctx.as_of}"}, notes=notes, gate_figures=figures))

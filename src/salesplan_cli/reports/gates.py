@@ -94,11 +94,23 @@ def rep_figures(records: list[dict], column: str, rep: str = "rep") -> dict[str,
 DASHBOARD_COLUMNS = {"attainment": "attainment", "activity": "activity", "coverage": "coverage", "pipeline": "pipeline_coverage"}
 
 
-def dashboard_figures(records: list[dict], available: dict[str, bool], volume: list[str], has_sales: bool) -> dict[str, dict[str, float | None]]:
-    """The dashboard's gate figures: a column per metric whose exports are there (`available`), and each rep's
-    volume attainment of the volume objectives the plan sets (needs the sales export)."""
+def figures_available(frames) -> dict[str, bool]:
+    """Which dashboard figures the exports read can give: a figure whose export is missing is no gate figure
+    (the gate then says it is not checked), not a zero."""
+    return {
+        "attainment": frames.sales is not None,
+        "activity": frames.activities is not None,
+        "coverage": frames.accounts is not None and frames.activities is not None,
+        "pipeline": frames.opportunities is not None,
+    }
+
+
+def dashboard_figures(records: list[dict], frames, volume: list[str]) -> dict[str, dict[str, float | None]]:
+    """The dashboard's gate figures: a column per metric whose exports are there (`figures_available`), and each
+    rep's volume attainment of the volume objectives the plan sets (`volume`; needs the sales export)."""
+    available = figures_available(frames)
     figures = {metric: {r["rep"]: r[column] for r in records} for metric, column in DASHBOARD_COLUMNS.items() if available[metric]}
-    if has_sales:
+    if frames.sales is not None:
         figures.update({kind: {r["rep"]: r.get(kind) for r in records} for kind in volume})
     return figures
 
