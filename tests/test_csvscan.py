@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from salesplan_cli.intake import read
-from salesplan_cli.intake.config import Source
+from salesplan_cli.config.data import Source
 
 WANTED = ["id", "owner", "amount", "note"]
 

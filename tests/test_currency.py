@@ -18,7 +18,7 @@ import pytest
 from conftest import EXAMPLE, PlanCopy
 from test_intake import workspace_with
 from salesplan_cli.intake import cache
-from salesplan_cli.intake.config import Source
+from salesplan_cli.config.data import Source
 from salesplan_cli.intake.currency import conversion_notes, convert_cents, written_currencies
 from salesplan_cli.intake.frames import _Rows
 from salesplan_cli.intake.load import load_exports

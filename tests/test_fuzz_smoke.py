@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import load_fuzz
-from salesplan_cli.intake.config import Source
+from salesplan_cli.config.data import Source
 from salesplan_cli.intake.load import load_exports
 from salesplan_cli.intake.read import read_table
 from salesplan_cli.plan.validate import validate_workspace

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import EXAMPLE, PlanCopy, copy_workspace, texts
-from salesplan_cli.intake.config import Source
+from salesplan_cli.config.data import Source
 from salesplan_cli.intake.load import load_exports
 from salesplan_cli.intake.parse import parse_amounts, parse_dates, parse_probabilities
 from salesplan_cli.plan.load import load_workspace

@@ -443,7 +443,7 @@ def test_the_cache_keeps_what_the_rules_need(tmp_path, run_cli, monkeypatch):
     ],
 )
 def test_the_reason_most_rejected_rows_share_and_its_fix(kind, reasons, read, message):
-    from salesplan_cli.intake.config import DataConfig, Source
+    from salesplan_cli.config.data import DataConfig, Source
     from salesplan_cli.intake.load import SourceReport
     from salesplan_cli.intake.loud import damage
     from salesplan_cli.intake.read import RowIssue

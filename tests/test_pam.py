@@ -37,7 +37,7 @@ from salesplan_cli.plan.load import load_workspace
 from salesplan_cli.plan.model import RepPlan, Strategy
 from salesplan_cli.plan.targets import RepTargets, workspace_targets
 from salesplan_cli.plan.validate import validate_workspace
-from salesplan_cli.plan.values import money
+from salesplan_cli.config.values import money
 
 AS_OF = "2027-10-15"
 REPS = ["rep-e1", "rep-e2", "rep-e3", "rep-e4", "rep-e5", "rep-n1", "rep-n2", "rep-n3", "rep-s1", "rep-s2", "rep-s3"]

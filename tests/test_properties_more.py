@@ -258,7 +258,7 @@ def _cents(value) -> int:
 @given(spec=workspaces(), data=st.data())
 def test_attainment_reps_add_up_to_teams_and_company_total(spec, data):
     from salesplan_cli.cli.render_report import render
-    from salesplan_cli.cli.report import Options, Rendered, ReportFormat
+    from salesplan_cli.cli.formats import Options, Rendered, ReportFormat
     from salesplan_cli.reports.attainment import attainment
     from salesplan_cli.reports.context import TOTAL, UNPLANNED, ReportContext
     from salesplan_cli.reports.period import resolve_period

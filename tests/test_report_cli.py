@@ -2,7 +2,7 @@
 periods and filters, on examples/nordwind as of 2027-10-15.
 
 The JSON test: for each report, the `tables` of `--format json` are exactly what the core functions return for
-the same context (built as `cli.report.prepare` builds it: validate_workspace, load_exports, resolve_period,
+the same context (built as `cli.reporting.prepare` builds it: validate_workspace, load_exports, resolve_period,
 Filters), converted with `render_report.records`.
 
 Speed: reading the example's exports takes a good part of each run, so while this module runs,
@@ -174,7 +174,7 @@ def frames(workspace):
 
 
 def make_context(workspace, frames, period=None, **filters) -> ReportContext:
-    """The context as cli.report.prepare builds it."""
+    """The context as cli.reporting.prepare builds it."""
     return ReportContext(
         ws=workspace,
         frames=frames,

@@ -18,7 +18,8 @@ import pytest
 
 from conftest import EXAMPLE, CliRun
 from salesplan_cli.cli.app import main
-from salesplan_cli.cli.report import Options, ReportFormat, prepare
+from salesplan_cli.cli.formats import Options, ReportFormat
+from salesplan_cli.cli.reporting import prepare
 from salesplan_cli.intake.load import Frames
 from salesplan_cli.plan.validate import validate_workspace
 from salesplan_cli.reports.context import Filters, ReportContext

@@ -185,7 +185,7 @@ def _numeric(frame, column) -> bool:
 
 def render(ctx, opts, rendered, breaches, to_terminal: bool) -> str | None:
     """The report as text in the chosen format; None when it was printed to the terminal directly."""
-    from .report import ReportFormat
+    from .formats import ReportFormat
 
     if opts.format is ReportFormat.json:
         return json.dumps(payload(ctx, rendered, breaches), indent=2, ensure_ascii=False) + "\n"

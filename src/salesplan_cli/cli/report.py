@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass, field
-from enum import Enum
-from pathlib import Path
-from typing import Annotated, Any, Optional
-
 import typer
 
-from .. import exitcodes
-from .candidates import complete_periods, complete_products, complete_reps, complete_segments, complete_teams
-from .common import AsOfOption, DataDirOption, WorkspaceOption, as_of_date, data_dirs, err, fail_usage, resolve_workspace
-from .exports import NO_AMOUNTS, print_intake, command_of, fail_damaged, read_exports, valid_workspace, workspace_keeping_going
+from ..reports.gates import dashboard_figures, rep_figures
+from .common import AsOfOption, DataDirOption, WorkspaceOption, fail_usage
+from .formats import Rendered, ReportFormat
+from .reporting import (
+    ByOption,
+    CheckOption,
+    FailUnderOption,
+    FormatOption,
+    KeepGoingOption,
+    OutputOption,
+    PeriodOption,
+    ProductFilter,
+    RepFilter,
+    SegmentFilter,
+    TeamFilter,
+    TopOption,
+    _options,
+    _run,
+    emit,
+    parse_by,
+    prepare,
+)
 
 report_app = typer.Typer(
     name="report",
@@ -23,266 +35,6 @@ report_app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class ReportFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-    md = "md"  # accepted for markdown (the one vocabulary of format names: pam says md too)
-
-
-def _markdown_named_md(value):
-    """--format md is --format markdown."""
-    return ReportFormat.markdown if value is ReportFormat.md else value
-
-
-PeriodOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--period",
-        "-p",
-        metavar="PERIOD",
-        autocompletion=complete_periods,
-        help="ytd (default), fy, month, quarter, half, Q1..Q4, H1, H2, jan..dec, YYYY-MM, or YYYY-MM-DD..YYYY-MM-DD.",
-    ),
-]
-RepFilter = Annotated[Optional[list[str]], typer.Option("--rep", "-r", metavar="REP", autocompletion=complete_reps, help="Only this rep (repeat for several).")]
-TeamFilter = Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", autocompletion=complete_teams, help="Only the reps of this manager.")]
-SegmentFilter = Annotated[Optional[str], typer.Option("--segment", metavar="SEGMENT", autocompletion=complete_segments, help="Only this segment.")]
-ProductFilter = Annotated[Optional[str], typer.Option("--product", metavar="RANGE", autocompletion=complete_products, help="Only this product range.")]
-ByOption = Annotated[Optional[str], typer.Option("--by", metavar="DIMS", help="Group rows by these dimensions, comma-separated (see each report).")]
-FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", callback=_markdown_named_md, help="table, json, csv or markdown (GitHub job summaries; md is accepted).")]
-OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of the terminal.")]
-FailUnderOption = Annotated[
-    Optional[list[str]],
-    typer.Option("--fail-under", metavar="METRIC=VALUE", help="Exit 1 when a rep's figure is below: attainment=80%, coverage=60%, activity=70%, pipeline=2; volume objectives: new_customers=80%, deals_won=80%, units=80%. Repeatable."),
-]
-CheckOption = Annotated[bool, typer.Option("--check", help="Exit 1 when a rep's figure is below the workspace's thresholds (the CI gate).")]
-TopOption = Annotated[int, typer.Option("--top", min=1, metavar="N", help="How many accounts or deals to list per rep.")]
-KeepGoingOption = Annotated[
-    bool,
-    typer.Option("--keep-going", help="A rep plan with errors does not stop the report: the other reps are reported, the ones left out listed with their findings, exit 1. Errors outside rep files still stop it (exit 2)."),
-]
-
-
-@dataclass
-class Options:
-    workspace: Optional[Path]
-    as_of: Optional[str]
-    period: Optional[str]
-    reps: list[str]
-    team: Optional[str]
-    segment: Optional[str]
-    product: Optional[str]
-    format: ReportFormat
-    output: Optional[Path]
-    fail_under: list[str] = field(default_factory=list)
-    check: bool = False
-    data_dir: list[Path] = field(default_factory=list)
-    keep_going: bool = False
-    left_out: list = field(default_factory=list)  # --keep-going: the reps left out (plan/keepgoing.py LeftOut)
-
-
-@dataclass
-class Rendered:
-    """What a report command produced: titled tables, notes, and the figures the gates look at."""
-
-    report: str
-    tables: dict[str, Any]  # name -> DataFrame, the first is the main one
-    titles: dict[str, str]
-    notes: list[str] = field(default_factory=list)
-    gate_figures: dict[str, dict[str, float | None]] = field(default_factory=dict)
-    decisions: list[str] | None = None  # the review sheet's decisions to take
-
-
-def prepare(opts: Options, command: str = "salesplan report", keep_damaged: bool = False):
-    """Load, validate, read exports and resolve the period; exit 2 on bad input."""
-    from ..reports.context import Filters, ReportContext
-    from ..reports.period import PeriodError, resolve_period
-
-    root = resolve_workspace(opts.workspace)
-    as_of = as_of_date(opts.as_of)
-    if opts.keep_going:
-        ws, opts.left_out = workspace_keeping_going(root, as_of, command)
-    else:
-        ws = valid_workspace(root, as_of, command)
-    _check_filters(ws, opts)
-    try:
-        period = resolve_period(opts.period, ws.settings, as_of)
-    except PeriodError as exc:
-        fail_usage(f"--period: {exc}")
-    frames = read_exports(ws, root, data_dirs=data_dirs(opts.data_dir), keep_damaged=keep_damaged, command=command)
-    filters = Filters(reps=tuple(opts.reps), team=opts.team, segment=opts.segment, product=opts.product)
-    context = ReportContext(ws=ws, frames=frames, period=period, as_of=as_of, filters=filters)
-    year = context.fiscal_year
-    if period.end < year.start or period.start > year.end:
-        err(f"note: the period {period.label} lies outside the fiscal year {year.start}..{year.end}: the plan sets no target there")
-    return context
-
-
-def _check_filters(ws, opts: Options) -> None:
-    known = {r.id for r in ws.reps.values()}
-    for rep in opts.reps:
-        if rep in {item.rep for item in opts.left_out}:
-            fail_usage(f"--rep {rep}: this rep is left out, its plan has errors", "fix its plan file (salesplan validate), or leave --rep out")
-        if rep not in known:
-            fail_usage(f"--rep: unknown rep '{rep}'", "known reps: " + ", ".join(sorted(known)))
-    if opts.team is not None and opts.team not in ws.settings.managers:
-        fail_usage(f"--team: unknown team '{opts.team}'", "teams are managers' ids: " + ", ".join(sorted(ws.settings.managers)))
-    if opts.team is not None:
-        members = {r.id for r in ws.reps.values() if r.manager == opts.team}
-        if not members:
-            fail_usage(f"--team {opts.team}: no rep reports to this manager", "teams with reps: " + ", ".join(sorted({r.manager for r in ws.reps.values()})))
-        if opts.reps and not members & set(opts.reps):
-            fail_usage(f"--rep and --team {opts.team} select no rep: {', '.join(opts.reps)} not in that team", "drop one of the two filters")
-    if opts.segment is not None and opts.segment not in ws.strategy.segments:
-        fail_usage(f"--segment: unknown segment '{opts.segment}'", "segments: " + ", ".join(ws.strategy.segments))
-    if opts.product is not None and opts.product not in (ws.strategy.products or {}):
-        fail_usage(f"--product: unknown product range '{opts.product}'", "product ranges: " + ", ".join(ws.strategy.products or {}) or "none declared")
-
-
-def parse_by(value: Optional[str], allowed: tuple[str, ...], default: list[str]) -> list[str]:
-    if not value:
-        return list(default)
-    dims = [d.strip() for d in value.split(",") if d.strip()]
-    if not dims:
-        fail_usage(f"--by {value!r} names no dimension", f"choose among {', '.join(allowed)}")
-    for dim in dims:
-        if dim not in allowed:
-            fail_usage(f"--by {dim}: choose among {', '.join(allowed)}")
-    if len(set(dims)) != len(dims):
-        fail_usage(f"--by {value}: a dimension is repeated")
-    return dims
-
-
-def emit(ctx, opts: Options, rendered: Rendered) -> None:
-    """Render in the chosen format, write it, print the intake account, apply the gates."""
-    from ..reports.gates import GateError, breaches, parse_fail_under
-    from .render_report import render
-
-    gates = {}
-    if opts.check:
-        t = ctx.ws.settings.thresholds
-        gates = {"attainment": t.attainment.fraction, "coverage": t.coverage.fraction, "activity": t.activity.fraction, "pipeline": t.pipeline}
-        from ..reports.volume import volume_kinds
-
-        gates.update({kind: t.attainment.fraction for kind in volume_kinds(ctx)})  # volume objectives: the attainment threshold
-    try:
-        gates.update(parse_fail_under(opts.fail_under))
-    except GateError as exc:
-        fail_usage(f"--fail-under {exc}")
-    from fractions import Fraction
-
-    gates = {k: Fraction(v) for k, v in gates.items()}
-    found = breaches(rendered.gate_figures, gates)
-    from ..intake.currency import conversion_notes
-
-    # the rates used go with every report that shows amounts (stderr says it where the output has no notes)
-    noted = rendered.report not in NO_AMOUNTS and opts.format is not ReportFormat.csv
-    if rendered.report not in NO_AMOUNTS:
-        read = amount_exports(rendered.report, ctx.frames.sales_from_opportunities)
-        reports = [r for r in ctx.frames.reports if read is None or r.kind in read]
-        rendered.notes = [*rendered.notes, *conversion_notes(reports, missing=rendered.report == "intake")]
-    if opts.left_out:
-        from ..plan.keepgoing import PLAN_FIGURES_NOTE
-
-        rendered.notes = [*rendered.notes, *(f"left out (plan errors): {item.rep}: {item.reason()}" for item in opts.left_out), PLAN_FIGURES_NOTE]
-    text = render(ctx, opts, rendered, found, to_terminal=opts.output is None)
-    if opts.output is not None:
-        _write_output(ctx, opts.output, text)
-        err(f"wrote {opts.output}")
-    elif text is not None:
-        sys.stdout.write(text)
-    print_intake(ctx, converted_noted=noted)
-    if getattr(ctx.frames, "damage", None):
-        fail_damaged(ctx.frames.damage, ctx.ws.root, command_of(rendered.report))
-    if opts.left_out:  # exit 1 at the end (a gate breach gives 1 too)
-        err(f"salesplan report: {len(opts.left_out)} rep{'s' if len(opts.left_out) != 1 else ''} left out for plan errors (--keep-going): {', '.join(item.rep for item in opts.left_out)}")
-    if gates:
-        missing = [m for m in gates if m not in rendered.gate_figures]
-        from ..plan.model import VOLUME_KINDS
-        from ..reports.volume import volume_kinds
-
-        for metric in missing:
-            if metric in VOLUME_KINDS and metric not in volume_kinds(ctx):
-                err(f"note: the plan sets no {metric} objective (volume: in strategy.yaml); that gate is not checked")
-            elif rendered.report == "dashboard":
-                err(f"note: the workspace has no export for the {metric} figure; that gate is not checked")
-            else:
-                err(f"note: this report has no {metric} figure; that gate is not checked here (the dashboard has them all)")
-        for breach in found:
-            err(f"breach: {breach.describe()}")
-        if found:
-            err(f"salesplan report: {len(found)} breach{'es' if len(found) != 1 else ''}")
-            raise typer.Exit(exitcodes.FINDINGS)
-    if opts.left_out:
-        raise typer.Exit(exitcodes.FINDINGS)
-    raise typer.Exit(exitcodes.OK)
-
-
-def amount_exports(report: str, sales_from_opportunities: bool) -> set[str] | None:
-    """The export kinds whose amounts a report shows (None: all of them), so that its notes name the rates of
-    those exports only: attainment sums the sales (won deals when they stand in), pipeline and conversion
-    the opportunities."""
-    if report == "attainment":
-        return {"opportunities"} if sales_from_opportunities else {"sales"}
-    if report in ("pipeline", "conversion"):
-        return {"opportunities"}
-    return None
-
-
-def _write_output(ctx, output: Path, text: str) -> None:
-    from ..intake.load import export_files
-    from ..writing import write_atomic
-
-    target = output.resolve()
-    inputs = {p.resolve() for p in ctx.ws.root.rglob("*.yaml")} | {p.resolve() for p in ctx.ws.root.rglob("*.yml")}
-    inputs |= {path.resolve() for _, path in export_files(ctx.ws)}
-    if target in inputs:
-        fail_usage(f"--output {output} is one of the workspace's input files", "write the report somewhere else")
-    root = ctx.ws.root.resolve()
-    if target.suffix.lower() in (".yaml", ".yml") and (root == target.parent or root in target.parents):
-        fail_usage(f"--output {output} would add a YAML file to the workspace, read as a plan file", "write the report outside the workspace or as .json, .csv or .md")
-    if target.is_dir():
-        fail_usage(f"--output {output} is a folder", "give a file name")
-    if target.exists() and not target.is_file() and not (target.is_char_device() or target.is_fifo()):
-        fail_usage(f"--output {output} is not a regular file", "give a file name")
-    if not target.parent.is_dir():
-        fail_usage(f"--output {output}: folder {target.parent} does not exist", "create it first")
-    try:
-        write_atomic(target, text)
-    except OSError as exc:
-        fail_usage(f"cannot write {output}: {exc.strerror or exc}")
-
-
-def _options(context: typer.Context | None = None, **kwargs) -> Options:
-    """The command's options; those written before the report name (`report -w X attainment`) fill the gaps."""
-    given_before = (context.obj or {}) if context is not None else {}
-    for name, value in given_before.items():
-        source = context.get_parameter_source(name)
-        if name in kwargs and (source is None or source.name == "DEFAULT"):
-            kwargs[name] = value
-    kwargs["reps"] = list(kwargs.pop("rep") or [])
-    kwargs["fail_under"] = list(kwargs.get("fail_under") or [])
-    kwargs["data_dir"] = list(kwargs.get("data_dir") or [])
-    return Options(**kwargs)
-
-
-def _run(function, *args, **kwargs):
-    """Call a report function (its name on a terminal meanwhile); a ValueError is a usage error (a --by the
-    data cannot answer)."""
-    from .progress import stages
-
-    try:
-        with stages(f"computing {function.__name__.replace('_', ' ')}"):
-            return function(*args, **kwargs)
-    except ValueError as exc:
-        fail_usage(str(exc))
-
-
-# --- the commands ------------------------------------------------------------------------------------------
 
 
 @report_app.command("attainment")
@@ -313,7 +65,7 @@ def attainment_command(
         fail_usage("this report needs the sales export, or the opportunities export (its won deals stand in)", "declare data.sales or data.opportunities in salesplan.yaml (see 'CRM exports: data:' in the README)")
     table = _run(attainment, ctx, dims)
     per_rep = table if dims == ["rep"] else attainment(ctx, ["rep"])
-    figures = {"attainment": {r["rep"]: r["attainment"] for r in per_rep.to_dict("records") if not str(r["rep"]).startswith("<")}}
+    figures = {"attainment": rep_figures(per_rep.to_dict("records"), "attainment")}
     from ..reports.gaps import attainment_notes
     from ..reports.volume import volume_figures, volume_notes
 
@@ -385,12 +137,8 @@ def activity_command(
     ctx = prepare(opts)
     _require(ctx, "activities")
     table = _run(activity, ctx, dims)
-    figures = {}
-    if dims == ["rep"]:
-        figures["activity"] = {r["rep"]: r["ratio"] for r in table.to_dict("records") if not str(r["rep"]).startswith("<")}
-    else:
-        per_rep = activity(ctx, ["rep"])
-        figures["activity"] = {r["rep"]: r["ratio"] for r in per_rep.to_dict("records") if not str(r["rep"]).startswith("<")}
+    per_rep = table if dims == ["rep"] else activity(ctx, ["rep"])
+    figures = {"activity": rep_figures(per_rep.to_dict("records"), "ratio")}
     emit(
         ctx,
         opts,
@@ -469,7 +217,7 @@ def pipeline_command(
     table = _run(pipeline, ctx, dims)
     cover = pipeline_coverage(ctx)
     watch = deals_to_watch(ctx, top=top)
-    figures = {"pipeline": {r["rep"]: r["coverage"] for r in cover.to_dict("records") if not str(r["rep"]).startswith("<")}}
+    figures = {"pipeline": rep_figures(cover.to_dict("records"), "coverage")}
     tables = {"pipeline": table, "pipeline_coverage": cover, "deals_to_watch": watch}
     titles = {
         "pipeline": f"Open pipeline as of {ctx.as_of}",
@@ -582,18 +330,7 @@ def dashboard_command(
 
     with stages("computing the dashboard") as step:
         table, notes = dashboard(ctx, progress=lambda figure: step(f"computing the dashboard: {figure}"))
-    records_ = table.to_dict("records")
-    frames = ctx.frames
-    available = {  # a figure whose export is missing is no gate figure: the gate says it is not checked
-        "attainment": frames.sales is not None,
-        "activity": frames.activities is not None,
-        "coverage": frames.accounts is not None and frames.activities is not None,
-        "pipeline": frames.opportunities is not None,
-    }
-    columns = {"attainment": "attainment", "activity": "activity", "coverage": "coverage", "pipeline": "pipeline_coverage"}
-    figures = {metric: {r["rep"]: r[column] for r in records_} for metric, column in columns.items() if available[metric]}
     from ..reports.volume import volume_kinds
 
-    if frames.sales is not None:  # the volume objectives the plan sets: each rep's volume attainment
-        figures.update({kind: {r["rep"]: r.get(kind) for r in records_} for kind in volume_kinds(ctx)})
+    figures = dashboard_figures(table.to_dict("records"), ctx.frames, volume_kinds(ctx))
     emit(ctx, opts, Rendered("dashboard", {"dashboard": table}, {"dashboard": f"Dashboard, {ctx.period.label}, as of {ctx.as_of}"}, notes=notes, gate_figures=figures))

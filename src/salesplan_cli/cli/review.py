@@ -8,7 +8,8 @@ import typer
 
 from .common import AsOfOption, DataDirOption, WorkspaceOption
 from .candidates import complete_reps
-from .report import FormatOption, OutputOption, PeriodOption, Rendered, ReportFormat, TopOption, emit, prepare, _options
+from .formats import Rendered, ReportFormat
+from .reporting import FormatOption, OutputOption, PeriodOption, TopOption, _options, emit, prepare
 
 
 def review(

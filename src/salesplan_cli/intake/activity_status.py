@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .config import DataConfig
+from ..config.data import DataConfig
 from .fields import PRESET_ACTIVITY_STATUSES
 from .lookups import owner_key
 

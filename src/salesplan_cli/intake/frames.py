@@ -7,7 +7,7 @@ import pandas as pd
 from ..plan.model import Workspace
 from .activity_status import map_activity_status
 from .contact_roles import map_contact_roles
-from .config import DataConfig, Source
+from ..config.data import DataConfig, Source
 from .currency import record_conversions, settle_currencies
 from .frameset import Frames, SourceReport, setting_of
 from .lookups import owner_lookup, stage_lookup

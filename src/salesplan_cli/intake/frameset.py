@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .config import DataConfig, Source
+from ..config.data import DataConfig, Source
 from .read import RowIssue
 
 KINDS = ("accounts", "opportunities", "activities", "sales", "stage_history")
@@ -97,3 +97,10 @@ def setting_of(config: DataConfig, kind: str, source: Source) -> str:
         index = next(i for i, s in enumerate(declared) if s is source)
         return f"data.{kind}[{index}]"
     return f"data.{kind}"
+
+
+def setting_path(setting: str) -> tuple:
+    """'data.sales[1]' -> ('data', 'sales', 1)."""
+    name, _, index = setting.partition("[")
+    return (*name.split("."), *((int(index.rstrip("]")),) if index else ()))
+

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..diagnostics import Diagnostic, diagnostic
 from ..plan.model import Workspace
-from .config import Source
+from ..config.data import Source
 from .fields import FIELDS, columns_for
 from .load import KINDS, export_path_problems, header_findings, read_twice, setting_of, source_files, where_findings
 from .read import HEADER_SEARCH_ROWS, MAX_EXPORT_BYTES, _cell_text, _decode, _header_problems, _sniff_delimiter

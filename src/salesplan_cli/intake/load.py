@@ -32,9 +32,9 @@ from pathlib import Path
 
 from ..diagnostics import Diagnostic, diagnostic
 from ..plan.model import Workspace
-from .config import DataConfig, Source
+from ..config.data import DataConfig, Source
 from .fields import FIELDS, PRESETS, columns_for
-from .frameset import KINDS, Frames, SourceReport, setting_of  # noqa: F401  (the frames, defined beside them)
+from .frameset import KINDS, Frames, SourceReport, setting_of, setting_path as _setting_path  # noqa: F401  (the frames, defined beside them)
 from .lookups import owner_key, owner_lookup, rep_owner_keys, stage_lookup  # noqa: F401
 from .read import RawTable, RowIssue, read_table
 
@@ -223,10 +223,6 @@ def _read_before(seen: dict[tuple[str, Path], str], kind: str, path: Path, setti
     return None
 
 
-def _setting_path(setting: str) -> tuple:
-    """'data.sales[1]' -> ('data', 'sales', 1)."""
-    name, _, index = setting.partition("[")
-    return (*name.split("."), *((int(index.rstrip("]")),) if index else ()))
 
 
 def _line_of(ws: Workspace, path: tuple) -> int | None:

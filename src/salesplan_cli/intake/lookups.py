@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..plan.model import Workspace
-from .config import DataConfig
+from ..config.data import DataConfig
 from .fields import PRESET_STAGES
 
 def stage_lookup(ws: Workspace, config: DataConfig, preset: str) -> dict[str, tuple[str, str]]:

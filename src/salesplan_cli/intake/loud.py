@@ -18,7 +18,7 @@ from collections import Counter
 from decimal import Decimal
 
 from ..diagnostics import Diagnostic, diagnostic
-from .config import DataConfig, Source
+from ..config.data import DataConfig, Source
 from .frameset import SourceReport
 from .load import _source_of
 

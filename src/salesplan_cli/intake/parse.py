@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .config import Source
+from ..config.data import Source
 
 #: A currency code or symbol written before or after an amount.
 _CURRENCY_AROUND = re.compile(r"^\s*([A-Za-z]{3}|[€$£¥])?\s*(.*?)\s*([A-Za-z]{3}|[€$£¥])?\s*$")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, diagnostic, looks_wide
-from .config import Source
+from ..config.data import Source
 from .fields import SALESFORCE_FOOTER_PREFIXES
 
 #: Exports above this size are refused (the 1,000,000-opportunity benchmark is ~200 MB).

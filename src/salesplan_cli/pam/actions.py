@@ -9,7 +9,7 @@ from fractions import Fraction
 from ..plan.calendar import FiscalMonth
 from ..plan.checks.capacity import rep_norms
 from ..plan.model import ACCOUNT_STATUSES, RepPlan, Strategy
-from ..plan.values import money, round_half_away
+from ..config.values import money, round_half_away
 from .objectives import cumulative_round
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..plan.values import money
+from ..config.values import money
 
 
 @dataclass

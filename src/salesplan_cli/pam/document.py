@@ -16,7 +16,7 @@ from ..plan.calendar import FiscalMonth, fiscal_months
 from ..plan.checks.capacity import rep_norms
 from ..plan.model import RepPlan, Workspace
 from ..plan.targets import workspace_targets
-from ..plan.values import money
+from ..config.values import money
 from .accounts import Target, due_accounts, roles_to_meet
 from .actions import action_objectives, days_in_post_in
 from .deals import deals_to_push

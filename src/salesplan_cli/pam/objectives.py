@@ -11,7 +11,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..plan.targets import RepTargets
-from ..plan.values import money
+from ..config.values import money
 
 
 def cumulative_round(values: list[Fraction], places: int = 2) -> list[Decimal]:

@@ -12,7 +12,7 @@ from fractions import Fraction
 from .calendar import QUARTERS, fiscal_months
 from .model import Workspace
 from .targets import RepTargets, product_targets, seasonality_weights, segment_targets, workspace_targets
-from .values import money
+from ..config.values import money
 
 BY_CHOICES = ("segment", "product", "quarter", "month")
 

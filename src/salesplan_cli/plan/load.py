@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import Diagnostic, diagnostic
-from ..intake.config import ONE_EXPORT, SEVERAL_EXPORTS
+from ..config.data import ONE_EXPORT, SEVERAL_EXPORTS
 from .model import FILE_MODELS, RepPlan, SegmentsFile, Settings, Strategy, Workspace
 from .yamlsource import SourceDoc, load_yaml_file, path_str
 

@@ -15,8 +15,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..intake.config import ConversionSettings, DataConfig, Thresholds
-from .values import Amount, AmountOrShare, Count, CurrencyCode, Percent, PercentField, Rate, Volume, VolumeOrShare
+from ..config.data import DataConfig
+from ..config.settings import ConversionSettings, Thresholds
+from ..config.values import Amount, AmountOrShare, Count, CurrencyCode, Percent, PercentField, Rate, Volume, VolumeOrShare
 
 ACCOUNT_STATUSES = ("prospect", "customer")
 Status = Literal["prospect", "customer"]

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from .calendar import FiscalMonth, employment_fractions, fiscal_months, month_weights, period_kind
 from .model import RepPlan, Settings, Strategy
-from .values import Percent
+from ..config.values import Percent
 
 
 def as_fraction(value: Decimal | Percent) -> Fraction:

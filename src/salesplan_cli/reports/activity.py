@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..plan.checks.capacity import rep_norms
 from ..plan.model import RepPlan
-from ..plan.values import money
+from ..config.values import money
 from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame
 from .period import Period
 from .status import status_of

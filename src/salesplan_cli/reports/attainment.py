@@ -10,6 +10,7 @@ import pandas as pd
 from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, cents_to_money, fraction_money, report_frame
 from .period import target_in
 from .status import status_of
+from .placement import placement
 from .volume import placeable, planned_volume, volume_actuals, volume_columns, volume_kinds, volume_row
 
 BY_CHOICES = ("rep", "team", "segment", "product")
@@ -112,28 +113,6 @@ def _actuals(ctx: ReportContext, by: list[str], windows: dict) -> dict[tuple, di
         for (rep_id, segment, product), cents in frame.groupby(["rep", "segment", "product"], dropna=False, sort=False)["amount"].sum().items():
             out[place(rep_id, segment, product)][name] += int(cents)
     return out
-
-
-def placement(ctx: ReportContext, by: list[str]):
-    """The group of `by` a sale of (rep, segment, product) counts in: a rep's sale in a segment the rep carries
-    no target in, and a sale of no rep, go to <unplanned>; a sale of no segment to <unsegmented>."""
-    teams = {rep.id: rep.manager for rep in ctx.ws.reps.values()}
-    carried = {rep.id: {seg for seg, value in rep.targets.items() if getattr(value, "value", value)} for rep in ctx.ws.reps.values()}
-
-    def place(rep_id, segment, product) -> tuple:
-        rep_id = None if pd.isna(rep_id) else rep_id
-        segment = None if pd.isna(segment) else segment
-        product = None if pd.isna(product) else product
-        in_plan = rep_id is not None and (segment is None or segment in carried.get(rep_id, ()))
-        values = {
-            "rep": rep_id if in_plan else UNPLANNED,
-            "team": teams.get(rep_id) if in_plan else UNPLANNED,
-            "segment": (segment or UNSEGMENTED) if in_plan else UNPLANNED,
-            "product": product if (in_plan and product is not None) else UNPLANNED,
-        }
-        return tuple(values[d] for d in by)
-
-    return place
 
 
 def _row(ctx: ReportContext, by: list[str], key: tuple, planned: dict | None, actual: dict) -> dict:

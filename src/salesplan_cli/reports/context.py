@@ -11,7 +11,7 @@ from ..intake.frameset import Frames
 from ..plan.calendar import FiscalMonth, fiscal_months
 from ..plan.model import RepPlan, Workspace
 from ..plan.targets import RepTargets, workspace_targets
-from ..plan.values import money
+from ..config.values import money
 from .period import Period
 
 if TYPE_CHECKING:

@@ -168,7 +168,7 @@ def in_progress(ctx: ReportContext) -> bool:
 def due_of(expected: Fraction, ctx: ReportContext) -> float:
     """Accounts due to date (expected x thresholds.coverage), exact until output, rounded half away from zero
     to 2 decimals."""
-    from ..plan.values import round_half_away
+    from ..config.values import round_half_away
 
     return round_half_away(expected * ctx.ws.settings.thresholds.coverage.fraction * 100) / 100
 

@@ -63,3 +63,70 @@ def breaches(figures: dict[str, dict[str, float | None]], gates: dict[str, Fract
             if value is not None and value < float(threshold):
                 out.append(Breach(metric, entity, value, float(threshold)))
     return out
+
+
+def check_gates(thresholds, volume: list[str]) -> dict[str, Fraction]:
+    """The gates of --check: the workspace's thresholds (attainment, coverage, activity, pipeline), and for each
+    volume objective the plan sets (`volume`, e.g. ['new_customers']) the attainment threshold."""
+    gates = {
+        "attainment": thresholds.attainment.fraction,
+        "coverage": thresholds.coverage.fraction,
+        "activity": thresholds.activity.fraction,
+        "pipeline": thresholds.pipeline,
+    }
+    gates.update({kind: thresholds.attainment.fraction for kind in volume})
+    return {metric: Fraction(value) for metric, value in gates.items()}
+
+
+def requested_gates(thresholds, volume: list[str], check: bool, fail_under: list[str]) -> dict[str, Fraction]:
+    """Every gate a report command applies: --check's (when asked), then each --fail-under, which overrides the
+    threshold of its metric (the metric keeps its place). Raises GateError on an unreadable --fail-under."""
+    gates = check_gates(thresholds, volume) if check else {}
+    gates.update(parse_fail_under(fail_under))
+    return {metric: Fraction(value) for metric, value in gates.items()}
+
+
+def rep_figures(records: list[dict], column: str, rep: str = "rep") -> dict[str, float | None]:
+    """One gate figure per rep out of a report's rows; the rows of no planned rep ('<unplanned>', '<team>') are none."""
+    return {r[rep]: r[column] for r in records if not str(r[rep]).startswith("<")}
+
+
+DASHBOARD_COLUMNS = {"attainment": "attainment", "activity": "activity", "coverage": "coverage", "pipeline": "pipeline_coverage"}
+
+
+def figures_available(frames) -> dict[str, bool]:
+    """Which dashboard figures the exports read can give: a figure whose export is missing is no gate figure
+    (the gate then says it is not checked), not a zero."""
+    return {
+        "attainment": frames.sales is not None,
+        "activity": frames.activities is not None,
+        "coverage": frames.accounts is not None and frames.activities is not None,
+        "pipeline": frames.opportunities is not None,
+    }
+
+
+def dashboard_figures(records: list[dict], frames, volume: list[str]) -> dict[str, dict[str, float | None]]:
+    """The dashboard's gate figures: a column per metric whose exports are there (`figures_available`), and each
+    rep's volume attainment of the volume objectives the plan sets (`volume`; needs the sales export)."""
+    available = figures_available(frames)
+    figures = {metric: {r["rep"]: r[column] for r in records} for metric, column in DASHBOARD_COLUMNS.items() if available[metric]}
+    if frames.sales is not None:
+        figures.update({kind: {r["rep"]: r.get(kind) for r in records} for kind in volume})
+    return figures
+
+
+def unchecked_notes(gates: dict[str, Fraction], figures: dict[str, dict], report: str, volume: list[str]) -> list[str]:
+    """Why a gate asked for has no figure in this report (so it is not checked), one note per such gate."""
+    from ..plan.model import VOLUME_KINDS
+
+    notes = []
+    for metric in gates:
+        if metric in figures:
+            continue
+        if metric in VOLUME_KINDS and metric not in volume:
+            notes.append(f"note: the plan sets no {metric} objective (volume: in strategy.yaml); that gate is not checked")
+        elif report == "dashboard":
+            notes.append(f"note: the workspace has no export for the {metric} figure; that gate is not checked")
+        else:
+            notes.append(f"note: this report has no {metric} figure; that gate is not checked here (the dashboard has them all)")
+    return notes

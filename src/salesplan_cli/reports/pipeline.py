@@ -12,7 +12,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from ..plan.values import round_half_away
+from ..config.values import round_half_away
 from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame
 from .estimate import deal_estimates, estimate_note, estimate_settings
 from .lines import by_product_line, deals_with_product, has_lines

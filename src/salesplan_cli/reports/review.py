@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pandas as pd
 
-from ..plan.values import money
+from ..config.values import money
 from .context import TOTAL, UNPLANNED, ReportContext, report_frame
 from .status import OFF_TRACK, WATCH, status_of
 

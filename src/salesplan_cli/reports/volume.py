@@ -61,7 +61,7 @@ def planned_volume(ctx: ReportContext, by: list[str], span: Period | None, key_o
 
 def _group_keys(ctx: ReportContext, rows: pd.DataFrame, by: list[str]) -> pd.Series:
     """Each sales row's group of `by`, as attainment places its value (sales outside every plan: <unplanned>)."""
-    from .attainment import placement
+    from .placement import placement
 
     place = placement(ctx, by)
     codes = rows.groupby(["rep", "segment", "product"], dropna=False, sort=False).ngroup()

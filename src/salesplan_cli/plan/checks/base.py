@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from ...diagnostics import Diagnostic, Severity, diagnostic
 from ..model import Workspace
-from ..values import money
+from ...config.values import money
 from ..yamlsource import path_str
 
 SETTINGS, STRATEGY, SEGMENTS = "salesplan.yaml", "strategy.yaml", "segments.yaml"

@@ -13,13 +13,13 @@ from .base import SETTINGS, CheckContext, at
 def check_data_columns(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
     """SP903: every key under data.<kind>.columns is a canonical field of that kind (`close` is not `close_date`)."""
     from ...intake.fields import FIELDS
-    from ...intake.load import KINDS
+    from ...intake.frameset import KINDS
 
     out: list[Diagnostic] = []
     data = ws.settings.data if ws.settings else None
     if data is None:
         return out
-    from ...intake.load import _setting_path, setting_of
+    from ...intake.frameset import setting_of, setting_path as _setting_path
 
     for kind in KINDS:
         known = [f.name for f in FIELDS[kind]]
@@ -38,7 +38,7 @@ def check_expected_outputs(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]
     """SP315: every output linked under data.opportunities.expected is one a rep's method expects at some stage
     (methods.<stage>.expected; names compared case-insensitively, spaces collapsed); no other kind of export
     links expected outputs."""
-    from ...intake.load import _setting_path, setting_of
+    from ...intake.frameset import setting_of, setting_path as _setting_path
     from ...intake.outputs import output_key
 
     out: list[Diagnostic] = []
@@ -50,7 +50,7 @@ def check_expected_outputs(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]
         for method in rep.methods.values():
             for name in method.expected:
                 expected.setdefault(output_key(name), name)
-    from ...intake.load import KINDS
+    from ...intake.frameset import KINDS
 
     for kind in KINDS:
         for source in data.sources(kind) if kind != "opportunities" else []:

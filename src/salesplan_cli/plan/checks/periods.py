@@ -8,7 +8,7 @@ from ...diagnostics import Diagnostic
 from ..calendar import HALVES, MONTH_KEYS, QUARTERS, canonical_period, employment_fractions, fiscal_months, months_of_period, period_kind
 from ..model import Workspace
 from ..targets import fiscal_bounds, periods_are_shares, workspace_targets
-from ..values import Percent
+from ...config.values import Percent
 from .base import STRATEGY, CheckContext, at, fmt_amount, fmt_pct, rep_file
 
 _ALL = {"quarter": QUARTERS, "half": HALVES, "month": MONTH_KEYS}

@@ -229,7 +229,7 @@ def check_data_mapping(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
             roles.setdefault(" ".join(role.split()).casefold(), role)
     # titles are compared case-folded, NFC, spaces collapsed (intake/contact_roles.py): a blank title is never mapped, and two
     # keys that are the same title there must not map to different roles (the last would win, silently)
-    from ...intake.load import owner_key
+    from ...intake.lookups import owner_key
 
     seen: dict[str, str] = {}
     for title, role in data.mapping.contact_roles.items():
@@ -266,7 +266,7 @@ def check_data_mapping(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
 def check_owner_names(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
     """SP309: with CRM exports declared, no two reps answer to the same owner name, e-mail or id
     (unless data.mapping.owners says which rep a CRM owner is)."""
-    from ...intake.load import owner_key, rep_owner_keys
+    from ...intake.lookups import owner_key, rep_owner_keys
 
     out: list[Diagnostic] = []
     data = ws.settings.data if ws.settings else None

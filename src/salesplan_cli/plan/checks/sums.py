@@ -7,7 +7,7 @@ from fractions import Fraction
 from ...diagnostics import Diagnostic
 from ..model import Workspace
 from ..targets import product_targets, segment_targets, workspace_targets
-from ..values import Percent
+from ...config.values import Percent
 from .base import STRATEGY, CheckContext, at, fmt_amount, fmt_pct, rep_file
 
 ONE = Fraction(1)

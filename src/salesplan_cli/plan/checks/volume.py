@@ -9,7 +9,7 @@ from fractions import Fraction
 from ...diagnostics import Diagnostic
 from ..model import VOLUME_KEYS, Workspace
 from ..targets import strategy_volume, workspace_targets
-from ..values import Percent, money
+from ...config.values import Percent, money
 from .base import STRATEGY, CheckContext, at, fmt_pct, rep_file
 from .references import _suggest
 

@@ -1,6 +1,7 @@
 """The `data:` section of salesplan.yaml: which CRM exports to read and how.
 
-Only pydantic here: loading a workspace must not pay for pandas.
+The plan loader (plan/model.py: Settings.data) and intake both read it; it imports only pydantic and the
+value types of config/values.py, so loading a workspace does not pay for pandas.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationInfo, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..plan.values import Amount, Count, Percent, PercentField
+from .values import Amount, Percent, PercentField
 
 Preset = Literal["salesforce", "hubspot", "pipedrive", "none"]
 Encoding = Literal["utf-8", "utf-8-sig", "cp1252", "latin-1", "iso-8859-15"]
@@ -194,21 +195,3 @@ class DataConfig(_Strict):
         if declared is None:
             return []
         return list(declared) if isinstance(declared, list) else [declared]
-
-
-class Thresholds(_Strict):
-    """Levels that make a figure on track, to watch, or off track; and the CI gates."""
-
-    attainment: PercentField = Field(Percent(Decimal("0.9")), description="On track at or above this share of the period target.")
-    coverage: PercentField = Field(Percent(Decimal("0.6")), description="Share of targeted accounts touched in the period.")
-    activity: PercentField = Field(Percent(Decimal("0.8")), description="Actions done as a share of actions planned.")
-    pipeline: Count = Field(Decimal(2), description="Open pipeline expected in the rest of the period / target remaining (x times).")
-    watch_band: PercentField = Field(Percent(Decimal("0.15")), description="Below a threshold by less than this (relative) is 'watch', beyond it 'off track'.")
-
-
-class ConversionSettings(_Strict):
-    """When a seller's win rate on a product range is flagged as different from the rest of the team."""
-
-    min_closed: int = Field(20, ge=1, description="Closed opportunities a seller needs on a range before being tested.")
-    min_difference: PercentField = Field(Percent(Decimal("0.05")), description="Smallest gap in win rate (points) worth an alert.")
-    q: PercentField = Field(Percent(Decimal("0.05")), description="False discovery rate of the Benjamini-Hochberg procedure.")
