@@ -1,0 +1,49 @@
+"""Largest-remainder rounding: whole units that add up exactly to a total."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+
+class NotWholeUnits(ValueError):
+    """The total is not a whole number of steps: no split into whole steps can add up to it."""
+
+
+def largest_remainder(total: Fraction, weights: list[Fraction], step: Fraction = Fraction(1)) -> list[Fraction]:
+    """Split `total` in proportion to `weights` into multiples of `step` that add up to `total` exactly.
+
+    Each part first gets the whole steps of its exact share (rounded down); the steps left over go one by
+    one to the parts with the largest remainders (ties: the earlier part). Zero weights get nothing.
+    """
+    total, step = Fraction(total), Fraction(step)
+    units = total / step
+    if units.denominator != 1:
+        raise NotWholeUnits(f"{total} is not a whole number of {step}")
+    weight_sum = sum(weights, Fraction(0))
+    if not weights or weight_sum <= 0:
+        if units:
+            raise ValueError("nothing to split by: every weight is zero")
+        return [Fraction(0)] * len(weights)
+    exact = [units * Fraction(w) / weight_sum for w in weights]
+    floors = [e.numerator // e.denominator for e in exact]
+    left = int(units) - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [f * step for f in floors]
+
+
+def exact_shares(total: Fraction, weights: list[Fraction]) -> list[Fraction]:
+    """The unrounded shares of `total` in proportion to `weights`."""
+    weight_sum = sum(weights, Fraction(0))
+    if weight_sum <= 0:
+        return [Fraction(0)] * len(weights)
+    return [Fraction(total) * Fraction(w) / weight_sum for w in weights]
+
+
+def finest_step(values: list[Fraction], unit: Fraction) -> Fraction | None:
+    """`unit` when every value is a whole number of it, else a cent when they all are whole cents, else None."""
+    for step in (Fraction(unit), Fraction(1, 100)):
+        if all((Fraction(v) / step).denominator == 1 for v in values):
+            return step
+    return None
