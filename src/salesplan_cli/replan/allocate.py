@@ -59,6 +59,11 @@ class RepChange:
     targets: dict[str, Fraction]
     periods: dict[str, Fraction] | None = None  # None: leave periods: as it is
     products: dict[str, Fraction] | None = None  # None: leave products: as it is
+    proration: Fraction = Fraction(1)  # share of `targets` the rep carries this fiscal year (checks' proration)
+
+    @property
+    def effective_total(self) -> Fraction:
+        return sum(self.targets.values(), Fraction(0)) * self.proration
 
 
 @dataclass
@@ -170,6 +175,10 @@ def allocate(ws: Workspace, request: Request, sales: dict | None = None) -> Allo
         return targets[stem].monthly(seg) if seg in targets[stem].full_year else [Fraction(0)] * 12
 
     chosen = set(stems)
+    # reps hired or leaving during the year, allocated for the whole year, keep full-year targets (the checks
+    # prorate them) when their proration is a simple fraction: see _split
+    flat = {s for s in stems if first_open == 0 and targets[s].proration < 1 and not (ws.reps[s].periods and not periods_are_shares(ws.reps[s].periods))}
+    full_year: dict[str, dict[str, Fraction]] = {s: {} for s in stems}
     seg_targets = segment_targets(strategy)
     unit = Fraction(request.unit)
     new_open: dict[str, dict[str, Fraction]] = {s: {} for s in stems}
@@ -205,21 +214,63 @@ def allocate(ws: Workspace, request: Request, sales: dict | None = None) -> Allo
                     f"segment {seg}: {ws.reps[s].id}'s share is {_amount(share, currency)}, less than the rounding unit {_amount(unit, currency)}",
                     "use a smaller --unit, or leave this rep out of the segment",
                 )
-        parts = largest_remainder(left, [weights[s] for s in order], unit) if order else []
         for s in stems:
             new_open[s][seg] = Fraction(0)
-        for s, part in zip(order, parts):
+        parts = _split(left, order, weights, exact, flat, unit, targets, full_year, seg)
+        for s, part in parts.items():
             new_open[s][seg] = part
         allocated[seg] = left
 
     changes: list[RepChange] = []
     notes: list[str] = []
     for stem in stems:
-        changes.append(_rep_change(ws, stem, new_open[stem], months, first_open, unit))
+        if full_year[stem]:
+            kept = {seg: t for seg, t in targets[stem].full_year.items() if seg not in full_year[stem]}
+            values = {seg: full_year[stem].get(seg, kept.get(seg, Fraction(0))) for seg in dict.fromkeys([*ws.reps[stem].targets, *full_year[stem]])}
+            values = {k: v for k, v in values.items() if v or k in ws.reps[stem].targets}
+            changes.append(RepChange(stem, ws.rep_files[stem], values, proration=targets[stem].proration))
+        else:
+            changes.append(_rep_change(ws, stem, new_open[stem], months, first_open, unit))
     products_note = split_products(ws, changes, unit)
     if products_note:
         notes.append(products_note)
     return Allocation(changes=changes, allocated=allocated, notes=notes)
+
+
+#: A prorated rep keeps a full-year target when its proration's denominator is at most this: its effective
+#: objective then moves in steps of at most that many units (17 x --unit for 85% = 17/20).
+FLAT_DENOMINATOR = 100
+
+
+def _split(left, order, weights, exact, flat, unit, targets, full_year, seg) -> dict[str, Fraction]:
+    """The parts of `left`, whole --unit, adding up to it exactly.
+
+    A prorated rep (in `flat`) gets a full-year target F, a multiple of --unit x the denominator of its
+    proration p, nearest to its exact share / p: F x p is then whole units, and the reps in post all year
+    share the rest by largest remainder. Without a rep in post all year in the segment (or with an awkward
+    proration), every rep's part is its share of this year, rounded by largest remainder.
+    """
+    share = dict(zip(order, exact))
+    prorated = [s for s in order if s in flat and targets[s].proration.denominator <= FLAT_DENOMINATOR]
+    absorbers = [s for s in order if targets[s].proration == 1 and weights[s]]
+    parts: dict[str, Fraction] = {}
+    if prorated and absorbers and len(prorated) + len(absorbers) == len([s for s in order if weights[s]]):
+        rest = left
+        for s in prorated:
+            p = targets[s].proration
+            step = unit * p.denominator
+            ideal = share[s] / p / step
+            f = (ideal.numerator * 2 + ideal.denominator) // (2 * ideal.denominator) * step
+            full_year[s][seg] = f
+            parts[s] = f * p
+            rest -= f * p
+        if rest >= 0:
+            for s, part in zip(absorbers, largest_remainder(rest, [weights[s] for s in absorbers], unit)):
+                parts[s] = part
+            return parts
+        for s in prorated:
+            full_year[s].pop(seg, None)
+    return dict(zip(order, largest_remainder(left, [weights[s] for s in order], unit))) if order else {}
 
 
 def _rep_change(ws: Workspace, stem: str, new_open: dict[str, Fraction], months: list[FiscalMonth], first_open: int, unit: Fraction) -> RepChange:

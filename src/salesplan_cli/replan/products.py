@@ -27,7 +27,7 @@ def split_products(ws, changes: list, unit: Fraction) -> str | None:
     ranges = list(strategy.products)
     goal = product_targets(strategy)
     changed = {c.stem: c for c in changes}
-    totals = {c.stem: sum(c.targets.values(), Fraction(0)) for c in changes}
+    totals = {c.stem: c.effective_total for c in changes}
     fixed = {p: Fraction(0) for p in ranges}
     for stem, t in workspace_targets(ws).items():
         if stem not in changed:
@@ -66,8 +66,9 @@ def split_products(ws, changes: list, unit: Fraction) -> str | None:
     step = finest_step([*totals.values(), *want.values()], unit)
     if step is not None:
         x = _round(x, flex, ranges, totals, want, step)
-    for s in flex:
-        changed[s].products = x[s]
+    for s in flex:  # amounts in products: are shares of the rep's targets: (full year for a prorated rep)
+        p = changed[s].proration
+        changed[s].products = {k: v / p for k, v in x[s].items()}
     return None
 
 
@@ -79,7 +80,8 @@ def _keep_mix(ws, changed, flex, totals, ranges, unit) -> None:
         mix = _mix(ws, s)
         keys = list(mix)
         step = finest_step([totals[s]], unit) or Fraction(1, 100)
-        changed[s].products = dict(zip(keys, largest_remainder(totals[s], [mix[k] for k in keys], step)))
+        parts = largest_remainder(totals[s], [mix[k] for k in keys], step)
+        changed[s].products = {k: v / changed[s].proration for k, v in zip(keys, parts)}
 
 
 def _round(x, rows, ranges, totals, want, step):
