@@ -27,6 +27,7 @@ from ..plan.checks.organisation import organisation_of
 from ..plan.model import Workspace
 from ..plan.targets import periods_are_shares, seasonality_weights, segment_targets, workspace_targets
 from ..plan.values import Percent, money
+from .mix import _mix_off, territory_mix
 from .products import split_products
 from .rounding import NotWholeUnits, exact_shares, finest_step, largest_remainder
 
@@ -60,6 +61,7 @@ class RepChange:
     periods: dict[str, Fraction] | None = None  # None: leave periods: as it is
     products: dict[str, Fraction] | None = None  # None: leave products: as it is
     proration: Fraction = Fraction(1)  # share of `targets` the rep carries this fiscal year (checks' proration)
+    volume: dict[str, dict[str, Fraction]] | None = None  # volume objectives rewritten (kind -> key -> number)
 
     @property
     def effective_total(self) -> Fraction:
@@ -134,10 +136,12 @@ def _weights(ws: Workspace, request: Request, stems: list[str], segment: str, sa
                     "set capacity: {actions_per_year: N} in strategy.yaml (or the rep's plan), or allocate --by equal",
                 )
             out[stem] = Fraction(capacity.actions_per_year)
-        elif request.by == "accounts":
-            out[stem] = Fraction(sum(rep.portfolio.accounts.get(segment, {}).values(), 0))
-        else:
-            out[stem] = Fraction(sales.get((rep.id, segment), 0))
+        else:  # a territory rep shares every segment in the same proportion: its basis over all of them
+            segs = [segment] if organisation_of(ws, rep) == "specialized" else list(request.segments or ws.strategy.segments)
+            if request.by == "accounts":
+                out[stem] = Fraction(sum((n for s in segs for n in rep.portfolio.accounts.get(s, {}).values()), 0))
+            else:
+                out[stem] = sum((Fraction(sales.get((rep.id, s), 0)) for s in segs), Fraction(0))
     return out
 
 
@@ -182,7 +186,9 @@ def allocate(ws: Workspace, request: Request, sales: dict | None = None) -> Allo
     seg_targets = segment_targets(strategy)
     unit = Fraction(request.unit)
     new_open: dict[str, dict[str, Fraction]] = {s: {} for s in stems}
+    notes: list[str] = []
     allocated: dict[str, Fraction] = {}
+    rep_weights: dict[str, Fraction] = {}  # the weight of each rep (the same in every segment for a territory rep)
     for seg in segments:
         fixed = sum((sum(monthly(s, seg), Fraction(0)) for s in targets if s not in chosen), Fraction(0))
         fixed += sum((sum(monthly(s, seg)[:first_open], Fraction(0)) for s in stems), Fraction(0))
@@ -201,11 +207,7 @@ def allocate(ws: Workspace, request: Request, sales: dict | None = None) -> Allo
                 f"segment {seg}: {_amount(left, currency)} to allocate but no selected rep has {what}",
                 "choose another --by, or select reps who carry this segment",
             )
-        if (left / unit).denominator != 1:
-            raise AllocationError(
-                f"segment {seg}: {_amount(left, currency)} to allocate is not a whole number of --unit {request.unit}",
-                "use a smaller --unit (e.g. --unit 1) so the reps' sum can equal the strategy exactly",
-            )
+        odd = left - (left // unit) * unit  # what is not a whole number of units (from months already ended)
         order = sorted(weights)
         exact = exact_shares(left, [weights[s] for s in order])
         for s, share in zip(order, exact):
@@ -216,13 +218,31 @@ def allocate(ws: Workspace, request: Request, sales: dict | None = None) -> Allo
                 )
         for s in stems:
             new_open[s][seg] = Fraction(0)
-        parts = _split(left, order, weights, exact, flat, unit, targets, full_year, seg)
+        parts = _split(left - odd, order, weights, exact_shares(left - odd, [weights[s] for s in order]), flat, unit, targets, full_year, seg)
+        if odd:
+            largest = max(order, key=lambda s: (parts.get(s, Fraction(0)), s))
+            parts[largest] = parts.get(largest, Fraction(0)) + odd
+            if largest in full_year and seg in full_year[largest]:  # a prorated rep's full-year target: keep it exact
+                full_year[largest][seg] += odd / targets[largest].proration
+            notes.append(
+                f"segment {seg}: {_amount(left, currency)} to allocate is not a whole number of --unit {request.unit}; "
+                f"{ws.reps[largest].id} carries the {_amount(odd, currency)} left over, so the sum stays exact"
+            )
         for s, part in parts.items():
             new_open[s][seg] = part
         allocated[seg] = left
+        rep_weights.update({s: w for s, w in weights.items() if w})
+
+    territory = [s for s in stems if organisation_of(ws, ws.reps[s]) != "specialized"]
+    if territory and segments == list(strategy.segments) and _mix_off(ws, territory, new_open, first_open):
+        mixed = territory_mix(ws, territory, [s for s in stems if s not in territory], allocated, rep_weights, unit)
+        if mixed is not None:
+            new_open = {s: {seg: mixed.get(s, {}).get(seg, Fraction(0)) for seg in segments} for s in stems}
+            full_year = {s: {} for s in stems}
+            notes = [n for n in notes if "left over" not in n]
+            notes.append("territory reps keep the strategy's segment mix; the specialists share what is left of each segment")
 
     changes: list[RepChange] = []
-    notes: list[str] = []
     for stem in stems:
         if full_year[stem]:
             kept = {seg: t for seg, t in targets[stem].full_year.items() if seg not in full_year[stem]}
@@ -231,6 +251,10 @@ def allocate(ws: Workspace, request: Request, sales: dict | None = None) -> Allo
             changes.append(RepChange(stem, ws.rep_files[stem], values, proration=targets[stem].proration))
         else:
             changes.append(_rep_change(ws, stem, new_open[stem], months, first_open, unit))
+    for change in changes:
+        note = _keep_volume(ws, change)
+        if note:
+            notes.append(note)
     products_note = split_products(ws, changes, unit)
     if products_note:
         notes.append(products_note)
@@ -271,6 +295,25 @@ def _split(left, order, weights, exact, flat, unit, targets, full_year, seg) -> 
         for s in prorated:
             full_year[s].pop(seg, None)
     return dict(zip(order, largest_remainder(left, [weights[s] for s in order], unit))) if order else {}
+
+
+def _keep_volume(ws: Workspace, change: RepChange) -> str | None:
+    """A hire or leaver given a periods: breakdown in its months in post is no longer prorated by the checks:
+    its volume objectives (full-year numbers the checks prorated) become this year's numbers, as they were."""
+    rep, old = ws.reps[change.stem], workspace_targets(ws)[change.stem]
+    if change.periods is None or old.proration == 1 or rep.volume is None:
+        return None
+    out: dict[str, dict[str, Fraction]] = {}
+    for kind, keys in rep.volume.kinds().items():
+        for key, value in keys.items():
+            if isinstance(value, Percent):
+                return f"{rep.id}: volume.{kind}.{key} is a share; with its new periods: breakdown it is no longer prorated: check it"
+            number = Fraction(value) * old.proration
+            if number.denominator != 1:
+                return f"{rep.id}: volume.{kind}.{key} x {float(old.proration):.0%} in post is not a whole number; with its new periods: breakdown it is no longer prorated: set this year's number by hand"
+            out.setdefault(kind, {})[key] = number
+    change.volume = out
+    return None
 
 
 def _rep_change(ws: Workspace, stem: str, new_open: dict[str, Fraction], months: list[FiscalMonth], first_open: int, unit: Fraction) -> RepChange:

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from ..plan.targets import product_targets, workspace_targets
 from ..plan.values import Percent
-from .rounding import finest_step, largest_remainder
+from .rounding import finest_step, largest_remainder, round_table
 
 
 def _mix(ws, stem: str) -> dict[str, Fraction]:
@@ -65,7 +65,7 @@ def split_products(ws, changes: list, unit: Fraction) -> str | None:
         x = {s: {p: totals[s] * want[p] / flex_total for p in ranges} for s in flex}
     step = finest_step([*totals.values(), *want.values()], unit)
     if step is not None:
-        x = _round(x, flex, ranges, totals, want, step)
+        x = round_table(x, flex, ranges, totals, want, step)
     for s in flex:  # amounts in products: are shares of the rep's targets: (full year for a prorated rep)
         p = changed[s].proration
         changed[s].products = {k: v / p for k, v in x[s].items()}
@@ -82,24 +82,3 @@ def _keep_mix(ws, changed, flex, totals, ranges, unit) -> None:
         step = finest_step([totals[s]], unit) or Fraction(1, 100)
         parts = largest_remainder(totals[s], [mix[k] for k in keys], step)
         changed[s].products = {k: v / changed[s].proration for k, v in zip(keys, parts)}
-
-
-def _round(x, rows, ranges, totals, want, step):
-    """Round each row to whole steps keeping its total, then move steps within rows until each column is exact."""
-    out = {}
-    for s in rows:
-        weights = [x[s][p] for p in ranges]
-        out[s] = dict(zip(ranges, largest_remainder(totals[s], weights, step) if sum(weights) else [Fraction(0)] * len(ranges)))
-    for _ in range(10_000):
-        col = {p: sum((out[s][p] for s in rows), Fraction(0)) - want[p] for p in ranges}
-        over = [p for p in ranges if col[p] > 0]
-        under = [p for p in ranges if col[p] < 0]
-        if not over or not under:
-            break
-        p, q = over[0], under[0]
-        donor = max((s for s in rows if out[s][p] >= step), key=lambda s: (out[s][p] - x[s][p], s), default=None)
-        if donor is None:
-            break
-        out[donor][p] -= step
-        out[donor][q] += step
-    return out

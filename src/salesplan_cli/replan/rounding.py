@@ -47,3 +47,24 @@ def finest_step(values: list[Fraction], unit: Fraction) -> Fraction | None:
         if all((Fraction(v) / step).denominator == 1 for v in values):
             return step
     return None
+
+
+def round_table(x, rows, ranges, totals, want, step):
+    """Round each row to whole steps keeping its total, then move steps within rows until each column is exact."""
+    out = {}
+    for s in rows:
+        weights = [x[s][p] for p in ranges]
+        out[s] = dict(zip(ranges, largest_remainder(totals[s], weights, step) if sum(weights) else [Fraction(0)] * len(ranges)))
+    for _ in range(10_000):
+        col = {p: sum((out[s][p] for s in rows), Fraction(0)) - want[p] for p in ranges}
+        over = [p for p in ranges if col[p] > 0]
+        under = [p for p in ranges if col[p] < 0]
+        if not over or not under:
+            break
+        p, q = over[0], under[0]
+        donor = max((s for s in rows if out[s][p] >= step), key=lambda s: (out[s][p] - x[s][p], s), default=None)
+        if donor is None:
+            break
+        out[donor][p] -= step
+        out[donor][q] += step
+    return out

@@ -135,6 +135,26 @@ def set_mapping(text: str, key: str, values: dict[str, Fraction], after: str = "
     return "".join(lines)
 
 
+def set_values(text: str, path: tuple[str, ...], values: dict[str, Fraction]) -> str:
+    """`text` with existing scalar values under the nested mapping `path` replaced (keys must exist)."""
+    data = _load(text)
+    node = data
+    for key in path:
+        node = node[key]
+    lines = text.splitlines(keepends=True)
+    underscores = bool(_UNDERSCORED.search(text))
+    flow = node.fa.flow_style()
+    by_name = {str(k): k for k in node}
+    edits = []
+    for name, value in values.items():
+        line, col = node.lc.value(by_name[name])
+        end = _token_end(lines[line], col, flow)
+        edits.append((line, col, end, _styled(lines[line][col:end], value, underscores)))
+    for line, col, end, new in sorted(edits, reverse=True):
+        lines[line] = lines[line][:col] + new + lines[line][end:]
+    return "".join(lines)
+
+
 def _last_line(data, key: str, lines: list[str]) -> int:
     """The last line of a top-level entry's value (the line of its key for a one-line value)."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
