@@ -68,7 +68,7 @@ def _styled(old: str, value: Fraction, underscores: bool) -> str:
     body = old[1:-1] if quote else old
     if "%" in body:  # a share becomes an amount
         return format_amount(value, underscores)
-    return quote + format_amount(value, "_" in body or (underscores and not body.strip("0123456789.-"))) + quote
+    return quote + format_amount(value, "_" in body) + quote  # each value keeps its own number style
 
 
 def _flow_text(values: dict[str, Fraction], underscores: bool) -> str:
