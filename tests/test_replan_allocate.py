@@ -7,6 +7,7 @@ territory reps r1, r2, r3 carrying {A: 200_000, B: 200_000} each (clean).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -241,3 +242,42 @@ def test_a_file_changed_since_it_was_read_is_not_overwritten(tmp_path):
     with pytest.raises(StaleFile):
         write_edits(tmp_path, {"reps/r.yaml": (read, "targets: {A: 3}\n")})
     assert path.read_text() == "targets: {A: 2}\n"
+
+
+def test_product_split_keeps_each_reps_mix_when_the_ranges_add_up(small, run_cli):
+    # products p/q 50% each; r1 80/20, r2 20/80, r3 the strategy's: p = 320,000 + 80,000 + 200,000 = 600,000.
+    # Revised to 1,500,000, equal: 500,000 each. r3 (no split) carries 250,000 of each range; r1 and r2 must
+    # carry 500,000 of each: their own mixes give r1 400,000/100,000 and r2 100,000/400,000, which add up.
+    small.replace("strategy.yaml", "segments: {A: 50%, B: 50%}\n", "segments: {A: 50%, B: 50%}\nproducts: {p: 50%, q: 50%}\n")
+    small.replace("reps/r1.yaml", "manager: mgr-a\n", "manager: mgr-a\nproducts: {p: 80%, q: 20%}\n")
+    small.replace("reps/r2.yaml", "manager: mgr-a\n", "manager: mgr-a\nproducts: {p: 20%, q: 80%}\n")
+    assert_clean(small)
+    small.replace("strategy.yaml", "1_200_000", "1_500_000")
+    changes = by_rep(allocate(loaded(small), Request(by="equal")))
+    assert changes["r1"].products == {"p": 400_000, "q": 100_000}
+    assert changes["r2"].products == {"p": 100_000, "q": 400_000}
+    assert changes["r3"].products is None
+    assert run_cli("allocate", "-w", small.root).code == 0
+    assert "products: {p: 400_000, q: 100_000}\n" in small.text("reps/r1.yaml")  # shares become amounts, in the file's style
+    assert_clean(small)
+
+
+def test_example_allocations_validate_clean(plan, run_cli):
+    """On the example: each basis, for the whole year, leaves no sum or period finding."""
+    for by in ("equal", "capacity", "accounts"):
+        result = run_cli("allocate", "-w", plan.root, "--by", by, "--unit", "1000", "--dry-run")
+        assert result.code == 0, result.err
+    assert run_cli("allocate", "-w", plan.root, "--by", "accounts", "--unit", "1000").code == 0
+    result = validate_workspace(plan.root, as_of=dt.date(2027, 10, 15))
+    assert not result.diagnostics, [d.headline() for d in result.diagnostics]
+    text = plan.text("reps/rep-e1.yaml")
+    assert re.search(r"\ntargets: \{A: \d+_000\}\nproducts: \{platform: [\d_.]+, services: [\d_.]+\}    # platform-heavy key accounts\n", text), text
+
+
+def test_example_revised_target_by_sales(plan, run_cli):
+    """The revised-target case: the strategy lowered to 11,400,000 after H1, re-allocated --by sales from July."""
+    plan.replace("strategy.yaml", "revenue_target: 12_000_000", "revenue_target: 11_400_000")
+    result = run_cli("allocate", "-w", plan.root, "--from", "2027-07-01", "--by", "sales", "--unit", "1000")
+    assert result.code == 0, result.err
+    codes = {d.code for d in validate_workspace(plan.root, as_of=dt.date(2027, 10, 15)).diagnostics}
+    assert not codes & {"SP403", "SP404", "SP405", "SP501", "SP603", "SP605"}, codes

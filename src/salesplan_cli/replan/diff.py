@@ -170,8 +170,8 @@ def _strategy_changes(old: Workspace, new: Workspace) -> list[Change]:
         return {f"{seg} {status} {action}": int(n) for seg, by in s.norms.items() for status, acts in by.items() for action, n in acts.items()}
 
     _compare_maps(out, "strategy", "strategy", "norm ", norms(a), norms(b))
-    cap_a = a.capacity.actions_per_year if a.capacity else None
-    cap_b = b.capacity.actions_per_year if b.capacity else None
+    cap_a = int(a.capacity.actions_per_year) if a.capacity else None
+    cap_b = int(b.capacity.actions_per_year) if b.capacity else None
     if cap_a != cap_b:
         out.append(Change("strategy", "strategy", "capacity actions_per_year", cap_a, cap_b))
 
