@@ -219,3 +219,19 @@ def test_diff_and_allocate_do_not_import_pandas(pair):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_demo_allocate_dry_run_and_diff_against_a_modified_copy(plan, tmp_path, run_cli):
+    """What `make demo` runs (allocate --dry-run on the example), and a diff of the example against a changed copy."""
+    before = {p.name: p.read_bytes() for p in (plan.root / "reps").iterdir()}
+    result = run_cli("allocate", "--workspace", plan.root, "--by", "accounts", "--dry-run")
+    assert result.code == 0, result.err
+    assert "dry run: 11 file(s) would be rewritten; nothing written" in result.out
+    assert "The reps' sum against the strategy" in result.out
+    assert {p.name: p.read_bytes() for p in (plan.root / "reps").iterdir()} == before
+    changed = copy_workspace(EXAMPLE, tmp_path / "changed")
+    changed.replace("reps/rep-n2.yaml", "territory: north-east\n", "territory: north-east\nend: 2027-06-30\n")
+    result = run_cli("diff", EXAMPLE, changed.root, "-w", plan.root, "--as-of", "2027-10-15")
+    assert result.code == 0, result.err
+    assert "rep-n2" in result.out and "2027-06-30" in result.out
+    assert "Findings that appear" in result.out and "SP403" in result.out
