@@ -151,12 +151,16 @@ def test_leaver_effective_dated(small, run_cli):
 
 def test_from_a_month_that_is_not_a_quarter_start_writes_months(small):
     # --from 2027-08-01, r2 left 2027-07-31: r2 carries 7/12 of 400,000 (A and B 116,666.67 each);
-    # r1, r3 keep jan..jul: 7 x 16,666.67 per segment; left per segment 600,000 - 116,666.67 - 2 x 116,666.67 = 250,000
+    # r1, r3 keep jan..jul: 7 x 16,666.67 per segment; left per segment 600,000 - 116,666.67 - 2 x 116,666.67 = 250,000.
+    # jan..jul are written to the cent: 7 x 33,333.33 = 233,333.31 of 233,333.33, the 2 cents to jan and feb
     small.replace("reps/r2.yaml", "manager: mgr-a\n", "manager: mgr-a\nend: 2027-07-31\n")
     changes = by_rep(allocate(loaded(small), Request(by="equal", start=dt.date(2027, 8, 1))))
     r1 = changes["r1"]
     assert list(r1.periods) == ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-    assert r1.periods["jan"] == F(100_000, 3) and r1.periods["aug"] == 250_000 / 5
+    assert [r1.periods[m] for m in ("jan", "feb", "mar")] == [F("33333.34"), F("33333.34"), F("33333.33")]
+    # targets to the cent (A: 116,666.67 + 125,000), so aug..dec share 250,000.01: 50,000.01 to aug (largest remainder, first)
+    assert r1.targets == {"A": F("241666.67"), "B": F("241666.67")}
+    assert r1.periods["aug"] == F("50000.01") and r1.periods["sep"] == 50_000
     assert sum(r1.periods.values()) == sum(r1.targets.values())
 
 

@@ -67,15 +67,16 @@ def allocate(
     shown = display_root(root)
     if dry_run:
         notes.append(f"dry run: {len(done.edits)} file(s) would be rewritten; nothing written")
+    else:
+        try:
+            write_edits(root, done.edits)
+        except StaleFile as exc:
+            fail_usage(f"{exc} changed since it was read; nothing written", "run salesplan allocate again")
+        except OSError as exc:
+            fail_usage(f"cannot write the rep files: {exc.strerror or exc}", "check the folder's permissions and free space")
     show_diff(done.diff, format, extra={"files": [display_path(shown, rel) for rel in done.edits], "written": not dry_run}, notes=notes)
     if dry_run:
         raise typer.Exit(exitcodes.OK)
-    try:
-        write_edits(root, done.edits)
-    except StaleFile as exc:
-        fail_usage(f"{exc} changed since it was read; nothing written", "run salesplan allocate again")
-    except OSError as exc:
-        fail_usage(f"cannot write the rep files: {exc.strerror or exc}", "check the folder's permissions and free space")
     if format is DiffFormat.table:
         for rel in done.edits:
             err(f"wrote {display_path(shown, rel)}")

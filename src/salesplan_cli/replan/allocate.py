@@ -29,7 +29,7 @@ from ..plan.targets import periods_are_shares, seasonality_weights, segment_targ
 from ..plan.values import Percent, money
 from .mix import _mix_off, territory_mix
 from .products import split_products
-from .rounding import NotWholeUnits, exact_shares, finest_step, largest_remainder
+from .rounding import NotWholeUnits, exact_shares, finest_step, largest_remainder, round_values
 
 BASES = ("equal", "capacity", "accounts", "sales")
 
@@ -219,11 +219,11 @@ def allocate(ws: Workspace, request: Request, sales: dict | None = None) -> Allo
         for s in stems:
             new_open[s][seg] = Fraction(0)
         parts = _split(left - odd, order, weights, exact_shares(left - odd, [weights[s] for s in order]), flat, unit, targets, full_year, seg)
-        if odd:
-            largest = max(order, key=lambda s: (parts.get(s, Fraction(0)), s))
+        if odd:  # to the largest part of a rep whose objective is written as this year's (not a prorated full-year figure)
+            plain = [s for s in order if seg not in full_year[s]] or order
+            largest = max(plain, key=lambda s: (parts.get(s, Fraction(0)), s))
             parts[largest] = parts.get(largest, Fraction(0)) + odd
-            if largest in full_year and seg in full_year[largest]:  # a prorated rep's full-year target: keep it exact
-                full_year[largest][seg] += odd / targets[largest].proration
+            full_year[largest].clear()  # (only when every part is prorated: this rep then gets a periods: breakdown)
             notes.append(
                 f"segment {seg}: {_amount(left, currency)} to allocate is not a whole number of --unit {request.unit}; "
                 f"{ws.reps[largest].id} carries the {_amount(odd, currency)} left over, so the sum stays exact"
@@ -233,6 +233,9 @@ def allocate(ws: Workspace, request: Request, sales: dict | None = None) -> Allo
         allocated[seg] = left
         rep_weights.update({s: w for s, w in weights.items() if w})
 
+    for s in stems:  # a full-year target only when every segment of the rep could be written that way
+        if full_year[s] and any(new_open[s].get(seg) and seg not in full_year[s] for seg in segments):
+            full_year[s].clear()
     territory = [s for s in stems if organisation_of(ws, ws.reps[s]) != "specialized"]
     if territory and segments == list(strategy.segments) and _mix_off(ws, territory, new_open, first_open):
         mixed = territory_mix(ws, territory, [s for s in stems if s not in territory], allocated, rep_weights, unit)
@@ -241,6 +244,21 @@ def allocate(ws: Workspace, request: Request, sales: dict | None = None) -> Allo
             full_year = {s: {} for s in stems}
             notes = [n for n in notes if "left over" not in n]
             notes.append("territory reps keep the strategy's segment mix; the specialists share what is left of each segment")
+
+    # what the selected reps carry this year, per segment, in whole cents: the months already ended may hold
+    # fractions of a cent (a quarter's weight over 3 months, a share of a segment); the sum is kept exact
+    cent = Fraction(1, 100)
+    for seg in segments:
+        closed = {s: sum(monthly(s, seg)[:first_open], Fraction(0)) for s in stems}
+        values = [closed[s] + new_open[s][seg] for s in stems]
+        if all((v / cent).denominator == 1 for v in values):
+            continue
+        total = sum(values, Fraction(0))
+        exact_total = (total / cent).denominator == 1
+        for s, v in zip(stems, round_values(values, cent, total if exact_total else None)):
+            new_open[s][seg] = v - closed[s]
+        if not exact_total:
+            notes.append(f"segment {seg}: the reps not re-allocated carry fractions of a cent; the sum is exact to the cent only")
 
     changes: list[RepChange] = []
     for stem in stems:
@@ -350,7 +368,12 @@ def _rep_change(ws: Workspace, stem: str, new_open: dict[str, Fraction], months:
         if seg in t.full_year:
             for m in months[:first_open]:
                 by_month[m.index] += t.monthly(seg)[m.index]
-    open_total = sum(effective.values(), Fraction(0)) - sum(by_month, Fraction(0))
+    keys = _period_keys(ws, rep, months, first_open, employment)
+    # periods already ended, to the cent (they may hold fractions of one); the rest of the year takes what is left
+    ended = [key for key, covered in keys.items() if covered[-1] < first_open]
+    exact = [sum((by_month[i] for i in keys[key]), Fraction(0)) for key in ended]
+    periods = dict(zip(ended, round_values(exact, Fraction(1, 100)))) if ended else {}
+    open_total = sum(effective.values(), Fraction(0)) - sum(periods.values(), Fraction(0))
     season = seasonality_weights(ws.strategy, months)
     carry = [m.index for m in months[first_open:] if whole[m.index]]
     if open_total and not any(season[i] for i in carry):
@@ -358,15 +381,17 @@ def _rep_change(ws: Workspace, stem: str, new_open: dict[str, Fraction], months:
     step = finest_step([open_total], unit) or Fraction(1, 100)
     if (open_total / step).denominator != 1:
         raise AllocationError(f"{rep.id}: the objective left ({_amount(open_total)}) is not a whole number of cents", "use whole amounts in the plan")
-    spread = largest_remainder(open_total, [season[i] for i in carry], step) if open_total else [Fraction(0)] * len(carry)
-    for i, part in zip(carry, spread):
-        by_month[i] = part
-    return RepChange(stem, rel, effective, _period_keys(ws, rep, months, first_open, employment, by_month))
+    open_keys = [key for key in keys if key not in periods]
+    weights = [sum((season[i] for i in keys[key] if i in carry), Fraction(0)) for key in open_keys]
+    spread = largest_remainder(open_total, weights, step) if open_total else [Fraction(0)] * len(open_keys)
+    periods.update(zip(open_keys, spread))
+    return RepChange(stem, rel, effective, {key: periods[key] for key in keys})
 
 
-def _period_keys(ws, rep, months, first_open, employment, by_month) -> dict[str, Fraction]:
-    """Quarters when each quarter is all before --from or all after, in post all of it or none of it,
-    and neither the strategy's seasonality nor the rep's own breakdown are by month; months otherwise."""
+def _period_keys(ws, rep, months, first_open, employment) -> dict[str, list[int]]:
+    """The period keys written, with the fiscal month indexes each covers: quarters when each quarter is
+    all before --from or all after, in post all of it or none of it, and neither the strategy's seasonality
+    nor the rep's own breakdown are by month; months otherwise."""
     monthly_season = any(period_kind(k) == "month" for k in ws.strategy.seasonality)
     monthly_own = any(period_kind(k) == "month" for k in (rep.periods or {}))
     quarters_ok = first_open % 3 == 0 and not monthly_season and not monthly_own
@@ -374,5 +399,5 @@ def _period_keys(ws, rep, months, first_open, employment, by_month) -> dict[str,
         len({employment[i] for i in range(q * 3, q * 3 + 3)}) == 1 and employment[q * 3] in (0, 1) for q in range(4)
     )
     if quarters_ok:
-        return {q: sum(by_month[i * 3 : i * 3 + 3], Fraction(0)) for i, q in enumerate(QUARTERS)}
-    return {m.key: by_month[m.index] for m in months}
+        return {q: [i * 3, i * 3 + 1, i * 3 + 2] for i, q in enumerate(QUARTERS)}
+    return {m.key: [m.index] for m in months}

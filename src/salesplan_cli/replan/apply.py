@@ -60,7 +60,9 @@ def outcome(root: Path, before: Side, allocation: Allocation, as_of: dt.date) ->
         result = check_workspace(ws, diags, as_of)
         after = Side("after allocation", ws, result.diagnostics)
         diff = plan_diff(before, after)
-    new_errors = [d for d in diff.appeared if d.is_error]
+    # refused: an error at a place that had none (an error already there whose figures moved is not new)
+    had = {(d.code, d.file, d.path) for d in before.findings if d.is_error}
+    new_errors = [d for d in diff.appeared if d.is_error and (d.code, d.file, d.path) not in had]
     return Outcome(edits=edits, diff=diff, new_errors=new_errors)
 
 

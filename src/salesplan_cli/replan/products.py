@@ -45,31 +45,37 @@ def split_products(ws, changes: list, unit: Fraction) -> str | None:
                 out[p] += totals[stem] * default_mix[p]
         return out
 
-    base = sums(flex)
-    if not flex:
-        if all(base[p] == goal[p] for p in ranges):
-            return None
-        flex = [c.stem for c in changes]
+    own = list(flex)
+    if not own and all(sums([])[p] == goal[p] for p in ranges):
+        return None
+    everyone = [c.stem for c in changes]
+    # the reps with a products: split first; all the reps re-allocated when that cannot be exact
+    # (the others' strategy mix would leave fractions of a cent)
+    for flex in [own, everyone] if own and own != everyone else [everyone]:
         base = sums(flex)
-    want = {p: goal[p] - base[p] for p in ranges}
-    flex_total = sum((totals[s] for s in flex), Fraction(0))
-    if sum(want.values(), Fraction(0)) != flex_total or any(v < 0 for v in want.values()):
-        _keep_mix(ws, changed, flex, totals, ranges, unit)
-        return "product ranges: the segments outside the allocation do not add up to the strategy, so the product split could not be made exact; each rep keeps its mix"
-    mixes = {s: _mix(ws, s) for s in flex}
-    x = {s: {p: totals[s] * mixes[s].get(p, Fraction(0)) for p in ranges} for s in flex}
-    gap = {p: want[p] - sum((x[s][p] for s in flex), Fraction(0)) for p in ranges}
-    if flex_total:
-        x = {s: {p: x[s][p] + gap[p] * totals[s] / flex_total for p in ranges} for s in flex}
-    if any(v < 0 for row in x.values() for v in row.values()):
-        x = {s: {p: totals[s] * want[p] / flex_total for p in ranges} for s in flex}
-    step = finest_step([*totals.values(), *want.values()], unit)
-    if step is not None:
+        want = {p: goal[p] - base[p] for p in ranges}
+        flex_total = sum((totals[s] for s in flex), Fraction(0))
+        if sum(want.values(), Fraction(0)) != flex_total or any(v < 0 for v in want.values()):
+            continue
+        step = finest_step([*(totals[s] for s in flex), *want.values()], unit)
+        if step is None:
+            continue
+        mixes = {s: _mix(ws, s) for s in flex}
+        x = {s: {p: totals[s] * mixes[s].get(p, Fraction(0)) for p in ranges} for s in flex}
+        gap = {p: want[p] - sum((x[s][p] for s in flex), Fraction(0)) for p in ranges}
+        if flex_total:
+            x = {s: {p: x[s][p] + gap[p] * totals[s] / flex_total for p in ranges} for s in flex}
+        if any(v < 0 for row in x.values() for v in row.values()):
+            x = {s: {p: totals[s] * want[p] / flex_total for p in ranges} for s in flex}
         x = round_table(x, flex, ranges, totals, want, step)
-    for s in flex:  # amounts in products: are shares of the rep's targets: (full year for a prorated rep)
-        p = changed[s].proration
-        changed[s].products = {k: v / p for k, v in x[s].items()}
-    return None
+        if any(sum((x[s][p] for s in flex), Fraction(0)) != want[p] for p in ranges):
+            continue
+        for s in flex:  # amounts in products: are shares of the rep's targets: (full year for a prorated rep)
+            p = changed[s].proration
+            changed[s].products = {k: v / p for k, v in x[s].items()}
+        return None
+    _keep_mix(ws, changed, own or everyone, totals, ranges, unit)
+    return "product ranges: the segments outside the allocation do not add up to the strategy, so the product split could not be made exact; each rep keeps its mix"
 
 
 def _keep_mix(ws, changed, flex, totals, ranges, unit) -> None:

@@ -33,6 +33,29 @@ def largest_remainder(total: Fraction, weights: list[Fraction], step: Fraction =
     return [f * step for f in floors]
 
 
+def round_values(values: list[Fraction], step: Fraction, total: Fraction | None = None) -> list[Fraction]:
+    """Exact values rounded to whole steps, adding up to `total` (default: their sum, to the nearest step):
+    each rounded down, then one step more to the largest remainders."""
+    step = Fraction(step)
+    exact = [Fraction(v) / step for v in values]
+    floors = [e.numerator // e.denominator for e in exact]
+    if total is None:
+        whole = sum(exact, Fraction(0))
+        units = (whole.numerator * 2 + whole.denominator) // (2 * whole.denominator)
+    else:
+        units = Fraction(total) / step
+        if units.denominator != 1:
+            raise NotWholeUnits(f"{total} is not a whole number of {step}")
+        units = int(units)
+    left = units - sum(floors)
+    if not 0 <= left <= len(values):
+        raise ValueError("the total is not within one step per value of the values' sum")
+    order = sorted(range(len(values)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [f * step for f in floors]
+
+
 def exact_shares(total: Fraction, weights: list[Fraction]) -> list[Fraction]:
     """The unrounded shares of `total` in proportion to `weights`."""
     weight_sum = sum(weights, Fraction(0))
