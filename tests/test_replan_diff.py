@@ -47,7 +47,13 @@ def test_strategy_changes(pair, run_cli):
     new.replace("strategy.yaml", "revenue_target: 12_000_000", "revenue_target: 11_400_000")
     new.replace("strategy.yaml", "  Q3: 20%\n  Q4: 50%", "  Q3: 25%\n  Q4: 45%")
     new.replace("strategy.yaml", "actions_per_year: 1100", "actions_per_year: 1000")
+    new.replace("strategy.yaml", "  A: 35%\n  B: 25%\n", "  A: 30%\n  B: 30%\n")
+    new.replace("strategy.yaml", "  platform: 60%\n", "  platform: 55%\n")
+    new.replace("strategy.yaml", "prospect: {call: 8, meeting: 3}", "prospect: {call: 10, meeting: 3}")
     data = changes(diff_json(run_cli, old, new))
+    assert (data[("strategy", "strategy", "segment A")]["old"], data[("strategy", "strategy", "segment A")]["new"]) == ("35%", "30%")
+    assert data[("strategy", "strategy", "product platform")]["new"] == "55%"
+    assert (data[("strategy", "strategy", "norm A prospect call")]["old"], data[("strategy", "strategy", "norm A prospect call")]["new"]) == (8, 10)
     target = data[("strategy", "strategy", "revenue_target")]
     assert (target["old"], target["new"], target["difference"], target["percent"]) == (12_000_000, 11_400_000, -600_000, -0.05)
     assert data[("strategy", "strategy", "seasonality Q4")]["old"] == "50%"
@@ -235,3 +241,12 @@ def test_demo_allocate_dry_run_and_diff_against_a_modified_copy(plan, tmp_path, 
     assert result.code == 0, result.err
     assert "rep-n2" in result.out and "2027-06-30" in result.out
     assert "Findings that appear" in result.out and "SP403" in result.out
+
+
+def test_two_folders_need_no_current_workspace(pair, run_cli, tmp_path, monkeypatch):
+    old, new = pair
+    monkeypatch.chdir(tmp_path)  # not a workspace
+    result = run_cli("diff", old.root, new.root)
+    assert result.code == 0 and "No change" in result.out
+    result = run_cli("diff", "HEAD")
+    assert result.code == 2 and "salesplan.yaml" in result.err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -23,7 +24,9 @@ def diff(
     from ..replan.diff import plan_diff
     from ..replan.sources import SideError, open_side
 
-    root = resolve_workspace(workspace)
+    # two folders need no current workspace; a revision (or no NEW) is read from the workspace's git history
+    folders = new is not None and Path(old).is_dir() and Path(new).is_dir()
+    root = resolve_workspace(workspace) if workspace is not None or not folders else Path.cwd()
     when = as_of_date(as_of)
     try:
         before = open_side(old, root, when)

@@ -29,7 +29,7 @@ from ..plan.targets import periods_are_shares, seasonality_weights, segment_targ
 from ..plan.values import Percent, money
 from .mix import _mix_off, territory_mix
 from .products import split_products
-from .rounding import NotWholeUnits, exact_shares, finest_step, largest_remainder, round_values
+from .rounding import exact_shares, finest_step, largest_remainder, round_values
 
 BASES = ("equal", "capacity", "accounts", "sales")
 
