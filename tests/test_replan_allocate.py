@@ -147,6 +147,8 @@ def test_leaver_effective_dated(small, run_cli):
     assert "targets: {A: 250_000, B: 250_000}   # agreed in December\nperiods: {Q1: 100_000, Q2: 100_000, Q3: 150_000, Q4: 150_000}\nagreed:" in text
     assert small.text("reps/r2.yaml") == rep_text("r2", extra="end: 2027-06-30\n")
     assert_clean(small)
+    again = run_cli("allocate", "-w", small.root, "--from", "2027-07-01", "--team", "mgr-a")
+    assert again.code == 0 and "nothing to change" in again.out
 
 
 def test_from_a_month_that_is_not_a_quarter_start_writes_months(small):

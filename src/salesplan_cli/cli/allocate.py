@@ -65,6 +65,9 @@ def allocate(
         )
     notes = list(allocation.notes)
     shown = display_root(root)
+    if not done.edits and format is not DiffFormat.json:
+        typer.echo("nothing to change: the rep files already carry this allocation")
+        raise typer.Exit(exitcodes.OK)
     if dry_run:
         notes.append(f"dry run: {len(done.edits)} file(s) would be rewritten; nothing written")
     else:
