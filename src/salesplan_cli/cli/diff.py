@@ -13,8 +13,8 @@ from .render_replan import DiffFormat, show_diff
 
 
 def diff(
-    old: Annotated[str, typer.Argument(metavar="OLD", help="The version before: a workspace folder, or a git revision of the workspace (HEAD~1, main, a tag).")],
-    new: Annotated[Optional[str], typer.Argument(metavar="[NEW]", help="The version after, the same way. Default: the workspace folder as it is now.")] = None,
+    old: Annotated[str, typer.Argument(show_default=False, help="The version before: a workspace folder, or a git revision of the workspace (HEAD~1, main, a tag).")],
+    new: Annotated[Optional[str], typer.Argument(show_default=False, help="The version after, the same way. Default: the workspace folder as it is now.")] = None,
     workspace: WorkspaceOption = None,
     format: Annotated[DiffFormat, typer.Option("--format", "-f", help="table, json, or markdown (fit for a pull-request comment).")] = DiffFormat.table,
     exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when there is a difference (like git diff --exit-code).")] = False,
