@@ -287,3 +287,12 @@ def test_example_revised_target_by_sales(plan, run_cli):
     assert result.code == 0, result.err
     codes = {d.code for d in validate_workspace(plan.root, as_of=dt.date(2027, 10, 15)).diagnostics}
     assert not codes & {"SP403", "SP404", "SP405", "SP501", "SP603", "SP605"}, codes
+
+
+def test_writer_adds_a_segment_in_the_mappings_style():
+    block = "id: x\r\ntargets:\r\n  A: 350_000   # north\r\n  B: 1_000\r\n\r\n# portfolio next\r\nportfolio: {}\r\n"
+    assert set_mapping(block, "targets", {"A": F(360_000), "B": F(2_000), "C": F(3_000)}) == (
+        "id: x\r\ntargets:\r\n  A: 360_000   # north\r\n  B: 2_000\r\n  C: 3_000\r\n\r\n# portfolio next\r\nportfolio: {}\r\n"
+    )
+    flow = "targets: {A: 350_000}    # key accounts\n"
+    assert set_mapping(flow, "targets", {"A": F(340_000), "B": F(12_000)}) == "targets: {A: 340_000, B: 12_000}    # key accounts\n"

@@ -71,6 +71,11 @@ def _styled(old: str, value: Fraction, underscores: bool) -> str:
     return quote + format_amount(value, "_" in body) + quote  # each value keeps its own number style
 
 
+def _value_text(lines: list[str], node, key, flow: bool) -> str:
+    line, col = node.lc.value(key)
+    return lines[line][col:_token_end(lines[line], col, flow)]
+
+
 def _flow_text(values: dict[str, Fraction], underscores: bool) -> str:
     return "{" + ", ".join(f"{k}: {format_amount(v, underscores)}" for k, v in values.items()) + "}"
 
@@ -111,16 +116,27 @@ def set_mapping(text: str, key: str, values: dict[str, Fraction], after: str = "
         raise EditError(f"{key}: is not a mapping")
     flow = node.fa.flow_style()
     old_keys = [str(k) for k in node]
-    if old_keys == list(values) or set(old_keys) == set(values):
+    if set(old_keys) <= set(values) and old_keys:  # the same keys, maybe more: edit values in place, add the rest
         by_name = {str(k): k for k in node}
+        added = {k: v for k, v in values.items() if k not in by_name}
+        style = any("_" in _value_text(lines, node, k, flow) for k in node) or (underscores and not old_keys)
         edits = []
-        for name, value in values.items():
+        for name in old_keys:
             line, col = node.lc.value(by_name[name])
             end = _token_end(lines[line], col, flow)
             old = lines[line][col:end]
-            edits.append((line, col, end, _styled(old, value, underscores)))
+            edits.append((line, col, end, _styled(old, values[name], underscores)))
+        if added and flow:
+            line, col = node.lc.value(by_name[old_keys[-1]])
+            end = _token_end(lines[line], col, flow)
+            extra = "".join(f", {k}: {format_amount(v, style)}" for k, v in added.items())
+            edits.append((line, end, end, extra))
         for line, col, end, new in sorted(edits, reverse=True):
             lines[line] = lines[line][:col] + new + lines[line][end:]
+        if added and not flow:
+            last = _last_line(data, key, lines)
+            indent = node.lc.key(by_name[old_keys[0]])[1]
+            lines[last + 1 : last + 1] = [f"{' ' * indent}{k}: {format_amount(v, style)}{newline}" for k, v in added.items()]
         return "".join(lines)
     if flow:
         line, col = data.lc.value(key)
