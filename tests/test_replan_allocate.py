@@ -296,3 +296,23 @@ def test_writer_adds_a_segment_in_the_mappings_style():
     )
     flow = "targets: {A: 350_000}    # key accounts\n"
     assert set_mapping(flow, "targets", {"A": F(340_000), "B": F(12_000)}) == "targets: {A: 340_000, B: 12_000}    # key accounts\n"
+
+
+def test_sales_basis_by_hand(small):
+    # last year's sales: r1 100 (A), r2 300 (B), r3 none. Territory reps weigh their sales in all segments:
+    # 100 : 300 : 0 -> 1/4 and 3/4 of each segment's 600,000; r3 gets nothing
+    sales = {("r1", "A"): F(100), ("r2", "B"): F(300)}
+    changes = by_rep(allocate(loaded(small), Request(by="sales"), sales))
+    assert changes["r1"].targets == {"A": 150_000, "B": 150_000}
+    assert changes["r2"].targets == {"A": 450_000, "B": 450_000}
+    assert changes["r3"].targets == {"A": 0, "B": 0}
+
+
+def test_by_sales_without_last_years_sales_is_exit_2(plan, run_cli):
+    # the example's invoices run from 2026-01 to 2027-10: planning 2026, the year before has none
+    plan.replace("salesplan.yaml", "fiscal_year: {start: 2027-01-01}", "fiscal_year: {start: 2026-01-01}")
+    (plan.root / "reps" / "rep-s3.yaml").unlink()  # hired in 2027: not in the 2026 plan
+    before = plan.text("reps/rep-n1.yaml")
+    result = run_cli("allocate", "-w", plan.root, "--by", "sales")
+    assert result.code == 2 and "no sale of a planned rep dated in the last fiscal year (2025-01-01" in result.err
+    assert plan.text("reps/rep-n1.yaml") == before
