@@ -34,6 +34,7 @@ demo: $(STAMP)
 	$(BIN)/salesplan report attainment --workspace $(EXAMPLE) --as-of $(AS_OF) --by segment
 	$(BIN)/salesplan report --workspace $(EXAMPLE) --as-of $(AS_OF)
 	$(BIN)/salesplan pam --workspace $(EXAMPLE) --as-of $(AS_OF) --month 2027-10
+	$(BIN)/salesplan allocate --workspace $(EXAMPLE) --by accounts --dry-run
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

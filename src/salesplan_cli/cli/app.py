@@ -46,6 +46,10 @@ def _register() -> None:
     app.command("demo-data")(demo_data.demo_data)
     app.command("pam")(pam.pam)
     app.command("review")(review.review)
+    from . import allocate, diff
+
+    app.command("diff")(diff.diff)
+    app.command("allocate")(allocate.allocate)
     app.command("completion")(completion.completion)
     from .report import report_app
 
