@@ -273,48 +273,55 @@ def untouched_accounts(ctx: ReportContext, top: int | None = 10) -> pd.DataFrame
         raise ValueError(NO_ACTIVITIES)
     from .done import not_open
 
-    actions = _actions_by_rep(ctx)
     end = cutoff(ctx)
     activities = not_open(ctx.frames.activities)  # an open to-do is no action on the account yet
-    last_action: dict[str, dt.date] = {}
+    last_action = pd.Series(dtype="datetime64[ns]")
     if len(activities):
         days = _day(activities["date"])
         before = pd.DataFrame({"account": activities["account"], "day": days})[days <= pd.Timestamp(end)]
-        last_action = {account: stamp.date() for account, stamp in before.groupby("account", sort=False)["day"].max().items()}
+        last_action = before.groupby("account", sort=False, observed=True)["day"].max()
+        last_action.index = last_action.index.astype("object")
     priorities = {seg: spec.priority for seg, spec in (ctx.ws.segments or {}).items()}
+    order = {rep.id: i for i, rep in enumerate(ctx.reps())}
+    # the pairs each rep has not touched: a (rep, account) with an action done in the period to date is out
+    counts = _action_counts(ctx)
+    touched = pd.MultiIndex.from_arrays([counts["rep"].astype("object"), counts["account"].astype("object")])
+    mine = pairs[pairs["rep"].isin(list(order))]
+    keys = pd.MultiIndex.from_arrays([mine["rep"].astype("object"), mine["id"].astype("object")])
+    mine = mine[~keys.isin(touched)]
+    priority = mine["segment"].map(priorities)
+    last = mine["id"].astype("object").map(last_action)
+    ranked = pd.DataFrame(
+        {
+            "rank": mine["rep"].map(order),
+            "no_priority": priority.isna(),
+            "priority": priority.fillna(0),
+            "worked": last.notna(),
+            "last": last.fillna(pd.Timestamp("1900-01-01")).astype("datetime64[ns]"),
+            "account": mine["id"].astype("str"),
+        },
+        index=mine.index,
+    )
+    # per rep: by segment priority (none last), never worked first, the oldest last action, the account id
+    ranked = ranked.sort_values(["rank", "no_priority", "priority", "worked", "last", "account"], kind="stable")
+    if top is not None:
+        ranked = ranked.groupby("rank", sort=False).head(top)
     rows = []
-    by_rep = dict(tuple(pairs.groupby("rep", sort=False)))
-    empty = pairs.iloc[0:0]
-    for rep in ctx.reps():
-        mine = by_rep.get(rep.id, empty)
-        entries = []
-        for account, name, seg, status in zip(mine["id"], mine["name"], mine["segment"], mine["status"]):
-            if actions.get((rep.id, account)):
-                continue
-            last = last_action.get(account)
-            priority = priorities.get(seg)
-            entries.append(
-                {
-                    "rep": rep.id,
-                    "account": account,
-                    "name": name,
-                    "segment": seg,
-                    "status": status,
-                    "priority": priority,
-                    "last_action": last,
-                    "days_since": (end - last).days if last is not None else None,
-                }
-            )
-        entries.sort(
-            key=lambda e: (
-                e["priority"] is None,
-                e["priority"] if e["priority"] is not None else 0,
-                e["last_action"] is not None,
-                e["last_action"] or dt.date.min,
-                str(e["account"]),
-            )
+    for index in ranked.index:
+        account, seg, stamp, level = mine.at[index, "id"], mine.at[index, "segment"], last.at[index], priority.at[index]
+        day = stamp.date() if not pd.isna(stamp) else None
+        rows.append(
+            {
+                "rep": mine.at[index, "rep"],
+                "account": account,
+                "name": mine.at[index, "name"],
+                "segment": seg,
+                "status": mine.at[index, "status"],
+                "priority": None if pd.isna(level) else priorities.get(seg),
+                "last_action": day,
+                "days_since": (end - day).days if day is not None else None,
+            }
         )
-        rows += entries if top is None else entries[:top]
     if not rows:
         return pd.DataFrame({column: pd.Series([], dtype="object") for column in UNTOUCHED_COLUMNS})
     return report_frame(rows, UNTOUCHED_COLUMNS, nullable=("priority", "last_action", "days_since"))
