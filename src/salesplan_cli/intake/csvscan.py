@@ -116,9 +116,10 @@ def record_cells(raw: bytes, start: int, end: int, delimiter: str, encoding: str
     return [cell for row in rows for cell in row] if rows else []
 
 
-def read_records(raw: bytes, header_end: int, width: int, columns: list[int], delimiter: str):
+def read_records(raw: bytes, header_end: int, width: int, columns: list[int], delimiter: str, multiline: bool = True):
     """pyarrow's parse of the records after the header: (text columns by position, rows it skipped for a
-    wrong field count), or None when pyarrow cannot parse the bytes."""
+    wrong field count), or None when pyarrow cannot parse the bytes. `multiline` False (the scan found no record
+    over several lines) lets pyarrow parse blocks of the file in parallel."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -143,7 +144,7 @@ def read_records(raw: bytes, header_end: int, width: int, columns: list[int], de
                 quote_char='"',
                 double_quote=True,
                 escape_char=False,
-                newlines_in_values=True,
+                newlines_in_values=multiline,
                 ignore_empty_lines=True,
                 invalid_row_handler=on_invalid,
             ),

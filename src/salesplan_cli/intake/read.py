@@ -216,7 +216,9 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
     good = body[~empty]
     wanted_positions = sorted({pos for _, pos in positions} | {0})
     if len(good):
-        result = csvscan.read_records(data, int(found.starts[1]), width, wanted_positions, delimiter)
+        # no record over several lines: pyarrow may cut the file into blocks at any newline and parse them in parallel
+        multiline = bool((found.last_lines[1:] != found.lines[1:]).any())
+        result = csvscan.read_records(data, int(found.starts[1]), width, wanted_positions, delimiter, multiline=multiline)
         if result is None:
             return None
         parsed, invalid = result
