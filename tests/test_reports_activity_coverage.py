@@ -30,6 +30,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import json
+
 from conftest import EXAMPLE
 from salesplan_cli.intake.load import Frames
 from salesplan_cli.plan.load import load_workspace
@@ -682,3 +684,14 @@ def test_coverage_cli_on_the_second_and_third_day_of_a_month(run_cli, june):
     assert review.code == 0, review.err
     summary = {r["metric"]: r for r in json.loads(review.out)["tables"]["summary"]}
     assert (summary["coverage"]["actual"], summary["coverage"]["plan"], summary["coverage"]["status"]) == (2, 20, "on track")
+
+
+def test_untouched_accounts_when_no_activity_is_dated_before_the_end(plan, run_cli):
+    """Found by the fuzzer: with no activity done on or before the end of the period to date, every targeted
+    account is untouched and never worked (last_action None), not a crash."""
+    header = plan.text("data/activities.csv").splitlines()[0]
+    plan.write("data/activities.csv", header + "\nDaniel Weiss,ARCAD-357,Call,2027-12-01 08:28,80012345678,,Completed,CIO\n")
+    run = run_cli("report", "coverage", "-w", plan.root, "--as-of", "2027-10-15", "--format", "json")
+    assert run.code in (0, 1), run.err
+    untouched = json.loads(run.out)["tables"]["untouched"]
+    assert untouched and all(row["last_action"] is None and row["days_since"] is None for row in untouched)

@@ -275,7 +275,7 @@ def untouched_accounts(ctx: ReportContext, top: int | None = 10) -> pd.DataFrame
 
     end = cutoff(ctx)
     activities = not_open(ctx.frames.activities)  # an open to-do is no action on the account yet
-    last_action = pd.Series(dtype="datetime64[ns]")
+    last_action = pd.Series(dtype="datetime64[ns]", index=pd.Index([], dtype="object"))
     if len(activities):
         days = _day(activities["date"])
         before = pd.DataFrame({"account": activities["account"], "day": days})[days <= pd.Timestamp(end)]
@@ -290,7 +290,8 @@ def untouched_accounts(ctx: ReportContext, top: int | None = 10) -> pd.DataFrame
     keys = pd.MultiIndex.from_arrays([mine["rep"].astype("object"), mine["id"].astype("object")])
     mine = mine[~keys.isin(touched)]
     priority = mine["segment"].map(priorities)
-    last = mine["id"].astype("object").map(last_action)
+    # reindex, not map: an empty Series of dates as the mapping is cast to floats by pandas (and fails)
+    last = pd.Series(last_action.reindex(mine["id"].astype("object")).to_numpy(), index=mine.index, dtype="datetime64[ns]")
     ranked = pd.DataFrame(
         {
             "rank": mine["rep"].map(order),
