@@ -12,7 +12,7 @@ from .common import clean, use_color
 from .render_table import to_csv
 
 PERCENT = {"attainment", "ratio", "coverage", "win_rate", "win_rate_value", "rest_win_rate", "difference", "rate", "share", "activity", "benchmark",
-           "new_customers_attainment", "deals_won_attainment", "units_attainment", "new_customers", "deals_won", "units"}
+           "new_customers_attainment", "deals_won_attainment", "units_attainment", "new_customers", "deals_won", "units", "cumulative_attainment"}
 MULTIPLE = {"pipeline_coverage"}
 #: Volume figures: counts in the attainment report, volume attainment ratios in the dashboard.
 VOLUME = ("new_customers", "deals_won", "units")
@@ -20,7 +20,7 @@ PVALUES = {"p_value", "adjusted_p"}
 STATUS_STYLE = {"on track": "green", "watch": "yellow", "off track": "red"}
 #: Money columns shown in whole currency units in the terminal (JSON and CSV keep the cents).
 MONEY = {"actual", "target", "gap", "period_target", "projection", "annual_target", "value", "weighted", "won_value", "lost_value",
-         "open_in_rest", "remaining_target", "amount"}
+         "open_in_rest", "remaining_target", "amount", "target_to_date", "cumulative_actual", "cumulative_target", "cumulative_target_to_date"}
 
 
 def records(frame) -> list[dict]:
@@ -183,8 +183,8 @@ def _numeric(frame, column) -> bool:
     return pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column])
 
 
-def render(ctx, opts, rendered, breaches, to_terminal: bool) -> str | None:
-    """The report as text in the chosen format; None when it was printed to the terminal directly."""
+def render(ctx, opts, rendered, breaches, to_terminal: bool) -> str | bytes | None:
+    """The report as text (bytes for xlsx) in the chosen format; None when it was printed to the terminal directly."""
     from .report import ReportFormat
 
     if opts.format is ReportFormat.json:
@@ -195,6 +195,14 @@ def render(ctx, opts, rendered, breaches, to_terminal: bool) -> str | None:
         return to_csv([str(c) for c in frame.columns], rows)
     if opts.format is ReportFormat.markdown:
         return to_markdown(ctx, rendered, breaches)
+    if opts.format is ReportFormat.html:
+        from .render_html import to_html
+
+        return to_html(ctx, rendered, breaches)
+    if opts.format is ReportFormat.xlsx:
+        from .render_xlsx import to_xlsx
+
+        return to_xlsx(ctx, rendered, breaches)
     from rich.console import Console
 
     if to_terminal:
@@ -219,7 +227,7 @@ def _bar(ratio: float | None, width: int = 10) -> str:
 
 
 #: Columns left out of the terminal view (still in JSON, CSV and Markdown).
-TERMINAL_HIDDEN = {"dashboard": {"team"}, "attainment": {"period_target", "annual_target"}, "issues": {"kind"}}
+TERMINAL_HIDDEN = {"dashboard": {"team"}, "attainment": {"period_target", "annual_target", "start", "end", "target", "cumulative_target_to_date"}, "issues": {"kind"}}
 #: Shorter headers in the terminal.
 TERMINAL_HEADERS = {"pipeline_coverage": "pipeline", "win_rate": "win rate", "attainment": "attained"}
 

@@ -29,6 +29,8 @@ class ReportFormat(str, Enum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    html = "html"
+    xlsx = "xlsx"
 
 
 PeriodOption = Annotated[
@@ -45,7 +47,7 @@ TeamFilter = Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", 
 SegmentFilter = Annotated[Optional[str], typer.Option("--segment", metavar="SEGMENT", help="Only this segment.")]
 ProductFilter = Annotated[Optional[str], typer.Option("--product", metavar="RANGE", help="Only this product range.")]
 ByOption = Annotated[Optional[str], typer.Option("--by", metavar="DIMS", help="Group rows by these dimensions, comma-separated (see each report).")]
-FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="table, json, csv or markdown (GitHub job summaries).")]
+FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="table, json, csv, markdown (GitHub job summaries), html (one self-contained page with charts) or xlsx (a workbook, needs --output).")]
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of the terminal.")]
 FailUnderOption = Annotated[
     Optional[list[str]],
@@ -88,6 +90,8 @@ def prepare(opts: Options, command: str = "salesplan report", keep_damaged: bool
     from ..reports.context import Filters, ReportContext
     from ..reports.period import PeriodError, resolve_period
 
+    if opts.format is ReportFormat.xlsx and opts.output is None:
+        fail_usage("--format xlsx writes a workbook, not text for the terminal", "add --output FILE.xlsx")
     root = resolve_workspace(opts.workspace)
     as_of = as_of_date(opts.as_of)
     ws = valid_workspace(root, as_of, command)
@@ -275,10 +279,22 @@ def attainment_command(
     from ..reports.attainment import BY_CHOICES, attainment
 
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir)
-    dims = parse_by(by, BY_CHOICES, ["rep"])
+    from ..reports.monthly import STEPS
+
+    dims = parse_by(by, BY_CHOICES + STEPS, ["rep"])
+    step = next((d for d in dims if d in STEPS), None)
+    if step is not None:
+        dims = [d for d in dims if d != step]
+        if len(dims) > 1 or dims and dims[0] not in ("rep", "team") or any(d in STEPS for d in dims):
+            fail_usage(f"--by {by}: {step} goes alone or with one of rep, team (e.g. --by team,{step})")
     ctx = prepare(opts)
     if ctx.frames.sales is None:
         fail_usage("this report needs the sales export, or the opportunities export (its won deals stand in)", "declare data.sales or data.opportunities in salesplan.yaml (see 'CRM exports: data:' in the README)")
+    if step is not None:
+        from ..reports.monthly import attainment_by_period
+
+        table = _run(attainment_by_period, ctx, dims[0] if dims else "rep", step)
+        emit(ctx, opts, Rendered("attainment", {"attainment": table}, {"attainment": f"Attainment {step} by {step}, {ctx.period.label}, as of {ctx.as_of}"}))
     table = _run(attainment, ctx, dims)
     per_rep = table if dims == ["rep"] else attainment(ctx, ["rep"])
     figures = {"attainment": {r["rep"]: r["attainment"] for r in per_rep.to_dict("records") if not str(r["rep"]).startswith("<")}}
@@ -555,4 +571,11 @@ def dashboard_command(
 
     if frames.sales is not None:  # the volume objectives the plan sets: each rep's volume attainment
         figures.update({kind: {r["rep"]: r.get(kind) for r in records_} for kind in volume_kinds(ctx)})
-    emit(ctx, opts, Rendered("dashboard", {"dashboard": table}, {"dashboard": f"Dashboard, {ctx.period.label}, as of {ctx.as_of}"}, notes=notes, gate_figures=figures))
+    tables, titles = {"dashboard": table}, {"dashboard": f"Dashboard, {ctx.period.label}, as of {ctx.as_of}"}
+    if opts.format in (ReportFormat.html, ReportFormat.xlsx):  # the charts' figures, one table each
+        from ..reports.dashboard_views import dashboard_views
+
+        more, more_titles = dashboard_views(ctx)
+        tables.update(more)
+        titles.update(more_titles)
+    emit(ctx, opts, Rendered("dashboard", tables, titles, notes=notes, gate_figures=figures))
