@@ -25,15 +25,16 @@ tr.total td{font-weight:600;background:#f6f6f6}
 .st{font-weight:700}.ok{color:#009E73}.watch{color:#B07800}.off{color:#D55E00}
 .empty{border:1px dashed #999;padding:10px;color:#333;background:#fafafa}
 details summary{cursor:pointer;color:#0b4f8a}
-.notes li{margin:2px 0}
+.notes li{margin:2px 0}ul.pages{columns:3 180px}
 @media print{body{margin:0;max-width:none;font-size:10.5px}section{break-inside:auto}figure,svg.chart,.multiples svg{break-inside:avoid}
 details.data>table,details.more>table{display:table}h2{break-after:avoid}}
 @page{size:A4;margin:12mm}
 """
 
 
-def to_html(ctx, rendered, breaches, extra_titles: dict[str, str] | None = None) -> str:
-    """The whole report as one self-contained HTML document (no script, no external resource)."""
+def to_html(ctx, rendered, breaches, links: list[tuple[str, str]] | None = None, links_title: str = "", intake: bool = True) -> str:
+    """The whole report as one self-contained HTML document (no script, no external resource). `links`:
+    (label, relative path) of the pages a split dashboard is made of (render_html/split.py)."""
     currency = ctx.ws.settings.currency
     title = f"{command_title(rendered.report)}: as of {ctx.as_of}"
     company = getattr(ctx.ws.settings, "company", None)
@@ -48,6 +49,9 @@ def to_html(ctx, rendered, breaches, extra_titles: dict[str, str] | None = None)
         f"{esc(_filters(ctx))} Produced by <code>{esc(command_title(rendered.report))}</code>.</p></header>",
         "<main>",
     ]
+    if links:
+        items = "".join(f'<li><a href="{esc(href)}">{esc(label)}</a></li>' for label, href in links)
+        out.append(f'<nav id="pages"><h2>{esc(links_title)}</h2><ul class="pages">{items}</ul></nav>')
     for index, (name, frame) in enumerate(rendered.tables.items()):
         heading = rendered.titles.get(name, name)
         blocks = charts_for(name, frame, currency)
@@ -68,7 +72,8 @@ def to_html(ctx, rendered, breaches, extra_titles: dict[str, str] | None = None)
     notes = list(rendered.notes) + _fallbacks(ctx)
     if notes:
         out.append('<section id="notes"><h2>Notes</h2><ul class="notes">' + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul></section>")
-    out.append(_intake(ctx))
+    if intake:
+        out.append(_intake(ctx))
     out.append("</main></body></html>\n")
     return "\n".join(part for part in out if part)
 
