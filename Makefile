@@ -6,8 +6,11 @@ STAMP   = $(VENV)/.installed
 EXAMPLE = examples/nordwind
 # the example's CRM exports run to mid-October 2027 (salesplan demo-data --as-of 2027-10-15)
 AS_OF   = 2027-10-15
+# the HTML dashboard `make demo` writes (not committed) and `make screenshot` photographs
+DASHBOARD = $(EXAMPLE)/out/dashboard.html
+CHROMIUM ?= chromium
 
-.PHONY: demo test bench fuzz install clean schemas help
+.PHONY: demo test bench fuzz install clean schemas help screenshot
 
 help:
 	@echo "make demo    set up .venv and run salesplan on $(EXAMPLE)"
@@ -15,6 +18,7 @@ help:
 	@echo "make bench   generate the benchmark workspace and measure salesplan against baselines"
 	@echo "make fuzz    fuzz the YAML loader and the CSV intake for FUZZ_SECONDS (default 60)"
 	@echo "make schemas regenerate schemas/ (JSON Schemas for editors)"
+	@echo "make screenshot regenerate docs/img/dashboard.png (needs chromium)"
 	@echo "make clean   remove .venv and caches"
 
 $(BIN)/python:
@@ -33,6 +37,9 @@ demo: $(STAMP)
 	$(BIN)/salesplan report attainment --workspace $(EXAMPLE) --as-of $(AS_OF) --by segment
 	$(BIN)/salesplan report --workspace $(EXAMPLE) --as-of $(AS_OF)
 	$(BIN)/salesplan pam --workspace $(EXAMPLE) --as-of $(AS_OF) --month 2027-10
+	@mkdir -p $(EXAMPLE)/out
+	@$(BIN)/salesplan report --workspace $(EXAMPLE) --as-of $(AS_OF) --format html --output $(DASHBOARD) 2>/dev/null
+	@echo "the example's dashboard: $(DASHBOARD) (open it in a browser)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -49,6 +56,12 @@ FUZZ_SECONDS ?= 60
 
 fuzz: $(STAMP)
 	$(BIN)/python fuzz/run.py --seconds $(FUZZ_SECONDS)
+
+screenshot: $(STAMP)
+	@mkdir -p $(EXAMPLE)/out docs/img
+	$(BIN)/salesplan report --workspace $(EXAMPLE) --as-of $(AS_OF) --format html --output $(DASHBOARD)
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run --hide-scrollbars \
+		--window-size=1150,1500 --screenshot=docs/img/dashboard.png $(DASHBOARD)
 
 schemas: $(STAMP)
 	$(BIN)/salesplan schema --out schemas

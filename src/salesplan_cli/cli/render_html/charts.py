@@ -16,9 +16,9 @@ STATUS = {
 BAR = "#0072B2"
 BAND = "#d9d9d9"
 TARGET = "#000000"
-WIDTH = 780
+WIDTH = 800
 LABEL = 150
-RIGHT = 250
+RIGHT = 280
 
 
 def empty(message: str) -> str:

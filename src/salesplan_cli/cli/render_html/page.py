@@ -20,13 +20,13 @@ table.figures{border-collapse:collapse;margin:6px 0 10px;font-size:12px}
 table.figures th,table.figures td{border:1px solid #bbb;padding:2px 6px;text-align:left;unicode-bidi:isolate;vertical-align:top}
 table.figures th{background:#eee}table.figures td.n,table.figures th.n{text-align:right;font-variant-numeric:tabular-nums}
 table.figures caption{text-align:left;font-weight:600;padding:2px 0}
-table.figures td:first-child,table.figures td.s{white-space:nowrap}
+table.figures td{white-space:nowrap}.scroll{overflow-x:auto;max-width:100%}
 tr.total td{font-weight:600;background:#f6f6f6}
 .st{font-weight:700}.ok{color:#009E73}.watch{color:#B07800}.off{color:#D55E00}
 .empty{border:1px dashed #999;padding:10px;color:#333;background:#fafafa}
 details summary{cursor:pointer;color:#0b4f8a}
 .notes li{margin:2px 0}ul.pages{columns:3 180px}
-@media print{body{margin:0;max-width:none;font-size:10.5px}section{break-inside:auto}figure,svg.chart,.multiples svg{break-inside:avoid}
+@media print{body{margin:0;max-width:none;font-size:10.5px}.scroll{overflow:visible}table.figures td{white-space:normal}section{break-inside:auto}figure,svg.chart,.multiples svg{break-inside:avoid}
 details.data>table,details.more>table{display:table}h2{break-after:avoid}}
 @page{size:A4;margin:12mm}
 """
@@ -54,7 +54,7 @@ def to_html(ctx, rendered, breaches, links: list[tuple[str, str]] | None = None,
         out.append(f'<nav id="pages"><h2>{esc(links_title)}</h2><ul class="pages">{items}</ul></nav>')
     for index, (name, frame) in enumerate(rendered.tables.items()):
         heading = rendered.titles.get(name, name)
-        blocks = charts_for(name, frame, currency)
+        blocks = charts_for(name, frame, currency, [stage.name for stage in ctx.ws.strategy.stages])
         out.append(f'<section id="{esc(name)}"><h2>{esc(heading)}</h2>')
         out.extend(f"<figure>{block}</figure>" for block in blocks)
         table = table_html(name, frame)

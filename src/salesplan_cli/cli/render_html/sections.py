@@ -11,7 +11,7 @@ SPECIAL = ("<total>", "<unplanned>", "<unsegmented>")
 AGE_LABELS = {"age_0_30": "0-30 days", "age_31_90": "31-90 days", "age_91_180": "91-180 days", "age_over_180": "over 180 days", "age_unknown": "age unknown"}
 
 
-def charts_for(name: str, frame, currency: str) -> list[str]:
+def charts_for(name: str, frame, currency: str, stages: list[str] | None = None) -> list[str]:
     """The SVG (or empty-state) blocks for one table; [] for a table shown as a table only."""
     columns = {str(c) for c in frame.columns}
     rows = records(frame)
@@ -25,7 +25,7 @@ def charts_for(name: str, frame, currency: str) -> list[str]:
     if name == "coverage" and {"targeted", "touched", "due"} <= columns:
         return [_coverage(rows)]
     if {"stage", "value", "value_unknown"} <= columns:
-        return _pipeline(rows, currency)
+        return _pipeline(rows, currency, stages or [])
     if name == "pipeline_coverage":
         return [_pipeline_coverage(rows, currency)]
     if {"win_rate", "closed"} <= columns:
@@ -100,8 +100,8 @@ def _coverage(rows):
     return charts.bullet("Targeted accounts touched by segment", items, "touched", "due to date", "targeted")
 
 
-def _pipeline(rows, currency):
-    stages: OrderedDict[str, dict] = OrderedDict()
+def _pipeline(rows, currency, order: list[str]):
+    stages: OrderedDict[str, dict] = OrderedDict((stage, {"value": 0.0, "count": 0, "unknown": 0}) for stage in order)
     ages = {column: 0 for column in AGE_LABELS}
     for r in _plain_rows(rows, "rep"):
         s = stages.setdefault(str(r.get("stage")), {"value": 0.0, "count": 0, "unknown": 0})
@@ -112,9 +112,11 @@ def _pipeline(rows, currency):
             ages[column] += r.get(column) or 0
     items = []
     for stage, s in stages.items():
-        text = f"{charts.short(s['value'])} {currency}, {s['count']:,} deals"
+        if not s["count"] and stage in order and stage not in {str(r.get("stage")) for r in rows}:
+            continue  # a stage of the strategy with no open deal (won and lost stages)
+        text = f"{charts.short(s['value'])} {currency} \u00b7 {s['count']:,} deals"
         if s["unknown"]:
-            text += f" ({s['unknown']:,} of unknown value)"
+            text += f" \u00b7 {s['unknown']:,} value unknown"
         items.append({"label": stage, "value": s["value"], "text": text})
     out = [charts.bars("Open pipeline by stage", items)]
     if any(ages.values()):

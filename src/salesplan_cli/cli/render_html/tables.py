@@ -29,12 +29,12 @@ def table_html(name: str, frame, caption: str = "") -> str:
         body.append(f'<tr{" class=total" if special else ""}>' + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     shown = "".join(body[:FOLD])
-    table = f'<table class="figures">{cap}<thead><tr>{head}</tr></thead><tbody>{shown}</tbody></table>'
+    table = f'<div class="scroll"><table class="figures">{cap}<thead><tr>{head}</tr></thead><tbody>{shown}</tbody></table></div>'
     if len(body) > FOLD:
         rest = "".join(body[FOLD:])
         table += (
             f'<details class="more"><summary>{len(body) - FOLD:,} more rows</summary>'
-            f'<table class="figures"><thead><tr>{head}</tr></thead><tbody>{rest}</tbody></table></details>'
+            f'<div class="scroll"><table class="figures"><thead><tr>{head}</tr></thead><tbody>{rest}</tbody></table></div></details>'
         )
     return table
 
