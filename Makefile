@@ -38,7 +38,7 @@ demo: $(STAMP)
 	$(BIN)/salesplan report --workspace $(EXAMPLE) --as-of $(AS_OF)
 	$(BIN)/salesplan pam --workspace $(EXAMPLE) --as-of $(AS_OF) --month 2027-10
 	@mkdir -p $(EXAMPLE)/out
-	@$(BIN)/salesplan report --workspace $(EXAMPLE) --as-of $(AS_OF) --format html --output $(DASHBOARD) 2>/dev/null
+	@$(BIN)/salesplan report --workspace $(EXAMPLE) --as-of $(AS_OF) --format html --output $(DASHBOARD)
 	@echo "the example's dashboard: $(DASHBOARD) (open it in a browser)"
 
 test: $(STAMP)

@@ -171,3 +171,19 @@ def test_xlsx_keeps_text_as_text_and_is_deterministic(run_cli, tmp_path, hostile
     assert "EUR" in book["attainment"]["C2"].number_format
     months = book["monthly_rep"]
     assert isinstance(months["C2"].value, dt.datetime) and months["C2"].number_format == "yyyy-mm-dd"
+
+
+def test_a_dashboard_over_the_limit_is_split_per_team(run_cli, tmp_path, monkeypatch):
+    from salesplan_cli.cli.render_html import split
+
+    monkeypatch.setattr(split, "PAGE_LIMIT", 20_000)
+    index = make(run_cli, tmp_path, "html", name="dashboard")
+    folder = tmp_path / "dashboard-teams"
+    assert sorted(p.name for p in folder.iterdir()) == ["mgr-enterprise.html", "mgr-north.html", "mgr-south.html"]
+    text = index.read_text(encoding="utf-8")
+    assert '<a href="dashboard-teams/mgr-north.html">' in text
+    assert set(sections(text)) >= {"dashboard", "attainment_team", "monthly_team"} and "monthly_rep" not in sections(text)
+    north = (folder / "mgr-north.html").read_text(encoding="utf-8")
+    assert '<a href="../dashboard.html">' in north
+    assert "rep-n1" in north and "rep-e1" not in north
+    assert "<svg" in sections(north)["monthly_rep"]

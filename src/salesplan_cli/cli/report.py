@@ -229,7 +229,7 @@ def _write_team_pages(ctx, output: Path, rendered, found) -> str:
             write_atomic(folder / name, page)
     except OSError as exc:
         fail_usage(f"cannot write the team pages in {folder}: {exc.strerror or exc}")
-    err(f"note: the dashboard is over {PAGE_LIMIT // 1_000_000} MB on one page: {len(pages)} team pages written in {folder}, {output} is their index")
+    err(f"note: the dashboard is over {PAGE_LIMIT / 1_000_000:g} MB on one page: {len(pages)} team pages written in {folder}, {output} is their index")
     return index
 
 
