@@ -227,7 +227,9 @@ def _bar(ratio: float | None, width: int = 10) -> str:
 
 
 #: Columns left out of the terminal view (still in JSON, CSV and Markdown).
-TERMINAL_HIDDEN = {"dashboard": {"team"}, "attainment": {"period_target", "annual_target", "start", "end", "target", "cumulative_target_to_date"}, "issues": {"kind"}}
+TERMINAL_HIDDEN = {"dashboard": {"team"}, "attainment": {"period_target", "annual_target"}, "issues": {"kind"}}
+#: Columns of the month-by-month attainment (reports/monthly.py) left out of the terminal view.
+MONTHLY_HIDDEN = {"start", "end", "target", "cumulative_target_to_date"}
 #: Shorter headers in the terminal.
 TERMINAL_HEADERS = {"pipeline_coverage": "pipeline", "win_rate": "win rate", "attainment": "attained"}
 
@@ -248,7 +250,8 @@ def to_rich(console, ctx, rendered) -> None:
     console.print(f"[bold]{escape(command_title(rendered.report))}[/]  as of {ctx.as_of}, {escape(ctx.period.label)}, {ctx.ws.settings.currency}")
     for name, frame in rendered.tables.items():
         table = Table(title=escape(rendered.titles.get(name, name)), title_justify="left", header_style="bold")
-        columns = [str(c) for c in frame.columns if str(c) not in TERMINAL_HIDDEN.get(name, set())]
+        hidden = TERMINAL_HIDDEN.get(name, set()) | (MONTHLY_HIDDEN if "cumulative_actual" in frame.columns else set())
+        columns = [str(c) for c in frame.columns if str(c) not in hidden]
         combined = {"actual", "target", "attainment"} <= set(columns)
         volume = [k for k in VOLUME if {k, f"{k}_target", f"{k}_attainment"} <= set(columns)]
         shown: list[str] = []
