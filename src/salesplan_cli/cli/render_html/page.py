@@ -27,7 +27,7 @@ tr.total td{font-weight:600;background:#f6f6f6}
 details summary{cursor:pointer;color:#0b4f8a}
 .notes li{margin:2px 0}ul.pages{columns:3 180px}
 @media print{body{margin:0;max-width:none;font-size:10.5px}.scroll{overflow:visible}table.figures td{white-space:normal}section{break-inside:auto}figure,svg.chart,.multiples svg{break-inside:avoid}
-details.data>table,details.more>table{display:table}h2{break-after:avoid}}
+h2{break-after:avoid}}
 @page{size:A4;margin:12mm}
 """
 
