@@ -187,3 +187,4 @@ def test_a_dashboard_over_the_limit_is_split_per_team(run_cli, tmp_path, monkeyp
     assert '<a href="../dashboard.html">' in north
     assert "rep-n1" in north and "rep-e1" not in north
     assert "<svg" in sections(north)["monthly_rep"]
+    assert "rep-n1" in sections(north)["dashboard"] and "monthly_team" not in sections(north)

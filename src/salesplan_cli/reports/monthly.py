@@ -9,7 +9,7 @@ from fractions import Fraction
 import pandas as pd
 
 from .context import TOTAL, UNPLANNED, ReportContext, cents_to_money, fraction_money, report_frame
-from .period import Period, target_in
+from .period import Period, share_in
 from .status import status_of
 
 STEPS = ("month", "quarter")
@@ -70,16 +70,21 @@ def attainment_by_period(ctx: ReportContext, group: str = "rep", step: str = "mo
             planned[key] = [[Fraction(0), Fraction(0)] for _ in periods]
             order.append(key)
         t = targets[rep.id]
-        for seg in segments:
-            if seg not in t.full_year:
-                continue
-            for i, span in enumerate(periods):
-                full = target_in(t, ctx.months, span, seg)
-                to_date = target_in(t, ctx.months, span.until(as_of), seg) if span.start <= as_of else Fraction(0)
-                for prod in products:
-                    share = t.product_mix.get(prod, Fraction(0)) if prod is not None else Fraction(1)
-                    planned[key][i][0] += full * share
-                    planned[key][i][1] += to_date * share
+        # target_in(t, span, seg) = full_year[seg] x share_in(t, span): the share is computed once per month
+        amount = sum((t.full_year[seg] for seg in segments if seg in t.full_year), Fraction(0))
+        amount *= sum((t.product_mix.get(prod, Fraction(0)) if prod is not None else Fraction(1) for prod in products), Fraction(0))
+        if not amount:
+            continue
+        for i, span in enumerate(periods):
+            full = share_in(t, ctx.months, span)
+            if span.end <= as_of:
+                to_date = full
+            elif span.start > as_of:
+                to_date = Fraction(0)
+            else:
+                to_date = share_in(t, ctx.months, span.until(as_of))
+            planned[key][i][0] += amount * full
+            planned[key][i][1] += amount * to_date
 
     actual = _actuals(ctx, group, periods)
     rows: list[dict] = []

@@ -1,5 +1,6 @@
 """A dashboard too large for one page (over PAGE_LIMIT bytes, e.g. thousands of reps): an index page with the
-company and team figures and a link per team, and one page per team with its reps' charts and tables.
+company and team figures and a link per team, and one page per team with its reps' rows of the dashboard,
+charts and tables.
 
 The team pages are slices of the same tables (rows of the team's reps), so every figure is the one the whole
 dashboard shows; the `<total>` and `<unplanned>` rows stay on the index page."""
@@ -45,8 +46,8 @@ def split_by_team(ctx, rendered, breaches, index_name: str) -> tuple[str, str, d
         chosen = set(reps)
         tables = {}
         for name, frame in rendered.tables.items():
-            if name in INDEX_TABLES or "rep" not in frame.columns:
-                continue
+            if (name in INDEX_TABLES and name != "dashboard") or "rep" not in frame.columns:
+                continue  # the team and company tables are on the index; the team's rows of the dashboard here too
             tables[name] = frame[frame["rep"].isin(chosen)].reset_index(drop=True)
         titles = {name: f"{team}: {rendered.titles.get(name, name)}" for name in tables}
         page = replace(rendered, tables=tables, titles=titles, notes=[], decisions=None)
