@@ -172,10 +172,10 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
         rendered.notes = [*rendered.notes, *conversion_notes(reports, missing=rendered.report == "intake")]
     text = render(ctx, opts, rendered, found, to_terminal=opts.output is None)
     if opts.output is not None and opts.format is ReportFormat.html and rendered.report == "dashboard":
-        from .render_html.split import PAGE_LIMIT
+        from .render_html.split import PAGE_LIMIT, write_team_pages
 
         if len(text.encode("utf-8")) > PAGE_LIMIT:
-            text = _write_team_pages(ctx, opts.output, rendered, found)
+            text = write_team_pages(ctx, opts.output, rendered, found)
     if opts.output is not None:
         _write_output(ctx, opts.output, text)
         err(f"wrote {opts.output}")
@@ -213,24 +213,6 @@ def amount_exports(report: str, sales_from_opportunities: bool) -> set[str] | No
     if report in ("pipeline", "conversion"):
         return {"opportunities"}
     return None
-
-
-def _write_team_pages(ctx, output: Path, rendered, found) -> str:
-    """A dashboard over the size limit: one page per team in FOLDER-teams/ beside the output file; returns
-    the index page (written by the caller as the output itself)."""
-    from ..writing import write_atomic
-    from .render_html.split import PAGE_LIMIT, split_by_team
-
-    index, folder_name, pages = split_by_team(ctx, rendered, found, output.name)
-    folder = output.parent / folder_name
-    try:
-        folder.mkdir(exist_ok=True)
-        for name, page in pages.items():
-            write_atomic(folder / name, page)
-    except OSError as exc:
-        fail_usage(f"cannot write the team pages in {folder}: {exc.strerror or exc}")
-    err(f"note: the dashboard is over {PAGE_LIMIT / 1_000_000:g} MB on one page: {len(pages)} team pages written in {folder}, {output} is their index")
-    return index
 
 
 def _write_output(ctx, output: Path, text: str) -> None:

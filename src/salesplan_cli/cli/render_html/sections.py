@@ -135,16 +135,15 @@ def _pipeline_coverage(rows, currency):
 
 def _conversion(rows, key):
     plain = [r for r in rows if str(r.get("rep", r.get(key))) not in SPECIAL and str(r.get(key)) not in SPECIAL]
-    if "rep" in rows[0] if rows else False:
-        if "product" in rows[0]:
-            reps = list(dict.fromkeys(r["rep"] for r in plain))
-            products = list(dict.fromkeys(str(r["product"]) for r in plain if str(r["product"]) not in SPECIAL))
-            cells = {
-                (r["rep"], str(r["product"])): {"rate": r.get("win_rate"), "closed": r.get("closed"), "alert": bool(r.get("alert")), "difference": r.get("difference")}
-                for r in plain
-                if r.get("closed")
-            }
-            return charts.heatmap("Win rate by seller and product range (framed: a significant gap)", reps, products, cells)
+    if rows and "rep" in rows[0] and "product" in rows[0]:
+        reps = list(dict.fromkeys(r["rep"] for r in plain))
+        products = list(dict.fromkeys(str(r["product"]) for r in plain if str(r["product"]) not in SPECIAL))
+        cells = {
+            (r["rep"], str(r["product"])): {"rate": r.get("win_rate"), "closed": r.get("closed"), "alert": bool(r.get("alert")), "difference": r.get("difference")}
+            for r in plain
+            if r.get("closed")
+        }
+        return charts.heatmap("Win rate by seller and product range (framed: a significant gap)", reps, products, cells)
     items = [
         {"label": r.get(key), "value": r.get("win_rate") or 0, "text": f"{r['win_rate']:.0%} of {r.get('closed', 0)} closed" if r.get("win_rate") is not None else "no closed deal"}
         for r in plain

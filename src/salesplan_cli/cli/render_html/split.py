@@ -53,3 +53,21 @@ def split_by_team(ctx, rendered, breaches, index_name: str) -> tuple[str, str, d
         page = replace(rendered, tables=tables, titles=titles, notes=[], decisions=None)
         pages[files[team]] = to_html(ctx, page, [], links=[("index: company and team figures", f"../{index_name}")], links_title=f"Team {team}", intake=False)
     return index_page, folder, pages
+
+
+def write_team_pages(ctx, output, rendered, breaches) -> str:
+    """Write one page per team in FILE-teams/ beside the output file (atomically, each); return the index page,
+    which the caller writes as the output itself. A folder that cannot be written is a usage error (exit 2)."""
+    from ...writing import write_atomic
+    from ..common import err, fail_usage
+
+    index, folder_name, pages = split_by_team(ctx, rendered, breaches, output.name)
+    folder = output.parent / folder_name
+    try:
+        folder.mkdir(exist_ok=True)
+        for name, page in pages.items():
+            write_atomic(folder / name, page)
+    except OSError as exc:
+        fail_usage(f"cannot write the team pages in {folder}: {exc.strerror or exc}")
+    err(f"note: the dashboard is over {PAGE_LIMIT / 1_000_000:g} MB on one page: {len(pages)} team pages written in {folder}, {output} is their index")
+    return index
