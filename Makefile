@@ -61,7 +61,7 @@ screenshot: $(STAMP)
 	@mkdir -p $(EXAMPLE)/out docs/img
 	$(BIN)/salesplan report --workspace $(EXAMPLE) --as-of $(AS_OF) --format html --output $(DASHBOARD)
 	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run --hide-scrollbars \
-		--window-size=1150,1500 --screenshot=docs/img/dashboard.png $(DASHBOARD)
+		--window-size=1370,1500 --screenshot=docs/img/dashboard.png $(DASHBOARD)
 
 schemas: $(STAMP)
 	$(BIN)/salesplan schema --out schemas

@@ -9,7 +9,7 @@ from .tables import table_html
 
 CSS = """
 *{box-sizing:border-box}
-body{font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#111;margin:24px;max-width:1100px}
+body{font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#111;margin:24px;max-width:1320px}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #999;padding-bottom:2px}
 .meta{color:#333;margin:0 0 12px}
 svg.chart{display:block;max-width:100%;height:auto;margin:6px 0}
