@@ -6,8 +6,11 @@ STAMP   = $(VENV)/.installed
 EXAMPLE = examples/nordwind
 # the example's CRM exports run to mid-October 2027 (salesplan demo-data --as-of 2027-10-15)
 AS_OF   = 2027-10-15
+# the HTML dashboard `make demo` writes (not committed) and `make screenshot` photographs
+DASHBOARD = $(EXAMPLE)/out/dashboard.html
+CHROMIUM ?= chromium
 
-.PHONY: demo test docs bench fuzz install clean schemas help
+.PHONY: demo test docs bench fuzz install clean schemas help screenshot
 
 help:
 	@echo "make demo    set up .venv and run salesplan on $(EXAMPLE)"
@@ -16,6 +19,7 @@ help:
 	@echo "make bench   generate the benchmark workspace and measure salesplan against baselines"
 	@echo "make fuzz    fuzz the YAML loader and the CSV intake for FUZZ_SECONDS (default 60)"
 	@echo "make schemas regenerate schemas/ (JSON Schemas for editors)"
+	@echo "make screenshot regenerate docs/img/dashboard.png (needs chromium)"
 	@echo "make clean   remove .venv and caches"
 
 $(BIN)/python:
@@ -35,6 +39,9 @@ demo: $(STAMP)
 	$(BIN)/salesplan report --workspace $(EXAMPLE) --as-of $(AS_OF)
 	$(BIN)/salesplan pam --workspace $(EXAMPLE) --as-of $(AS_OF) --month 2027-10
 	$(BIN)/salesplan allocate --workspace $(EXAMPLE) --by accounts --dry-run
+	@mkdir -p $(EXAMPLE)/out
+	@$(BIN)/salesplan report --workspace $(EXAMPLE) --as-of $(AS_OF) --format html --output $(DASHBOARD)
+	@echo "the example's dashboard: $(DASHBOARD) (open it in a browser)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -63,6 +70,12 @@ FUZZ_SECONDS ?= 60
 
 fuzz: $(STAMP)
 	$(BIN)/python fuzz/run.py --seconds $(FUZZ_SECONDS)
+
+screenshot: $(STAMP)
+	@mkdir -p $(EXAMPLE)/out docs/img
+	$(BIN)/salesplan report --workspace $(EXAMPLE) --as-of $(AS_OF) --format html --output $(DASHBOARD)
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run --hide-scrollbars \
+		--window-size=1370,1500 --screenshot=docs/img/dashboard.png $(DASHBOARD)
 
 schemas: $(STAMP)
 	$(BIN)/salesplan schema --out schemas

@@ -44,7 +44,7 @@ def test_report_names(run_cli, monkeypatch, in_example):
 def test_options(run_cli, monkeypatch, in_example):
     found = complete(run_cli, monkeypatch, "salesplan report attainment --")
     assert {"--rep", "--team", "--period", "--format", "--keep-going", "--workspace"} <= set(found)
-    assert complete(run_cli, monkeypatch, "salesplan report attainment --format ") == ["table", "json", "csv", "markdown", "md"]
+    assert complete(run_cli, monkeypatch, "salesplan report attainment --format ") == ["table", "json", "csv", "markdown", "md", "html", "xlsx"]
 
 
 def test_rep_ids_from_the_current_workspace(run_cli, monkeypatch, in_example):

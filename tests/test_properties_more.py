@@ -257,7 +257,7 @@ def _cents(value) -> int:
 @settings(PROFILE, max_examples=25)
 @given(spec=workspaces(), data=st.data())
 def test_attainment_reps_add_up_to_teams_and_company_total(spec, data):
-    from salesplan_cli.cli.render_report import render
+    from salesplan_cli.cli.render import render
     from salesplan_cli.cli.formats import Options, Rendered, ReportFormat
     from salesplan_cli.reports.attainment import attainment
     from salesplan_cli.reports.context import TOTAL, UNPLANNED, ReportContext

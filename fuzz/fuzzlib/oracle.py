@@ -249,13 +249,13 @@ def run_reports(ws, frames, as_of: dt.date, period_spec: str | None, filters: st
 
 
 def render_reports(rendered: list[tuple[object, str, dict]], notes: list[str]) -> None:
-    from salesplan_cli.cli.render_report import render
+    from salesplan_cli.cli.render import render
     from salesplan_cli.cli.formats import Options, Rendered, ReportFormat
 
     for number, (ctx, name, tables) in enumerate(rendered):
         for fmt in (ReportFormat.json, list(ReportFormat)[number % len(ReportFormat)]):
             opts = Options(workspace=None, as_of=None, period=None, reps=[], team=None, segment=None, product=None, format=fmt, output=Path("out"))
             text = render(ctx, opts, Rendered(name, tables, {k: k for k in tables}, notes=list(notes)), [], to_terminal=False)
-            require(isinstance(text, str), f"{name} rendered as {fmt.value}: no text")
+            require(isinstance(text, bytes if fmt is ReportFormat.xlsx else str), f"{name} rendered as {fmt.value}: no text")
             if fmt is ReportFormat.json:
                 json.loads(text)

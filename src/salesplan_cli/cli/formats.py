@@ -14,6 +14,8 @@ class ReportFormat(str, Enum):
     csv = "csv"
     markdown = "markdown"
     md = "md"  # accepted for markdown (the one vocabulary of format names: pam says md too)
+    html = "html"
+    xlsx = "xlsx"
 
 
 def markdown_named_md(value):

@@ -12,7 +12,7 @@ from .common import clean, use_color
 from .render_table import to_csv
 
 PERCENT = {"attainment", "ratio", "coverage", "win_rate", "win_rate_value", "rest_win_rate", "difference", "rate", "share", "activity", "benchmark",
-           "new_customers_attainment", "deals_won_attainment", "units_attainment", "new_customers", "deals_won", "units"}
+           "new_customers_attainment", "deals_won_attainment", "units_attainment", "new_customers", "deals_won", "units", "cumulative_attainment"}
 MULTIPLE = {"pipeline_coverage"}
 #: Volume figures: counts in the attainment report, volume attainment ratios in the dashboard.
 VOLUME = ("new_customers", "deals_won", "units")
@@ -20,7 +20,7 @@ PVALUES = {"p_value", "adjusted_p"}
 STATUS_STYLE = {"on track": "green", "watch": "yellow", "off track": "red"}
 #: Money columns shown in whole currency units in the terminal (JSON and CSV keep the cents).
 MONEY = {"actual", "target", "gap", "period_target", "projection", "annual_target", "value", "weighted", "won_value", "lost_value",
-         "open_in_rest", "remaining_target", "amount"}
+         "open_in_rest", "remaining_target", "amount", "target_to_date", "cumulative_actual", "cumulative_target", "cumulative_target_to_date"}
 
 
 def records(frame) -> list[dict]:
@@ -184,7 +184,8 @@ def _numeric(frame, column) -> bool:
 
 
 def render(ctx, opts, rendered, breaches, to_terminal: bool) -> str | None:
-    """The report as text in the chosen format; None when it was printed to the terminal directly."""
+    """The report as text in a text format (table, json, csv, markdown); None when it was printed to the terminal
+    directly. cli/render.py dispatches every format, html and xlsx included."""
     from .formats import ReportFormat
 
     if opts.format is ReportFormat.json:
@@ -220,6 +221,8 @@ def _bar(ratio: float | None, width: int = 10) -> str:
 
 #: Columns left out of the terminal view (still in JSON, CSV and Markdown).
 TERMINAL_HIDDEN = {"dashboard": {"team"}, "attainment": {"period_target", "annual_target"}, "issues": {"kind"}}
+#: Columns of the month-by-month attainment (reports/monthly.py) left out of the terminal view.
+MONTHLY_HIDDEN = {"start", "end", "target", "cumulative_target_to_date"}
 #: Shorter headers in the terminal.
 TERMINAL_HEADERS = {"pipeline_coverage": "pipeline", "win_rate": "win rate", "attainment": "attained"}
 
@@ -240,7 +243,8 @@ def to_rich(console, ctx, rendered) -> None:
     console.print(f"[bold]{escape(command_title(rendered.report))}[/]  as of {ctx.as_of}, {escape(ctx.period.label)}, {ctx.ws.settings.currency}")
     for name, frame in rendered.tables.items():
         table = Table(title=escape(rendered.titles.get(name, name)), title_justify="left", header_style="bold")
-        columns = [str(c) for c in frame.columns if str(c) not in TERMINAL_HIDDEN.get(name, set())]
+        hidden = TERMINAL_HIDDEN.get(name, set()) | (MONTHLY_HIDDEN if "cumulative_actual" in frame.columns else set())
+        columns = [str(c) for c in frame.columns if str(c) not in hidden]
         combined = {"actual", "target", "attainment"} <= set(columns)
         volume = [k for k in VOLUME if {k, f"{k}_target", f"{k}_attainment"} <= set(columns)]
         shown: list[str] = []

@@ -59,10 +59,22 @@ def attainment_command(
     from ..reports.attainment import BY_CHOICES, attainment
 
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
-    dims = parse_by(by, BY_CHOICES, ["rep"])
+    from ..reports.monthly import STEPS
+
+    dims = parse_by(by, BY_CHOICES + STEPS, ["rep"])
+    step = next((d for d in dims if d in STEPS), None)
+    if step is not None:
+        dims = [d for d in dims if d != step]
+        if len(dims) > 1 or dims and dims[0] not in ("rep", "team") or any(d in STEPS for d in dims):
+            fail_usage(f"--by {by}: {step} goes alone or with one of rep, team (e.g. --by team,{step})")
     ctx = prepare(opts)
     if ctx.frames.sales is None:
-        fail_usage("this report needs the sales export, or the opportunities export (its won deals stand in)", "declare data.sales or data.opportunities in salesplan.yaml (see 'CRM exports: data:' in the README)")
+        fail_usage("this report needs the sales export, or the opportunities export (its won deals stand in)", "declare data.sales or data.opportunities in salesplan.yaml (see docs/reference/data-section.md)")
+    if step is not None:
+        from ..reports.monthly import attainment_by_period
+
+        table = _run(attainment_by_period, ctx, dims[0] if dims else "rep", step)
+        emit(ctx, opts, Rendered("attainment", {"attainment": table}, {"attainment": f"Attainment {step} by {step}, {ctx.period.label}, as of {ctx.as_of}"}))
     table = _run(attainment, ctx, dims)
     per_rep = table if dims == ["rep"] else attainment(ctx, ["rep"])
     figures = {"attainment": rep_figures(per_rep.to_dict("records"), "attainment")}
@@ -295,7 +307,7 @@ def _coverage_title(ctx, horizon) -> str:
 def _require(ctx, *kinds: str) -> None:
     missing = [k for k in kinds if getattr(ctx.frames, k) is None]
     if missing:
-        fail_usage(f"this report needs the {' and '.join(missing)} export(s)", f"declare data.{missing[0]} in salesplan.yaml (see 'CRM exports: data:' in the README)")
+        fail_usage(f"this report needs the {' and '.join(missing)} export(s)", f"declare data.{missing[0]} in salesplan.yaml (see docs/reference/data-section.md)")
 
 
 @report_app.callback(invoke_without_command=True)
@@ -333,4 +345,11 @@ def dashboard_command(
     from ..reports.volume import volume_kinds
 
     figures = dashboard_figures(table.to_dict("records"), ctx.frames, volume_kinds(ctx))
-    emit(ctx, opts, Rendered("dashboard", {"dashboard": table}, {"dashboard": f"Dashboard, {ctx.period.label}, as of {ctx.as_of}"}, notes=notes, gate_figures=figures))
+    tables, titles = {"dashboard": table}, {"dashboard": f"Dashboard, {ctx.period.label}, as of {ctx.as_of}"}
+    if opts.format in (ReportFormat.html, ReportFormat.xlsx):  # the charts' figures, one table each
+        from ..reports.dashboard_views import dashboard_views
+
+        more, more_titles = dashboard_views(ctx)
+        tables.update(more)
+        titles.update(more_titles)
+    emit(ctx, opts, Rendered("dashboard", tables, titles, notes=notes, gate_figures=figures))

@@ -31,7 +31,7 @@ TeamFilter = Annotated[Optional[str], typer.Option("--team", metavar="MANAGER", 
 SegmentFilter = Annotated[Optional[str], typer.Option("--segment", metavar="SEGMENT", autocompletion=complete_segments, help="Only this segment.")]
 ProductFilter = Annotated[Optional[str], typer.Option("--product", metavar="RANGE", autocompletion=complete_products, help="Only this product range.")]
 ByOption = Annotated[Optional[str], typer.Option("--by", metavar="DIMS", help="Group rows by these dimensions, comma-separated (see each report).")]
-FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", callback=markdown_named_md, help="table, json, csv or markdown (GitHub job summaries; md is accepted).")]
+FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", callback=markdown_named_md, help="table, json, csv, markdown (GitHub job summaries; md is accepted), html (one self-contained page with charts) or xlsx (a workbook, needs --output).")]
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of the terminal.")]
 FailUnderOption = Annotated[
     Optional[list[str]],
@@ -50,6 +50,8 @@ def prepare(opts: Options, command: str = "salesplan report", keep_damaged: bool
     from ..reports.context import Filters, ReportContext
     from ..reports.period import PeriodError, resolve_period
 
+    if opts.format is ReportFormat.xlsx and opts.output is None:
+        fail_usage("--format xlsx writes a workbook, not text for the terminal", "add --output FILE.xlsx")
     root = resolve_workspace(opts.workspace)
     as_of = as_of_date(opts.as_of)
     if opts.keep_going:
@@ -109,7 +111,7 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
     """Render in the chosen format, write it, print the intake account, apply the gates."""
     from ..reports.gates import GateError, breaches, requested_gates, unchecked_notes
     from ..reports.volume import volume_kinds
-    from .render_report import render
+    from .render import render
 
     volume = volume_kinds(ctx)
     try:
@@ -130,6 +132,11 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
 
         rendered.notes = [*rendered.notes, *(f"left out (plan errors): {item.rep}: {item.reason()}" for item in opts.left_out), PLAN_FIGURES_NOTE]
     text = render(ctx, opts, rendered, found, to_terminal=opts.output is None)
+    if opts.output is not None and opts.format is ReportFormat.html and rendered.report == "dashboard":
+        from .render_html.split import PAGE_LIMIT, write_team_pages
+
+        if len(text.encode("utf-8")) > PAGE_LIMIT:
+            text = write_team_pages(ctx, opts.output, rendered, found)
     if opts.output is not None:
         _write_output(ctx, opts.output, text)
         err(f"wrote {opts.output}")
