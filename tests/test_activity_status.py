@@ -8,12 +8,13 @@ exports written in each CRM's own words.
 
 from __future__ import annotations
 
-from conftest import texts
 import datetime as dt
 import json
 
 import pandas as pd
 import pytest
+
+from conftest import texts
 
 from salesplan_cli.intake.activity_status import status_notes, unknown_status_notes
 from salesplan_cli.intake.load import Frames

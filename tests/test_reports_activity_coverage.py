@@ -23,14 +23,13 @@ The main as-of date is 2027-03-14 (mid-March): the year to date is 2027-01-01..2
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
-import json
 
 from conftest import EXAMPLE
 from salesplan_cli.intake.load import Frames
