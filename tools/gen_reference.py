@@ -53,10 +53,8 @@ def _commands():
 
 
 def _context(words: list[str], command):
-    import click
-
-    # typer vendors click; a Context of the command's own class family renders its help records
-    context_class = getattr(command, "context_class", click.Context)
+    # typer vendors click (no `click` package needed): every command class names its own Context class
+    context_class = command.context_class
     return context_class(command, info_name="salesplan " + " ".join(words) if words else "salesplan")
 
 
