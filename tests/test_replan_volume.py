@@ -143,3 +143,17 @@ def test_example_leaver_round_trip_validates_clean(plan, run_cli):
     assert check.code == 0, check.out
     found = {d.code for d in validate_workspace(plan.root, as_of=dt.date(2027, 7, 1)).diagnostics}
     assert not found & (VOLUME_CODES | {"SP403", "SP404", "SP405", "SP603", "SP605"}), found
+
+
+def test_a_block_volume_missing_an_entry_is_exit_2_and_nothing_written(small, run_cli):
+    # r3 writes its volume as a block without B; an allocation that gives it B cannot edit it in place
+    block = rep_text("r3") + "volume:\n  new_customers:\n    A: 4\n"
+    small.write("reps/r3.yaml", block)
+    small.replace("reps/r1.yaml", "B: 3", "B: 5")
+    small.replace("reps/r2.yaml", "B: 3", "B: 4")
+    small.replace("strategy.yaml", "1_200_000", "1_050_000")
+    before = {rel: small.text(rel) for rel in ("reps/r1.yaml", "reps/r2.yaml", "reps/r3.yaml")}
+    result = run_cli("allocate", "-w", small.root)
+    assert result.code == 2
+    assert "block mapping" in result.err + result.out and "volume:" in result.err + result.out
+    assert {rel: small.text(rel) for rel in before} == before
