@@ -286,7 +286,7 @@ def test_example_revised_target_by_sales(plan, run_cli):
     result = run_cli("allocate", "-w", plan.root, "--from", "2027-07-01", "--by", "sales", "--unit", "1000")
     assert result.code == 0, result.err
     codes = {d.code for d in validate_workspace(plan.root, as_of=dt.date(2027, 10, 15)).diagnostics}
-    assert not codes & {"SP403", "SP404", "SP405", "SP501", "SP603", "SP605"}, codes
+    assert not codes & {"SP403", "SP404", "SP405", "SP501", "SP603", "SP605", "SP407", "SP408", "SP409", "SP410"}, codes
 
 
 def test_writer_adds_a_segment_in_the_mappings_style():

@@ -11,12 +11,12 @@ import pytest
 
 from conftest import EXAMPLE, copy_workspace
 from salesplan_cli.plan.load import load_workspace
-from salesplan_cli.plan.targets import product_targets, segment_targets, workspace_targets
+from salesplan_cli.plan.targets import product_targets, segment_targets, strategy_volume, workspace_targets
 from salesplan_cli.plan.validate import validate_workspace
 from salesplan_cli.replan.allocate import AllocationError, Request, allocate
 from salesplan_cli.replan.apply import edited_texts, last_year_sales
 
-SUM_AND_PERIOD_CODES = {"SP403", "SP404", "SP405", "SP501", "SP502", "SP406", "SP603", "SP605"}
+SUM_AND_PERIOD_CODES = {"SP403", "SP404", "SP405", "SP501", "SP502", "SP406", "SP603", "SP605", "SP407", "SP408", "SP409", "SP410"}
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +39,9 @@ def exact_sums(root: Path) -> dict[str, tuple[Fraction, Fraction]]:
         out[seg] = (sum((t.effective.get(seg, Fraction(0)) for t in reps.values()), Fraction(0)), target)
     for p, target in product_targets(ws.strategy).items():
         out[p] = (sum((t.effective_products.get(p, Fraction(0)) for t in reps.values()), Fraction(0)), target)
+    for kind, keys in strategy_volume(ws.strategy).items():  # volume objectives too, prorated as the checks do
+        for key, target in keys.items():
+            out[f"volume {kind} {key}"] = (sum((t.effective_volume.get(kind, {}).get(key, Fraction(0)) for t in reps.values()), Fraction(0)), target)
     return out
 
 

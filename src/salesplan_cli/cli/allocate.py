@@ -56,7 +56,7 @@ def allocate(
     except AllocationError as exc:
         fail_usage(exc.message, exc.hint)
     except EditError as exc:
-        fail_usage(f"a rep file cannot be edited in place: {exc}", "write targets:, periods: and products: as one-line or block mappings of plain values")
+        fail_usage(f"a rep file cannot be edited in place: {exc}", "write targets:, periods:, products: and volume: as one-line or block mappings of plain values")
     if done.new_errors:
         show_diff(done.diff, format)
         fail_usage(

@@ -29,6 +29,7 @@ from ..plan.targets import periods_are_shares, seasonality_weights, segment_targ
 from ..config.values import Percent, money
 from .mix import _mix_off, territory_mix
 from .products import split_products
+from .volume import allocate_volume
 from .rounding import exact_shares, finest_step, largest_remainder, round_values
 
 BASES = ("equal", "capacity", "accounts", "sales")
@@ -167,6 +168,7 @@ def allocate(ws: Workspace, request: Request, sales: dict | None = None) -> Allo
     # who is in post in the months being allocated, and for which share of the seasonality
     in_post = {s: sum((seasonality[m.index] * targets[s].employment[m.index] for m in open_months), Fraction(0)) for s in stems}
     idle = [ws.reps[s].id for s in stems if not any(targets[s].employment[m.index] for m in open_months)]
+    leavers = [s for s in stems if not any(targets[s].employment[m.index] for m in open_months)]
     if request.reps and idle:
         raise AllocationError(f"{', '.join(idle)} not in post from {open_months[0].first_day.isoformat()}", "leave out reps who have left (their closed months stay as they were)")
     stems = [s for s in stems if any(targets[s].employment[m.index] for m in open_months)]
@@ -189,6 +191,7 @@ def allocate(ws: Workspace, request: Request, sales: dict | None = None) -> Allo
     notes: list[str] = []
     allocated: dict[str, Fraction] = {}
     rep_weights: dict[str, Fraction] = {}  # the weight of each rep (the same in every segment for a territory rep)
+    seg_weights: dict[str, dict[str, Fraction]] = {}  # segment -> rep -> weight (volume objectives use them too)
     for seg in segments:
         fixed = sum((sum(monthly(s, seg), Fraction(0)) for s in targets if s not in chosen), Fraction(0))
         fixed += sum((sum(monthly(s, seg)[:first_open], Fraction(0)) for s in stems), Fraction(0))
@@ -232,6 +235,7 @@ def allocate(ws: Workspace, request: Request, sales: dict | None = None) -> Allo
             new_open[s][seg] = part
         allocated[seg] = left
         rep_weights.update({s: w for s, w in weights.items() if w})
+        seg_weights[seg] = weights
 
     for s in stems:  # a full-year target only when every segment of the rep could be written that way
         if full_year[s] and any(new_open[s].get(seg) and seg not in full_year[s] for seg in segments):
@@ -269,10 +273,19 @@ def allocate(ws: Workspace, request: Request, sales: dict | None = None) -> Allo
             changes.append(RepChange(stem, ws.rep_files[stem], values, proration=targets[stem].proration))
         else:
             changes.append(_rep_change(ws, stem, new_open[stem], months, first_open, unit))
-    for change in changes:
-        note = _keep_volume(ws, change)
-        if note:
-            notes.append(note)
+    if strategy.volume is not None:  # a leaver re-written too: its volume for the months in post becomes this year's
+        for stem in leavers:
+            if ws.reps[stem].volume is not None and first_open:
+                try:
+                    changes.append(_rep_change(ws, stem, {}, months, first_open, unit))
+                except AllocationError as exc:
+                    notes.append(f"{exc.message}: its volume objectives are left as they were")
+    # volume objectives follow the revenue: the open part of each is shared as the revenue of its segment was
+    # (the basis where no revenue was left to share); units as each rep's revenue in all its segments
+    by_revenue = {seg: {s: new_open[s].get(seg, Fraction(0)) for s in stems} for seg in segments}
+    vol_weights = {seg: w if any(w.values()) else seg_weights.get(seg, {}) for seg, w in by_revenue.items()}
+    totals = {s: sum(new_open[s].values(), Fraction(0)) for s in stems}
+    notes += allocate_volume(ws, request, changes, vol_weights, totals if any(totals.values()) else rep_weights, first_open)
     products_note = split_products(ws, changes, unit)
     if products_note:
         notes.append(products_note)
@@ -313,25 +326,6 @@ def _split(left, order, weights, exact, flat, unit, targets, full_year, seg) -> 
         for s in prorated:
             full_year[s].pop(seg, None)
     return dict(zip(order, largest_remainder(left, [weights[s] for s in order], unit))) if order else {}
-
-
-def _keep_volume(ws: Workspace, change: RepChange) -> str | None:
-    """A hire or leaver given a periods: breakdown in its months in post is no longer prorated by the checks:
-    its volume objectives (full-year numbers the checks prorated) become this year's numbers, as they were."""
-    rep, old = ws.reps[change.stem], workspace_targets(ws)[change.stem]
-    if change.periods is None or old.proration == 1 or rep.volume is None:
-        return None
-    out: dict[str, dict[str, Fraction]] = {}
-    for kind, keys in rep.volume.kinds().items():
-        for key, value in keys.items():
-            if isinstance(value, Percent):
-                return f"{rep.id}: volume.{kind}.{key} is a share; with its new periods: breakdown it is no longer prorated: check it"
-            number = Fraction(value) * old.proration
-            if number.denominator != 1:
-                return f"{rep.id}: volume.{kind}.{key} x {float(old.proration):.0%} in post is not a whole number; with its new periods: breakdown it is no longer prorated: set this year's number by hand"
-            out.setdefault(kind, {})[key] = number
-    change.volume = out
-    return None
 
 
 def _rep_change(ws: Workspace, stem: str, new_open: dict[str, Fraction], months: list[FiscalMonth], first_open: int, unit: Fraction) -> RepChange:

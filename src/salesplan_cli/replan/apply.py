@@ -13,7 +13,7 @@ from ..plan.load import REPS_DIR, SEGMENTS_FILE, STRATEGY_FILE, WORKSPACE_FILE, 
 from ..plan.validate import check_workspace
 from .allocate import Allocation
 from .diff import PlanDiff, Side, plan_diff
-from .yamledit import set_mapping, set_values
+from .yamledit import set_mapping, set_nested
 
 
 @dataclass
@@ -33,8 +33,8 @@ def edited_texts(root: Path, allocation: Allocation) -> dict[str, tuple[bytes, s
             new = set_mapping(new, "products", change.products)
         if change.periods is not None:
             new = set_mapping(new, "periods", change.periods, after="products" if "\nproducts:" in new else "targets")
-        for kind, values in (change.volume or {}).items():
-            new = set_values(new, ("volume", kind), values)
+        if change.volume:
+            new = set_nested(new, "volume", change.volume)
         if raw.startswith(b"\xef\xbb\xbf"):
             new = "\ufeff" + new
         if new != raw.decode("utf-8"):

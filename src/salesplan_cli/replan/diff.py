@@ -215,6 +215,8 @@ def _objectives(ws: Workspace) -> dict[str, dict[str, Fraction]]:
         monthly = t.monthly_total()
         values.update({q: sum(monthly[i * 3 : i * 3 + 3], Fraction(0)) for i, q in enumerate(QUARTERS)})
         values["total"] = t.effective_total
+        # volume objectives this fiscal year (counts, prorated as the checks count them)
+        values.update({f"volume {kind} {key}": v for kind, keys in t.effective_volume.items() for key, v in keys.items()})
         out[rep.id] = values
     return out
 

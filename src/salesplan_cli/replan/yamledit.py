@@ -196,3 +196,43 @@ def write_edits(root: Path, edits: dict[str, tuple[bytes, str]]) -> None:
         raise StaleFile(", ".join(stale))
     for rel, (_, text) in edits.items():
         write_atomic(root / rel, text)
+
+
+def set_nested(text: str, key: str, values: dict[str, dict[str, Fraction]], after: tuple[str, ...] = ("periods", "products", "targets")) -> str:
+    """`text` with the numbers of the two-level mapping `key` (e.g. volume: kind -> name -> number) set.
+
+    Values under existing keys are rewritten in place; a missing key is added: the whole mapping is rewritten
+    in flow style when it is written in flow style, inserted as one flow line when absent (after the first
+    of `after` present); a block mapping missing a key cannot be edited safely (EditError)."""
+    data = _load(text)
+    node = data.get(key) if data is not None else None
+    if node is not None and all(kind in node and all(name in node[kind] for name in names) for kind, names in values.items()):
+        for kind, names in values.items():
+            text = set_values(text, (key, kind), names)
+        return text
+    lines = text.splitlines(keepends=True)
+    underscores = bool(_UNDERSCORED.search(text))
+    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    merged: dict[str, dict[str, object]] = {}
+    for kind, names in (node or {}).items():
+        merged[str(kind)] = {str(n): v for n, v in names.items()}
+    for kind, names in values.items():
+        merged.setdefault(kind, {}).update(names)
+
+    def show(v) -> str:
+        return format_amount(v, underscores) if isinstance(v, Fraction) else str(v)
+
+    flow = "{" + ", ".join(f"{kind}: {{" + ", ".join(f"{n}: {show(v)}" for n, v in names.items()) + "}" for kind, names in merged.items()) + "}"
+    if node is None:
+        anchor = next((a for a in after if a in data), None)
+        last = _last_line(data, anchor, lines) + 1 if anchor else len(lines)
+        if not anchor and lines and not lines[-1].endswith("\n"):
+            lines[-1] += newline
+        lines.insert(last, f"{key}: {flow}{newline}")
+        return "".join(lines)
+    if not node.fa.flow_style():
+        raise EditError(f"{key}: a block mapping would need a new entry ({', '.join(f'{k}.{n}' for k, names in values.items() for n in names)}); write it in flow style or add the entries by hand")
+    line, col = data.lc.value(key)
+    end = _end_of_flow(lines, line, col)
+    lines[line] = lines[line][:col] + flow + lines[line][end:]
+    return "".join(lines)
