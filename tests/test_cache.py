@@ -54,10 +54,10 @@ def test_second_run_reads_the_cache_and_gives_the_same_figures(plan, run_cli, ca
 def test_an_edited_export_invalidates_the_entry(plan, run_cli, cached):
     first, _ = _report(run_cli, plan.root)
     key = _entries(plan.root)
-    # one invoice of 2 100,00 becomes 3 100,00: the same size, another content
+    # one invoice of 4 550,00 becomes 5 550,00: the same size, another content
     invoices = plan.root / "data/invoices.csv"  # cp1252
     raw = invoices.read_bytes()
-    invoices.write_bytes(raw.replace(b"FA27-000001;rep-e5@nordwind.example;UBAYE-575;2 100,00", b"FA27-000001;rep-e5@nordwind.example;UBAYE-575;3 100,00", 1))
+    invoices.write_bytes(raw.replace(b"FA27-000002;rep-e5@nordwind.example;CORVU-040;4 550,00", b"FA27-000002;rep-e5@nordwind.example;CORVU-040;5 550,00", 1))
     assert invoices.read_bytes() != raw
     second, _ = _report(run_cli, plan.root)
     assert _entries(plan.root) != key and len(_entries(plan.root)) == 1  # the stale entry is replaced

@@ -59,9 +59,9 @@ def test_unchanged(plan, run_cli, cached, monkeypatch):
 def test_one_export_touched(plan, run_cli, cached, monkeypatch):
     _same_after(run_cli, plan, monkeypatch)
     before = _cold(run_cli, plan.root, monkeypatch)
-    invoices = plan.root / "data/invoices.csv"  # cp1252, one invoice of 2 100,00 becomes 3 100,00
+    invoices = plan.root / "data/invoices.csv"  # cp1252, one invoice of 4 550,00 becomes 5 550,00
     raw = invoices.read_bytes()
-    invoices.write_bytes(raw.replace(b"FA27-000001;rep-e5@nordwind.example;UBAYE-575;2 100,00", b"FA27-000001;rep-e5@nordwind.example;UBAYE-575;3 100,00", 1))
+    invoices.write_bytes(raw.replace(b"FA27-000002;rep-e5@nordwind.example;CORVU-040;4 550,00", b"FA27-000002;rep-e5@nordwind.example;CORVU-040;5 550,00", 1))
     assert invoices.read_bytes() != raw
     _same_after(run_cli, plan, monkeypatch)
     assert _cold(run_cli, plan.root, monkeypatch) != before

@@ -213,7 +213,7 @@ def test_accounts_fall_in_every_segment_and_named_accounts_are_there(workspace, 
     # every opportunity, activity and sale is on a known account, but the open deals left without account
     for frame in (frames.opportunities, frames.activities, frames.sales):
         assert frame.loc[frame["account"].notna(), "segment"].notna().all()
-    assert frames.opportunities["account"].isna().sum() == 9
+    assert frames.opportunities["account"].isna().sum() == 17
 
 
 def test_turnover_to_date_is_near_the_seasonal_plan(workspace, frames):
@@ -277,7 +277,9 @@ def test_some_key_accounts_in_portfolios_are_never_touched(workspace, demo, fram
     assert len(key & touched) / len(key) > 0.6
 
 
-def test_q4_pipeline_is_thin(workspace, frames):
+def test_q4_pipeline_covers_the_rest_of_the_year(workspace, frames):
+    """The team's open deals due by the end of the year cover about twice what it still has to sell (one rep's
+    pipeline is thin: see test_the_dashboard_shows_a_mix_of_statuses)."""
     months = workspace_targets(workspace)
     q4_target = sum((sum(t.monthly_total()[9:12], Fraction(0)) for t in months.values()), Fraction(0))
     sales = frames.sales
@@ -286,7 +288,7 @@ def test_q4_pipeline_is_thin(workspace, frames):
     opportunities = frames.opportunities
     open_q4 = opportunities[(opportunities["outcome"] == "open") & (opportunities["close_date"] > str(AS_OF)) & (opportunities["close_date"] <= "2027-12-31")]
     pipeline = int(open_q4["amount"].sum()) / 100
-    assert 0.3 * remaining < pipeline < 0.8 * remaining, (pipeline, remaining)
+    assert 1.8 * remaining < pipeline < 3 * remaining, (pipeline, remaining)
     # open deals also close in the next fiscal year, and a few have slipped past their close date
     assert (opportunities.loc[opportunities["outcome"] == "open", "close_date"] > "2027-12-31").any()
     assert (opportunities.loc[opportunities["outcome"] == "open", "close_date"] < str(AS_OF)).any()
@@ -511,21 +513,21 @@ def test_example_opportunities_have_blank_cells_and_lost_deals_at_zero(demo, fra
     rows = _rows(demo.by_kind()["opportunities"])
     closed = {"Closed Won", "Closed Lost"}
     open_ = [r for r in rows if r["Stage"] not in closed]
-    assert [sum(1 for r in open_ if r[h] == "") for h in ("Amount", "Close Date", "Account Name")] == [10, 9, 9]
-    assert 0.01 < 10 / len(open_) < 0.05  # a few percent of the open deals
+    assert [sum(1 for r in open_ if r[h] == "") for h in ("Amount", "Close Date", "Account Name")] == [35, 29, 17]
+    assert 0.01 < 35 / len(open_) < 0.05  # a few percent of the open deals
     won = [r for r in rows if r["Stage"] == "Closed Won"]
     assert all(r["Amount"] and r["Close Date"] and r["Account Name"] for r in won)  # won deals keep their values
     lost = [r for r in rows if r["Stage"] == "Closed Lost"]
     zero = [r for r in lost if r["Amount"] == "0.00"]
-    assert len(zero) == 220 and all(r["Amount"] for r in lost)  # this Salesforce org zeroes part of its lost deals
+    assert len(zero) == 267 and all(r["Amount"] for r in lost)  # this Salesforce org zeroes part of its lost deals
     assert 0.2 < len(zero) / len(lost) < 0.4
     report = next(r for r in frames.reports if r.kind == "opportunities")
     assert [i for i in report.issues if i.kind == "incomplete"] == []
     opportunities = frames.opportunities
     lost_frame = opportunities[opportunities["outcome"] == "lost"]
-    assert int(((lost_frame["amount"] == 0) & lost_frame["amount_known"]).sum()) == 220
+    assert int(((lost_frame["amount"] == 0) & lost_frame["amount_known"]).sum()) == 267
     open_frame = opportunities[opportunities["outcome"] == "open"]
-    assert int((~open_frame["amount_known"]).sum()) == 10 and int(open_frame["close_date"].isna().sum()) == 9
+    assert int((~open_frame["amount_known"]).sum()) == 35 and int(open_frame["close_date"].isna().sum()) == 29
 
 
 def test_example_activities_carry_hubspot_task_statuses_with_overdue_and_scheduled_tasks(demo, frames):
@@ -537,8 +539,8 @@ def test_example_activities_carry_hubspot_task_statuses_with_overdue_and_schedul
     acts = frames.activities
     past, ahead = acts[acts["date"] <= str(AS_OF)], acts[acts["date"] > str(AS_OF)]
     overdue = past[past["status"] == "open"]
-    assert len(overdue) == 124 and len(overdue) / len(past) < 0.03  # past tasks mostly done, a few overdue
-    assert len(ahead) == 276 and (ahead["status"] == "open").all()  # scheduled: open, in the calendar
+    assert len(overdue) == 148 and len(overdue) / len(past) < 0.03  # past tasks mostly done, a few overdue
+    assert len(ahead) == 282 and (ahead["status"] == "open").all()  # scheduled: open, in the calendar
     assert ahead["date"].max() <= pd_timestamp(AS_OF + dt.timedelta(days=35))
     assert (ahead["rep"].notna()).all()  # the departed seller books nothing
     # more overdue tasks in the last three weeks than before
@@ -560,7 +562,7 @@ def test_example_opportunities_are_in_three_currencies_that_all_convert(workspac
     assert set(currencies) == {"EUR", "USD", "GBP"} and currencies["EUR"] > 0.8 * len(rows)
     report = next(r for r in frames.reports if r.kind == "opportunities")
     assert report.without_rate == {}
-    assert {code: c["rows"] for code, c in report.converted.items()} == {"GBP": 136, "USD": 126}
+    assert {code: c["rows"] for code, c in report.converted.items()} == {"GBP": 197, "USD": 200}
     opportunities = frames.opportunities
     for code, rate in workspace.settings.rates.items():
         mine = opportunities[(opportunities["currency"] == code) & opportunities["amount_known"]]
@@ -721,10 +723,32 @@ def test_example_volume_objectives_add_up_and_show_in_attainment(capsys):
     import json
 
     rows = {r["segment"]: r for r in json.loads(out)["tables"]["attainment"]}
-    assert {seg: rows[seg]["new_customers"] for seg in ("A", "B", "C")} == {"A": 14, "B": 25, "C": 110}
+    assert {seg: rows[seg]["new_customers"] for seg in ("A", "B", "C")} == {"A": 22, "B": 33, "C": 131}
     # the targets to date: 25, 45 and 190 a year, s3's 20 in C from April (see docs/metrics.md, volume)
     assert {seg: rows[seg]["new_customers_target"] for seg in ("A", "B", "C")} == {"A": 14.52, "B": 26.13, "C": 109.06}
     assert {rows[seg]["new_customers_status"] for seg in ("A", "B", "C")} == {"on track"}
+
+
+def test_the_dashboard_shows_a_mix_of_statuses(capsys):
+    """The example's scenario as of 2027-10-15: most reps on track or watch; three off track, each for one
+    visible reason (the last full-year rep by id behind on attainment, the first with few actions, the middle
+    one with a thin pipeline); the low seller (rep-n2) with a conversion alert on services."""
+    import json
+
+    code, out, err = run(capsys, "report", "-w", EXAMPLE, "--as-of", "2027-10-15", "--format", "json")
+    assert code == 0, err
+    rows = {r["rep"]: r for r in json.loads(out)["tables"]["dashboard"]}
+    off = {rep for rep, r in rows.items() if r["status"] == "off track"}
+    assert off == {"rep-s2", "rep-e1", "rep-e5"}
+    assert sum(r["status"] in ("on track", "watch") for r in rows.values()) == len(rows) - 3
+    # each off track for its own figure, fine on the others
+    assert rows["rep-s2"]["attainment"] < 0.765 and rows["rep-s2"]["activity"] >= 0.68 and rows["rep-s2"]["pipeline_coverage"] >= 2
+    assert rows["rep-e1"]["activity"] < 0.68 and rows["rep-e1"]["attainment"] >= 0.9 and rows["rep-e1"]["pipeline_coverage"] >= 1.7
+    assert rows["rep-e5"]["pipeline_coverage"] < 1.7 * 0.5 and rows["rep-e5"]["attainment"] >= 0.9 and rows["rep-e5"]["activity"] >= 0.8
+    # the others' pipeline covers the rest of the year (watch at worst)
+    assert all(r["pipeline_coverage"] >= 1.7 for rep, r in rows.items() if rep != "rep-e5")
+    assert {rep: r["alerts"] for rep, r in rows.items() if r["alerts"]} == {"rep-n2": 1}
+    assert rows["rep-n2"]["status"] in ("on track", "watch")
 
 
 PRESET_BOOK = '    expected: {budget: "Budget Confirmed", "decision maker": "Decision Maker Identified", timeline: "Timeframe"}\n'

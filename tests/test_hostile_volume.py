@@ -15,10 +15,10 @@ def _decisions(run_cli, as_of: str) -> list[str]:
 
 
 def test_review_coverage_decision_in_a_month_just_begun_says_what_was_due_by_now(run_cli):
-    # rep-n1 targets 184 accounts; on June 1 one day of June's 30 has elapsed: expected 184 x 1/30 = 6.13,
+    # rep-n1 targets 184 accounts; on September 1 one day of September's 30 has elapsed: expected 184 x 1/30 = 6.13,
     # due = 6.13 x 60% = 3.68; 3 touched is a pace of 3 / 6.13 = 49% (off track), and the sentence says so
     # against what was due by now, not only against the aim for the whole month (60% of 184 = 110.4)
-    coverage = [d for d in _decisions(run_cli, "2027-06-01") if d.startswith("Coverage:")]
+    coverage = [d for d in _decisions(run_cli, "2027-09-01") if d.startswith("Coverage:")]
     assert coverage == [
         "Coverage: 181 of 184 targeted accounts not touched (1.6% touched, aim 60% by the period's end, 3.68 due by now): "
         "choose the ones to work first, or take them out of the portfolio."
@@ -27,7 +27,7 @@ def test_review_coverage_decision_in_a_month_just_begun_says_what_was_due_by_now
 
 def test_review_coverage_decision_of_a_month_over_has_no_due_by_now(run_cli):
     coverage = [d for d in _decisions(run_cli, "2027-05-31") if d.startswith("Coverage:")]
-    assert len(coverage) == 1 and "due by now" not in coverage[0] and "(28.3% touched, aim 60%)" in coverage[0]
+    assert len(coverage) == 1 and "due by now" not in coverage[0] and "(38.0% touched, aim 60%)" in coverage[0]
 
 
 def test_a_rep_whose_segments_name_no_roles_is_said_not_left_out_unsaid(run_cli, tmp_path):

@@ -178,8 +178,8 @@ def test_a_quoted_field_over_a_few_lines_is_one_listed_row(tmp_path, run_cli):
 def test_the_summary_cites_the_first_rejected_lines(run_cli):
     run = run_cli("report", "-w", EXAMPLE, "--as-of", AS_OF)
     assert run.code == 0
-    assert "opportunities: used 1,771 of 1,775 rows from data/opportunities.csv (4 rejected (lines 3, 637, 1153, 1477), 6 unmatched, 4 skipped; list them with: salesplan report intake)" in run.err
-    assert "accounts: used 1,115 of 1,118 rows from data/accounts.csv (3 rejected (lines 431, 572, 607), 4 unmatched;" in run.err
+    assert "opportunities: used 2,593 of 2,597 rows from data/opportunities.csv (4 rejected (lines 3, 960, 1731, 2082), 6 unmatched, 4 skipped; list them with: salesplan report intake)" in run.err
+    assert "accounts: used 1,115 of 1,118 rows from data/accounts.csv (3 rejected (lines 420, 965, 1103), 4 unmatched;" in run.err
 
 
 def test_report_intake_shows_each_rows_id_and_name(run_cli):
@@ -187,20 +187,20 @@ def test_report_intake_shows_each_rows_id_and_name(run_cli):
     assert run.code == 0
     lines = run.out.splitlines()
     assert lines[0] == "export,kind,line,id,name,status,reason"
-    assert "data/accounts.csv,accounts,431,HELIO-431,HELIO LOGISTIQUE SA,rejected,account 'HELIO-431' appears again (first occurrence kept)" in lines
-    assert "data/accounts.csv,accounts,607,,,rejected,ragged row: 9 fields where the header has 8" in lines  # no id: the row could not be cut
+    assert "data/accounts.csv,accounts,420,GRANI-848,GRANIT SERVICES GMBH,rejected,account 'GRANI-848' appears again (first occurrence kept)" in lines
+    assert "data/accounts.csv,accounts,1103,,,rejected,ragged row: 9 fields where the header has 8" in lines  # no id: the row could not be cut
 
 
 def test_markdown_and_json_carry_the_intake_account(run_cli):
     run = run_cli("report", "pipeline", "-w", EXAMPLE, "--as-of", AS_OF, "--format", "markdown")
     assert run.code == 0
     assert "**CRM exports read**" in run.out
-    assert "- opportunities: used 1,771 of 1,775 rows from data/opportunities.csv (4 rejected (lines 3, 637, 1153, 1477), 6 unmatched, 4 skipped; list them with: salesplan report intake)" in run.out
+    assert "- opportunities: used 2,593 of 2,597 rows from data/opportunities.csv (4 rejected (lines 3, 960, 1731, 2082), 6 unmatched, 4 skipped; list them with: salesplan report intake)" in run.out
     run = run_cli("report", "pipeline", "-w", EXAMPLE, "--as-of", AS_OF, "--format", "json")
     intake = json.loads(run.out)["intake"]
     opportunities = next(r for r in intake if r["kind"] == "opportunities")
-    assert (opportunities["rows_read"], opportunities["rows_used"], opportunities["rejected"]) == (1775, 1771, 4)
-    assert [i["line"] for i in opportunities["issues"] if i["status"] == "rejected"] == [3, 637, 1153, 1477]
+    assert (opportunities["rows_read"], opportunities["rows_used"], opportunities["rejected"]) == (2597, 2593, 4)
+    assert [i["line"] for i in opportunities["issues"] if i["status"] == "rejected"] == [3, 960, 1731, 2082]
 
 
 # --- fallbacks, said once ----------------------------------------------------------------------------------

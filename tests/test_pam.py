@@ -328,22 +328,23 @@ def test_catch_up_figures_shown_equal_the_plan_when_ahead():
 
 
 def test_catch_up_document_of_a_rep_behind(loaded):
-    # rep-n2 (1,000,000 a year like rep-n1), October 2027 in catch-up mode, CRM data to 2027-10-15:
+    # rep-s2 (1,000,000 a year like rep-n1; the example's rep behind on attainment), October 2027 in catch-up
+    # mode, CRM data to 2027-10-15:
     #   target before October = Q1..Q3 = 15% + 15% + 20% = 50% -> 500,000.00;
     #   plan of October..December = 50% -> 500,000.00 (166,666.67 + 166,666.66 + 166,666.67).
     ws, frames = loaded
-    rep = next(r for r in ws.reps.values() if r.id == "rep-n2")
+    rep = next(r for r in ws.reps.values() if r.id == "rep-s2")
     doc = build_pam(PamInputs(ws=ws, frames=frames, as_of=dt.date(2027, 10, 15), mode="catch-up"), rep, 9)
     revenue = doc["revenue"]
     assert revenue["target_before"] == 500_000.0
     actual = D(str(revenue["actual_before"]))
-    # what rep-n2 sold January..September, straight from the sales frame (cents; its segments A, B, C or none)
+    # what rep-s2 sold January..September, straight from the sales frame (cents; its segments A, B, C or none)
     sales = frames.sales
     days = sales["date"].dt.normalize()
-    mine = sales[(sales["rep"] == "rep-n2") & (days >= "2027-01-01") & (days <= "2027-09-30")]
+    mine = sales[(sales["rep"] == "rep-s2") & (days >= "2027-01-01") & (days <= "2027-09-30")]
     mine = mine[mine["segment"].isna() | mine["segment"].isin(["A", "B", "C"])]
     assert actual == money(Fraction(int(mine["amount"].sum()), 100))
-    assert actual < D("500000.00")  # rep-n2 is behind: something is missing
+    assert actual < D("500000.00")  # rep-s2 is behind: something is missing
     missing = D("500000.00") - actual
     assert D(str(revenue["missing"])) == missing
     assert D(str(revenue["remaining_target"])) == D("500000.00") + missing
@@ -746,8 +747,8 @@ HOSTILE_ACCOUNTS = {  # accounts of rep-n1 never touched in segment A: the top o
     "Narvik Assurances AG": "_em_ **strong** `code`",
 }
 HOSTILE_DEALS = {  # rep-n1's open deals closing in October 2027 (their Opportunity Name in the Salesforce CSV)
-    "00600000iW6L7Lj": '=HYPERLINK("http://evil","x")',
-    "00600000iYzyrLk": "[y](http://evil) <img src=x> c|d",
+    "006000012wHSLSm": '=HYPERLINK("http://evil","x")',
+    "006000012zB65Sn": "[y](http://evil) <img src=x> c|d",
 }
 HOSTILE_PITCH = "[z](http://evil) <b>z</b>"
 

@@ -91,10 +91,15 @@ def test_review_json_of_the_example(json_run):
     # the ratio is taken on the exact target, 500,000 + 2,500,000 / 31 = 18,000,000 / 31 (not on the rounded one)
     assert revenue["ratio"] == pytest.approx(revenue["actual"] * 31 / 18_000_000, rel=1e-12)
     assert isinstance(payload["decisions"], list) and all(isinstance(d, str) and d for d in payload["decisions"])
-    # the figures off track or on watch each have their decision
+    # rep-n1's figures are all on track: no decision about them; its deals past their close date have theirs
     pipeline = summary[3]
-    assert pipeline["status"] == "off track"
-    assert any(d.startswith("Pipeline: open deals cover ") for d in payload["decisions"])
+    assert pipeline["status"] == "on track"
+    assert not any(d.startswith("Pipeline: ") for d in payload["decisions"])
+    assert any("past their close date" in d for d in payload["decisions"])
+    # a figure off track has its decision: rep-e5's thin pipeline
+    thin = json.loads(cli("review", "-w", EXAMPLE, "--as-of", AS_OF, "--rep", "rep-e5", "--format", "json").out)
+    assert thin["tables"]["summary"][3]["status"] == "off track"
+    assert any(d.startswith("Pipeline: open deals cover ") for d in thin["decisions"])
     assert {"revenue", "actions", "coverage", "pipeline", "conversion", "accounts", "deals"} <= set(payload["tables"])
 
 

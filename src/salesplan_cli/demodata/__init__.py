@@ -14,10 +14,14 @@ The data follows the plan:
   accounts of segments.yaml and of the portfolios keep their ids;
 - opportunities and sales: each rep wins, month by month up to the as-of date,
   about the objective of the plan (a performance of 90% to 112%) by segment and
-  product range; lost deals follow the rep's win rate; open deals close after
-  the as-of date, up to three months into the next fiscal year;
-- activities: each rep works the accounts of `portfolio.accounts`, at 80% to
-  110% of the plan's norms (and books some ahead, see below);
+  product range, and new customers about its `new_customers` objective; lost
+  deals follow the rep's win rate; open deals close after the as-of date, up
+  to three months into the next fiscal year, covering 2.5 to 3.1 times the
+  rest of the year's target;
+- activities: each rep works the accounts of `portfolio.accounts`, at 85% to
+  115% of the plan's norms, 30% of its actions on the other accounts it is
+  responsible for (owned, or meeting its criteria), and books some ahead (see
+  below);
 - owners are written as the exports of each system would: names (CRM presets),
   e-mails (sales), rep ids (other exports); all map to their rep by themselves.
 
@@ -28,11 +32,14 @@ And it holds what the reports are meant to find (see `DemoData.facts`):
   impossible date, an unknown stage or activity type, a duplicate or missing
   account id, a ragged line), each listed with its line in `ExportFile.bad`;
 - one seller converts far less on one product range (15% against about 45%,
-  over at least 30 closed deals);
+  over at least 30 closed deals), and makes up for it on the other ranges;
 - several key accounts (first segment) in portfolios have had no activity and
   no deal at all;
-- the open pipeline closing in the last fiscal quarter is well below what is
-  left of that quarter's target.
+- three other reps in post all year are off track for one reason each
+  (`facts["off_track"]`): the last by id behind on attainment (62% of its
+  objective; it builds pipeline to catch up), the first with few actions
+  (half of the norms), the middle one with a thin pipeline for the rest of
+  the year (half of its target).
 
 And what real exports have (drawn from a second stream, `self.aux`, so that the
 rest of the data does not move):

@@ -241,6 +241,7 @@ class _Accounts:
                     pool.sort(key=lambda i: (self.accounts[i].id not in portfolio.named and self.accounts[i].id not in portfolio.shared,
                                              self.accounts[i].owner != rep.index))
                     rep.worked[(segment, status)] = pool[: self._count(count)]
+                    rep.owned_more[(segment, status)] = pool[self._count(count):]
             for segment in rep.carried:
                 worked = [i for (seg, _), ids in rep.worked.items() if seg == segment for i in ids]
                 if not worked:

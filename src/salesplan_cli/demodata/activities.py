@@ -10,8 +10,19 @@ from .model import ExportFile, _Rep
 from .values import _HOLIDAYS, _UNKNOWN_ACTIVITIES, _bisect, _date_text, _days_between, _fold, _impossible_date, _poisson, _weighted
 
 
+# the share of a rep's actions on the accounts it is responsible for beyond its portfolio's counts (owned, or
+# meeting its criteria): its coverage of them is not only its portfolio's
+_SPILL = 0.3
+
+
 class _Activities:
     """The activities export and its bad rows."""
+
+    def _norms(self, rep: _Rep, segment: str, status: str) -> dict:
+        """Actions per account and year: the strategy's norms, the rep's own where it sets them."""
+        norms = dict(self.strategy.norms.get(segment, {}).get(status, {}))
+        norms.update(rep.plan.activities.get(segment, {}).get(status, {}))
+        return norms
 
     def _write_activities(self) -> ExportFile:
         rng = self.rng
@@ -23,8 +34,7 @@ class _Activities:
         for rep in self.reps:
             entries, weights = [], []
             for (segment, status), ids in rep.worked.items():
-                norms = dict(self.strategy.norms.get(segment, {}).get(status, {}))
-                norms.update(rep.plan.activities.get(segment, {}).get(status, {}))
+                norms = self._norms(rep, segment, status)
                 for action, count in norms.items():
                     if action not in self.crm_action or not count:
                         continue
@@ -36,7 +46,13 @@ class _Activities:
             for w in weights:
                 total += w
                 cumulative.append(total)
-            plans.append((rep, entries, cumulative, total))
+            # the accounts it is responsible for beyond its portfolio: one action in _SPILL goes to one of them (the count of
+            # actions stays that of the norms)
+            spill = [(i, action) for (segment, status), ids in sorted(rep.owned_more.items()) for i in ids
+                     if not self.accounts[i].untouched
+                     for action in [max(self._norms(rep, segment, status).items(), key=lambda kv: (kv[1], kv[0]), default=(None, 0))[0]]
+                     if action in self.crm_action]
+            plans.append((rep, entries, cumulative, total, spill))
         months = [m for m in self.months if m.first_day <= self.as_of]
         if months:
             for bad, month in zip(self._bad_activities(export), [rng.choice(months) for _ in range(3)]):
@@ -44,7 +60,7 @@ class _Activities:
         counter = 0
         for month in months:
             chunk = []
-            for rep, entries, cumulative, total in plans:
+            for rep, entries, cumulative, total, spill in plans:
                 first = max(month.first_day, rep.first_day)
                 last = min(month.last_day, self.as_of, rep.last_day)
                 if last < first or not entries:
@@ -52,6 +68,8 @@ class _Activities:
                 lam = total * _days_between(first, last) / year_days * rep.activity
                 for _ in range(_poisson(rng, lam)):
                     account, action = entries[min(len(entries) - 1, _bisect(cumulative, rng.random() * total))]
+                    if spill and rng.random() < _SPILL:
+                        account, action = spill[rng.randrange(len(spill))]
                     chunk.append((self._moment(first, last), rep, account, action))
             if self.departed_until is not None and self.departed_accounts:
                 first, last = month.first_day, min(month.last_day, self.departed_until)
@@ -111,7 +129,7 @@ class _Activities:
         year_days = _days_between(self.fy_start, self.fy_end)
         first_day, last_day = self.as_of + dt.timedelta(days=1), self.as_of + dt.timedelta(days=35)
         rows = []
-        for rep, entries, cumulative, total in plans:
+        for rep, entries, cumulative, total, _spill in plans:
             first, last = max(first_day, rep.first_day), min(last_day, rep.last_day)
             if last < first or not entries:
                 continue

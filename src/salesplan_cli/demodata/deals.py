@@ -112,6 +112,10 @@ class _Deals:
                 low = rep is self.low_rep and range_ == self.low_range
                 rate = self.low_rate if low else rep.win[range_]
                 won_factor = rep.perf * (self.low_rate / 0.45 if low else 1.0)
+                if rep is self.low_rep and not low and self.low_range in mix:
+                    # what the weak range does not bring, the low seller makes up on the others
+                    weak = float(mix[self.low_range])
+                    won_factor *= 1 + weak * (1 - self.low_rate / 0.45) / max(1 - weak, 0.05)
                 balance, lost_balance = 0.0, 0.0
                 next_cents = None
                 closed: list[_Deal] = []
@@ -169,7 +173,33 @@ class _Deals:
                         deals.append(deal)
         if rep is self.low_rep:
             self._top_up_low(rep, deals)
+        self._new_customers(rep, deals)
         return deals
+
+    def _new_customers(self, rep: _Rep, deals: list[_Deal]) -> None:
+        """About the rep's new-customer objective to date: won deals moved, earliest first, from accounts already
+        customers to prospects of the rep's not won yet (a prospect's first sale makes a new customer). No draw."""
+        from ..plan.targets import rep_volume
+
+        t = rep.targets
+        for segment, objective in rep_volume(rep.plan, self.strategy).get("new_customers", {}).items():
+            if not objective or not t.full_year.get(segment):
+                continue
+            to_date = 0.0
+            for m, month in enumerate(self.months):
+                if month.first_day > self.as_of:
+                    break
+                elapsed = _days_between(month.first_day, min(month.last_day, self.as_of)) / _days_between(month.first_day, month.last_day)
+                to_date += float(t.monthly(segment)[m]) * elapsed
+            aim = math.ceil(float(objective) * to_date / float(t.full_year[segment]))
+            won = [d for d in deals if d.outcome == "won" and d.close <= self.as_of and self.accounts[d.account].segment == segment]
+            new = {d.account for d in won if self.accounts[d.account].status == "prospect"}
+            free = [i for i in rep.deal_accounts.get(segment, []) if self.accounts[i].status == "prospect" and i not in new]
+            movable = sorted((d for d in won if self.accounts[d.account].status != "prospect"), key=lambda d: (d.close, d.account, d.cents))
+            while len(new) < aim and free and movable:
+                deal = movable.pop(0)
+                deal.account = free.pop(0)
+                new.add(deal.account)
 
     def _top_up_low(self, rep: _Rep, deals: list[_Deal]) -> None:
         """Enough closed deals on the low range for the low seller (36 from mid-year on), so a significance test can tell."""

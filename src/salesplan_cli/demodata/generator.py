@@ -92,6 +92,9 @@ class _Demo(_Scenario, _Accounts, _Deals, _Opportunities, _Sales, _Activities):
                 "team_won": self.team_low[0],
                 "team_closed": self.team_low[1],
             }
+        behind, idle, thin = getattr(self, "behind", None), getattr(self, "idle", None), getattr(self, "thin", None)
+        if behind is not None and idle is not None and thin is not None:
+            facts["off_track"] = {"attainment": behind.plan.id, "activity": idle.plan.id, "pipeline": thin.plan.id}
         if "sales" in files:
             facts["invoiced_to_date"] = {k if k is not None else "<departed>": v / 100 for k, v in self.invoiced.items()}
         return facts

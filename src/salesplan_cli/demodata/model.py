@@ -81,6 +81,9 @@ class _Rep:
     carried: list[str]
     worked: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     deal_accounts: dict[str, list[int]] = field(default_factory=dict)
+    # the accounts a rep is responsible for beyond its portfolio's counts (owned, or meeting its criteria):
+    # touched now and then (a share of its actions)
+    owned_more: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

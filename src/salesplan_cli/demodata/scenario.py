@@ -157,8 +157,8 @@ class _Scenario:
                     first_day=max(plan.start or self.fy_start, self.fy_start),
                     last_day=plan.end or dt.date.max,
                     perf=0.90 + 0.22 * rng.random(),
-                    activity=0.80 + 0.30 * rng.random(),
-                    q4_cover=0.45 + 0.30 * rng.random(),
+                    activity=0.85 + 0.30 * rng.random(),
+                    q4_cover=2.5 + 0.6 * rng.random(),
                     win=win,
                     carried=carried,
                 )
@@ -169,6 +169,20 @@ class _Scenario:
         widest = max((len(r.carried) for r in full_year), default=0)
         candidates = [r for r in full_year if len(r.carried) == widest and r.carried]
         self.low_rep: _Rep | None = (candidates[1] if len(candidates) > 1 else candidates[0]) if candidates else None
+        self._off_track(full_year)
+
+    def _off_track(self, full_year: list[_Rep]) -> None:
+        """Most reps are on track or watch; three of those in post all year (not the low seller) are off track,
+        each for one visible reason: the last by id behind on attainment (it builds pipeline to catch up), the
+        first with few actions, the middle one with a thin pipeline for the rest of the year."""
+        others = [r for r in full_year if r is not self.low_rep]
+        self.behind = self.idle = self.thin = None
+        if len(others) < 3:
+            return
+        self.behind, self.idle, self.thin = others[-1], others[0], others[len(others) // 2]
+        self.behind.perf, self.behind.q4_cover = 0.62, 4.8
+        self.idle.activity = 0.5
+        self.thin.q4_cover = 0.5
 
     def _contacts_and_book(self) -> None:
         """Contact titles per role; the rep who never reaches one role; the outputs linked to columns and the
