@@ -30,7 +30,7 @@ REASONS: dict[str, str] = {
     "no other deals": "no other seller closed a deal of this range: nothing to compare with",
     "not tested": "totals and rows without a rep or product range are not tested",
     "target met": "sales already reach the period target: no pipeline is needed",
-    "period over": "no day of the period is left: pipeline no longer counts",
+    "period over": "no day is left in the period pipeline coverage looks at: no open deal can still close in it",
     "no close date": "the deal has no close date in the CRM",
     "no amount": "the CRM holds no amount for the deal",
     "nothing required": "no qualification field is required at this stage",
@@ -73,7 +73,7 @@ class Facts:
     """What the reasons need to know beyond the row."""
 
     exports: set[str] = field(default_factory=lambda: {"accounts", "opportunities", "activities", "sales"})
-    period_over: bool = False
+    period_over: bool = False  # no day left of the period pipeline coverage looks at
     period_begun: bool = True
     in_post: dict[str, bool] = field(default_factory=dict)
     min_closed: int = 0
@@ -94,8 +94,13 @@ def facts_of(ctx) -> Facts:
             in_post[rep.id] = elapsed_share(ctx, rep) > 0
     except Exception:  # noqa: BLE001 - facts are best effort: a reason falls back on the row alone
         in_post = {}
-    end = getattr(ctx.period, "end", None)
     start = getattr(ctx.period, "start", None)
+    try:
+        from .pipeline import coverage_horizon
+
+        end = coverage_horizon(ctx).end  # pipeline coverage looks at the fiscal year once the period is over
+    except Exception:  # noqa: BLE001
+        end = getattr(ctx.period, "end", None)
     try:
         min_closed = int(ctx.ws.settings.conversion.min_closed)
     except Exception:  # noqa: BLE001
@@ -119,6 +124,8 @@ def is_blank(value: Any) -> bool:
 def columns_of(table: str, columns) -> list[str]:
     """The columns of this table that can be blank (in the frame's order)."""
     blankable = BLANKABLE.get(table, ())
+    if table == "attainment" and "cumulative_actual" not in [str(c) for c in columns]:
+        blankable = tuple(c for c in blankable if c != "actual")  # an actual is blank only in a month not begun
     return [str(c) for c in columns if str(c) in blankable]
 
 
@@ -155,7 +162,7 @@ def reason(table: str, column: str, row: dict, facts: Facts) -> str:
         if column == "projection" and _get(row, "target") is not None:
             return "no target to date"
         if column == "attainment" and _get(row, "period_target"):
-            return "too early"
+            return "no target to date"
         return "no target"
     if table in ("activity", "actions"):
         return "nothing planned"
@@ -170,8 +177,8 @@ def reason(table: str, column: str, row: dict, facts: Facts) -> str:
     if table in ("untouched", "accounts"):
         return "never touched"
     if table == "pipeline_coverage":
-        if facts.period_over:
-            return "period over"
+        if not _get(row, "period_target"):
+            return "no target"
         return "target met" if not _get(row, "remaining_target") else "period over"
     if table in ("deals_to_watch", "missing_outputs"):
         return "no close date" if column == "close_date" else "no amount"
@@ -224,8 +231,6 @@ def _dashboard(column: str, row: dict, facts: Facts) -> str:
             return "no export"
         if column == "projection" and _get(row, "target") is not None:
             return "no target to date"
-        if column == "attainment" and _get(row, "target") == 0 and not facts.period_begun:
-            return "too early"
         return "no target"
     if column == "activity":
         if "activities" not in facts.exports:
@@ -238,7 +243,9 @@ def _dashboard(column: str, row: dict, facts: Facts) -> str:
     if column == "pipeline_coverage":
         if "opportunities" not in facts.exports:
             return "no export"
-        return "period over" if facts.period_over else "target met"
+        if facts.period_over:
+            return "period over"
+        return "target met" if _get(row, "target") else "no target"
     if column == "win_rate":
         return "no export" if "opportunities" not in facts.exports else "no closed deals"
     return "no export"
