@@ -282,6 +282,7 @@ def to_rich(console, ctx, rendered) -> None:
             table.add_column(escape(header), justify="right" if numeric else "left", no_wrap=numeric or column in ("rep", "status", "line"), overflow="fold")
         row_marks, legend = marks(name, frame, known)
         for row, mark in zip(frame.to_dict("records"), row_marks):
+            mark = {c: m for c, m in mark.items() if c not in hidden}  # the legend lists only marks shown
             cells = []
             for column in shown:
                 if column == "actual [% of target]":
@@ -310,8 +311,10 @@ def to_rich(console, ctx, rendered) -> None:
             first = [str(row.get(c)) for c in columns[:2]]
             table.add_row(*cells, style="bold" if "<total>" in first else None)
         console.print(table)
+        shown_marks = {m for marks_of_row in row_marks for c, m in marks_of_row.items() if c not in hidden}
         for line in legend:
-            console.print(f"[dim]{escape(line)}[/]")
+            if line.split(" ", 1)[0] in shown_marks:
+                console.print(f"[dim]{escape(line)}[/]")
     if rendered.decisions is not None:
         console.print("[bold]Decisions to take[/]")
         for decision in rendered.decisions or ["none: every figure is on track"]:

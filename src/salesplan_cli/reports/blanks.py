@@ -65,6 +65,9 @@ BLANKABLE: dict[str, tuple[str, ...]] = {
     "dashboard": ("actual", "target", "attainment", "projection", "new_customers", "deals_won", "units", "activity", "coverage", "pipeline_coverage", "win_rate"),
 }
 
+#: Tables shown under another name (the dashboard's chart tables in HTML and XLSX): the same reasons.
+ALIASES = {"attainment_team": "attainment", "monthly_team": "attainment", "monthly_rep": "attainment", "activity_segment": "activity"}
+
 _TOTALS = {"<total>", "<unplanned>", "<no rep>"}
 
 
@@ -123,6 +126,7 @@ def is_blank(value: Any) -> bool:
 
 def columns_of(table: str, columns) -> list[str]:
     """The columns of this table that can be blank (in the frame's order)."""
+    table = ALIASES.get(table, table)
     blankable = BLANKABLE.get(table, ())
     if table == "attainment" and "cumulative_actual" not in [str(c) for c in columns]:
         blankable = tuple(c for c in blankable if c != "actual")  # an actual is blank only in a month not begun
@@ -132,6 +136,7 @@ def columns_of(table: str, columns) -> list[str]:
 def explain(table: str, frame, facts: Facts | None = None) -> dict[str, list[str | None]]:
     """Per blankable column of `frame`, one reason per row (None where the figure is there)."""
     facts = facts or Facts()
+    table = ALIASES.get(table, table)
     columns = columns_of(table, frame.columns)
     out: dict[str, list[str | None]] = {c: [] for c in columns}
     for row in frame.to_dict("records"):
