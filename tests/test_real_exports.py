@@ -359,7 +359,7 @@ def test_pipeline(run_cli, ws):
     out, _ = run_table(run_cli, ws, "report", "pipeline")
     a5 = cells(line_with(out, "OPP-A5"))
     assert "<no account>" in a5 and "unknown (b)" in a5 and "yes" in a5  # (b): the legend says why (no amount)
-    assert "unknown" in cells(line_with(out, "OPP-C4"))
+    assert "unknown (b)" in cells(line_with(out, "OPP-C4"))  # (b) no amount, in the legend
     total = cells(line_with(out, "<total>", "85,000"))
     assert total[2:8] == ["6", "85,000", "2", "42,300", "1", "2"]
     assert cells(line_with(out, "rep-a2", "285,000"))[-2:] == ["0.00x", "off track"]
