@@ -122,3 +122,11 @@ def texts(column) -> list:
     import pandas as pd
 
     return [None if pd.isna(v) else v for v in column]
+
+
+def figures_only(tables):
+    """JSON tables (or one table's rows) without the `<column>_reason` fields of blank cells (issue 14 part 6),
+    to compare with the core functions' frames."""
+    if isinstance(tables, dict):
+        return {name: figures_only(rows) for name, rows in tables.items()}
+    return [{k: v for k, v in row.items() if not k.endswith("_reason")} for row in tables]

@@ -90,7 +90,7 @@ def test_qualification_in_the_terminal_and_markdown(run_cli, book):
     assert table.code == 0, table.err
     assert "Open deals qualified by the book" in table.out and "Deals that moved on without an expected output" in table.out
     assert "50.0%" in table.out and "budget, decision maker" in table.out
-    assert [l for l in table.out.splitlines() if "discovery" in l and "rep-n1" in l][-1].rstrip(" │").endswith("n/a")
+    assert [l for l in table.out.splitlines() if "discovery" in l and "rep-n1" in l][-1].rstrip(" │").endswith("n/a (a)")  # the mark of the blank share: "(a) nothing required" under the table
     md = run_cli("report", "pipeline", "-w", book.root, "--as-of", AS_OF, "--format", "markdown")
     assert md.code == 0, md.err
     assert "| rep-n1 | qualified | 2 | budget, timeline, decision maker | 1 | 1 | 50.0% |" in md.out

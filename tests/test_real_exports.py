@@ -358,8 +358,8 @@ def test_pipeline(run_cli, ws):
 
     out, _ = run_table(run_cli, ws, "report", "pipeline")
     a5 = cells(line_with(out, "OPP-A5"))
-    assert "<no account>" in a5 and "unknown" in a5 and "yes" in a5
-    assert "unknown" in cells(line_with(out, "OPP-C4"))
+    assert "<no account>" in a5 and "unknown (b)" in a5 and "yes" in a5  # (b): the legend says why (no amount)
+    assert "unknown (b)" in cells(line_with(out, "OPP-C4"))  # (b) no amount, in the legend
     total = cells(line_with(out, "<total>", "85,000"))
     assert total[2:8] == ["6", "85,000", "2", "42,300", "1", "2"]
     assert cells(line_with(out, "rep-a2", "285,000"))[-2:] == ["0.00x", "off track"]
@@ -420,8 +420,8 @@ def test_conversion(run_cli, ws):
 
     out, _ = run_table(run_cli, ws, "report", "conversion")
     row = cells(line_with(out, "rep-a1", "platform"))
-    assert row[2:10] == ["2", "1", "3", "66.7%", "25,520", "0", "1", "n/a"]
-    assert cells(line_with(out, "<total>"))[2:10] == ["5", "4", "9", "55.6%", "74,200", "2,307", "3", "n/a"]
+    assert row[2:10] == ["2", "1", "3", "66.7%", "25,520", "0", "1", "n/a (a)"]  # (a) deal without value, in the legend
+    assert cells(line_with(out, "<total>"))[2:10] == ["5", "4", "9", "55.6%", "74,200", "2,307", "3", "n/a (a)"]
     assert cells(line_with(out, "rep-a2", "services"))[9] == "98.0%"
     assert "3 closed deals without a value" in out
     assert "3 in USD at 0.92 EUR per USD" in out

@@ -59,6 +59,9 @@ def _plain(value: Any) -> Any:
 
 
 def payload(ctx, rendered, breaches) -> dict:
+    from .blank_marks import add_reasons, facts
+
+    known = facts(ctx)
     extra = {"decisions": list(rendered.decisions)} if rendered.decisions is not None else {}
     return {
         "report": rendered.report,
@@ -66,7 +69,7 @@ def payload(ctx, rendered, breaches) -> dict:
         "period": ctx.period.to_dict(),
         "filters": ctx.filters.to_dict(),
         "currency": ctx.ws.settings.currency,
-        "tables": {name: records(frame) for name, frame in rendered.tables.items()},
+        "tables": {name: add_reasons(name, frame, records(frame), known) for name, frame in rendered.tables.items()},
         **extra,
         "notes": list(rendered.notes) + _fallbacks(ctx),
         "breaches": [b.to_dict() for b in breaches],
@@ -111,6 +114,9 @@ def fmt_cell(column: str, value: Any, table: str = "", row: dict | None = None) 
 
 
 def to_markdown(ctx, rendered, breaches) -> str:
+    from .blank_marks import facts, marks, with_mark
+
+    known = facts(ctx)
     lines = [f"## {command_title(rendered.report)}", "", f"As of {ctx.as_of}, period {ctx.period.label}, amounts in {ctx.ws.settings.currency}.", ""]
     for name, frame in rendered.tables.items():
         lines.append(f"### {rendered.titles.get(name, name)}")
@@ -118,10 +124,14 @@ def to_markdown(ctx, rendered, breaches) -> str:
         columns = [str(c) for c in frame.columns]
         lines.append("| " + " | ".join(columns) + " |")
         lines.append("|" + "|".join("---:" if _numeric_column(frame, str(c)) else "---" for c in frame.columns) + "|")
-        for row in frame.to_dict("records"):
-            cells = [_md(fmt_cell(str(c), row[c], name, row)) for c in frame.columns]
+        row_marks, legend = marks(name, frame, known)
+        for row, mark in zip(frame.to_dict("records"), row_marks):
+            cells = [_md(with_mark(fmt_cell(str(c), row[c], name, row), mark.get(str(c)))) for c in frame.columns]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
+        if legend:
+            lines += [f"- {_md(line)}" for line in legend]
+            lines.append("")
     if rendered.decisions is not None:
         lines.append("**Decisions to take**")
         lines.append("")
@@ -191,9 +201,11 @@ def render(ctx, opts, rendered, breaches, to_terminal: bool) -> str | None:
     if opts.format is ReportFormat.json:
         return json.dumps(payload(ctx, rendered, breaches), indent=2, ensure_ascii=False) + "\n"
     if opts.format is ReportFormat.csv:
+        from .blank_marks import add_reasons, facts
+
         name, frame = next(iter(rendered.tables.items()))
-        rows = records(frame)
-        return to_csv([str(c) for c in frame.columns], rows)
+        rows = add_reasons(name, frame, records(frame), facts(ctx))
+        return to_csv(list(rows[0]) if rows else [str(c) for c in frame.columns], rows)
     if opts.format is ReportFormat.markdown:
         return to_markdown(ctx, rendered, breaches)
     from rich.console import Console
@@ -240,6 +252,10 @@ def to_rich(console, ctx, rendered) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from .blank_marks import facts, marks, with_mark
+
+    known = facts(ctx)
+
     console.print(f"[bold]{escape(command_title(rendered.report))}[/]  as of {ctx.as_of}, {escape(ctx.period.label)}, {ctx.ws.settings.currency}")
     for name, frame in rendered.tables.items():
         table = Table(title=escape(rendered.titles.get(name, name)), title_justify="left", header_style="bold")
@@ -264,7 +280,9 @@ def to_rich(console, ctx, rendered) -> None:
             numeric = column.endswith("[% of target]") or _numeric_column(frame, column)
             header = "" if column == "bar" else TERMINAL_HEADERS.get(column, column)
             table.add_column(escape(header), justify="right" if numeric else "left", no_wrap=numeric or column in ("rep", "status", "line"), overflow="fold")
-        for row in frame.to_dict("records"):
+        row_marks, legend = marks(name, frame, known)
+        for row, mark in zip(frame.to_dict("records"), row_marks):
+            mark = {c: m for c, m in mark.items() if c not in hidden}  # the legend lists only marks shown
             cells = []
             for column in shown:
                 if column == "actual [% of target]":
@@ -272,6 +290,8 @@ def to_rich(console, ctx, rendered) -> None:
                     actual = _terminal_cell("actual", row.get("actual"), name)
                     if ratio is not None and target is not None:
                         actual = f"{actual} [{ratio:.0%} of {_terminal_cell('target', target, name)}]"
+                    elif ratio is None:
+                        actual = with_mark(actual, mark.get("attainment") or mark.get("actual"))
                     cells.append(escape(actual))
                 elif column == "bar":
                     cells.append(_bar(_plain(row.get("attainment"))))
@@ -281,14 +301,20 @@ def to_rich(console, ctx, rendered) -> None:
                     done = fmt_cell(kind, row.get(kind), name, row)
                     if ratio is not None and target is not None:
                         done = f"{done} [{ratio:.0%} of {fmt_cell(kind, target, name, row)}]"
+                    elif ratio is None:
+                        done = with_mark(done, mark.get(f"{kind}_attainment") or mark.get(kind))
                     cells.append(escape(done))
                 else:
-                    text = escape(clean(_terminal_cell(column, row.get(column), name, row)))
+                    text = escape(with_mark(clean(_terminal_cell(column, row.get(column), name, row)), mark.get(column)))
                     style = STATUS_STYLE.get(str(row.get(column))) if column == "status" or column.endswith("_status") else None
                     cells.append(f"[{style}]{text}[/]" if style else text)
             first = [str(row.get(c)) for c in columns[:2]]
             table.add_row(*cells, style="bold" if "<total>" in first else None)
         console.print(table)
+        shown_marks = {m for marks_of_row in row_marks for c, m in marks_of_row.items() if c not in hidden}
+        for line in legend:
+            if line.split(" ", 1)[0] in shown_marks:
+                console.print(f"[dim]{escape(line)}[/]")
     if rendered.decisions is not None:
         console.print("[bold]Decisions to take[/]")
         for decision in rendered.decisions or ["none: every figure is on track"]:

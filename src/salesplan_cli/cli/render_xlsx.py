@@ -61,6 +61,9 @@ def to_xlsx(ctx, rendered, breaches) -> bytes:
 
     currency = ctx.ws.settings.currency
     workbook = _workbook()
+    from .blank_marks import facts, marks
+
+    known = facts(ctx)
     names = list(rendered.tables)
     for sheet_name, name in zip(sheet_names(names), names):
         frame = rendered.tables[name]
@@ -73,9 +76,13 @@ def to_xlsx(ctx, rendered, breaches) -> bytes:
             cell.data_type = "s"
             cell.font = bold
         rows = records(frame)
-        for i, row in enumerate(rows, 2):
+        row_marks, legend = marks(name, frame, known)
+        for i, (row, mark) in enumerate(zip(rows, row_marks), 2):
             for j, column in enumerate(columns, 1):
                 value = row.get(column)
+                if value is None and mark.get(column):
+                    ws.cell(row=i, column=j, value=mark[column]).data_type = "s"  # why the figure is blank: see the legend
+                    continue
                 if value is None or value == "":
                     continue
                 cell = ws.cell(row=i, column=j)
@@ -101,6 +108,8 @@ def to_xlsx(ctx, rendered, breaches) -> bytes:
                         cell.quotePrefix = True
                     shown = len(text)
                 widths[j - 1] = max(widths[j - 1], min(shown + 2, 50))
+        for k, line in enumerate(legend, len(rows) + 3):  # under the table, after an empty row
+            ws.cell(row=k, column=1, value=line).data_type = "s"
         for j, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(j)].width = max(width, 8)
         ws.freeze_panes = "A2"

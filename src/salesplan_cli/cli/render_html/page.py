@@ -52,12 +52,15 @@ def to_html(ctx, rendered, breaches, links: list[tuple[str, str]] | None = None,
     if links:
         items = "".join(f'<li><a href="{esc(href)}">{esc(label)}</a></li>' for label, href in links)
         out.append(f'<nav id="pages"><h2>{esc(links_title)}</h2><ul class="pages">{items}</ul></nav>')
+    from ..blank_marks import facts
+
+    known = facts(ctx)
     for index, (name, frame) in enumerate(rendered.tables.items()):
         heading = rendered.titles.get(name, name)
         blocks = charts_for(name, frame, currency, [stage.name for stage in ctx.ws.strategy.stages])
         out.append(f'<section id="{esc(name)}"><h2>{esc(heading)}</h2>')
         out.extend(f"<figure>{block}</figure>" for block in blocks)
-        table = table_html(name, frame)
+        table = table_html(name, frame, known=known)
         if blocks and not (index == 0 and rendered.report != "dashboard"):
             out.append(f'<details class="data"><summary>Figures of this chart ({len(frame):,} rows)</summary>{table}</details>')
         else:
