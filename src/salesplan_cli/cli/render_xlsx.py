@@ -57,7 +57,7 @@ def to_xlsx(ctx, rendered, breaches) -> bytes:
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    from ..pam.xlsx import _FORMULA_START, _bytes, _workbook
+    from ..pam.xlsx import _bytes, _workbook, write_text
 
     currency = ctx.ws.settings.currency
     workbook = _workbook()
@@ -99,14 +99,7 @@ def to_xlsx(ctx, rendered, breaches) -> bytes:
                     cell.number_format = "yyyy-mm-dd"
                     shown = 10
                 else:
-                    from ..pam.formats import plain_text
-
-                    text = plain_text(value)
-                    cell.value = text
-                    cell.data_type = "s"  # text, never a formula
-                    if text.startswith(_FORMULA_START):
-                        cell.quotePrefix = True
-                    shown = len(text)
+                    shown = write_text(cell, value)
                 widths[j - 1] = max(widths[j - 1], min(shown + 2, 50))
         for k, line in enumerate(legend, len(rows) + 3):  # under the table, after an empty row
             ws.cell(row=k, column=1, value=line).data_type = "s"
@@ -130,8 +123,7 @@ def to_xlsx(ctx, rendered, breaches) -> bytes:
 def _about(workbook, ctx, rendered, breaches, sheets: dict[str, str]) -> None:
     from openpyxl.styles import Font
 
-    from ..pam.formats import plain_text
-    from ..pam.xlsx import _FORMULA_START
+    from ..pam.xlsx import write_text
 
     ws = workbook.create_sheet("about")
     lines: list[tuple[str, Any]] = [
@@ -153,10 +145,6 @@ def _about(workbook, ctx, rendered, breaches, sheets: dict[str, str]) -> None:
             cell.value = value
             cell.number_format = "yyyy-mm-dd"
         else:
-            text = plain_text(_plain(value))
-            cell.value = text
-            cell.data_type = "s"
-            if text.startswith(_FORMULA_START):
-                cell.quotePrefix = True
+            write_text(cell, _plain(value))
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 100

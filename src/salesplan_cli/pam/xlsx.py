@@ -35,12 +35,7 @@ class _Sheet:
         if value is None or value == "":
             return
         if kind == TEXT or isinstance(value, str) and kind not in (DATE,):
-            text = plain_text(value)
-            cell.value = text
-            cell.data_type = "s"  # text, never a formula
-            if text.startswith(_FORMULA_START):
-                cell.quotePrefix = True
-            shown = len(text)
+            shown = write_text(cell, value)
         elif kind == DATE:
             cell.value = dt.date.fromisoformat(value) if isinstance(value, str) else value
             cell.number_format = "yyyy-mm-dd"
@@ -81,6 +76,17 @@ class _Sheet:
 
         for col, width in sorted(self.widths.items()):
             self.ws.column_dimensions[get_column_letter(col)].width = max(width, 8)
+
+
+def write_text(cell, value) -> int:
+    """`value` into `cell` as plain text, never a formula (text from exports starting with = + - @ stays text);
+    its length, for the column width."""
+    text = plain_text(value)
+    cell.value = text
+    cell.data_type = "s"
+    if text.startswith(_FORMULA_START):
+        cell.quotePrefix = True
+    return len(text)
 
 
 def _workbook():
