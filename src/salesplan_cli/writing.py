@@ -42,6 +42,14 @@ def write_atomic(path: Path, text: str | bytes) -> None:
         raise
 
 
+def prepare_cache_folder(folder: Path) -> None:
+    """Create a cache folder with its own .gitignore (a cache never ends up in a commit); OSError when it cannot."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# created by salesplan: a cache of parsed CRM exports and plan checks, safe to delete\n*\n", encoding="utf-8")
+
+
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)

@@ -41,9 +41,8 @@ def _workspace(ctx) -> Path | None:
 def _yaml(path: Path):
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=loader)  # noqa: S506 - a safe loader
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _matching(values, incomplete: str) -> list[str]:

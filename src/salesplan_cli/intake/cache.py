@@ -124,10 +124,9 @@ def store(folder: Path, key: str, frames: Frames) -> bool:
 
     tmp = folder / f".tmp-{key}-{os.getpid()}"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# created by salesplan: a cache of parsed CRM exports, safe to delete\n*\n", encoding="utf-8")
+        from ..writing import prepare_cache_folder
+
+        prepare_cache_folder(folder)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         meta = {"format": FORMAT, "key": key, "sales_from_opportunities": frames.sales_from_opportunities, "frames": {}, "reports": []}

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from .. import __version__
@@ -80,19 +79,12 @@ def _read(path: Path, key: str) -> tuple[list[Diagnostic], list[str]] | None:
 
 
 def _write(folder: Path, key: str, result: ValidationResult) -> bool:
+    from ..writing import prepare_cache_folder, write_atomic
+
     entry = {"format": FORMAT, "key": key, "diagnostics": [d.to_dict() for d in result.diagnostics], "skipped": list(result.skipped)}
-    tmp = folder / f".tmp-{ENTRY}-{os.getpid()}"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# created by salesplan: a cache of parsed CRM exports, safe to delete\n*\n", encoding="utf-8")
-        tmp.write_text(json.dumps(entry), encoding="utf-8")
-        os.replace(tmp, folder / ENTRY)
+        prepare_cache_folder(folder)
+        write_atomic(folder / ENTRY, json.dumps(entry))
         return True
-    except OSError:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+    except OSError:  # a read-only checkout or a full disk: the check goes on uncached
         return False

@@ -31,8 +31,8 @@ class StaleFile(Exception):
 def _load(text: str):
     from ruamel.yaml import YAML
 
-    yaml = YAML(typ="rt")
-    return yaml.load(io.StringIO(text))
+    reader = YAML(typ="rt")  # round-trip: plain maps, lists and scalars, no Python objects built from tags
+    return reader.load(io.StringIO(text))
 
 
 def format_amount(value: Fraction, underscores: bool) -> str:
