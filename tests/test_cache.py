@@ -77,8 +77,10 @@ def test_an_edited_plan_invalidates_the_entry(plan, run_cli, cached):
 def test_a_damaged_entry_is_ignored_and_rewritten(plan, run_cli, cached):
     first, _ = _report(run_cli, plan.root)
     (entry,) = _entries(plan.root)
-    for parquet in (plan.root / cache.FOLDER / entry).glob("*.parquet"):
-        parquet.write_bytes(b"not parquet")
+    stored = list((plan.root / cache.FOLDER / entry).glob("*.arrow"))
+    assert stored  # the frames are there to be damaged
+    for frame in stored:
+        frame.write_bytes(b"not arrow")
     second, _ = _report(run_cli, plan.root)
     assert second == first
     meta = json.loads((plan.root / cache.FOLDER / entry / "meta.json").read_text())

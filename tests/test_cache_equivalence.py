@@ -86,7 +86,7 @@ def test_a_plan_error_is_found_again_from_the_cache(plan, run_cli, cached, monke
     assert (plan.root / cache.FOLDER / checked.ENTRY).exists()
 
 
-@pytest.mark.parametrize("victim", ["opportunities.parquet", "activities.parquet", "meta.json", checked.ENTRY])
+@pytest.mark.parametrize("victim", ["opportunities.arrow", "activities.arrow", "meta.json", checked.ENTRY])
 def test_a_truncated_cache_file(plan, run_cli, cached, monkeypatch, victim):
     _same_after(run_cli, plan, monkeypatch)
     folder = plan.root / cache.FOLDER

@@ -1,7 +1,8 @@
 """A cache of the canonical frames, so that a second report on unchanged exports skips reading and parsing them.
 
 One entry per workspace, in `<workspace>/.salesplan-cache/` (or the folder given), holding the frames as
-Parquet files and the intake account (rows read, used, rejected and why) as JSON. The entry is keyed by:
+Arrow IPC files (uncompressed: a second run reads them at the speed of the disk, with no decoding; key columns
+stay dictionary-encoded, so they come back as the categories they were) and the intake account (rows read, used, rejected and why) as JSON. The entry is keyed by:
 
 - every export file's path, size, modification time and SHA-256 of its bytes;
 - the text of every plan file loaded (the `data:` settings, mappings, reps' names and e-mails, stages,
@@ -10,7 +11,7 @@ Parquet files and the intake account (rows read, used, rejected and why) as JSON
   of the code that builds the frames never meets an entry built by other code).
 
 Any change to one of those makes a new key, and the stale entry is replaced. Nothing is trusted that the
-key does not cover: a damaged or foreign entry is ignored (and rewritten), never an error. Parquet, not
+key does not cover: a damaged or foreign entry is ignored (and rewritten), never an error. Arrow IPC, not
 pickle: a cache folder that came with a cloned repository cannot run code.
 """
 
@@ -29,7 +30,7 @@ from .load import export_files
 from .read import RowIssue
 
 #: Bump when what is stored changes shape.
-FORMAT = 3
+FORMAT = 4
 FOLDER = ".salesplan-cache"
 ENV_DISABLE = "SALESPLAN_NO_CACHE"
 ENV_FOLDER = "SALESPLAN_CACHE_DIR"
@@ -90,15 +91,17 @@ def load(folder: Path, key: str) -> Frames | None:
         meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT or meta.get("key") != key:
             return None
-        import pyarrow.parquet as pq
+        import pyarrow as pa
 
         frames = Frames(sales_from_opportunities=bool(meta["sales_from_opportunities"]))
         for name in _FRAMES:
             spec = meta["frames"].get(name)
             if spec is None:
                 continue
-            table = pq.read_table(entry / f"{name}.parquet")
-            setattr(frames, name, _restore(table.to_pandas(), spec["dtypes"], spec["columns"]))
+            # read into memory, not memory-mapped: a file cut short later cannot fault a report mid-way
+            with pa.OSFile(str(entry / f"{name}.arrow")) as source:
+                table = pa.ipc.open_file(source).read_all()
+            setattr(frames, name, _restore(table, spec["dtypes"], spec["columns"]))
         for report in meta["reports"]:
             source = SourceReport(kind=report["kind"], path=report["path"], unit=report["unit"], rows_read=report["rows_read"], rows_used=report["rows_used"])
             source.fields = list(report["fields"])
@@ -120,7 +123,6 @@ def store(folder: Path, key: str, frames: Frames) -> bool:
     False when the folder cannot be written (read-only checkout, full disk): the report goes on uncached.
     """
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     tmp = folder / f".tmp-{key}-{os.getpid()}"
     try:
@@ -135,7 +137,9 @@ def store(folder: Path, key: str, frames: Frames) -> bool:
             if frame is None:
                 continue
             meta["frames"][name] = {"columns": [str(c) for c in frame.columns], "dtypes": {str(c): str(t) for c, t in frame.dtypes.items()}}
-            pq.write_table(pa.Table.from_pandas(_storable(frame), preserve_index=False), tmp / f"{name}.parquet")
+            table = pa.Table.from_pandas(_storable(frame), preserve_index=False)
+            with pa.OSFile(str(tmp / f"{name}.arrow"), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
         for report in frames.reports:
             meta["reports"].append(
                 {
@@ -167,7 +171,7 @@ def store(folder: Path, key: str, frames: Frames) -> bool:
 
 
 def _storable(frame):
-    """Object columns for Parquet: flags (True, False, None) as nullable booleans, so they read back as flags;
+    """Object columns for Arrow: flags (True, False, None) as nullable booleans, so they read back as flags;
     other values (text with None) as strings; everything else as it is."""
     import numpy as np
 
@@ -183,16 +187,25 @@ def _storable(frame):
     return out
 
 
-def _restore(frame, dtypes: dict[str, str], columns: list[str]):
-    """The frame as it was stored: same column order and dtypes, object columns with None for missing."""
+def _restore(table, dtypes: dict[str, str], columns: list[str]):
+    """The frame as it was stored: same column order and dtypes, object columns with None for missing.
+
+    A column with no value at all comes back without its dtype (Arrow's null type): it is rebuilt as the
+    empty column it was, not converted row by row."""
+    import numpy as np
     import pandas as pd
 
-    frame = frame[columns].copy()
+    frame = table.to_pandas(split_blocks=True)[columns]
     for column in columns:
         dtype = dtypes[column]
+        values = frame[column]
+        if str(values.dtype) == dtype and dtype != "object":
+            continue
+        empty = table.column(column).null_count == len(frame)
         if dtype == "object":
-            values = frame[column].astype("object")
-            frame[column] = values.where(values.notna(), None)
-        elif str(frame[column].dtype) != dtype:
-            frame[column] = frame[column].astype(dtype)
+            frame[column] = np.full(len(frame), None, dtype=object) if empty else values.astype("object").where(values.notna(), None)
+        elif dtype == "category" and empty:
+            frame[column] = pd.Categorical.from_codes(np.full(len(frame), -1, dtype=np.int8), categories=pd.Index([], dtype="object"))
+        else:
+            frame[column] = values.astype(dtype)
     return frame.reset_index(drop=True) if not isinstance(frame.index, pd.RangeIndex) else frame
