@@ -32,7 +32,7 @@ def map_activity_status(rows, config: DataConfig, presets: list[str]) -> None:
     `presets`: the presets of the kind's files, whose status words are all understood (first file first)."""
     import pandas as pd
 
-    from .parse import normalise_key
+    from .parse import map_key
 
     if not rows.has("status"):
         rows.frame["status"] = None
@@ -42,7 +42,7 @@ def map_activity_status(rows, config: DataConfig, presets: list[str]) -> None:
     for preset in presets:
         for key, value in status_lookup(config, preset).items():
             lookup.setdefault(key, value)
-    mapped = normalise_key(raw).map(lookup)
+    mapped = map_key(raw, lookup)
     blank = raw == ""
     rows.reject(
         mapped.isna() & ~blank,

@@ -42,7 +42,7 @@ def map_contact_roles(rows, ws, config) -> None:
     """Add `contact_title` and `contact_role` to an activities _Rows (None throughout without the column)."""
     import pandas as pd
 
-    from .parse import normalise_key
+    from .parse import map_key
 
     if not rows.has(FIELD):
         rows.frame["contact_title"] = None
@@ -50,7 +50,7 @@ def map_contact_roles(rows, ws, config) -> None:
         return
     raw = rows.frame[FIELD].fillna("").astype("str").str.strip()
     blank = raw == ""
-    mapped = normalise_key(raw).map(role_lookup(ws, config))
+    mapped = map_key(raw, role_lookup(ws, config))
     rows.frame["contact_title"] = pd.Series(raw.astype("object").where(~blank, None), index=rows.frame.index, dtype="object")
     rows.frame[FIELD] = pd.Series(mapped.astype("object").where(mapped.notna() & ~blank, None), index=rows.frame.index, dtype="object")
 

@@ -12,7 +12,7 @@ from .currency import record_conversions, settle_currencies
 from .frameset import Frames, SourceReport, setting_of
 from .lookups import owner_lookup, stage_lookup
 from .quantity import parse_quantity
-from .parse import ANY_CURRENCY, as_category, canonical_numbers, lookup, normalise_key, parse_amounts, parse_dates, parse_probabilities
+from .parse import ANY_CURRENCY, as_category, canonical_numbers, lookup, map_key, normalise_key, normalised_category, parse_amounts, parse_dates, parse_probabilities
 from .read import RawTable, RowIssue
 from .lines import product_lines, sales_by_line
 from .segments import assign_segments
@@ -238,12 +238,12 @@ def parse_cells(parser, text: pd.Series, source: Source, table: RawTable, header
 
 def _map_owner(rows: _Rows, owners: tuple[dict[str, str], dict[str, list[str]]], field: str = "owner") -> None:
     lookup, ambiguous = owners
-    key = normalise_key(rows.frame[field])
-    rows.frame["rep"] = as_category(key, lambda distinct: distinct.map(lookup))
+    keys = normalised_category(rows.frame[field])
+    rows.frame["rep"] = as_category(keys, lambda distinct: distinct.map(lookup))
     unknown = rows.frame["rep"].isna()
-    several = key.isin(list(ambiguous)) & unknown
+    several = keys.isin(list(ambiguous)) & unknown
     if several.any():
-        reps = key.map(lambda k: ", ".join(ambiguous.get(k, [])))
+        reps = normalise_key(rows.frame[field]).map(lambda k: ", ".join(ambiguous.get(k, [])))
         rows.note(
             several,
             "owner '" + rows.frame[field].str.slice(0, 40) + "' names several reps (" + reps
@@ -259,7 +259,7 @@ def _map_products(rows: _Rows, ws: Workspace, config: DataConfig) -> None:
         rows.frame["product"] = None
         return
     raw = rows.frame["product"].str.strip()
-    mapped = normalise_key(raw).map(ranges)
+    mapped = map_key(raw, ranges)
     unmapped = mapped.isna() & (raw != "")
     rows.note(unmapped, lambda: "product '" + raw.str.slice(0, 40) + "' maps to no product range (counted as <unplanned>)")
     rows.frame["product"] = mapped.astype("object").where(mapped.notna(), None)
@@ -293,7 +293,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         statuses = {"prospect": "prospect", "customer": "customer"}
         statuses.update({k.strip().casefold(): v for k, v in config.mapping.statuses.items()})
         if rows.has("status"):
-            mapped_status = normalise_key(rows.frame["status"]).map(statuses)
+            mapped_status = map_key(rows.frame["status"], statuses)
             unknown = mapped_status.isna() & (rows.frame["status"].str.strip() != "")
             rows.note(unknown, lambda: "account type '" + rows.frame["status"].str.slice(0, 40) + "' maps to no status (map it under data.mapping.statuses; derived from sales meanwhile)")
             rows.frame["status"] = mapped_status
@@ -347,11 +347,10 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         rows.parse("last_activity", "date", required=False)
         rows.parse("probability", "probability", required=False)
         stages = _stage_lookup(ws, config, rows)
-        stage_key = normalise_key(rows.frame["stage"])
-        mapped_stage = stage_key.map({k: v[0] for k, v in stages.items()})
+        mapped_stage = map_key(rows.frame["stage"], {k: v[0] for k, v in stages.items()})
+        outcome = map_key(rows.frame["stage"], {k: v[1] for k, v in stages.items()})  # of the stage as exported
         rows.reject(mapped_stage.isna(), lambda: "unknown stage '" + rows.frame["stage"].str.slice(0, 40) + "' (map it under data.mapping.stages)")
         rows.frame["stage"] = mapped_stage.astype("object").where(mapped_stage.notna(), None)
-        outcome = stage_key.map({k: v[1] for k, v in stages.items()})
         rows.frame["outcome"] = outcome.astype("object").where(outcome.notna(), None)
         if rows.has("status"):
             status = normalise_key(rows.frame["status"])
@@ -387,7 +386,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         rows.parse("date", "date", required=True)
         actions = {a.casefold(): a for a in ws.strategy.actions}
         actions.update({k.strip().casefold(): v for k, v in config.mapping.actions.items()})
-        action = normalise_key(rows.frame["type"]).map(actions)
+        action = map_key(rows.frame["type"], actions)
         rows.reject(action.isna(), lambda: "unknown activity type '" + rows.frame["type"].str.slice(0, 40) + "' (map it under data.mapping.actions)")
         rows.frame["action"] = action
         map_activity_status(rows, config, list(dict.fromkeys(part.source.preset for part in rows.parts)))
@@ -444,7 +443,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
             rows.require_text(name)
         rows.parse("date", "date", required=True)
         stages = _stage_lookup(ws, config, rows)
-        mapped_stage = normalise_key(rows.frame["stage"]).map({k: v[0] for k, v in stages.items()})
+        mapped_stage = map_key(rows.frame["stage"], {k: v[0] for k, v in stages.items()})
         rows.reject(mapped_stage.isna(), lambda: "unknown stage '" + rows.frame["stage"].str.slice(0, 40) + "' (map it under data.mapping.stages)")
         rows.frame["stage"] = mapped_stage.astype("object").where(mapped_stage.notna(), None)
         frames.stage_history = rows.done()

@@ -183,16 +183,41 @@ def _probabilities(values: pd.Series, source: Source) -> tuple[pd.Series, pd.Ser
     return fraction.where(~bad), bad
 
 
+def _distinct_keys(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """The codes of `values` over their distinct texts, and those texts normalised (a 'str' Series)."""
+    text = values.astype("str")
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    keys = pd.Series(uniques, dtype="object").str.normalize("NFC").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
+    return codes, pd.Series(keys.to_numpy(dtype=object), dtype="str")
+
+
 def normalise_key(values: pd.Series) -> pd.Series:
     """How names are compared: Unicode NFC, case-folded, spaces collapsed.
 
     Computed once per distinct value (exports repeat a few owners, stages and types millions of times).
     """
-    text = values.astype("str")
-    codes, uniques = pd.factorize(text, use_na_sentinel=False)
-    keys = pd.Series(uniques, dtype="object").str.normalize("NFC").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
-    out = keys.to_numpy(dtype=object)[codes] if len(keys) else codes.astype(object)
-    return pd.Series(out, index=values.index, dtype=text.dtype if len(keys) else "object")
+    codes, keys = _distinct_keys(values)
+    if not len(keys):
+        return pd.Series(codes.astype(object), index=values.index, dtype="object")
+    return pd.Series(keys.array.take(codes), index=values.index)
+
+
+def map_key(values: pd.Series, mapping) -> pd.Series:
+    """`normalise_key(values).map(mapping)`, normalised and mapped once per distinct value, then spread over the
+    rows in one take (a stage, a type, a status: a few distinct texts over millions of rows)."""
+    codes, keys = _distinct_keys(values)
+    if not len(keys):
+        return normalise_key(values).map(mapping)
+    return pd.Series(keys.map(mapping).array.take(codes), index=values.index)
+
+
+def normalised_category(values: pd.Series) -> pd.Series:
+    """normalise_key(values) as a category (categories in no particular order, missing as NaN): for keys that are
+    looked up next (`as_category(keys, transform)` then transforms the few distinct keys, not the rows)."""
+    codes, keys = _distinct_keys(values)
+    new_codes, uniques = pd.factorize(keys, use_na_sentinel=True)  # two texts may normalise to one key
+    categories = pd.Index(np.asarray(uniques, dtype=object), dtype="str")
+    return pd.Series(pd.Categorical.from_codes(new_codes[codes] if len(codes) else codes, categories=categories), index=values.index)
 
 
 def as_category(values: pd.Series, transform=None) -> pd.Series:
@@ -201,7 +226,15 @@ def as_category(values: pd.Series, transform=None) -> pd.Series:
     `transform(distinct)`, when given, maps the distinct values (an object Series) to what the column holds
     (None for missing): a key normalised or looked up over a few thousand texts, not millions of rows.
     """
-    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+    if transform is not None and isinstance(values.dtype, pd.CategoricalDtype):
+        # already interned: transform the categories in use (as factorize would find them), not the rows
+        codes, uniques = np.asarray(values.cat.codes, dtype=np.int64), values.cat.categories
+        used = np.bincount(codes[codes >= 0], minlength=len(uniques)) > 0
+        if not used.all():
+            codes = np.append(np.cumsum(used) - 1, -1)[codes]
+            uniques = uniques[used]
+    else:  # with a transform, its results are sorted below: the distinct values need no order of their own
+        codes, uniques = pd.factorize(values, sort=transform is None, use_na_sentinel=True)
     if transform is not None:
         mapped = transform(pd.Series(np.asarray(uniques, dtype=object), dtype="object"))
         new_codes, uniques = pd.factorize(pd.Series(mapped, dtype="object"), sort=True, use_na_sentinel=True)
