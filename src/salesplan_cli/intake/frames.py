@@ -570,10 +570,9 @@ def _entered_dates(rows: _Rows, part: _Part) -> pd.DataFrame:
 
 def _attach_segments(frames: Frames, ws: Workspace) -> None:
     """Give every opportunity, activity and sale the segment of its account (None when unknown)."""
-    from .segments import segment_of_accounts
+    from .segments import segment_table
 
-    segments = segment_of_accounts(frames.accounts, ws)
-    keys, values = list(segments), list(segments.values())
+    keys, values = segment_table(frames.accounts, ws)  # built once, looked up by each frame's distinct accounts
     for name in ("opportunities", "activities", "sales"):
         frame = getattr(frames, name)
         if frame is not None:

@@ -258,7 +258,8 @@ def lookup(values: pd.Series, keys, results) -> pd.Series:
     """values -> the result of the equal key (exact text match), None where no key matches.
 
     A hash join in Arrow: millions of activities matched to hundreds of thousands of accounts in one call.
-    `keys` must be distinct texts; `results` lines up with them.
+    `keys` must be distinct texts (a list, or an Arrow array built once for several lookups); `results` lines
+    up with them.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -268,7 +269,8 @@ def lookup(values: pd.Series, keys, results) -> pd.Series:
         return pd.Series([], index=values.index, dtype="object")
     if isinstance(values.dtype, pd.CategoricalDtype):  # interned: look up each distinct value once
         return as_category(values, lambda distinct: lookup(distinct, keys, results))
-    position = pc.index_in(_arrow_text(values).cast(pa.large_string()), value_set=_arrow_text(pd.Series(list(keys), dtype="object")).cast(pa.large_string()))
+    value_set = keys if isinstance(keys, pa.Array) else _arrow_text(pd.Series(list(keys), dtype="object"))
+    position = pc.index_in(_arrow_text(values).cast(pa.large_string()), value_set=value_set.cast(pa.large_string()))
     found = position.is_valid().to_numpy(zero_copy_only=False)
     where = position.fill_null(0).to_numpy(zero_copy_only=False)
     out = np.where(found, results[where] if len(results) else None, None)

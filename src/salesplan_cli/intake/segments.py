@@ -76,13 +76,26 @@ def assign_segments(accounts: pd.DataFrame, ws: Workspace, attributes: dict[str,
     return segment.astype("object").where(segment.notna(), None)
 
 
-def segment_of_accounts(accounts: pd.DataFrame | None, ws: Workspace) -> dict[str, str]:
-    """Account key -> segment: the accounts export where there is one, and the named accounts of segments.yaml."""
-    lookup = {account: seg for seg, spec in (ws.segments or {}).items() for account in spec.named}
+def segment_table(accounts: pd.DataFrame | None, ws: Workspace):
+    """Account key -> segment as two aligned arrays, account keys (Arrow text, distinct) and segments, for
+    `lookup` over hundreds of thousands of accounts without a Python dict: the accounts export (its segment
+    when it has one), then the named accounts of segments.yaml that the export does not hold."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    named = {account: seg for seg, spec in (ws.segments or {}).items() for account in spec.named}
+    ids = pa.array([], type=pa.large_string())
+    segments = np.array([], dtype=object)
     if accounts is not None and len(accounts):
-        known = accounts[accounts["segment"].notna()]
-        lookup.update(dict(zip(known["id"], known["segment"])))
-    return lookup
+        from .parse import _arrow_text
+
+        known = accounts["segment"].notna().to_numpy()
+        ids = pc.filter(_arrow_text(accounts["id"]).cast(pa.large_string()), pa.array(known))
+        ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        segments = accounts["segment"].to_numpy(dtype=object)[known]
+    extra = [account for account, held in zip(named, pc.is_in(pa.array(list(named), type=pa.large_string()), value_set=ids).to_pylist()) if not held]
+    keys = pa.concat_arrays([ids, pa.array(extra, type=pa.large_string())])
+    return keys, np.concatenate([segments, np.array([named[a] for a in extra], dtype=object)])
 
 
 class _Attributes:
