@@ -1,0 +1,86 @@
+"""Key columns interned once per distinct value (intake/parse.py): the shortcuts give what the plain forms give."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from salesplan_cli.intake.parse import as_category, lookup, map_key, normalise_key, normalised_category
+
+TEXTS = ["Won", " won ", "WON", "Closed  Lost", "closed lost", None, "", "Ｗon", "Straße", "STRASSE", "Lost", "won"]
+
+
+def _same(a: pd.Series, b: pd.Series) -> None:
+    assert str(a.dtype) == str(b.dtype)
+    assert list(a.index) == list(b.index)
+    assert [None if pd.isna(v) else v for v in a.tolist()] == [None if pd.isna(v) else v for v in b.tolist()]
+
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        {"won": "won", "closed lost": "lost"},  # some keys unmapped: missing
+        {"won": "x", "closed lost": "x", "lost": "x", "": "blank", "straße": "s", "strasse": "s", "ｗon": "w"},  # all mapped
+        {"won": 1, "lost": 2},  # numbers: a float column with NaN, as Series.map gives
+        {"won": ("a", "b")},  # objects
+        {},
+    ],
+)
+def test_map_key_is_normalise_then_map(mapping):
+    values = pd.Series(TEXTS * 3, dtype="str", index=range(10, 10 + 3 * len(TEXTS)))
+    _same(map_key(values, mapping), normalise_key(values).map(mapping))
+
+
+def test_map_key_on_no_rows():
+    _same(map_key(pd.Series([], dtype="str"), {"a": "b"}), normalise_key(pd.Series([], dtype="str")).map({"a": "b"}))
+
+
+def test_normalised_category_merges_texts_that_normalise_alike():
+    keys = normalised_category(pd.Series([" Anna  Berg", "anna berg", "ANNA BERG", None, "Bo"], dtype="str"))
+    assert isinstance(keys.dtype, pd.CategoricalDtype)
+    assert keys.tolist()[:3] == ["anna berg"] * 3 and pd.isna(keys.iloc[3]) and keys.iloc[4] == "bo"
+    assert sorted(keys.cat.categories) == ["anna berg", "bo"]  # one category for the three spellings
+
+
+def test_as_category_of_a_category_transforms_only_the_values_in_use():
+    # "zed" is a category no row uses any more (its rows were rejected): it must not reach the result
+    values = pd.Series(pd.Categorical(["b", "a", None, "b"], categories=["zed", "b", "a"]))
+    seen = []
+
+    def upper(distinct: pd.Series) -> pd.Series:
+        seen.extend(distinct.tolist())
+        return distinct.str.upper()
+
+    out = as_category(values, upper)
+    assert sorted(seen) == ["a", "b"]
+    assert list(out.cat.categories) == ["A", "B"]  # sorted, as for text
+    assert out.tolist()[:2] == ["B", "A"] and pd.isna(out.iloc[2]) and out.iloc[3] == "B"
+    # the same as interning the text itself
+    plain = as_category(pd.Series(["b", "a", None, "b"], dtype="str"), upper)
+    assert list(plain.cat.categories) == list(out.cat.categories) and plain.cat.codes.tolist() == out.cat.codes.tolist()
+
+
+def test_lookup_with_keys_built_once_as_arrow():
+    import pyarrow as pa
+
+    keys = pa.array(["acc-1", "acc-2", "acc-3"], type=pa.large_string())
+    results = np.array(["A", "B", "A"], dtype=object)
+    values = pd.Series(pd.Categorical(["acc-2", "acc-9", None, "acc-1"]))
+    found = lookup(values, keys, results)
+    assert found.tolist()[0] == "B" and pd.isna(found.iloc[1]) and pd.isna(found.iloc[2]) and found.iloc[3] == "A"
+    _same(found, lookup(values, ["acc-1", "acc-2", "acc-3"], results))
+
+
+def test_segment_table_export_first_then_named_accounts_it_does_not_hold():
+    from types import SimpleNamespace
+
+    from salesplan_cli.intake.segments import segment_table
+
+    ws = SimpleNamespace(segments={"A": SimpleNamespace(named=["acc-1", "acc-7"]), "B": SimpleNamespace(named=["acc-8"])})
+    accounts = pd.DataFrame({"id": pd.Series(["acc-1", "acc-2", "acc-3"], dtype="str"), "segment": [None, "B", "A"]})
+    keys, segments = segment_table(accounts, ws)
+    table = dict(zip(keys.to_pylist(), segments.tolist()))
+    # acc-1 is in the export without a segment: the named list gives it A; acc-7 and acc-8 only named
+    assert table == {"acc-2": "B", "acc-3": "A", "acc-1": "A", "acc-7": "A", "acc-8": "B"}
+    assert len(keys) == len(set(keys.to_pylist()))
