@@ -171,7 +171,9 @@ def test_the_recorded_flags_survive_the_frames_cache():
     from salesplan_cli.reports.quality import flag
 
     frame = pd.DataFrame({"output:budget": pd.Series([True, False, None], dtype="object")})
-    stored = _storable(frame)
+    import pyarrow as pa
+
+    stored = pa.Table.from_pandas(_storable(frame), preserve_index=False)  # as the cache writes it
     back = _restore(stored, {"output:budget": "object"}, ["output:budget"])
     assert [flag(row, "budget") for row in back.to_dict("records")] == [True, False, None]
     assert [flag(row, "Budget") for row in frame.to_dict("records")] == [True, False, None]

@@ -142,11 +142,13 @@ def export_path_problems(ws: Workspace, allowed: Sequence[Path] = ()) -> list[Di
     return out
 
 
-def load_exports(ws: Workspace, progress=None, data_dirs: Sequence[Path] = ()) -> tuple[Frames | None, list[Diagnostic]]:
+def load_exports(ws: Workspace, progress=None, data_dirs: Sequence[Path] = (), ahead=None) -> tuple[Frames | None, list[Diagnostic]]:
     """Read every export declared under `data:`; diagnostics for files that cannot be used at all.
 
     `progress(kind, path)`, when given, is called after each file is read. `data_dirs`: folders outside the
     workspace that exports may come from (see outside_workspace); any other path out of it is refused, unread.
+    `ahead(kind, source, extra, rel, path, setting)`, when given, returns the reading of a file done ahead (in
+    a thread while the plan was checked: prefetch.take), or None to read it here.
     """
     config: DataConfig | None = ws.settings.data if ws.settings else None
     if config is None or not any(getattr(config, k) for k in KINDS):
@@ -167,6 +169,33 @@ def load_exports(ws: Workspace, progress=None, data_dirs: Sequence[Path] = ()) -
     diags: list[Diagnostic] = []
     raw: dict[str, list[tuple[RawTable, dict[str, str], Source, str]]] = {}
     seen: dict[tuple[str, Path], str] = {}  # (kind, resolved file) -> the setting that reads it
+    for kind, source, extra, setting, files, problem in planned_reads(ws):
+        line = _line_of(ws, (*_setting_path(setting), "path"))
+        if problem:
+            diags.append(diagnostic("SP901", "salesplan.yaml", line, None, f"{setting}.path: {problem}", "export the files into the workspace, or fix the pattern (relative to the workspace; * matches any part of a name)"))
+        twice = read_twice(ws, seen, kind, files, setting)
+        if twice:
+            diags.append(twice)
+            continue
+        for rel, path in files:
+            # read already, while the plan was checked (`ahead`: prefetch.take), or now
+            done = ahead(kind, source, extra, rel, path, setting) if ahead is not None else None
+            table, mapped, problems = done or _read_kind(kind, source, extra, rel, path, setting)
+            if progress is not None:
+                progress(kind, path)
+            diags += problems
+            if table is not None:
+                raw.setdefault(kind, []).append((table, mapped, source, rel))
+    if diags:
+        return None, diags
+    from .frames import build_frames  # pandas only from here on
+
+    return build_frames(ws, config, raw, frames), []
+
+
+def planned_reads(ws: Workspace):
+    """Each export declaration in reading order: (kind, source, extra columns wanted, setting, files, problem)."""
+    config = ws.settings.data
     for kind in KINDS:
         for source in config.sources(kind):
             setting = setting_of(config, kind, source)
@@ -174,25 +203,7 @@ def load_exports(ws: Workspace, progress=None, data_dirs: Sequence[Path] = ()) -
             if kind == "opportunities":
                 extra += list(source.stage_dates.values()) + list(source.expected.values())
             files, problem = source_files(ws.root, source)
-            line = _line_of(ws, (*_setting_path(setting), "path"))
-            if problem:
-                diags.append(diagnostic("SP901", "salesplan.yaml", line, None, f"{setting}.path: {problem}", "export the files into the workspace, or fix the pattern (relative to the workspace; * matches any part of a name)"))
-            twice = read_twice(ws, seen, kind, files, setting)
-            if twice:
-                diags.append(twice)
-                continue
-            for rel, path in files:
-                table, mapped, problems = _read_kind(kind, source, extra, rel, path, setting)
-                if progress is not None:
-                    progress(kind, path)
-                diags += problems
-                if table is not None:
-                    raw.setdefault(kind, []).append((table, mapped, source, rel))
-    if diags:
-        return None, diags
-    from .frames import build_frames  # pandas only from here on
-
-    return build_frames(ws, config, raw, frames), []
+            yield kind, source, extra, setting, files, problem
 
 
 def _resolved(path: Path) -> Path:
