@@ -36,6 +36,18 @@ def exact_sum(values: Iterable[Fraction | int]) -> Fraction:
     return total
 
 
+def exact_sum_of_products(pairs: Iterable[tuple[Fraction, Fraction]]) -> Fraction:
+    """sum(a * b for a, b in pairs), exactly, without a Fraction per product (as `exact_sum`)."""
+    by_denominator: dict[int, int] = {}
+    for a, b in pairs:
+        denominator = a.denominator * b.denominator
+        by_denominator[denominator] = by_denominator.get(denominator, 0) + a.numerator * b.numerator
+    total = Fraction(0)
+    for denominator, numerator in by_denominator.items():
+        total += Fraction(numerator, denominator)
+    return total
+
+
 def as_fraction(value: Decimal | Percent) -> Fraction:
     return value.fraction if isinstance(value, Percent) else Fraction(value)
 
@@ -118,11 +130,13 @@ class RepTargets:
     def effective(self) -> dict[str, Fraction]:
         """Objective per segment for this fiscal year: full year x prorated weights."""
         p = self.proration
+        if p == 1:  # the whole year in post: the objectives themselves (a product by 1 is the same Fraction)
+            return {seg: amount if amount.__class__ is Fraction else amount * p for seg, amount in self.full_year.items()}
         return {seg: amount * p for seg, amount in self.full_year.items()}
 
     @cached_property
     def effective_total(self) -> Fraction:
-        return self.full_year_total * self.proration
+        return self.full_year_total if self.proration == 1 else self.full_year_total * self.proration
 
     @cached_property
     def effective_products(self) -> dict[str, Fraction]:

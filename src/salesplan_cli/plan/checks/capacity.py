@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from ...diagnostics import Diagnostic
 from ..model import RepPlan, Strategy, Workspace
-from ..targets import employed_share, exact_sum
+from ..targets import employed_share, exact_sum, exact_sum_of_products
 from .base import CheckContext, at, rep_file
 
 
@@ -65,8 +65,8 @@ def _planned_total(rep: RepPlan, strategy: Strategy, strategy_norms: dict, norm_
             total = totals.get((seg, status))
             if total is None:
                 total = totals[(seg, status)] = exact_sum(per_account.values())
-            parts.append(total * _fraction(accounts, fractions))
-    return exact_sum(parts)
+            parts.append((total, _fraction(accounts, fractions)))
+    return exact_sum_of_products(parts)
 
 
 def _fraction(count, known: dict) -> Fraction:
