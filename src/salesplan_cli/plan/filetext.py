@@ -18,11 +18,11 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 def read_text(path: Path, rel: str) -> tuple[str | None, list[Diagnostic]]:
     """Read a file as strict UTF-8 text, refusing what is not a plain text file."""
     try:
-        if path.is_dir():
+        info = path.stat()  # one stat for both questions (a missing file raises here as path.is_dir() + stat() did)
+        if stat.S_ISDIR(info.st_mode):
             return None, [
                 diagnostic("SP001", rel, None, None, "is a directory, not a file", "remove the directory or point to a YAML file")
             ]
-        info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             # a pipe would block, /dev/zero never ends, /dev/null reads as empty: none is a plan file
             return None, [

@@ -190,7 +190,24 @@ class _Builder:
                 container, path, size, _key, anchor, _is_map, _km, _flow = stack.pop()
                 if anchor:
                     self.anchors[anchor] = (container, size)
-                root = self._attach(stack, container, size, event.start_mark, None) if stack else container
+                if not stack:
+                    root = container
+                    continue
+                top = stack[-1]
+                if not top[5]:  # a list item (its place was recorded at its start)
+                    top[2] += size
+                    top[0].append(container)
+                    root = stack[0][0]
+                    continue
+                key = top[3]
+                if key is not _NO_KEY and key is not _BAD_KEY and key != "<<" and key not in top[0]:  # a new key's value
+                    top[2] += size
+                    top[3] = _NO_KEY
+                    top[0][key] = container
+                    key_marks[top[1] + (key,)] = top[6]
+                    root = stack[0][0]
+                    continue
+                root = self._attach(stack, container, size, event.start_mark, None)
                 continue
             if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 tag = event.tag
@@ -204,13 +221,19 @@ class _Builder:
                         "plan files need only a few levels; flatten the structure",
                     )
                     return None
-                path = self._child_path(stack)
-                self._record_value_mark(stack, path, event.start_mark)
-                is_map = kind is yaml.MappingStartEvent
-                if stack and stack[-1][5] and stack[-1][3] is _NO_KEY:
+                mark = event.start_mark
+                if not stack:
+                    path = ()
+                elif not stack[-1][5]:
+                    path = stack[-1][1] + (len(stack[-1][0]),)
+                elif stack[-1][3] is _NO_KEY:
                     # a mapping or list used as a key
-                    self.problem("SP203", event.start_mark, "a mapping or list cannot be used as a key", "use a plain text key", path)
+                    self.problem("SP203", mark, "a mapping or list cannot be used as a key", "use a plain text key", stack[-1][1])
                     return None
+                else:
+                    path = stack[-1][1] + (stack[-1][3],)
+                value_marks.setdefault(path, Mark(mark.line + 1, mark.column + 1))
+                is_map = kind is yaml.MappingStartEvent
                 stack.append([{} if is_map else [], path, 1, _NO_KEY, event.anchor, is_map, None, bool(event.flow_style)])
                 self.nodes += 1
                 if self.nodes > MAX_NODES:
@@ -264,11 +287,6 @@ class _Builder:
         if is_map:
             return path + ((key,) if key is not _NO_KEY else ())
         return path + (len(container),)
-
-    def _record_value_mark(self, stack, path, mark) -> None:
-        if stack and stack[-1][5] and stack[-1][3] is _NO_KEY:
-            return  # this node is a key, recorded when it is attached
-        self.doc.value_marks.setdefault(path, Mark(mark.line + 1, mark.column + 1))
 
     def _attach(self, stack, value, size, mark, scalar_event) -> Any:
         top = stack[-1]
