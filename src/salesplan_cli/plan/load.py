@@ -7,7 +7,10 @@ points at the file, line and column it comes from.
 from __future__ import annotations
 
 import difflib
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +46,30 @@ def find_workspace(start: Path, explicit: bool = False) -> Path:
     raise WorkspaceNotFound(f"no {WORKSPACE_FILE} in {start} or any folder above it")
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a plan is read or checked, then restore it as it was.
+
+    Reading 2,000 plan files builds some 600,000 small dicts, lists, tuples and marks that all stay alive
+    (the data and its source map); the collector would walk them again and again while they are built, and
+    find nothing to free (they hold no cycles): a third of the load's time. Reference counting still frees
+    everything as usual; a cycle made meanwhile is collected once the collector runs again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_workspace(root: Path) -> tuple[Workspace, list[Diagnostic]]:
     """Read and validate every plan file of the workspace at `root`."""
+    with gc_paused():
+        return _load_workspace(root)
+
+
+def _load_workspace(root: Path) -> tuple[Workspace, list[Diagnostic]]:
     ws = Workspace(root=root)
     diags: list[Diagnostic] = []
     ws.settings = _load_one(ws, root / WORKSPACE_FILE, WORKSPACE_FILE, Settings, diags)

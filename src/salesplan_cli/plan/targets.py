@@ -7,6 +7,7 @@ multiply without any rounding, so sums compared by the checks are exact.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import Decimal
@@ -15,6 +16,36 @@ from fractions import Fraction
 from .calendar import FiscalMonth, employment_fractions, fiscal_months, month_weights, period_kind
 from .model import RepPlan, Settings, Strategy
 from ..config.values import Percent
+
+
+def exact_sum(values: Iterable[Fraction | int]) -> Fraction:
+    """sum(values, Fraction(0)), exactly, with a fraction per distinct denominator instead of per value.
+
+    Adding two Fractions takes a gcd and a new object; the amounts of 2,000 reps mostly share one denominator
+    (1 for whole amounts), so their numerators add as plain ints and a handful of Fractions add at the end."""
+    values = list(values)
+    by_denominator: dict[int, int] = {}
+    for value in values:
+        if value.__class__ is not Fraction and value.__class__ is not int:
+            return sum(values, Fraction(0))  # another kind of number (a float, a Decimal): as sum() does
+        denominator = value.denominator
+        by_denominator[denominator] = by_denominator.get(denominator, 0) + value.numerator
+    total = Fraction(0)
+    for denominator, numerator in by_denominator.items():
+        total += Fraction(numerator, denominator)
+    return total
+
+
+def exact_sum_of_products(pairs: Iterable[tuple[Fraction, Fraction]]) -> Fraction:
+    """sum(a * b for a, b in pairs), exactly, without a Fraction per product (as `exact_sum`)."""
+    by_denominator: dict[int, int] = {}
+    for a, b in pairs:
+        denominator = a.denominator * b.denominator
+        by_denominator[denominator] = by_denominator.get(denominator, 0) + a.numerator * b.numerator
+    total = Fraction(0)
+    for denominator, numerator in by_denominator.items():
+        total += Fraction(numerator, denominator)
+    return total
 
 
 def as_fraction(value: Decimal | Percent) -> Fraction:
@@ -83,14 +114,14 @@ class RepTargets:
 
     @cached_property
     def full_year_total(self) -> Fraction:
-        return sum(self.full_year.values(), Fraction(0))
+        return exact_sum(self.full_year.values())
 
     @cached_property
     def proration(self) -> Fraction:
         """Share of the full-year objective the rep carries this fiscal year (1 unless hired or leaving mid-year)."""
         if all(e == 1 for e in self.employment):
-            return sum(self.month_weights, Fraction(0))
-        return sum((w * e for w, e in zip(self.month_weights, self.employment)), Fraction(0))
+            return exact_sum(self.month_weights)
+        return exact_sum(w * e for w, e in zip(self.month_weights, self.employment))
 
     def monthly(self, segment: str) -> list[Fraction]:
         return [self.full_year[segment] * w * e for w, e in zip(self.month_weights, self.employment)]
@@ -99,11 +130,13 @@ class RepTargets:
     def effective(self) -> dict[str, Fraction]:
         """Objective per segment for this fiscal year: full year x prorated weights."""
         p = self.proration
+        if p == 1:  # the whole year in post: the objectives themselves (a product by 1 is the same Fraction)
+            return {seg: amount if amount.__class__ is Fraction else amount * p for seg, amount in self.full_year.items()}
         return {seg: amount * p for seg, amount in self.full_year.items()}
 
     @cached_property
     def effective_total(self) -> Fraction:
-        return self.full_year_total * self.proration
+        return self.full_year_total if self.proration == 1 else self.full_year_total * self.proration
 
     @cached_property
     def effective_products(self) -> dict[str, Fraction]:
@@ -119,27 +152,49 @@ def workspace_targets(ws) -> dict[str, RepTargets]:
     """Every loaded rep's objectives, by file stem; computed once per loaded workspace."""
     cached = ws.derived.get("rep_targets")
     if cached is None:
-        cached = {stem: rep_targets(rep, ws.strategy, ws.settings) for stem, rep in sorted(ws.reps.items())}
+        shared = _StrategyFigures(ws.strategy, ws.settings) if ws.reps else None
+        cached = {stem: rep_targets(rep, ws.strategy, ws.settings, shared) for stem, rep in sorted(ws.reps.items())}
         ws.derived["rep_targets"] = cached
     return cached
 
 
-def rep_targets(rep: RepPlan, strategy: Strategy, settings: Settings) -> RepTargets:
+class _StrategyFigures:
+    """What every rep's objectives build on, computed once for all reps: the fiscal months, the segment targets,
+    the strategy's month weights and product mix, the months in post by dates (most reps share the full year)."""
+
+    def __init__(self, strategy: Strategy, settings: Settings):
+        self.months = fiscal_months(settings.fiscal_year.start)
+        self.segment_targets = segment_targets(strategy)
+        self.weights = seasonality_weights(strategy, self.months)
+        self.product_mix = {p: v.fraction for p, v in strategy.products.items()} if strategy.products else {}
+        self._employment: dict[tuple, list[Fraction]] = {}
+        self.prorations: dict[tuple, Fraction] = {}
+
+    def employment(self, start: dt.date | None, end: dt.date | None) -> list[Fraction]:
+        found = self._employment.get((start, end))
+        if found is None:
+            found = self._employment[(start, end)] = employment_fractions(self.months, start, end)
+        return list(found)  # each rep its own list, as before
+
+
+def rep_targets(rep: RepPlan, strategy: Strategy, settings: Settings, shared: _StrategyFigures | None = None) -> RepTargets:
     """Resolve a rep plan's shares, breakdown and proration into exact objectives.
 
     Assumes the references were checked: unknown segments count as zero-target segments.
+    `shared`: the figures common to all reps of the workspace (computed here when not given).
     """
-    months = fiscal_months(settings.fiscal_year.start)
-    seg_targets = segment_targets(strategy)
+    shared = shared or _StrategyFigures(strategy, settings)
+    months = shared.months
+    seg_targets = shared.segment_targets
     full_year: dict[str, Fraction] = {}
     for seg, value in rep.targets.items():
         if isinstance(value, Percent):
             full_year[seg] = seg_targets.get(seg, Fraction(0)) * value.fraction
         else:
             full_year[seg] = Fraction(value)
-    total = sum(full_year.values(), Fraction(0))
+    total = exact_sum(full_year.values())
 
-    weights = seasonality_weights(strategy, months)
+    weights = list(shared.weights)
     if rep.periods:
         if periods_are_shares(rep.periods):
             own = {k: v.fraction for k, v in rep.periods.items() if period_kind(k)}
@@ -148,8 +203,9 @@ def rep_targets(rep: RepPlan, strategy: Strategy, settings: Settings) -> RepTarg
         else:
             own = {}
         spread = month_weights(own, months)
-        if sum(spread) > 0:
-            weights = [w / sum(spread) for w in spread]
+        spread_total = sum(spread)
+        if spread_total > 0:
+            weights = [w / spread_total for w in spread]
 
     mix: dict[str, Fraction] = {}
     if rep.products:
@@ -159,18 +215,27 @@ def rep_targets(rep: RepPlan, strategy: Strategy, settings: Settings) -> RepTarg
             for p, v in rep.products.items()
         }
     elif strategy.products:
-        mix = {p: v.fraction for p, v in strategy.products.items()}
+        mix = dict(shared.product_mix)
 
-    return RepTargets(
+    targets = RepTargets(
         rep_id=rep.id,
         full_year=full_year,
         month_weights=weights,
-        employment=employment_fractions(months, rep.start, rep.end),
+        employment=shared.employment(rep.start, rep.end),
         product_mix=mix,
         start=rep.start,
         end=rep.end,
         volume=rep_volume(rep, strategy),
     )
+    if weights == shared.weights:
+        # reps on the strategy's seasonality with the same dates in post share one proration: computed by the
+        # first of them, then given to the others (a cached_property keeps its value in the instance's __dict__)
+        dates = (rep.start, rep.end)
+        if dates in shared.prorations:
+            targets.__dict__["proration"] = shared.prorations[dates]
+        else:
+            shared.prorations[dates] = targets.proration
+    return targets
 
 
 def employed_share(rep: RepPlan, settings: Settings) -> Fraction:

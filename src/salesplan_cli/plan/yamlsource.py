@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import stat
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -19,15 +18,16 @@ from typing import Any
 
 import yaml
 
-from ..diagnostics import Diagnostic, diagnostic, looks_wide
+from ..diagnostics import Diagnostic, diagnostic
+from .filetext import MAX_FILE_BYTES, line_col, read_text  # noqa: F401 - MAX_FILE_BYTES and read_text: also read from here
 
 try:  # libyaml's parser is much faster; the pure-Python one is equivalent.
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Loader = yaml.SafeLoader
+    from yaml.cyaml import CParser as _Parser
 
-#: Plan files above this size are refused (SP004). Real plan files are a few KB.
-MAX_FILE_BYTES = 5 * 1024 * 1024
+    _Loader = yaml.CSafeLoader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = _Parser = yaml.SafeLoader
+
 #: Deepest nesting of mappings and lists accepted (SP106).
 MAX_DEPTH = 64
 #: Most values a file may expand to, aliases counted at their expanded size (SP105).
@@ -104,89 +104,6 @@ def path_str(path: Path_) -> str:
     return out
 
 
-def read_text(path: Path, rel: str) -> tuple[str | None, list[Diagnostic]]:
-    """Read a file as strict UTF-8 text, refusing what is not a plain text file."""
-    try:
-        if path.is_dir():
-            return None, [
-                diagnostic("SP001", rel, None, None, "is a directory, not a file", "remove the directory or point to a YAML file")
-            ]
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            # a pipe would block, /dev/zero never ends, /dev/null reads as empty: none is a plan file
-            return None, [
-                diagnostic("SP001", rel, None, None, "is not a regular file (a pipe, a device or a socket)", "point to a YAML file")
-            ]
-        size = info.st_size
-        if size > MAX_FILE_BYTES:
-            return None, [
-                diagnostic(
-                    "SP004",
-                    rel,
-                    None,
-                    None,
-                    f"file is {size:,} bytes; plan files are limited to {MAX_FILE_BYTES:,} bytes",
-                    "split the plan into smaller files (one per rep in reps/); a plan file this large is almost certainly not a plan",
-                )
-            ]
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None, [diagnostic("SP001", rel, None, None, "file not found", "create it (salesplan init writes a working example)")]
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return None, [diagnostic("SP001", rel, None, None, f"cannot read file: {reason}", "check the path and its permissions")]
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or looks_wide(raw):
-        # a byte-order mark, or NUL bytes between the letters: UTF-16 or UTF-32 with or without a BOM
-        return None, [
-            diagnostic("SP002", rel, 1, 1, "file is UTF-16 or UTF-32 encoded (NUL bytes); plan files must be UTF-8", "save the file as UTF-8 in your editor")
-        ]
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        line_start = before.rfind(b"\n") + 1
-        col = len(before[line_start:].decode("utf-8", errors="replace")) + 1
-        return None, [
-            diagnostic(
-                "SP002",
-                rel,
-                line,
-                col,
-                f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
-                "save the file as UTF-8 (it looks like Latin-1/cp1252); salesplan never guesses an encoding",
-            )
-        ]
-    if not text.strip():
-        return None, [diagnostic("SP003", rel, None, None, "file is empty", "fill it in: docs/reference/plan-files.md shows what it holds")]
-    found = _HIDDEN_BREAK.search(text)
-    if found:
-        # YAML 1.1 parsers read these as line breaks: every line number after them would be off by one
-        line, col = line_col(text, found.start())
-        return None, [
-            diagnostic(
-                "SP002",
-                rel,
-                line,
-                col,
-                f"invisible line break U+{ord(found.group()):04X} is not allowed in plan files",
-                "delete it or replace it with a space (it comes with text pasted from a web page or a PDF)",
-            )
-        ]
-    return text, []
-
-
-def line_col(text: str, position: int) -> tuple[int, int]:
-    """1-based line and column of a character offset, counting '\n' only (as editors and our findings do)."""
-    return text.count("\n", 0, position) + 1, position - (text.rfind("\n", 0, position) + 1) + 1
-
-
-#: NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR: line breaks to YAML 1.1, invisible in editors.
-_HIDDEN_BREAK = re.compile("[\u0085\u2028\u2029]")
-
-
 class _Builder:
     """Turns a YAML event stream into Python values plus a source map."""
 
@@ -204,37 +121,98 @@ class _Builder:
         self.diags.append(diagnostic(code, self.doc.rel, line, col, message, hint, path_str(path)))
 
     def build(self, text: str) -> Any:
-        events = yaml.parse(text, Loader=_Loader)
+        # One pass over the parser's events. The common events (a plain scalar as a key, as a mapping's value or
+        # as a list item) are handled inline: this loop runs for every value of every plan file (about 150,000
+        # times on 2,000 reps), so a method call or an isinstance chain per event is most of the time. Every
+        # other case goes to the helpers below, in the same order as ever, so findings and the source map are
+        # the same event by event (a syntax error part-way keeps the findings made before it).
+        get_event = _Parser(text).get_event
         # stack entries: [container, path, size, pending_key, anchor, is_mapping, key_mark, is_flow]
         stack: list[list] = []
         root: Any = None
         documents = 0
-        for event in events:
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    self.problem("SP101", event.start_mark, "more than one YAML document in the file", "remove the extra '---' separator")
+        key_marks = self.doc.key_marks
+        value_marks = self.doc.value_marks
+        known = _PLAIN_VALUES
+        while True:
+            event = get_event()
+            if event is None:
+                return root
+            kind = event.__class__
+            if kind is yaml.ScalarEvent:
+                tag = event.tag
+                if tag is not None and tag not in _ALLOWED_TAGS:
+                    return self._bad_tag(event, tag, stack)
+                self.nodes += 1
+                if self.nodes > MAX_NODES:
+                    self._count_exceeded(event.start_mark)
                     return None
+                text = event.value
+                if tag is None and event.implicit[0] and not event.style and not (stack and stack[-1][7] and len(text) == 3):
+                    # a plain scalar outside the thousands trap: its value depends on its text alone
+                    value = known.get(text, _MISSING)
+                    if value is _MISSING:
+                        value = self._scalar(event, stack)
+                else:
+                    value = self._scalar(event, stack)
+                if event.anchor:
+                    self.anchors[event.anchor] = (value, 1)
+                if not stack:
+                    return value
+                top = stack[-1]
+                mark = event.start_mark
+                if not top[5]:  # a list item
+                    top[2] += 1
+                    container = top[0]
+                    value_marks.setdefault(top[1] + (len(container),), Mark(mark.line + 1, mark.column + 1))
+                    container.append(value)
+                    root = stack[0][0]
+                    continue
+                key = top[3]
+                if key is _NO_KEY:  # a key: its value comes next
+                    top[2] += 1
+                    top[3] = str(value) if isinstance(value, Decimal) else value
+                    top[6] = Mark(mark.line + 1, mark.column + 1)
+                    root = stack[0][0]
+                    continue
+                if key is not _BAD_KEY and key != "<<" and key not in top[0]:  # a new key's value
+                    top[2] += 1
+                    top[3] = _NO_KEY
+                    top[0][key] = value
+                    item_path = top[1] + (key,)
+                    key_marks[item_path] = top[6]
+                    value_marks.setdefault(item_path, Mark(mark.line + 1, mark.column + 1))
+                    root = stack[0][0]
+                    continue
+                root = self._attach(stack, value, 1, mark, event)
                 continue
-            if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
-                continue
-            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 container, path, size, _key, anchor, _is_map, _km, _flow = stack.pop()
                 if anchor:
                     self.anchors[anchor] = (container, size)
-                root = self._attach(stack, container, size, event.start_mark, None) if stack else container
+                if not stack:
+                    root = container
+                    continue
+                top = stack[-1]
+                if not top[5]:  # a list item (its place was recorded at its start)
+                    top[2] += size
+                    top[0].append(container)
+                    root = stack[0][0]
+                    continue
+                key = top[3]
+                if key is not _NO_KEY and key is not _BAD_KEY and key != "<<" and key not in top[0]:  # a new key's value
+                    top[2] += size
+                    top[3] = _NO_KEY
+                    top[0][key] = container
+                    key_marks[top[1] + (key,)] = top[6]
+                    root = stack[0][0]
+                    continue
+                root = self._attach(stack, container, size, event.start_mark, None)
                 continue
-            tag = getattr(event, "tag", None)
-            if tag is not None and tag not in _ALLOWED_TAGS:
-                self.problem(
-                    "SP107",
-                    event.start_mark,
-                    f"tag {tag.replace(_STD, '!!')} is not allowed",
-                    "plan files are plain data: remove the tag",
-                    self._child_path(stack),
-                )
-                return None
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                tag = event.tag
+                if tag is not None and tag not in _ALLOWED_TAGS:
+                    return self._bad_tag(event, tag, stack)
                 if len(stack) >= MAX_DEPTH:
                     self.problem(
                         "SP106",
@@ -243,19 +221,26 @@ class _Builder:
                         "plan files need only a few levels; flatten the structure",
                     )
                     return None
-                path = self._child_path(stack)
-                self._record_value_mark(stack, path, event.start_mark)
-                is_map = isinstance(event, yaml.MappingStartEvent)
-                if stack and stack[-1][5] and stack[-1][3] is _NO_KEY:
+                mark = event.start_mark
+                if not stack:
+                    path = ()
+                elif not stack[-1][5]:
+                    path = stack[-1][1] + (len(stack[-1][0]),)
+                elif stack[-1][3] is _NO_KEY:
                     # a mapping or list used as a key
-                    self.problem("SP203", event.start_mark, "a mapping or list cannot be used as a key", "use a plain text key", path)
+                    self.problem("SP203", mark, "a mapping or list cannot be used as a key", "use a plain text key", stack[-1][1])
                     return None
+                else:
+                    path = stack[-1][1] + (stack[-1][3],)
+                value_marks.setdefault(path, Mark(mark.line + 1, mark.column + 1))
+                is_map = kind is yaml.MappingStartEvent
                 stack.append([{} if is_map else [], path, 1, _NO_KEY, event.anchor, is_map, None, bool(event.flow_style)])
-                self._count(event.start_mark)
+                self.nodes += 1
                 if self.nodes > MAX_NODES:
+                    self._count_exceeded(event.start_mark)
                     return None
                 continue
-            if isinstance(event, yaml.AliasEvent):
+            if kind is yaml.AliasEvent:
                 if event.anchor not in self.anchors:
                     self.problem("SP101", event.start_mark, f"alias *{event.anchor} refers to no finished anchor", "define the anchor (&name) before using it")
                     return None
@@ -273,20 +258,25 @@ class _Builder:
                     return value
                 root = self._attach(stack, value, size, event.start_mark, None)
                 continue
-            if isinstance(event, yaml.ScalarEvent):
-                self._count(event.start_mark)
-                if self.nodes > MAX_NODES:
+            if kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    self.problem("SP101", event.start_mark, "more than one YAML document in the file", "remove the extra '---' separator")
                     return None
-                value = self._scalar(event, stack)
-                if event.anchor:
-                    self.anchors[event.anchor] = (value, 1)
-                if not stack:
-                    return value
-                root = self._attach(stack, value, 1, event.start_mark, event)
-        return root
+            # the stream's and documents' other events carry nothing
 
-    def _count(self, mark) -> None:
-        self.nodes += 1
+    def _bad_tag(self, event, tag: str, stack) -> None:
+        self.problem(
+            "SP107",
+            event.start_mark,
+            f"tag {tag.replace(_STD, '!!')} is not allowed",
+            "plan files are plain data: remove the tag",
+            self._child_path(stack),
+        )
+        return None
+
+    def _count_exceeded(self, mark) -> None:
+        """The node count went over the limit by one value: say so (once; aliases say it themselves)."""
         if self.nodes == MAX_NODES + 1:
             self.problem("SP105", mark, f"the file holds more than {MAX_NODES:,} values", "a plan file never needs this many values")
 
@@ -297,11 +287,6 @@ class _Builder:
         if is_map:
             return path + ((key,) if key is not _NO_KEY else ())
         return path + (len(container),)
-
-    def _record_value_mark(self, stack, path, mark) -> None:
-        if stack and stack[-1][5] and stack[-1][3] is _NO_KEY:
-            return  # this node is a key, recorded when it is attached
-        self.doc.value_marks.setdefault(path, Mark(mark.line + 1, mark.column + 1))
 
     def _attach(self, stack, value, size, mark, scalar_event) -> Any:
         top = stack[-1]
@@ -391,8 +376,6 @@ class _Builder:
 
     def _scalar(self, event, stack) -> Any:
         text = event.value
-        path = self._child_path(stack)
-        is_key = bool(stack) and stack[-1][5] and stack[-1][3] is _NO_KEY
         tag = event.tag
         plain = event.implicit[0] and not event.style
         if tag == f"{_STD}str" or (not plain and tag in (None, "!")):
@@ -400,11 +383,26 @@ class _Builder:
         if stack and stack[-1][7] and self._split_thousands(event):
             return text
         if tag is not None and tag != "!":
-            return self._tagged(event, tag, path)
+            return self._tagged(event, tag, self._child_path(stack))
+        known = _PLAIN_VALUES.get(text, _MISSING)
+        if known is not _MISSING:
+            return known
+        found = len(self.diags)
+        value = self._implicit(text, event, stack)
+        if len(self.diags) == found:
+            # no finding: the value depends on the text alone, and is immutable (text, number, date, yes/no, null)
+            if len(_PLAIN_VALUES) >= _PLAIN_VALUES_MAX:
+                _PLAIN_VALUES.clear()
+            _PLAIN_VALUES[text] = value
+        return value
+
+    def _implicit(self, text: str, event, stack) -> Any:
+        """The value of a plain scalar (YAML 1.2 core schema), with a finding for each YAML 1.1 trap."""
         if _NULL.match(text):
             return None
         if _BOOL.match(text):
             return text.lower() == "true"
+        is_key = bool(stack) and stack[-1][5] and stack[-1][3] is _NO_KEY
         where = "key" if is_key else "value"
         if _YAML11_BOOL.match(text):
             self.problem(
@@ -412,7 +410,7 @@ class _Builder:
                 event.start_mark,
                 f"unquoted {where} {text!r} is read as a boolean by YAML 1.1 tools",
                 f"write \"{text}\" in quotes if you mean the text, or true/false if you mean a yes/no",
-                path,
+                self._child_path(stack),
             )
             return text
         if _INT.match(text):
@@ -423,7 +421,7 @@ class _Builder:
                     event.start_mark,
                     f"{text} has a leading zero: YAML 1.1 reads it as an octal number",
                     f"quote it (\"{text}\") if it is an id or code, or drop the leading zero if it is a number",
-                    path,
+                    self._child_path(stack),
                 )
                 return text
             return int(text.replace("_", ""))
@@ -433,7 +431,7 @@ class _Builder:
                 event.start_mark,
                 f"{text} is read as a number in another base by YAML 1.1 tools",
                 f"quote it (\"{text}\") if it is text, or write the number in decimal",
-                path,
+                self._child_path(stack),
             )
             return text
         if _FLOAT.match(text) and any(ch.isdigit() for ch in text):
@@ -449,13 +447,13 @@ class _Builder:
             try:
                 return dt.date.fromisoformat(text)
             except ValueError:
-                self.problem("SP203", event.start_mark, f"{text} is not a valid calendar date", "write an existing date as YYYY-MM-DD", path)
+                self.problem("SP203", event.start_mark, f"{text} is not a valid calendar date", "write an existing date as YYYY-MM-DD", self._child_path(stack))
                 return text
         return text
 
     def _split_thousands(self, event) -> bool:
         """In [ ] or { }, 1,100,000 arrives as 1 then 100 then 000: flag it once, at its start."""
-        if not re.fullmatch(r"[0-9]{3}", event.value):
+        if not _THREE_DIGITS.fullmatch(event.value):
             return False
         line = self._line(event.start_mark.line)
         col = event.start_mark.column
@@ -517,6 +515,13 @@ def _char_at(text: str, line: int, column: int) -> str:
 
 _NO_KEY = object()
 _BAD_KEY = object()
+_MISSING = object()
+_THREE_DIGITS = re.compile(r"[0-9]{3}")
+
+#: Values of the plain scalars already read, by text (only those read without a finding). Plan files repeat
+#: the same keys and many values from rep to rep; the regular expressions then run once per distinct text.
+_PLAIN_VALUES: dict[str, Any] = {}
+_PLAIN_VALUES_MAX = 100_000
 
 
 def parse_yaml(text: str, rel: str) -> tuple[SourceDoc, list[Diagnostic]]:

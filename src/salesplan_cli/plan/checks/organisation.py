@@ -24,6 +24,7 @@ def check_territory_mix(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
     if not ws.complete:
         return out
     tolerance = ws.settings.tolerance.mix.fraction
+    mix = [(seg, share, share.fraction) for seg, share in ws.strategy.segments.items()]  # once, not per rep
     for stem, rep in sorted(ws.reps.items()):
         if organisation_of(ws, rep) != "territory":
             continue
@@ -31,9 +32,10 @@ def check_territory_mix(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
         total = targets.full_year_total
         if not total:
             continue
-        for seg, share in ws.strategy.segments.items():
-            rep_share = targets.full_year.get(seg, Fraction(0)) / total
-            if abs(rep_share - share.fraction) > tolerance:
+        for seg, share, fraction in mix:
+            amount = targets.full_year.get(seg, Fraction(0))
+            if _off_mix(amount, total, fraction, tolerance):
+                rep_share = amount / total
                 path = ("targets", seg) if seg in rep.targets else ("targets",)
                 out.append(
                     at(
@@ -47,6 +49,15 @@ def check_territory_mix(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
                     )
                 )
     return out
+
+
+def _off_mix(amount: Fraction, total: Fraction, share: Fraction, tolerance: Fraction) -> bool:
+    """abs(amount / total - share) > tolerance, exactly; whole amounts (the usual case) compare as ints:
+    |amount x q - p x total| x t > r x total x q for share p/q, tolerance r/t and total > 0."""
+    if total > 0 and amount.denominator == 1 and total.denominator == 1:
+        p, q, r, t = share.numerator, share.denominator, tolerance.numerator, tolerance.denominator
+        return abs(amount.numerator * q - p * total.numerator) * t > r * total.numerator * q
+    return abs(amount / total - share) > tolerance
 
 
 def check_specialists(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:

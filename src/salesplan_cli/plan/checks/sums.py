@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from ...diagnostics import Diagnostic
 from ..model import Workspace
-from ..targets import product_targets, segment_targets, workspace_targets
+from ..targets import exact_sum, product_targets, segment_targets, workspace_targets
 from ...config.values import Percent
 from .base import STRATEGY, CheckContext, at, fmt_amount, fmt_pct, rep_file
 
@@ -37,8 +37,10 @@ def _compare(ws, assigned: Fraction, target: Fraction, what: str, place: tuple, 
     settings = ws.settings
     tolerance = Fraction(settings.tolerance.amount)
     allowance = settings.tolerance.over_assignment.fraction * target
-    currency = settings.currency
     gap = assigned - target
+    if -gap <= tolerance and gap <= tolerance:
+        return []  # the common case: the texts below (every contributor's amount) are written only for a finding
+    currency = settings.currency
     ratio = f" ({fmt_pct(assigned / target)} of target)" if target else ""
     carried = ", ".join(f"{stem} {fmt_amount(amount)}" for stem, amount in sorted(contributors.items(), key=lambda kv: (-kv[1], kv[0])) if amount)
     carried = carried or "no rep"
@@ -80,12 +82,12 @@ def check_assignment(ws: Workspace, ctx: CheckContext) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for seg, target in segment_targets(strategy).items():
         contributors = {stem: t.effective.get(seg, Fraction(0)) for stem, t in reps.items()}
-        out += _compare(ws, sum(contributors.values(), Fraction(0)), target, f"segment {seg}", ("segments", seg), contributors)
+        out += _compare(ws, exact_sum(contributors.values()), target, f"segment {seg}", ("segments", seg), contributors)
     for product, target in product_targets(strategy).items():
         contributors = {stem: t.effective_products.get(product, Fraction(0)) for stem, t in reps.items()}
-        out += _compare(ws, sum(contributors.values(), Fraction(0)), target, f"product range {product}", ("products", product), contributors)
+        out += _compare(ws, exact_sum(contributors.values()), target, f"product range {product}", ("products", product), contributors)
     totals = {stem: t.effective_total for stem, t in reps.items()}
-    out += _compare(ws, sum(totals.values(), Fraction(0)), Fraction(strategy.revenue_target), "revenue target", ("revenue_target",), totals)
+    out += _compare(ws, exact_sum(totals.values()), Fraction(strategy.revenue_target), "revenue target", ("revenue_target",), totals)
     return out
 
 
