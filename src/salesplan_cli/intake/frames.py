@@ -201,7 +201,8 @@ class _Rows:
             self.reject(self.frame[name] == "", f"missing {name.replace('_', ' ')}")
 
     def done(self) -> pd.DataFrame:
-        out = self.frame[self.keep].reset_index(drop=True)
+        # every row kept (a clean export): no copy of millions of rows through a mask that selects them all
+        out = (self.frame if bool(self.keep.all()) else self.frame[self.keep]).reset_index(drop=True)
         record_conversions(self, out, self.frame.loc[self.folded])
         names = pd.Series([part.rel for part in self.parts])
         out["file"] = out["_part"].map(names).astype("object") if len(self.parts) > 1 else self.parts[0].rel
