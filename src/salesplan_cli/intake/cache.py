@@ -225,8 +225,13 @@ def _restore(table, dtypes: dict[str, str], columns: list[str]):
     empty column it was, not converted row by row."""
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
-    frame = table.to_pandas(split_blocks=True)[columns]
+    keys = [c for c in columns if pa.types.is_dictionary(table.schema.field(c).type) and pa.types.is_large_string(table.schema.field(c).type.value_type)]
+    frame = table.drop_columns(keys).to_pandas(split_blocks=True) if keys else table.to_pandas(split_blocks=True)
+    for column in keys:
+        frame[column] = _categories(table.column(column))
+    frame = frame[columns]
     for column in columns:
         dtype = dtypes[column]
         values = frame[column]
@@ -240,3 +245,20 @@ def _restore(table, dtypes: dict[str, str], columns: list[str]):
         else:
             frame[column] = values.astype(dtype)
     return frame.reset_index(drop=True) if not isinstance(frame.index, pd.RangeIndex) else frame
+
+
+def _categories(column):
+    """A dictionary-encoded key column as the pandas category it was stored from: codes taken as they are and
+    the categories built once (pyarrow's own conversion turns every category into a Python string first: 0.2 s
+    for the 250,000 accounts of each frame)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    column = column.unify_dictionaries().combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    categories = pd.Index(column.dictionary.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get), dtype="str")
+    codes = column.indices.to_numpy(zero_copy_only=False)
+    if column.null_count:
+        codes = np.where(column.is_null().to_numpy(zero_copy_only=False), -1, codes)
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False)
+
