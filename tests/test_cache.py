@@ -131,3 +131,51 @@ def test_flags_in_an_object_column_read_back_as_flags(tmp_path):
     assert cache.store(tmp_path, "k", Frames(opportunities=frame))
     back = cache.load(tmp_path, "k").opportunities
     assert list(back["output:budget"]) == [True, False, None]
+
+
+def test_an_export_is_hashed_again_only_when_it_may_have_changed(plan, cached, monkeypatch):
+    """The SHA-256 of an export is remembered while its size, times and inode stay those it had; any write
+    (even one that puts the size and modification time back) changes its change time and makes a new hash."""
+    import hashlib
+    import os
+
+    from salesplan_cli.plan.load import load_workspace
+
+    folder = plan.root / cache.FOLDER
+    ws, _ = load_workspace(plan.root)
+    hashed: list[str] = []
+    real = hashlib.file_digest
+
+    def counting(handle, name):
+        hashed.append(os.path.basename(handle.name))
+        return real(handle, name)
+
+    monkeypatch.setattr(hashlib, "file_digest", counting)
+    exports = sorted(p.name for p in (plan.root / "data").glob("*.csv"))
+    for path in (plan.root / "data").glob("*.csv"):
+        os.utime(path)  # modified just now: too recently to trust their times (a racy entry), hashed each time
+    first = cache.cache_key(ws, folder)
+    assert sorted(hashed) == exports
+    hashed.clear()
+    assert cache.cache_key(ws, folder) == first and sorted(hashed) == exports
+    # files last written well before they were hashed: their digests are reused
+    old = 1_700_000_000
+    for path in (plan.root / "data").glob("*.csv"):
+        os.utime(path, (old, old))
+    hashed.clear()
+    second = cache.cache_key(ws, folder)
+    assert sorted(hashed) == exports  # the modification times changed: hashed again
+    hashed.clear()
+    assert cache.cache_key(ws, folder) == second and hashed == []
+    # the same size and modification time, other bytes: the change time tells
+    path = plan.root / "data" / "activities.csv"
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"Email", b"EMAIL", 1))
+    os.utime(path, (old, old))
+    hashed.clear()
+    third = cache.cache_key(ws, folder)
+    assert hashed == ["activities.csv"] and third != second
+    # a damaged record of digests: everything hashed again, never an error
+    (folder / cache.DIGESTS).write_text("{not json", encoding="utf-8")
+    hashed.clear()
+    assert cache.cache_key(ws, folder) == third and sorted(hashed) == exports

@@ -4,7 +4,8 @@ One entry per workspace, in `<workspace>/.salesplan-cache/` (or the folder given
 Arrow IPC files (uncompressed: a second run reads them at the speed of the disk, with no decoding; key columns
 stay dictionary-encoded, so they come back as the categories they were) and the intake account (rows read, used, rejected and why) as JSON. The entry is keyed by:
 
-- every export file's path, size, modification time and SHA-256 of its bytes;
+- every export file's path, size, modification time and SHA-256 of its bytes (the SHA-256 remembered in
+  `export-digests.json` while the file's size, times and inode stay those it had when it was hashed);
 - the text of every plan file loaded (the `data:` settings, mappings, reps' names and e-mails, stages,
   segments all shape the frames);
 - salesplan's version, this cache's format and the source of the intake code (an upgrade or a local edit
@@ -21,6 +22,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 from .. import __version__
@@ -92,8 +94,10 @@ def likely_served(ws: Workspace) -> bool:
     return False
 
 
-def cache_key(ws: Workspace) -> str | None:
-    """The key of the workspace's frames; None when an export cannot be stat'ed or read (the reader will say why)."""
+def cache_key(ws: Workspace, folder: Path | None = None) -> str | None:
+    """The key of the workspace's frames; None when an export cannot be stat'ed or read (the reader will say why).
+
+    `folder`: the cache folder, where the SHA-256 of each export is remembered (`export_digests`)."""
     digest = hashlib.sha256(f"salesplan {__version__} cache {FORMAT}\n".encode())
     for module in sorted(Path(__file__).parent.glob("*.py")):  # the code that builds the frames
         digest.update(module.read_bytes())
@@ -101,17 +105,65 @@ def cache_key(ws: Workspace) -> str | None:
         text = getattr(ws.sources[rel], "text", "") or ""
         digest.update(f"plan {rel} {len(text)}\n".encode())
         digest.update(text.encode("utf-8", errors="surrogatepass"))
-    for kind, path in export_files(ws):
+    known = _read_digests(folder)
+    before = dict(known)
+    exports = export_files(ws)
+    for kind, path in exports:
         try:
             if not path.is_file():
                 return None
             stat = path.stat()
-            with open(path, "rb") as handle:
-                content = hashlib.file_digest(handle, "sha256").hexdigest()
+            content = _export_digest(path, stat, known)
         except (OSError, ValueError):
             return None
         digest.update(f"export {kind} {path} {stat.st_size} {stat.st_mtime_ns} {content}\n".encode())
+    current = {str(path): known[str(path)] for _kind, path in exports if str(path) in known}  # no stale files kept
+    if folder is not None and current != before:
+        _write_digests(folder, current)
     return digest.hexdigest()
+
+
+#: The SHA-256 of each export as last computed, with the file's size, times and inode then (`export_digests`).
+DIGESTS = "export-digests.json"
+#: A digest is reused only for a file last modified this long before it was computed: a file written again
+#: within the same tick of the clock as the digest could otherwise keep its times (git's "racy" entries).
+RACY_NS = 2_000_000_000
+
+
+def _export_digest(path: Path, stat, known: dict) -> str:
+    """The SHA-256 of an export's bytes: remembered from an earlier run while the file's size, modification
+    time, change time and inode are those it had then (any write changes the change time, which no tool can
+    set back), computed otherwise. Hashing 391 MB takes a quarter to half a second; a stat, nothing."""
+    signature = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+    seen = known.get(str(path))
+    if isinstance(seen, dict) and seen.get("stat") == signature and isinstance(seen.get("at"), int) and stat.st_mtime_ns < seen["at"] - RACY_NS:
+        if isinstance(seen.get("sha256"), str):
+            return seen["sha256"]
+    at = time.time_ns()
+    with open(path, "rb") as handle:
+        content = hashlib.file_digest(handle, "sha256").hexdigest()
+    known[str(path)] = {"stat": signature, "sha256": content, "at": at}
+    return content
+
+
+def _read_digests(folder: Path | None) -> dict:
+    if folder is None:
+        return {}
+    try:
+        known = json.loads((folder / DIGESTS).read_text(encoding="utf-8"))
+        return known if isinstance(known, dict) else {}
+    except (OSError, ValueError):  # none yet, or damaged: every export is hashed
+        return {}
+
+
+def _write_digests(folder: Path, known: dict) -> None:
+    from ..writing import prepare_cache_folder, write_atomic
+
+    try:
+        prepare_cache_folder(folder)
+        write_atomic(folder / DIGESTS, json.dumps(known))
+    except OSError:  # a read-only checkout: hashed again next time
+        pass
 
 
 def load(folder: Path, key: str) -> Frames | None:

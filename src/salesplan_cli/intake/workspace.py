@@ -90,7 +90,7 @@ def read_data(ws: Workspace, root: Path, data_dirs: Sequence[Path] = (), progres
         return DataRead(refused=refused)
     out = DataRead()
     folder = cache.cache_folder(root)
-    key = cache.cache_key(ws) if folder is not None and cache.worth_caching(ws) else None
+    key = cache.cache_key(ws, folder) if folder is not None and cache.worth_caching(ws) else None
     frames = cache.load(folder, key) if key is not None else None
     if frames is None and key is not None and (folder / key).exists():
         out.notes.append(f"the cache of parsed exports ({folder / key}) could not be read (damaged or cut short): the exports are read again and the cache rewritten")
