@@ -84,3 +84,14 @@ def test_segment_table_export_first_then_named_accounts_it_does_not_hold():
     # acc-1 is in the export without a segment: the named list gives it A; acc-7 and acc-8 only named
     assert table == {"acc-2": "B", "acc-3": "A", "acc-1": "A", "acc-7": "A", "acc-8": "B"}
     assert len(keys) == len(set(keys.to_pylist()))
+
+
+@pytest.mark.parametrize("values", [["b", "a", None, "b"], [None, None], [], ["x", np.nan, "a"], [True, False, None], ["a", 1], ["Straße", "strasse", "Zoë", "zoe"]])
+def test_a_key_column_interned_is_what_astype_category_gives(values):
+    from salesplan_cli.intake.frames import _key_category
+
+    column = pd.Series(values, dtype="object", index=range(5, 5 + len(values)))
+    expected, got = column.astype("category"), _key_category(column)
+    assert got.dtype == expected.dtype and got.equals(expected)
+    assert list(got.cat.categories) == list(expected.cat.categories) and got.cat.categories.dtype == expected.cat.categories.dtype
+    assert list(got.index) == list(expected.index)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..plan.model import Workspace
@@ -476,7 +477,21 @@ def _intern_keys(frames: Frames) -> None:
             continue
         for column in columns:
             if column in frame.columns and str(frame[column].dtype) in ("object", "str"):
-                frame[column] = frame[column].astype("category")
+                frame[column] = _key_category(frame[column])
+
+
+def _key_category(values: pd.Series) -> pd.Series:
+    """values.astype("category"), for a column of texts (and None) built by Python code: factorised once, the
+    categories sorted (astype would turn the objects into Arrow text first, three times slower)."""
+    if str(values.dtype) == "object":
+        try:
+            codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+        except TypeError:  # values that do not sort together: astype says how it files them
+            return values.astype("category")
+        if all(isinstance(value, str) for value in uniques):
+            categories = pd.Index(np.asarray(uniques, dtype=object), dtype="str") if len(uniques) else pd.Index([], dtype="object")
+            return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False), index=values.index)
+    return values.astype("category")
 
 
 def _expected_outputs(rows: _Rows, config: DataConfig) -> None:
