@@ -95,3 +95,24 @@ def test_a_key_column_interned_is_what_astype_category_gives(values):
     assert got.dtype == expected.dtype and got.equals(expected)
     assert list(got.cat.categories) == list(expected.cat.categories) and got.cat.categories.dtype == expected.cat.categories.dtype
     assert list(got.index) == list(expected.index)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["b", "a", None, "b", "A", "ä", "z", "Ä", "\u00e9", "e\u0301", "", " ", "😀", "\uffff", "a\x00"],  # code point order, not locale
+        ["only"],
+        [],
+        [None, np.nan],
+        ["a", "\ud800"],  # a lone surrogate: no UTF-8, pandas' own sort
+        ["b", 2, "a"],  # not all text: pandas' own way
+    ],
+)
+def test_factorize_sorted_is_pandas_sorted_factorize(values):
+    from salesplan_cli.intake.parse import factorize_sorted
+
+    column = pd.Series(values, dtype="object")
+    codes, uniques = factorize_sorted(column)
+    expected_codes, expected_uniques = pd.factorize(column, sort=True, use_na_sentinel=True)
+    assert list(codes) == list(expected_codes)
+    assert list(uniques) == list(expected_uniques)

@@ -13,7 +13,7 @@ from .currency import record_conversions, settle_currencies
 from .frameset import Frames, SourceReport, setting_of
 from .lookups import owner_lookup, stage_lookup
 from .quantity import parse_quantity
-from .parse import ANY_CURRENCY, as_category, canonical_numbers, lookup, map_key, normalise_key, normalised_category, parse_amounts, parse_dates, parse_probabilities
+from .parse import ANY_CURRENCY, as_category, canonical_numbers, factorize_sorted, lookup, map_key, normalise_key, normalised_category, parse_amounts, parse_dates, parse_probabilities
 from .read import RawTable, RowIssue
 from .lines import product_lines, sales_by_line
 from .segments import assign_segments
@@ -485,7 +485,7 @@ def _key_category(values: pd.Series) -> pd.Series:
     categories sorted (astype would turn the objects into Arrow text first, three times slower)."""
     if str(values.dtype) == "object":
         try:
-            codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+            codes, uniques = factorize_sorted(values)
         except TypeError:  # values that do not sort together: astype says how it files them
             return values.astype("category")
         if all(isinstance(value, str) for value in uniques):
