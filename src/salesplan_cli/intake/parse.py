@@ -229,7 +229,7 @@ def factorize_sorted(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
     codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=object)
-    if len(uniques) < 2 or not all(isinstance(value, str) for value in uniques):
+    if len(uniques) < 2 or pd.api.types.infer_dtype(uniques, skipna=False) != "string":  # all str: checked in C
         return pd.factorize(values, sort=True, use_na_sentinel=True)
     try:
         order = pc.sort_indices(pa.array(uniques, type=pa.large_string())).to_numpy()
