@@ -268,10 +268,12 @@ def _map_products(rows: _Rows, ws: Workspace, config: DataConfig) -> None:
 
 
 def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -> Frames:
+    """The canonical frames from the raw export columns of each kind. `raw` is consumed: each kind is taken out
+    of it as its frame is built, so its text can go while the next kind is built (peak memory)."""
     owners = owner_lookup(ws, config)
 
     if "accounts" in raw:
-        parts = raw["accounts"]
+        parts = raw.pop("accounts")
         attributes = {attr: header for attr, header in config.attributes.items() if all(header in table.headers for table, *_ in parts)}
         rows = _Rows("accounts", [(table, {**mapped, **{f"attr:{a}": h for a, h in attributes.items()}}, source, rel) for table, mapped, source, rel in parts], config)
         rows.require_text("id")
@@ -310,7 +312,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
 
     entered = None
     if "opportunities" in raw:
-        parts = raw["opportunities"]
+        parts = raw.pop("opportunities")
         rows = _Rows(
             "opportunities",
             [
@@ -381,7 +383,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         frames.reports.extend(rows.reports)
 
     if "activities" in raw:
-        rows = _Rows("activities", raw["activities"], config)
+        rows = _Rows("activities", raw.pop("activities"), config)
         for name in ("owner", "type"):
             rows.require_text(name)
         _optional_account(rows)
@@ -400,7 +402,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         frames.reports.extend(rows.reports)
 
     if "sales" in raw:
-        rows = _Rows("sales", raw["sales"], config)
+        rows = _Rows("sales", raw.pop("sales"), config)
         for name in ("owner", "account"):
             rows.require_text(name)
         rows.parse("amount", "amount", required=True, currency=ws.settings.currency, rates=ws.settings.rates)
@@ -440,7 +442,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         frames.sales_from_opportunities = True
 
     if "stage_history" in raw:
-        rows = _Rows("stage_history", raw["stage_history"], config)
+        rows = _Rows("stage_history", raw.pop("stage_history"), config)
         for name in ("opportunity", "stage"):
             rows.require_text(name)
         rows.parse("date", "date", required=True)
@@ -453,6 +455,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
 
     if frames.stage_history is None and entered is not None and len(source_stage_dates(config)):
         frames.stage_history = entered.reset_index(drop=True)
+    rows = parts = None  # the raw text of the last export goes before the work on all frames
     _attach_segments(frames, ws)
     _intern_keys(frames)
     return frames

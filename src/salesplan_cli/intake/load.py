@@ -190,6 +190,7 @@ def load_exports(ws: Workspace, progress=None, data_dirs: Sequence[Path] = (), a
         return None, diags
     from .frames import build_frames  # pandas only from here on
 
+    table = done = None  # build_frames lets go of each export's text once its frame is built: no other reference
     return build_frames(ws, config, raw, frames), []
 
 
