@@ -116,3 +116,13 @@ def test_factorize_sorted_is_pandas_sorted_factorize(values):
     expected_codes, expected_uniques = pd.factorize(column, sort=True, use_na_sentinel=True)
     assert list(codes) == list(expected_codes)
     assert list(uniques) == list(expected_uniques)
+
+
+@pytest.mark.parametrize("values", [[" a", "b ", None, "b ", "\u3000c\u00a0", ""], ["a", "b", None], [], [None], ["x\t", "x"]])
+def test_strip_texts_is_str_strip(values):
+    from salesplan_cli.intake.parse import strip_texts
+
+    column = pd.Series(values, dtype="str", index=range(3, 3 + len(values)))
+    _same(strip_texts(column), column.str.strip())
+    plain = pd.Series(values, dtype="object")
+    _same(strip_texts(plain), plain.str.strip())

@@ -13,7 +13,7 @@ from .currency import record_conversions, settle_currencies
 from .frameset import Frames, SourceReport, setting_of
 from .lookups import owner_lookup, stage_lookup
 from .quantity import parse_quantity
-from .parse import ANY_CURRENCY, as_category, canonical_numbers, factorize_sorted, lookup, map_key, normalise_key, normalised_category, parse_amounts, parse_dates, parse_probabilities
+from .parse import ANY_CURRENCY, as_category, canonical_numbers, factorize_sorted, strip_texts, lookup, map_key, normalise_key, normalised_category, parse_amounts, parse_dates, parse_probabilities
 from .read import RawTable, RowIssue
 from .lines import product_lines, sales_by_line
 from .segments import assign_segments
@@ -198,7 +198,7 @@ class _Rows:
 
     def require_text(self, name: str) -> None:
         if self.has(name):
-            self.frame[name] = self.frame[name].str.strip()
+            self.frame[name] = strip_texts(self.frame[name])
             self.reject(self.frame[name] == "", f"missing {name.replace('_', ' ')}")
 
     def done(self) -> pd.DataFrame:

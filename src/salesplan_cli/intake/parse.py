@@ -191,6 +191,19 @@ def _distinct_keys(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, pd.Series(keys.to_numpy(dtype=object), dtype="str")
 
 
+def strip_texts(values: pd.Series) -> pd.Series:
+    """values.str.strip(), stripped once per distinct text; the column itself when no text changes (a clean
+    export: no copy of millions of owners or types)."""
+    if str(values.dtype) != "str":
+        return values.str.strip()
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype="str")
+    stripped = distinct.str.strip()
+    if bool((stripped == distinct).all()):
+        return values
+    return pd.Series(stripped.array.take(codes, allow_fill=True), index=values.index)
+
+
 def normalise_key(values: pd.Series) -> pd.Series:
     """How names are compared: Unicode NFC, case-folded, spaces collapsed.
 
