@@ -126,3 +126,28 @@ def test_strip_texts_is_str_strip(values):
     _same(strip_texts(column), column.str.strip())
     plain = pd.Series(values, dtype="object")
     _same(strip_texts(plain), plain.str.strip())
+
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        {"won": "done", "closed lost": "open", "lost": "open"},  # some texts unmapped
+        {"won": "done"},
+        {},  # nothing maps: no category in use
+    ],
+)
+def test_a_key_mapped_as_a_category_is_the_mapped_text_interned(mapping):
+    """map_key(..., category=True) then the rejections, then build_frames' _used_categories: the category that
+    interning the mapped texts would give (sorted, only the values in use, none: no category at all)."""
+    from salesplan_cli.intake.frames import _key_category, _used_categories
+
+    values = pd.Series(TEXTS * 2, dtype="str")
+    as_text = map_key(values, mapping)
+    as_category = map_key(values, mapping, category=True)
+    assert isinstance(as_category.dtype, pd.CategoricalDtype)
+    assert [None if pd.isna(v) else v for v in as_category] == [None if pd.isna(v) else v for v in as_text]
+    kept = np.arange(len(values)) % 3 != 0  # rows rejected on the way
+    expected = _key_category(as_text.astype("object").where(as_text.notna(), None)[kept].reset_index(drop=True))
+    got = _used_categories(as_category[kept].reset_index(drop=True))
+    assert got.dtype == expected.dtype and got.equals(expected)
+    assert list(got.cat.categories) == list(expected.cat.categories) and got.cat.categories.dtype == expected.cat.categories.dtype

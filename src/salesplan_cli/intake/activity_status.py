@@ -42,13 +42,14 @@ def map_activity_status(rows, config: DataConfig, presets: list[str]) -> None:
     for preset in presets:
         for key, value in status_lookup(config, preset).items():
             lookup.setdefault(key, value)
-    mapped = map_key(raw, lookup)
+    mapped = map_key(raw, lookup, category=True)
     blank = raw == ""
     rows.reject(
         mapped.isna() & ~blank,
         lambda: UNKNOWN_PREFIX + raw.str.slice(0, 40) + "' (map it under data.mapping.activity_statuses: done or open)",
     )
-    rows.frame["status"] = pd.Series(mapped.astype("object").where(mapped.notna() & ~blank, None), index=rows.frame.index, dtype="object")
+    # a category (done, open), not a text per row: the frame's key column as interned (build_frames)
+    rows.frame["status"] = mapped.where(~blank) if isinstance(mapped.dtype, pd.CategoricalDtype) else pd.Series(mapped.astype("object").where(mapped.notna() & ~blank, None), index=rows.frame.index, dtype="object")
 
 
 def unknown_status_notes(reports) -> list[str]:

@@ -50,9 +50,9 @@ def map_contact_roles(rows, ws, config) -> None:
         return
     raw = rows.frame[FIELD].fillna("").astype("str").str.strip()
     blank = raw == ""
-    mapped = map_key(raw, role_lookup(ws, config))
+    mapped = map_key(raw, role_lookup(ws, config), category=True)
     rows.frame["contact_title"] = pd.Series(raw.astype("object").where(~blank, None), index=rows.frame.index, dtype="object")
-    rows.frame[FIELD] = pd.Series(mapped.astype("object").where(mapped.notna() & ~blank, None), index=rows.frame.index, dtype="object")
+    rows.frame[FIELD] = mapped.where(~blank) if isinstance(mapped.dtype, pd.CategoricalDtype) else pd.Series(mapped.astype("object").where(mapped.notna() & ~blank, None), index=rows.frame.index, dtype="object")
 
 
 def has_roles(frames) -> bool:

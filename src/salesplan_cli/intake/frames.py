@@ -390,7 +390,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         rows.parse("date", "date", required=True)
         actions = {a.casefold(): a for a in ws.strategy.actions}
         actions.update({k.strip().casefold(): v for k, v in config.mapping.actions.items()})
-        action = map_key(rows.frame["type"], actions)
+        action = map_key(rows.frame["type"], actions, category=True)
         rows.reject(action.isna(), lambda: "unknown activity type '" + rows.frame["type"].str.slice(0, 40) + "' (map it under data.mapping.actions)")
         rows.frame["action"] = action
         map_activity_status(rows, config, list(dict.fromkeys(part.source.preset for part in rows.parts)))
@@ -481,6 +481,21 @@ def _intern_keys(frames: Frames) -> None:
         for column in columns:
             if column in frame.columns and str(frame[column].dtype) in ("object", "str"):
                 frame[column] = _key_category(frame[column])
+            elif column in frame.columns and column not in _INTERNED_EARLY and isinstance(frame[column].dtype, pd.CategoricalDtype):
+                frame[column] = _used_categories(frame[column])
+
+
+#: Interned from intake on, over the distinct values of the export (as_category): their categories stay as built.
+_INTERNED_EARLY = ("account", "rep", "segment")
+
+
+def _used_categories(values: pd.Series) -> pd.Series:
+    """A key column made a category while its rows were mapped (map_key(..., category=True)), as interning its
+    texts after the rejections would have made it: only the categories still in use (none: no category at all)."""
+    values = values.cat.remove_unused_categories()
+    if len(values.cat.categories):
+        return values
+    return pd.Series(pd.Categorical.from_codes(np.full(len(values), -1, dtype=np.int8), categories=pd.Index([], dtype="object")), index=values.index)
 
 
 def _key_category(values: pd.Series) -> pd.Series:

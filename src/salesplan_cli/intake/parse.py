@@ -215,13 +215,24 @@ def normalise_key(values: pd.Series) -> pd.Series:
     return pd.Series(keys.array.take(codes), index=values.index)
 
 
-def map_key(values: pd.Series, mapping) -> pd.Series:
+def map_key(values: pd.Series, mapping, category: bool = False) -> pd.Series:
     """`normalise_key(values).map(mapping)`, normalised and mapped once per distinct value, then spread over the
-    rows in one take (a stage, a type, a status: a few distinct texts over millions of rows)."""
+    rows in one take (a stage, a type, a status: a few distinct texts over millions of rows).
+
+    `category`: the result as a category (sorted categories, missing as NaN) when the mapping gives texts: the
+    key column of a frame, never spelled out row by row (build_frames keeps only the categories in use)."""
     codes, keys = _distinct_keys(values)
     if not len(keys):
         return normalise_key(values).map(mapping)
-    return pd.Series(keys.map(mapping).array.take(codes), index=values.index)
+    mapped = keys.map(mapping)
+    if category:
+        distinct = np.asarray(mapped, dtype=object)
+        present = distinct[pd.notna(distinct)]
+        if not len(present) or pd.api.types.infer_dtype(present, skipna=False) == "string":
+            new_codes, uniques = factorize_sorted(pd.Series(distinct, dtype="object"))
+            categories = pd.Index(np.asarray(uniques, dtype=object), dtype="str")
+            return pd.Series(pd.Categorical.from_codes(np.asarray(new_codes)[codes], dtype=pd.CategoricalDtype(categories), validate=False), index=values.index)
+    return pd.Series(mapped.array.take(codes), index=values.index)
 
 
 def normalised_category(values: pd.Series) -> pd.Series:
