@@ -151,3 +151,15 @@ def test_a_key_mapped_as_a_category_is_the_mapped_text_interned(mapping):
     got = _used_categories(as_category[kept].reset_index(drop=True))
     assert got.dtype == expected.dtype and got.equals(expected)
     assert list(got.cat.categories) == list(expected.cat.categories) and got.cat.categories.dtype == expected.cat.categories.dtype
+
+
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_an_owner_or_type_stripped_as_a_category_is_the_stripped_text_interned(dtype):
+    from salesplan_cli.intake.frames import _key_category, _stripped_category
+
+    column = pd.Series([" Anna", "Anna", "Bo ", None, "", "\u3000Cy", "Anna "], dtype=dtype)
+    got = _stripped_category(column)
+    expected = _key_category(column.str.strip().astype("object").where(column.notna(), None))
+    assert isinstance(got.dtype, pd.CategoricalDtype)
+    assert list(got.cat.categories) == list(expected.cat.categories)  # "" stays a value: the row is rejected
+    assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in expected]

@@ -198,7 +198,7 @@ class _Rows:
 
     def require_text(self, name: str) -> None:
         if self.has(name):
-            self.frame[name] = strip_texts(self.frame[name])
+            self.frame[name] = _stripped_category(self.frame[name]) if name in _KEY_TEXTS else strip_texts(self.frame[name])
             self.reject(self.frame[name] == "", f"missing {name.replace('_', ' ')}")
 
     def done(self) -> pd.DataFrame:
@@ -219,6 +219,16 @@ class _Rows:
                 report.issues = [i for i in report.issues if i.kind not in ("unmatched", "incomplete") or i.line not in rejected]
             report.issues.sort(key=lambda i: i.line)
         return out
+
+
+#: Required texts that are keys of the frame: interned as they are stripped, mapped through their categories.
+_KEY_TEXTS = ("owner", "type")
+
+
+def _stripped_category(values: pd.Series) -> pd.Series:
+    """strip_texts(values) as a category (sorted): each distinct text stripped once, the rows never copied."""
+    dtype = "str" if str(values.dtype) == "str" else "object"  # Arrow's strip for Arrow text, Python's otherwise
+    return as_category(values, lambda distinct: pd.Series(distinct.to_numpy(dtype=object), dtype=dtype).str.strip().to_numpy(dtype=object))
 
 
 def parse_cells(parser, text: pd.Series, source: Source, table: RawTable, header: str | None, **extra) -> tuple[pd.Series, pd.Series]:
@@ -492,9 +502,14 @@ _INTERNED_EARLY = ("account", "rep", "segment")
 def _used_categories(values: pd.Series) -> pd.Series:
     """A key column made a category while its rows were mapped (map_key(..., category=True)), as interning its
     texts after the rejections would have made it: only the categories still in use (none: no category at all)."""
-    values = values.cat.remove_unused_categories()
-    if len(values.cat.categories):
+    codes = np.asarray(values.cat.codes)
+    categories = values.cat.categories
+    used = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0  # not remove_unused_categories: a sort
+    if used.all() and len(categories):
         return values
+    if used.any():
+        codes = np.append(np.cumsum(used) - 1, -1)[codes]
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories[used]), validate=False), index=values.index)
     return pd.Series(pd.Categorical.from_codes(np.full(len(values), -1, dtype=np.int8), categories=pd.Index([], dtype="object")), index=values.index)
 
 

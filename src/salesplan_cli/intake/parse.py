@@ -185,8 +185,14 @@ def _probabilities(values: pd.Series, source: Source) -> tuple[pd.Series, pd.Ser
 
 def _distinct_keys(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """The codes of `values` over their distinct texts, and those texts normalised (a 'str' Series)."""
-    text = values.astype("str")
-    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    if isinstance(values.dtype, pd.CategoricalDtype):  # interned already: its categories are the distinct texts
+        codes = np.asarray(values.cat.codes, dtype=np.int64)
+        uniques = np.asarray(values.cat.categories, dtype=object)
+        if (codes < 0).any():  # a missing value is a distinct value of its own, as factorize counts it
+            codes = np.where(codes < 0, len(uniques), codes)
+            uniques = np.append(uniques, np.array([np.nan], dtype=object))
+    else:
+        codes, uniques = pd.factorize(values.astype("str"), use_na_sentinel=False)
     keys = pd.Series(uniques, dtype="object").str.normalize("NFC").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
     return codes, pd.Series(keys.to_numpy(dtype=object), dtype="str")
 
