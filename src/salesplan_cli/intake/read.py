@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,29 +151,35 @@ FAST_CSV_BYTES = 256 * 1024
 
 
 def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]] | None:
-    """The pyarrow path; None when the file needs the exact reader (odd bytes, a disagreement, a problem to report)."""
+    """The pyarrow path; None when the file needs the exact reader (odd bytes, a disagreement, a problem to report).
+
+    The file's bytes are read in place, never copied: past a UTF-8 byte-order mark through a memoryview, UTF-8
+    checked by pyarrow without decoding, a single-byte encoding (cp1252, latin-1, iso-8859-15) scanned as it
+    is (quotes, newlines and delimiters are the same bytes as in ASCII) and decoded by pyarrow block by block.
+    """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff", *_NOT_TEXT)) or looks_wide(raw):
         return None
-    if raw.startswith(b"\xef\xbb\xbf") and source.encoding not in ("utf-8", "utf-8-sig"):
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    if bom and source.encoding not in ("utf-8", "utf-8-sig"):
         return None
-    if source.encoding in ("utf-8", "utf-8-sig"):
-        data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-        if not data.isascii():
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError:
-                return None  # the exact reader says where
-    else:
-        try:
-            data = raw.decode(source.encoding).encode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    if not data or data.isspace():  # not data.strip(): that copies the whole file
-        return None
-    newline = data.find(b"\n")
-    first_line = (data[:newline] if newline >= 0 else data).decode("utf-8")  # not data.split: that copies the whole file
-    delimiter = _sniff_delimiter(first_line) if source.delimiter == "auto" else source.delimiter
     from . import csvscan
+
+    base = 3 if bom else 0
+    data = memoryview(raw)[base:] if base else raw
+    if source.encoding in ("utf-8", "utf-8-sig"):
+        codec, arrow_codec = "utf-8", "utf8"
+        if not raw.isascii() and not csvscan.valid_utf8(data):
+            return None  # the exact reader says where
+    else:
+        codec, arrow_codec = source.encoding, source.encoding  # pyarrow decodes strictly: a bad byte, None
+    if _NOT_SPACE.search(raw, base) is None:  # empty, or only whitespace (not data.strip(): that copies the whole file)
+        return None
+    newline = raw.find(b"\n", base)
+    try:
+        first_line = raw[base : newline if newline >= 0 else len(raw)].decode(codec)  # not data.split: that copies the whole file
+    except UnicodeDecodeError:
+        return None
+    delimiter = _sniff_delimiter(first_line) if source.delimiter == "auto" else source.delimiter
 
     found = csvscan.scan(data)
     if found is None:
@@ -183,7 +190,7 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
         # a header over several lines: a quoted header name holding a newline, or a stray quote in a name that
         # throws the quote parity off; the body would be read from the wrong place, so the exact reader reads it
         return None
-    headers = [h.strip() for h in csvscan.record_cells(data, int(found.starts[0]), int(found.ends[0]), delimiter)]
+    headers = [h.strip() for h in csvscan.record_cells(data, int(found.starts[0]), int(found.ends[0]), delimiter, codec)]
     problem = _header_problems(headers, rel)
     if problem:
         return None
@@ -196,7 +203,7 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
     def judge(record: int) -> RowIssue | None:
         """What the exact reader says of a record that is not a plain row (None: it is one)."""
         start, end, line = int(found.starts[record]), int(found.ends[record]), int(found.lines[record])
-        cells = csvscan.record_cells(data, start, end, delimiter)
+        cells = csvscan.record_cells(data, start, end, delimiter, codec)
         if not cells or all(not cell.strip() for cell in cells):
             return RowIssue(line, "blank line", "skipped")
         if footer and cells[0].strip().startswith(SALESFORCE_FOOTER_PREFIXES) and all(not c.strip() for c in cells[1:]):
@@ -210,22 +217,25 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
 
     import numpy as np
 
-    body = np.arange(1, len(found.starts))
-    empty = found.ends[body] == found.starts[body]
-    issues += [RowIssue(int(line), "blank line", "skipped") for line in found.lines[body][empty]]
-    good = body[~empty]
+    count = len(found.starts)
+    empty = found.ends[1:] == found.starts[1:]
+    if empty.any():
+        issues += [RowIssue(int(line), "blank line", "skipped") for line in found.lines[1:][empty]]
+        good = np.flatnonzero(~empty) + 1
+    else:
+        good = np.arange(1, max(count, 1))
+    del empty
     wanted_positions = sorted({pos for _, pos in positions} | {0})
     if len(good):
         # no record over several lines: pyarrow may cut the file into blocks at any newline and parse them in parallel
-        multiline = bool((found.last_lines[1:] != found.lines[1:]).any())
-        result = csvscan.read_records(data, int(found.starts[1]), width, wanted_positions, delimiter, multiline=multiline)
+        result = csvscan.read_records(data, int(found.starts[1]), width, wanted_positions, delimiter, multiline=found.multiline, encoding=arrow_codec)
         if result is None:
             return None
         parsed, invalid = result
         if invalid:
             # ragged rows (or footers, lines of spaces): which ones, from the delimiters outside quotes
-            fields = csvscan.field_counts(data, found, delimiter)
-            odd = good[fields[good] != width]
+            fields = csvscan.field_counts(data, found, delimiter)[good]
+            odd = good[fields != width]
             if len(odd) != invalid:
                 return None
             for record in odd:
@@ -233,7 +243,8 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
                 if issue is None:
                     return None  # the scan and the csv module disagree on this record
                 issues.append(issue)
-            good = good[fields[good] == width]
+            good = good[fields == width]
+            del fields
         if len(parsed[0]) != len(good):
             return None
     else:
@@ -242,44 +253,67 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
         parsed = {pos: pa.chunked_array([], type=pa.large_string()) for pos in wanted_positions}
     keep = _plain_rows(parsed, good, judge, issues, footer)
     if keep is not None:
-        parsed = {pos: column.filter(keep) for pos, column in parsed.items()}
-        good = good[np.asarray(keep)]
+        import pyarrow as pa
+
+        mask = pa.array(keep)
+        parsed = {pos: column.filter(mask) for pos, column in parsed.items()}
+        good = good[keep]
+    # every record from the second on is a row: its lines are the scan's, not a copy
+    lines = found.lines[1:] if len(good) == count - 1 else found.lines[good]
     columns = {name: parsed[pos] for name, pos in positions}
-    return RawTable(headers=headers, columns=columns, lines=found.lines[good], issues=issues), []
+    return RawTable(headers=headers, columns=columns, lines=lines, issues=issues), []
+
+
+#: A byte that bytes.isspace() does not take for whitespace.
+_NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+
+
+def _blank_cells(column):
+    """Which values of an Arrow text column are blank to Python's str.strip(): empty, or whitespace only
+    (pyarrow's utf8_is_space takes the same characters for whitespace as Python, tests/test_csvscan.py);
+    a numpy mask. Nothing is copied, unlike a trim of every value."""
+    import pyarrow.compute as pc
+
+    return pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column)).to_numpy(zero_copy_only=False)
 
 
 def _plain_rows(parsed: dict, good, judge, issues: list[RowIssue], footer: bool):
-    """Rows of blank cells or a report footer among those pyarrow parsed: a keep mask, or None if all are rows."""
-    import pyarrow as pa
+    """Rows of blank cells or a report footer among those pyarrow parsed: a keep mask (numpy), or None if all are rows.
+
+    Both have every column but the first blank: the other columns are looked at one by one, and the search stops
+    as soon as no row is left with all of them blank (an export whose second column is never blank is cleared
+    by one pass over that column). The first column is then looked at in the rows left only.
+    """
+    import numpy as np
     import pyarrow.compute as pc
 
-    blank = None
-    for column in parsed.values():
-        empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0)
-        blank = empty if blank is None else pc.and_(blank, empty)
-    candidates = blank
-    if footer:
-        others = [column for pos, column in parsed.items() if pos != 0]
-        rest_blank = pa.chunked_array([pa.array([True] * len(parsed[0]), type=pa.bool_())]) if not others else None
-        for column in others:
-            empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0)
-            rest_blank = empty if rest_blank is None else pc.and_(rest_blank, empty)
-        first = pc.utf8_trim_whitespace(parsed[0])
-        starts = None
-        for prefix in SALESFORCE_FOOTER_PREFIXES:
-            hit = pc.starts_with(first, prefix)
-            starts = hit if starts is None else pc.or_(starts, hit)
-        candidates = pc.or_(candidates, pc.and_(starts, rest_blank))
-    flagged = [i for i, hit in enumerate(candidates.to_pylist()) if hit] if pc.any(candidates).as_py() else []
-    if not flagged:
+    rest = None  # rows whose columns but the first are blank so far
+    for pos, column in parsed.items():
+        if pos == 0:
+            continue
+        blank = _blank_cells(column)
+        rest = blank if rest is None else np.logical_and(rest, blank, out=rest)
+        if not rest.any():
+            return None
+    rows = np.arange(len(parsed[0])) if rest is None else np.flatnonzero(rest)
+    if not len(rows):
         return None
-    keep = [True] * len(good)
+    first = parsed[0] if rest is None else parsed[0].take(rows)
+    candidates = _blank_cells(first)
+    if footer:
+        trimmed = pc.utf8_trim_whitespace(first)
+        for prefix in SALESFORCE_FOOTER_PREFIXES:
+            candidates |= pc.starts_with(trimmed, prefix).to_numpy(zero_copy_only=False)
+    flagged = rows[candidates]
+    if not len(flagged):
+        return None
+    keep = np.ones(len(good), dtype=bool)
     for i in flagged:
         issue = judge(int(good[i]))
         if issue is not None:
             issues.append(issue)
             keep[i] = False
-    return pa.array(keep)
+    return keep
 
 
 def _read_csv_exact(raw: bytes, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]]:
