@@ -289,3 +289,50 @@ def test_arrow_takes_the_same_characters_for_whitespace_as_python():
     characters = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
     blank = read._blank_cells(pa.chunked_array([pa.array(characters + ["", " \t\u3000", " a "], type=pa.large_string())]))
     assert blank.tolist() == [not c.strip() for c in characters] + [True, True, False]
+
+
+# --- the file read block by block, never whole -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("block", [1, 7, 1024 * 1024])
+def test_the_file_path_reads_what_the_bytes_path_reads(tmp_path, monkeypatch, block):
+    monkeypatch.setattr(csvscan, "_BLOCK", block)
+    rows = [HEADER] + [[str(i), "Zoë", "1", "a\r\nb" if i % 3 == 0 else "n", ""] for i in range(40)]
+    cases = {
+        "plain.csv": _csv(rows),
+        "crlf.csv": _csv(rows, terminator="\r\n") + b"\r\n1,2\r\n",
+        "bom.csv": b"\xef\xbb\xbf" + _csv(rows) + b"Grand Totals (40 records)\n",
+        "no-final-newline.csv": _csv(rows).rstrip(b"\n"),
+        "bare-cr.csv": _csv(rows) + b"1,2\r3,4\n",
+        "unclosed.csv": _csv(rows) + b'1,"2\n',
+    }
+    for name, raw in cases.items():
+        path = tmp_path / name
+        path.write_bytes(raw)
+        source = Source(path=name, encoding="utf-8-sig", preset="salesforce")
+        from_file = read._read_csv_fast_file(path, name, source, WANTED)
+        from_bytes = read._read_csv_fast(raw, name, source, WANTED)
+        assert (from_file is None) == (from_bytes is None), name
+        assert (from_file is None) == (name in ("bare-cr.csv", "unclosed.csv")), name
+        if from_file is not None:
+            _same(from_file, read._read_csv_exact(raw, name, source, WANTED))
+            _same(from_bytes, read._read_csv_exact(raw, name, source, WANTED))
+
+
+def test_a_file_that_changes_while_read_goes_to_the_exact_reader(tmp_path, monkeypatch):
+    path = tmp_path / "x.csv"
+    raw = _csv([HEADER] + [[str(i), "ana", "1", "n", ""] for i in range(100)])
+    path.write_bytes(raw)
+    scan = csvscan.scan
+
+    def scan_then_append(content):
+        found = scan(content)
+        with path.open("ab") as out:  # another program writes to the export between the scan and the parse
+            out.write(b"101,bo,2,n,\n")
+        return found
+
+    monkeypatch.setattr(csvscan, "scan", scan_then_append)
+    assert read._read_csv_fast_file(path, "x.csv", Source(path="x.csv"), WANTED) is None
+    monkeypatch.setattr(csvscan, "scan", scan)
+    table, _ = read._read_csv(path, "x.csv", Source(path="x.csv"), WANTED)
+    assert len(table.lines) == 101

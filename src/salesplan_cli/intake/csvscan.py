@@ -14,17 +14,20 @@ file, row by row. Files the scan cannot vouch for never reach pyarrow: a bare CR
 unclosed quote at the end, a header over several lines, a record longer than the csv
 module's field limit, a first row starting with a byte-order mark. Nothing is guessed.
 
-The bytes are never copied: every function takes a buffer (bytes, or a memoryview of the
-file's bytes past a byte-order mark) and reads it through numpy or pyarrow views. The scan
-goes over the bytes in blocks small enough to stay in the processor's cache, so each
-block is compared to a newline and to a quote while it is there, and the temporary masks
-stay small whatever the file's size.
+The file is never held whole, nor copied: every function takes a `Bytes`, which reads the
+bytes block by block, from memory (bytes, or a memoryview past a byte-order mark, through
+numpy and pyarrow views) or from the open file (an export of 250 MB need not sit in memory
+beside its parsed columns). The blocks are small enough to stay in the processor's cache,
+so each is compared to a newline and to a quote while it is there, and the temporary
+masks stay small whatever the file's size.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,42 +47,92 @@ class Scan:
     lines: np.ndarray  # physical line of each record's first byte (1-based)
     last_lines: np.ndarray  # physical line of each record's last byte (the same array when no record spans lines)
     multiline: bool = False  # some record spans several lines (a newline inside a quoted value)
+    first_newline: int = -1  # offset of the first newline (-1: none)
 
 
-def _bytes(buffer) -> np.ndarray:
-    return np.frombuffer(buffer, dtype=np.uint8)
+class Bytes:
+    """The bytes of an export, read block by block: a buffer in memory (bytes, or a memoryview past a byte-order
+    mark), or an open file, which is never held whole (its pages need not sit beside the parsed columns)."""
+
+    def __init__(self, buffer=None, file=None, offset: int = 0, size: int = 0):
+        self.buffer, self.file, self.offset = buffer, file, offset
+        self.size = len(memoryview(buffer)) if buffer is not None else size - offset
+        self.short = False  # a file that gave fewer or more bytes than its size said (changed while read)
+
+    def might_hold(self, byte: int) -> bool:
+        """Whether `byte` may be in the bytes: bytes in memory are searched (memchr); others may hold it."""
+        return byte in self.buffer if isinstance(self.buffer, (bytes, bytearray)) else True
+
+    def blocks(self):
+        """(offset, numpy view) of each block; a file's block is overwritten by the next one."""
+        if self.buffer is not None:
+            data = np.frombuffer(self.buffer, dtype=np.uint8)
+            for start in range(0, len(data), _BLOCK):
+                yield start, data[start : start + _BLOCK]
+            return
+        room = bytearray(_BLOCK)
+        view = np.frombuffer(room, dtype=np.uint8)
+        done = 0
+        self.file.seek(self.offset)
+        while True:
+            got = self.file.readinto(room)
+            if not got:
+                break
+            yield done, view[:got]
+            done += got
+        if done != self.size:
+            self.short = True
+
+    def read(self, start: int, end: int) -> bytes:
+        if self.buffer is not None:
+            return bytes(memoryview(self.buffer)[start:end])
+        return os.pread(self.file.fileno(), max(end - start, 0), self.offset + start)
+
+    def arrow_input(self, start: int):
+        """A pyarrow input stream of the bytes from `start` on (the buffer sliced, not copied; the file read)."""
+        import pyarrow as pa
+
+        if self.buffer is not None:
+            return pa.BufferReader(pa.py_buffer(self.buffer).slice(start))
+        self.file.seek(self.offset + start)
+        return pa.PythonFile(self.file, mode="r")
 
 
-def _might_hold(buffer, byte: int) -> bool:
-    """Whether `byte` may be in the buffer: bytes are searched (memchr); another buffer is taken to hold it."""
-    return byte in buffer if isinstance(buffer, (bytes, bytearray)) else True
+def as_bytes(content) -> Bytes:
+    return content if isinstance(content, Bytes) else Bytes(content)
 
 
-def _newlines_and_parity(data: np.ndarray, quotes: bool, carriage: bool) -> tuple[np.ndarray, np.ndarray | None, int, int]:
-    """Offsets of the newlines; for each, whether an odd number of quotes precede it (None: no quote in the
-    file, every newline ends a record); the parity of all the quotes of the file; and the number of CRs
-    (when `carriage`, else 0).
+def _newlines_and_parity(content: Bytes) -> tuple[np.ndarray, np.ndarray | None, int, int, np.ndarray | None, int]:
+    """One pass over the blocks: the offsets of the newlines; for each, whether an odd number of quotes precede
+    it (None: no quote in the file, every newline ends a record); the parity of all the quotes of the file; the
+    number of CRs; for each newline, whether a CR comes right before it (None: no CR looked for); the last byte.
 
     Per block: the newlines are found, then the quotes of each line are summed (np.add.reduceat over the
     quote mask, cut at the newlines; a uint8 sum that wraps keeps its parity) and accumulated into the
     parity before each newline, carried from block to block.
     """
+    quotes, carriage = content.might_hold(_QUOTE), content.might_hold(_CR)
     found: list[np.ndarray] = []
     parities: list[np.ndarray] = []
+    before_cr: list[np.ndarray] = []
     carry = 0
     returns = 0
-    for start in range(0, len(data), _BLOCK):
-        block = data[start : start + _BLOCK]
+    last = 0  # the last byte of the previous block
+    for start, block in content.blocks():
         newlines = np.flatnonzero(block == _LF)
         found.append(newlines + start if start else newlines)
         if carriage:
             returns += int(np.count_nonzero(block == _CR))
+            before = block[newlines - 1]  # for a newline at offset 0, index -1 reads the block's end: replaced
+            if len(newlines) and newlines[0] == 0:
+                before[0] = last
+            before_cr.append(before == _CR)
+        last = int(block[-1])
         if not quotes:
             continue
         mask = (block == _QUOTE).view(np.uint8)
         if not len(newlines):
             carry ^= int(np.count_nonzero(mask)) & 1
-            parities.append(np.empty(0, dtype=np.uint8))
             continue
         # sums[0]: quotes before the first newline; sums[k]: quotes from newline k-1 to newline k; the last one
         # runs to the block's end. A cut at a newline holds no quote, so a repeated cut (a newline at offset 0)
@@ -94,39 +147,48 @@ def _newlines_and_parity(data: np.ndarray, quotes: bool, carriage: bool) -> tupl
             parity ^= 1
         parities.append(parity[:-1])
         carry = int(parity[-1])
-    newlines = np.concatenate(found) if len(found) > 1 else (found[0] if found else np.empty(0, dtype=np.intp))
-    if not quotes:
-        return newlines, None, 0, returns
-    inside = np.concatenate(parities) if len(parities) > 1 else (parities[0] if parities else np.empty(0, dtype=np.uint8))
-    return newlines, inside, carry, returns
+    newlines = _joined(found, np.intp)
+    crlf = _joined(before_cr, bool) if carriage else None
+    inside = _joined(parities, np.uint8) if quotes else None
+    return newlines, inside, carry, returns, crlf, last
 
 
-def scan(buffer) -> Scan | None:
-    """Split the bytes of `buffer` into records; None when they need the exact (slow) reader."""
-    data = _bytes(buffer)
-    size = len(data)
-    newlines, inside, tail_parity, returns = _newlines_and_parity(data, _might_hold(buffer, _QUOTE), _might_hold(buffer, _CR))
-    carriage = returns > 0
-    if carriage:
+def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts) if len(parts) > 1 else (parts[0] if parts else np.empty(0, dtype=dtype))
+
+
+def scan(content) -> Scan | None:
+    """Split the bytes (a Bytes, or a buffer) into records; None when they need the exact (slow) reader."""
+    content = as_bytes(content)
+    newlines, inside, tail_parity, returns, crlf, last = _newlines_and_parity(content)
+    if content.short:
+        return None
+    size = content.size
+    if returns:
         # every CR must be the first half of a CRLF: a bare CR ends lines on old Macs, and the slow reader counts
         # those lines. Counted, not located: the CRs before a newline are distinct CRs, so equal counts mean
         # there is no other one.
-        before = newlines[newlines > 0] - 1
-        if returns != int(np.count_nonzero(data[before] == _CR)):
+        if returns != int(np.count_nonzero(crlf)):
             return None
+    else:
+        crlf = None
     if inside is not None and inside.any():
         outside = inside == 0
         terminators = newlines[outside]
+        if crlf is not None:
+            crlf = crlf[outside]
         term_index = np.flatnonzero(outside)  # which newline (0-based) ends each record
         multiline = True
     else:
         terminators = newlines
         term_index = None  # every newline ends a record
         multiline = False
-    if size and data[-1] != _LF:
+    if size and last != _LF:
         if tail_parity:
             return None  # an unclosed quote runs to the end of the file: the slow reader says where
         terminators = np.append(terminators, size)  # a virtual newline after the last byte
+        if crlf is not None:
+            crlf = np.append(crlf, False)  # a CR there would be a bare CR, refused above
         if term_index is not None:
             term_index = np.append(term_index, len(newlines))
     elif tail_parity:
@@ -146,66 +208,70 @@ def scan(buffer) -> Scan | None:
         if count:
             lines[0] = 1
             np.add(last_lines[:-1], 1, out=lines[1:])
-    if carriage and count:  # a CR before the newline is part of the line end
-        before = np.maximum(ends - 1, 0)
-        ends = ends - ((ends > starts) & (data[before] == _CR))
-    return Scan(starts=starts, ends=ends, lines=lines, last_lines=last_lines, multiline=multiline)
+    if crlf is not None:  # a CR before the newline is part of the line end
+        ends = ends - crlf
+    first_newline = int(newlines[0]) if len(newlines) else -1
+    return Scan(starts=starts, ends=ends, lines=lines, last_lines=last_lines, multiline=multiline, first_newline=first_newline)
 
 
-def field_counts(buffer, found: Scan, delimiter: str) -> np.ndarray:
+def field_counts(content, found: Scan, delimiter: str) -> np.ndarray:
     """Fields of each record, counting the delimiters outside quotes (only needed when some rows are ragged).
 
     Per block: the quote parity before each byte (a running xor of the quote mask, carried across blocks)
     keeps the delimiters outside quotes; their running count is read at each record's start and end.
     """
-    data = _bytes(buffer)
+    content = as_bytes(content)
     byte = ord(delimiter)
     before_start = np.empty(len(found.starts), dtype=np.int64)
     before_end = np.empty(len(found.ends), dtype=np.int64)
     counted = 0  # delimiters outside quotes before the block
     carry = np.uint8(0)  # quote parity before the block
-    for start in range(0, len(data), _BLOCK):
-        stop = min(start + _BLOCK, len(data))
-        block = data[start:stop]
+    for start, block in content.blocks():
+        stop = start + len(block)
         quotes = (block == _QUOTE).view(np.uint8)
         parity = np.bitwise_xor.accumulate(quotes)  # parity after each byte: a quote's own byte is a quote, never a delimiter
         if carry:
             parity ^= 1
-        if len(parity):
-            carry = parity[-1]
+        carry = parity[-1]
         outside = np.flatnonzero((block == byte) & (parity == 0))
         for positions, out in ((found.starts, before_start), (found.ends, before_end)):
             lo, hi = np.searchsorted(positions, (start, stop))
             out[lo:hi] = counted + np.searchsorted(outside, positions[lo:hi] - start)
         counted += len(outside)
     for positions, out in ((found.starts, before_start), (found.ends, before_end)):
-        lo = np.searchsorted(positions, len(data))
+        lo = np.searchsorted(positions, content.size)
         out[lo:] = counted  # a virtual end after the last byte
     return before_end - before_start + 1
 
 
-def record_cells(buffer, start: int, end: int, delimiter: str, encoding: str = "utf-8") -> list[str]:
+def record_cells(content, start: int, end: int, delimiter: str, encoding: str = "utf-8") -> list[str]:
     """One record read by Python's csv module (the reasons the slow path would give)."""
-    text = bytes(memoryview(buffer)[start:end]).decode(encoding, errors="replace")
+    text = as_bytes(content).read(start, end).decode(encoding, errors="replace")
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True, strict=False))
     return [cell for row in rows for cell in row] if rows else []
 
 
-def valid_utf8(buffer) -> bool:
-    """Whether the bytes are valid UTF-8, checked by pyarrow in place (bytes.decode would copy the whole file
-    into a str: up to four times its size)."""
-    import pyarrow as pa
-
-    offsets = pa.py_buffer(np.array([0, len(memoryview(buffer))], dtype=np.int64))
+def valid_utf8(content) -> bool:
+    """Whether the bytes are valid UTF-8, as Python's strict decoder says, block by block (bytes.decode would
+    hold the whole file as a str: up to four times its size). ASCII blocks are skipped, unless a character
+    began at the end of the block before."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
     try:
-        pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(buffer)).validate(full=True)
-    except pa.ArrowInvalid:
+        for _start, block in as_bytes(content).blocks():
+            if decoder.getstate()[0] or int(block.max()) >= 0x80:
+                decoder.decode(memoryview(block))
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
         return False
     return True
 
 
+def ascii_only(content) -> bool:
+    return all(int(block.max()) < 0x80 for _start, block in as_bytes(content).blocks())
+
+
 def read_records(
-    buffer, header_end: int, width: int, columns: list[int], delimiter: str, multiline: bool = True, encoding: str = "utf8"
+    content, header_end: int, width: int, columns: list[int], delimiter: str, multiline: bool = True, encoding: str = "utf8"
 ):
     """pyarrow's parse of the records after the header: (text columns by position, rows it skipped for a
     wrong field count), or None when pyarrow cannot parse the bytes. `multiline` False (the scan found no record
@@ -223,13 +289,13 @@ def read_records(
         invalid += 1
         return "skip"
 
-    body = pa.py_buffer(buffer).slice(header_end)
-    if encoding in ("utf8", "utf-8") and bytes(memoryview(buffer)[header_end : header_end + 3]) == b"\xef\xbb\xbf":
+    content = as_bytes(content)
+    if encoding in ("utf8", "utf-8") and content.read(header_end, header_end + 3) == b"\xef\xbb\xbf":
         return None  # pyarrow would take the first row's leading U+FEFF for a byte-order mark and drop it
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(body),
-            read_options=pacsv.ReadOptions(column_names=names, encoding=encoding, block_size=16 * 1024 * 1024),
+            content.arrow_input(header_end),
+            read_options=pacsv.ReadOptions(column_names=names, encoding=encoding, block_size=1 * 1024 * 1024),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
                 quote_char='"',

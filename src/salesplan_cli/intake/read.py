@@ -137,12 +137,11 @@ def _sniff_delimiter(header_line: str) -> str:
 
 
 def _read_csv(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]]:
-    raw = path.read_bytes()
-    if len(raw) >= FAST_CSV_BYTES:
-        fast = _read_csv_fast(raw, rel, source, wanted)
+    if path.stat().st_size >= FAST_CSV_BYTES:
+        fast = _read_csv_fast_file(path, rel, source, wanted)
         if fast is not None:
             return fast
-    return _read_csv_exact(raw, rel, source, wanted)
+    return _read_csv_exact(path.read_bytes(), rel, source, wanted)
 
 
 #: Exports from this size up are parsed by pyarrow (csvscan.py); smaller ones by Python's csv module,
@@ -151,46 +150,69 @@ FAST_CSV_BYTES = 256 * 1024
 
 
 def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]] | None:
-    """The pyarrow path; None when the file needs the exact reader (odd bytes, a disagreement, a problem to report).
+    """The pyarrow path over bytes in memory; None when the file needs the exact reader (odd bytes, a
+    disagreement, a problem to report)."""
+    from . import csvscan
 
-    The file's bytes are read in place, never copied: past a UTF-8 byte-order mark through a memoryview, UTF-8
-    checked by pyarrow without decoding, a single-byte encoding (cp1252, latin-1, iso-8859-15) scanned as it
-    is (quotes, newlines and delimiters are the same bytes as in ASCII) and decoded by pyarrow block by block.
-    """
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff", *_NOT_TEXT)) or looks_wide(raw):
+    base = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    return _read_fast(csvscan.Bytes(memoryview(raw)[base:] if base else raw), raw[:4096], rel, source, wanted)
+
+
+def _read_csv_fast_file(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]] | None:
+    """The pyarrow path reading the file block by block, never whole: the bytes of a large export are not held
+    beside its parsed columns. The file is read twice (scanned, then parsed): if it changed in between (its
+    size, time or inode), None, and the exact reader reads it at once."""
+    import os
+
+    from . import csvscan
+
+    with open(path, "rb", buffering=0) as file:
+        before = os.fstat(file.fileno())
+        head = file.read(4096)
+        base = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+        result = _read_fast(csvscan.Bytes(file=file, offset=base, size=before.st_size), head, rel, source, wanted)
+        after = os.fstat(file.fileno())
+    if result is None or (before.st_size, before.st_mtime_ns, before.st_ino) != (after.st_size, after.st_mtime_ns, after.st_ino):
         return None
-    bom = raw.startswith(b"\xef\xbb\xbf")
-    if bom and source.encoding not in ("utf-8", "utf-8-sig"):
+    return result
+
+
+def _read_fast(content, head: bytes, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]] | None:
+    """The pyarrow path: `content` (csvscan.Bytes) the bytes past a byte-order mark, `head` the file's first bytes.
+
+    The bytes are read in place, never copied whole: UTF-8 checked block by block, a single-byte encoding
+    (cp1252, latin-1, iso-8859-15) scanned as it is (quotes, newlines and delimiters are the same bytes as in
+    ASCII) and decoded by pyarrow block by block, strictly.
+    """
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", *_NOT_TEXT)) or looks_wide(head):
+        return None
+    if head.startswith(b"\xef\xbb\xbf") and source.encoding not in ("utf-8", "utf-8-sig"):
         return None
     from . import csvscan
 
-    base = 3 if bom else 0
-    data = memoryview(raw)[base:] if base else raw
     if source.encoding in ("utf-8", "utf-8-sig"):
         codec, arrow_codec = "utf-8", "utf8"
-        if not raw.isascii() and not csvscan.valid_utf8(data):
+        if not csvscan.valid_utf8(content):
             return None  # the exact reader says where
     else:
         codec, arrow_codec = source.encoding, source.encoding  # pyarrow decodes strictly: a bad byte, None
-    if _NOT_SPACE.search(raw, base) is None:  # empty, or only whitespace (not data.strip(): that copies the whole file)
+    if not any(_NOT_SPACE.search(memoryview(block)) for _start, block in content.blocks()):
+        return None  # empty, or only whitespace (not data.strip(): that copies the whole file)
+    found = csvscan.scan(content)
+    if found is None:
         return None
-    newline = raw.find(b"\n", base)
     try:
-        first_line = raw[base : newline if newline >= 0 else len(raw)].decode(codec)  # not data.split: that copies the whole file
+        first_line = content.read(0, found.first_newline if found.first_newline >= 0 else content.size).decode(codec)
     except UnicodeDecodeError:
         return None
     delimiter = _sniff_delimiter(first_line) if source.delimiter == "auto" else source.delimiter
-
-    found = csvscan.scan(data)
-    if found is None:
-        return None
     if len(found.starts) and int((found.ends - found.starts).max()) > csv.field_size_limit():
         return None  # a record that may hold a field over the csv module's limit: the exact reader says where
     if len(found.starts) and int(found.last_lines[0]) != 1:
         # a header over several lines: a quoted header name holding a newline, or a stray quote in a name that
         # throws the quote parity off; the body would be read from the wrong place, so the exact reader reads it
         return None
-    headers = [h.strip() for h in csvscan.record_cells(data, int(found.starts[0]), int(found.ends[0]), delimiter, codec)]
+    headers = [h.strip() for h in csvscan.record_cells(content, int(found.starts[0]), int(found.ends[0]), delimiter, codec)]
     problem = _header_problems(headers, rel)
     if problem:
         return None
@@ -203,7 +225,7 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
     def judge(record: int) -> RowIssue | None:
         """What the exact reader says of a record that is not a plain row (None: it is one)."""
         start, end, line = int(found.starts[record]), int(found.ends[record]), int(found.lines[record])
-        cells = csvscan.record_cells(data, start, end, delimiter, codec)
+        cells = csvscan.record_cells(content, start, end, delimiter, codec)
         if not cells or all(not cell.strip() for cell in cells):
             return RowIssue(line, "blank line", "skipped")
         if footer and cells[0].strip().startswith(SALESFORCE_FOOTER_PREFIXES) and all(not c.strip() for c in cells[1:]):
@@ -228,13 +250,13 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
     wanted_positions = sorted({pos for _, pos in positions} | {0})
     if len(good):
         # no record over several lines: pyarrow may cut the file into blocks at any newline and parse them in parallel
-        result = csvscan.read_records(data, int(found.starts[1]), width, wanted_positions, delimiter, multiline=found.multiline, encoding=arrow_codec)
+        result = csvscan.read_records(content, int(found.starts[1]), width, wanted_positions, delimiter, multiline=found.multiline, encoding=arrow_codec)
         if result is None:
             return None
         parsed, invalid = result
         if invalid:
             # ragged rows (or footers, lines of spaces): which ones, from the delimiters outside quotes
-            fields = csvscan.field_counts(data, found, delimiter)[good]
+            fields = csvscan.field_counts(content, found, delimiter)[good]
             odd = good[fields != width]
             if len(odd) != invalid:
                 return None
