@@ -336,3 +336,19 @@ def test_a_file_that_changes_while_read_goes_to_the_exact_reader(tmp_path, monke
     monkeypatch.setattr(csvscan, "scan", scan)
     table, _ = read._read_csv(path, "x.csv", Source(path="x.csv"), WANTED)
     assert len(table.lines) == 101
+
+
+@pytest.mark.parametrize("popcount", [True, False])
+def test_byte_parity_with_and_without_numpy_popcount(monkeypatch, popcount):
+    import numpy as np
+
+    if not popcount and hasattr(np, "bitwise_count"):
+        monkeypatch.delattr(np, "bitwise_count")  # numpy 1.x: the shift-and-xor fold
+    rng = np.random.default_rng(7)
+    ones = rng.random(8 * 4000) < 0.3
+    words = ones.view(np.uint64)
+    expected = ones.reshape(-1, 8).sum(axis=1) % 2
+    assert csvscan._byte_parity(words).tolist() == expected.tolist()
+    raw = b'a,"b\nc",d\n' * 3000 + b'"x"\n'  # the scan through the same path
+    found = csvscan.scan(raw)
+    assert found.multiline and found.lines.tolist()[:3] == [1, 3, 5] and len(found.lines) == 3001
