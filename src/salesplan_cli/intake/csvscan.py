@@ -40,14 +40,74 @@ _LF, _CR, _QUOTE = 0x0A, 0x0D, 0x22
 
 @dataclass
 class Scan:
-    """Record boundaries of a CSV file (bytes, UTF-8 or another ASCII-compatible encoding)."""
+    """Record boundaries of a CSV file (bytes, UTF-8 or another ASCII-compatible encoding).
 
-    starts: np.ndarray  # first byte of each record
-    ends: np.ndarray  # one past the last byte (the newline, or a CR before it, excluded)
-    lines: np.ndarray  # physical line of each record's first byte (1-based)
-    last_lines: np.ndarray  # physical line of each record's last byte (the same array when no record spans lines)
-    multiline: bool = False  # some record spans several lines (a newline inside a quoted value)
+    Held lean while pyarrow parses (an export of 5,000,000 records would otherwise keep four arrays of 40 MB):
+    only the offset of each record's newline, and when some record spans lines, which newline that is. A
+    record's start, end and lines are derived from them, one at a time (`start`, `end`, `line`,
+    `last_line`) or as arrays on demand (`starts`, `ends`, `lines`, `last_lines`).
+    """
+
+    terminators: np.ndarray  # the newline ending each record (the file's size for a last record without one)
+    crlf: np.ndarray | None  # per record, whether a CR comes before its newline (None: no CR in the file)
+    term_index: np.ndarray | None  # which newline (0-based) ends each record; None: the k-th ends record k
+    longest: int = 0  # the longest record, in bytes
+    blank: np.ndarray | None = None  # the records with no byte at all
     first_newline: int = -1  # offset of the first newline (-1: none)
+
+    def __len__(self) -> int:
+        return len(self.terminators)
+
+    @property
+    def multiline(self) -> bool:
+        """Some record spans several lines (a newline inside a quoted value)."""
+        return self.term_index is not None
+
+    def start(self, record: int) -> int:
+        return int(self.terminators[record - 1]) + 1 if record else 0
+
+    def end(self, record: int) -> int:
+        """One past the last byte (the newline, or a CR before it, excluded)."""
+        return int(self.terminators[record]) - (int(self.crlf[record]) if self.crlf is not None else 0)
+
+    def line(self, record: int) -> int:
+        """Physical line of the record's first byte (1-based)."""
+        if self.term_index is None:
+            return record + 1
+        return int(self.term_index[record - 1]) + 2 if record else 1
+
+    def last_line(self, record: int) -> int:
+        return record + 1 if self.term_index is None else int(self.term_index[record]) + 1
+
+    def lines_of(self, records: np.ndarray) -> np.ndarray:
+        """Physical line of the first byte of each of `records` (int64)."""
+        records = np.asarray(records, dtype=np.int64)
+        if self.term_index is None:
+            return records + 1
+        return np.where(records > 0, self.term_index[records - 1] + 2, 1).astype(np.int64)
+
+    @property
+    def starts(self) -> np.ndarray:
+        starts = np.empty(len(self), dtype=np.int64)
+        if len(self):
+            starts[0] = 0
+            np.add(self.terminators[:-1], 1, out=starts[1:])
+        return starts
+
+    @property
+    def ends(self) -> np.ndarray:
+        ends = self.terminators.astype(np.int64, copy=False)
+        return ends - self.crlf if self.crlf is not None else ends
+
+    @property
+    def lines(self) -> np.ndarray:
+        return self.lines_of(np.arange(len(self)))
+
+    @property
+    def last_lines(self) -> np.ndarray:
+        if self.term_index is None:
+            return np.arange(1, len(self) + 1, dtype=np.int64)
+        return self.term_index.astype(np.int64) + 1
 
 
 class Bytes:
@@ -203,11 +263,9 @@ def scan(content) -> Scan | None:
         if crlf is not None:
             crlf = crlf[outside]
         term_index = np.flatnonzero(outside)  # which newline (0-based) ends each record
-        multiline = True
     else:
         terminators = newlines
         term_index = None  # every newline ends a record
-        multiline = False
     if size and last != _LF:
         if tail_parity:
             return None  # an unclosed quote runs to the end of the file: the slow reader says where
@@ -218,25 +276,14 @@ def scan(content) -> Scan | None:
             term_index = np.append(term_index, len(newlines))
     elif tail_parity:
         return None  # the file ends inside a quoted value
-    count = len(terminators)
-    ends = terminators.astype(np.int64, copy=False)
-    starts = np.empty(count, dtype=np.int64)
-    if count:
-        starts[0] = 0
-        np.add(ends[:-1], 1, out=starts[1:])
-    if term_index is None:
-        lines = np.arange(1, count + 1, dtype=np.int64)  # record k is line k+1
-        last_lines = lines
+    found = Scan(terminators=terminators, crlf=crlf, term_index=term_index, first_newline=int(newlines[0]) if len(newlines) else -1)
+    if len(found):
+        lengths = found.ends - found.starts  # temporaries, dropped before the parse
+        found.longest = int(lengths.max())
+        found.blank = np.flatnonzero(lengths == 0)
     else:
-        last_lines = term_index.astype(np.int64) + 1
-        lines = np.empty(count, dtype=np.int64)
-        if count:
-            lines[0] = 1
-            np.add(last_lines[:-1], 1, out=lines[1:])
-    if crlf is not None:  # a CR before the newline is part of the line end
-        ends = ends - crlf
-    first_newline = int(newlines[0]) if len(newlines) else -1
-    return Scan(starts=starts, ends=ends, lines=lines, last_lines=last_lines, multiline=multiline, first_newline=first_newline)
+        found.blank = np.empty(0, dtype=np.intp)
+    return found
 
 
 def field_counts(content, found: Scan, delimiter: str) -> np.ndarray:

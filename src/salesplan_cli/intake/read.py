@@ -206,13 +206,13 @@ def _read_fast(content, head: bytes, rel: str, source: Source, wanted: list[str]
     except UnicodeDecodeError:
         return None
     delimiter = _sniff_delimiter(first_line) if source.delimiter == "auto" else source.delimiter
-    if len(found.starts) and int((found.ends - found.starts).max()) > csv.field_size_limit():
+    if found.longest > csv.field_size_limit():
         return None  # a record that may hold a field over the csv module's limit: the exact reader says where
-    if len(found.starts) and int(found.last_lines[0]) != 1:
+    if len(found) and found.last_line(0) != 1:
         # a header over several lines: a quoted header name holding a newline, or a stray quote in a name that
         # throws the quote parity off; the body would be read from the wrong place, so the exact reader reads it
         return None
-    headers = [h.strip() for h in csvscan.record_cells(content, int(found.starts[0]), int(found.ends[0]), delimiter, codec)]
+    headers = [h.strip() for h in csvscan.record_cells(content, found.start(0), found.end(0), delimiter, codec)]
     problem = _header_problems(headers, rel)
     if problem:
         return None
@@ -224,14 +224,14 @@ def _read_fast(content, head: bytes, rel: str, source: Source, wanted: list[str]
 
     def judge(record: int) -> RowIssue | None:
         """What the exact reader says of a record that is not a plain row (None: it is one)."""
-        start, end, line = int(found.starts[record]), int(found.ends[record]), int(found.lines[record])
+        start, end, line = found.start(record), found.end(record), found.line(record)
         cells = csvscan.record_cells(content, start, end, delimiter, codec)
         if not cells or all(not cell.strip() for cell in cells):
             return RowIssue(line, "blank line", "skipped")
         if footer and cells[0].strip().startswith(SALESFORCE_FOOTER_PREFIXES) and all(not c.strip() for c in cells[1:]):
             return RowIssue(line, f"report footer '{shorten(cells[0].strip())}'", "skipped")
         if len(cells) != width:
-            last = int(found.last_lines[record])
+            last = found.last_line(record)
             if last > line:
                 return RowIssue(line, f"ragged row: {len(cells)} fields where the header has {width}, spanning lines {line}-{last} (an unclosed quote?)", last=last)
             return RowIssue(line, f"ragged row: {len(cells)} fields where the header has {width}")
@@ -239,23 +239,30 @@ def _read_fast(content, head: bytes, rel: str, source: Source, wanted: list[str]
 
     import numpy as np
 
-    count = len(found.starts)
-    empty = found.ends[1:] == found.starts[1:]
-    if empty.any():
-        issues += [RowIssue(int(line), "blank line", "skipped") for line in found.lines[1:][empty]]
-        good = np.flatnonzero(~empty) + 1
-    else:
-        good = np.arange(1, max(count, 1))
-    del empty
+    count = len(found)
+    # the records that may be rows: from the second on, but those with no byte (blank lines); None: all of them,
+    # not spelled out (an export of 5,000,000 rows would hold another 40 MB array while pyarrow parses it)
+    good = None
+    blank = found.blank[found.blank > 0]
+    if len(blank):
+        issues += [RowIssue(int(line), "blank line", "skipped") for line in found.lines_of(blank)]
+        body = np.ones(count, dtype=bool)
+        body[0] = False
+        body[blank] = False
+        good = np.flatnonzero(body)
+        del body
+    rows = count - 1 if good is None else len(good)
     wanted_positions = sorted({pos for _, pos in positions} | {0})
-    if len(good):
+    if rows:
         # no record over several lines: pyarrow may cut the file into blocks at any newline and parse them in parallel
-        result = csvscan.read_records(content, int(found.starts[1]), width, wanted_positions, delimiter, multiline=found.multiline, encoding=arrow_codec)
+        result = csvscan.read_records(content, found.start(1), width, wanted_positions, delimiter, multiline=found.multiline, encoding=arrow_codec)
         if result is None:
             return None
         parsed, invalid = result
         if invalid:
             # ragged rows (or footers, lines of spaces): which ones, from the delimiters outside quotes
+            if good is None:
+                good = np.arange(1, count)
             fields = csvscan.field_counts(content, found, delimiter)[good]
             odd = good[fields != width]
             if len(odd) != invalid:
@@ -267,21 +274,24 @@ def _read_fast(content, head: bytes, rel: str, source: Source, wanted: list[str]
                 issues.append(issue)
             good = good[fields == width]
             del fields
-        if len(parsed[0]) != len(good):
+            rows = len(good)
+        if len(parsed[0]) != rows:
             return None
     else:
         import pyarrow as pa
 
         parsed = {pos: pa.chunked_array([], type=pa.large_string()) for pos in wanted_positions}
-    keep = _plain_rows(parsed, good, judge, issues, footer)
+    keep = _plain_rows(parsed, (lambda i: i + 1) if good is None else (lambda i: int(good[i])), judge, issues, footer)
     if keep is not None:
         import pyarrow as pa
 
         mask = pa.array(keep)
         parsed = {pos: column.filter(mask) for pos, column in parsed.items()}
-        good = good[keep]
-    # every record from the second on is a row: its lines are the scan's, not a copy
-    lines = found.lines[1:] if len(good) == count - 1 else found.lines[good]
+        good = (np.arange(1, count) if good is None else good)[keep]
+    if good is None and not found.multiline:
+        lines = np.arange(2, count + 1, dtype=np.int64)  # record k is line k+1
+    else:
+        lines = found.lines_of(np.arange(1, count) if good is None else good)
     columns = {name: parsed[pos] for name, pos in positions}
     return RawTable(headers=headers, columns=columns, lines=lines, issues=issues), []
 
@@ -296,11 +306,12 @@ def _blank_cells(column):
     a numpy mask. Nothing is copied, unlike a trim of every value."""
     import pyarrow.compute as pc
 
-    return pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column)).to_numpy(zero_copy_only=False)
+    return pc.or_(pc.equal(column, ""), pc.utf8_is_space(column)).to_numpy(zero_copy_only=False)
 
 
-def _plain_rows(parsed: dict, good, judge, issues: list[RowIssue], footer: bool):
+def _plain_rows(parsed: dict, record_of, judge, issues: list[RowIssue], footer: bool):
     """Rows of blank cells or a report footer among those pyarrow parsed: a keep mask (numpy), or None if all are rows.
+    `record_of(i)`: the record (of the scan) of parsed row i.
 
     Both have every column but the first blank: the other columns are looked at one by one, and the search stops
     as soon as no row is left with all of them blank (an export whose second column is never blank is cleared
@@ -329,9 +340,9 @@ def _plain_rows(parsed: dict, good, judge, issues: list[RowIssue], footer: bool)
     flagged = rows[candidates]
     if not len(flagged):
         return None
-    keep = np.ones(len(good), dtype=bool)
+    keep = np.ones(len(parsed[0]), dtype=bool)
     for i in flagged:
-        issue = judge(int(good[i]))
+        issue = judge(record_of(int(i)))
         if issue is not None:
             issues.append(issue)
             keep[i] = False
