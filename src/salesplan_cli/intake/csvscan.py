@@ -289,28 +289,27 @@ def scan(content) -> Scan | None:
 def field_counts(content, found: Scan, delimiter: str) -> np.ndarray:
     """Fields of each record, counting the delimiters outside quotes (only needed when some rows are ragged).
 
-    Per block: the quote parity before each byte (a running xor of the quote mask, carried across blocks)
-    keeps the delimiters outside quotes; their running count is read at each record's start and end.
+    Per block: the quote parity before each delimiter (`_quote_parity`, carried across blocks) keeps those
+    outside quotes; their running count is read at each record's start and end.
     """
     content = as_bytes(content)
     byte = ord(delimiter)
-    before_start = np.empty(len(found.starts), dtype=np.int64)
-    before_end = np.empty(len(found.ends), dtype=np.int64)
+    starts, ends = found.starts, found.ends  # arrays made once (properties of the lean Scan)
+    before_start = np.empty(len(starts), dtype=np.int64)
+    before_end = np.empty(len(ends), dtype=np.int64)
     counted = 0  # delimiters outside quotes before the block
-    carry = np.uint8(0)  # quote parity before the block
+    carry = 0  # quote parity before the block
     for start, block in content.blocks():
         stop = start + len(block)
-        quotes = (block == _QUOTE).view(np.uint8)
-        parity = np.bitwise_xor.accumulate(quotes)  # parity after each byte: a quote's own byte is a quote, never a delimiter
-        if carry:
-            parity ^= 1
-        carry = parity[-1]
-        outside = np.flatnonzero((block == byte) & (parity == 0))
-        for positions, out in ((found.starts, before_start), (found.ends, before_end)):
+        delimiters = np.flatnonzero(block == byte)
+        parity, total = _quote_parity(block == _QUOTE, delimiters)
+        outside = delimiters[parity == carry]
+        carry ^= total
+        for positions, out in ((starts, before_start), (ends, before_end)):
             lo, hi = np.searchsorted(positions, (start, stop))
             out[lo:hi] = counted + np.searchsorted(outside, positions[lo:hi] - start)
         counted += len(outside)
-    for positions, out in ((found.starts, before_start), (found.ends, before_end)):
+    for positions, out in ((starts, before_start), (ends, before_end)):
         lo = np.searchsorted(positions, content.size)
         out[lo:] = counted  # a virtual end after the last byte
     return before_end - before_start + 1
