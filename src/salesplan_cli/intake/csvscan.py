@@ -9,7 +9,7 @@ delimiters outside quotes counted to find which ones, and those few records are 
 again with Python's csv module to give the same reasons as the exact reader. The two
 bookkeepings are checked against each other: when pyarrow's row count, or its count of
 skipped rows, differs from the scan's (a quote in the middle of an unquoted value, say),
-the caller (intake/read.py `_read_csv_fast`) returns None and the exact reader reads the
+the caller (intake/read.py `_read_fast`) returns None and the exact reader reads the
 file, row by row. Files the scan cannot vouch for never reach pyarrow: a bare CR, an
 unclosed quote at the end, a header over several lines, a record longer than the csv
 module's field limit, a first row starting with a byte-order mark. Nothing is guessed.
