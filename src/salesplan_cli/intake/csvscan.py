@@ -114,8 +114,8 @@ class Bytes:
     """The bytes of an export, read block by block: a buffer in memory (bytes, or a memoryview past a byte-order
     mark), or an open file, which is never held whole (its pages need not sit beside the parsed columns)."""
 
-    def __init__(self, buffer=None, file=None, offset: int = 0, size: int = 0):
-        self.buffer, self.file, self.offset = buffer, file, offset
+    def __init__(self, buffer=None, file=None, offset: int = 0, size: int = 0, path: str | None = None):
+        self.buffer, self.file, self.offset, self.path = buffer, file, offset, path
         self.size = len(memoryview(buffer)) if buffer is not None else size - offset
         self.short = False  # a file that gave fewer or more bytes than its size said (changed while read)
 
@@ -154,6 +154,10 @@ class Bytes:
 
         if self.buffer is not None:
             return pa.BufferReader(pa.py_buffer(self.buffer).slice(start))
+        if self.path is not None:  # read by pyarrow itself, into its own memory pool, without the GIL
+            stream = pa.OSFile(self.path)
+            stream.seek(self.offset + start)
+            return stream
         self.file.seek(self.offset + start)
         return pa.PythonFile(self.file, mode="r")
 
@@ -366,7 +370,7 @@ def read_records(
     try:
         table = pacsv.read_csv(
             content.arrow_input(header_end),
-            read_options=pacsv.ReadOptions(column_names=names, encoding=encoding, block_size=1 * 1024 * 1024),
+            read_options=pacsv.ReadOptions(column_names=names, encoding=encoding, block_size=16 * 1024 * 1024),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
                 quote_char='"',

@@ -161,18 +161,21 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
 def _read_csv_fast_file(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]] | None:
     """The pyarrow path reading the file block by block, never whole: the bytes of a large export are not held
     beside its parsed columns. The file is read twice (scanned, then parsed): if it changed in between (its
-    size, time or inode), None, and the exact reader reads it at once."""
+    size, time or inode; pyarrow opens the path again), None, and the exact reader reads it at once."""
     import os
 
     from . import csvscan
 
+    def identity(stat: os.stat_result) -> tuple:
+        return stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev
+
     with open(path, "rb", buffering=0) as file:
-        before = os.fstat(file.fileno())
+        before = identity(os.fstat(file.fileno()))
         head = file.read(4096)
         base = 3 if head.startswith(b"\xef\xbb\xbf") else 0
-        result = _read_fast(csvscan.Bytes(file=file, offset=base, size=before.st_size), head, rel, source, wanted)
-        after = os.fstat(file.fileno())
-    if result is None or (before.st_size, before.st_mtime_ns, before.st_ino) != (after.st_size, after.st_mtime_ns, after.st_ino):
+        result = _read_fast(csvscan.Bytes(file=file, offset=base, size=before[0], path=str(path)), head, rel, source, wanted)
+        after = identity(os.fstat(file.fileno()))
+    if result is None or before != after or before != identity(path.stat()):
         return None
     return result
 
