@@ -325,8 +325,8 @@ def test_a_file_that_changes_while_read_goes_to_the_exact_reader(tmp_path, monke
     path.write_bytes(raw)
     scan = csvscan.scan
 
-    def scan_then_append(content):
-        found = scan(content)
+    def scan_then_append(content, **options):
+        found = scan(content, **options)
         with path.open("ab") as out:  # another program writes to the export between the scan and the parse
             out.write(b"101,bo,2,n,\n")
         return found
@@ -352,3 +352,13 @@ def test_byte_parity_with_and_without_numpy_popcount(monkeypatch, popcount):
     raw = b'a,"b\nc",d\n' * 3000 + b'"x"\n'  # the scan through the same path
     found = csvscan.scan(raw)
     assert found.multiline and found.lines.tolist()[:3] == [1, 3, 5] and len(found.lines) == 3001
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 5])
+def test_utf8_checked_in_the_scan_pass_across_block_cuts(monkeypatch, block):
+    monkeypatch.setattr(csvscan, "_BLOCK", block)
+    good = "id,owner\n1,Zoë 𝄞 €\n".encode()
+    assert csvscan.scan(good, utf8=True) is not None
+    for bad in (good + b"\xc3", good.replace("ë".encode(), b"\xeb"), b"\xed\xa0\x80\n"):  # cut, latin-1, a surrogate
+        assert csvscan.scan(bad, utf8=True) is None
+        assert csvscan.scan(bad) is not None  # the scan alone does not look at characters

@@ -204,10 +204,11 @@ def _quote_parity(quotes: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray
     return (before ^ own).astype(np.uint8), total
 
 
-def _newlines_and_parity(content: Bytes) -> tuple[np.ndarray, np.ndarray | None, int, int, np.ndarray | None, int]:
+def _newlines_and_parity(content: Bytes, check: Utf8Check | None = None) -> tuple[np.ndarray, np.ndarray | None, int, int, np.ndarray | None, int] | None:
     """One pass over the blocks: the offsets of the newlines; for each, whether an odd number of quotes precede
     it (None: no quote in the file, every newline ends a record); the parity of all the quotes of the file; the
     number of CRs; for each newline, whether a CR comes right before it (None: no CR looked for); the last byte.
+    None when `check` (UTF-8, in the same pass over the file) refuses the bytes.
 
     Per block: the newlines are found, then the parity of the quotes before each (`_quote_parity`), carried
     from block to block.
@@ -220,6 +221,8 @@ def _newlines_and_parity(content: Bytes) -> tuple[np.ndarray, np.ndarray | None,
     returns = 0
     last = 0  # the last byte of the previous block
     for start, block in content.blocks():
+        if check is not None and not check.feed(block):
+            return None
         newlines = np.flatnonzero(block == _LF)
         found.append(newlines + start if start else newlines)
         if carriage:
@@ -236,6 +239,8 @@ def _newlines_and_parity(content: Bytes) -> tuple[np.ndarray, np.ndarray | None,
             parity_before ^= 1
         parities.append(parity_before)
         carry ^= total
+    if check is not None and not check.finish():
+        return None
     newlines = _joined(found, np.intp)
     crlf = _joined(before_cr, bool) if carriage else None
     inside = _joined(parities, np.uint8) if quotes else None
@@ -246,12 +251,14 @@ def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
     return np.concatenate(parts) if len(parts) > 1 else (parts[0] if parts else np.empty(0, dtype=dtype))
 
 
-def scan(content) -> Scan | None:
-    """Split the bytes (a Bytes, or a buffer) into records; None when they need the exact (slow) reader."""
+def scan(content, utf8: bool = False) -> Scan | None:
+    """Split the bytes (a Bytes, or a buffer) into records; None when they need the exact (slow) reader, or,
+    with `utf8`, when they are not valid UTF-8 (checked in the same pass)."""
     content = as_bytes(content)
-    newlines, inside, tail_parity, returns, crlf, last = _newlines_and_parity(content)
-    if content.short:
+    passed = _newlines_and_parity(content, Utf8Check() if utf8 else None)
+    if passed is None or content.short:
         return None
+    newlines, inside, tail_parity, returns, crlf, last = passed
     size = content.size
     if returns:
         # every CR must be the first half of a CRLF: a bare CR ends lines on old Macs, and the slow reader counts
@@ -326,19 +333,34 @@ def record_cells(content, start: int, end: int, delimiter: str, encoding: str = 
     return [cell for row in rows for cell in row] if rows else []
 
 
-def valid_utf8(content) -> bool:
-    """Whether the bytes are valid UTF-8, as Python's strict decoder says, block by block (bytes.decode would
+class Utf8Check:
+    """Whether bytes fed block by block are valid UTF-8, as Python's strict decoder says (bytes.decode would
     hold the whole file as a str: up to four times its size). ASCII blocks are skipped, unless a character
     began at the end of the block before."""
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    try:
-        for _start, block in as_bytes(content).blocks():
-            if decoder.getstate()[0] or int(block.max()) >= 0x80:
-                decoder.decode(memoryview(block))
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+
+    def __init__(self):
+        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
+
+    def feed(self, block: np.ndarray) -> bool:
+        try:
+            if self.decoder.getstate()[0] or int(block.max()) >= 0x80:
+                self.decoder.decode(memoryview(block))
+        except UnicodeDecodeError:
+            return False
+        return True
+
+    def finish(self) -> bool:
+        try:
+            self.decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+        return True
+
+
+def valid_utf8(content) -> bool:
+    """Whether the bytes are valid UTF-8 (`Utf8Check` over their blocks)."""
+    check = Utf8Check()
+    return all(check.feed(block) for _start, block in as_bytes(content).blocks()) and check.finish()
 
 
 def ascii_only(content) -> bool:

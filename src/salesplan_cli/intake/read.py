@@ -193,15 +193,12 @@ def _read_fast(content, head: bytes, rel: str, source: Source, wanted: list[str]
         return None
     from . import csvscan
 
-    if source.encoding in ("utf-8", "utf-8-sig"):
-        codec, arrow_codec = "utf-8", "utf8"
-        if not csvscan.valid_utf8(content):
-            return None  # the exact reader says where
-    else:
-        codec, arrow_codec = source.encoding, source.encoding  # pyarrow decodes strictly: a bad byte, None
+    utf8 = source.encoding in ("utf-8", "utf-8-sig")
+    # a single-byte encoding: pyarrow decodes strictly, a bad byte gives None
+    codec, arrow_codec = ("utf-8", "utf8") if utf8 else (source.encoding, source.encoding)
     if not any(_NOT_SPACE.search(memoryview(block)) for _start, block in content.blocks()):
         return None  # empty, or only whitespace (not data.strip(): that copies the whole file)
-    found = csvscan.scan(content)
+    found = csvscan.scan(content, utf8=utf8)  # not valid UTF-8: None, and the exact reader says where
     if found is None:
         return None
     try:
