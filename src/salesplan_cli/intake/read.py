@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,12 +137,11 @@ def _sniff_delimiter(header_line: str) -> str:
 
 
 def _read_csv(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]]:
-    raw = path.read_bytes()
-    if len(raw) >= FAST_CSV_BYTES:
-        fast = _read_csv_fast(raw, rel, source, wanted)
+    if path.stat().st_size >= FAST_CSV_BYTES:
+        fast = _read_csv_fast_file(path, rel, source, wanted)
         if fast is not None:
             return fast
-    return _read_csv_exact(raw, rel, source, wanted)
+    return _read_csv_exact(path.read_bytes(), rel, source, wanted)
 
 
 #: Exports from this size up are parsed by pyarrow (csvscan.py); smaller ones by Python's csv module,
@@ -150,40 +150,69 @@ FAST_CSV_BYTES = 256 * 1024
 
 
 def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]] | None:
-    """The pyarrow path; None when the file needs the exact reader (odd bytes, a disagreement, a problem to report)."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff", *_NOT_TEXT)) or looks_wide(raw):
-        return None
-    if raw.startswith(b"\xef\xbb\xbf") and source.encoding not in ("utf-8", "utf-8-sig"):
-        return None
-    if source.encoding in ("utf-8", "utf-8-sig"):
-        data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-        if not data.isascii():
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError:
-                return None  # the exact reader says where
-    else:
-        try:
-            data = raw.decode(source.encoding).encode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    if not data or data.isspace():  # not data.strip(): that copies the whole file
-        return None
-    newline = data.find(b"\n")
-    first_line = (data[:newline] if newline >= 0 else data).decode("utf-8")  # not data.split: that copies the whole file
-    delimiter = _sniff_delimiter(first_line) if source.delimiter == "auto" else source.delimiter
+    """The pyarrow path over bytes in memory; None when the file needs the exact reader (odd bytes, a
+    disagreement, a problem to report)."""
     from . import csvscan
 
-    found = csvscan.scan(data)
+    base = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    return _read_fast(csvscan.Bytes(memoryview(raw)[base:] if base else raw), raw[:4096], rel, source, wanted)
+
+
+def _read_csv_fast_file(path: Path, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]] | None:
+    """The pyarrow path reading the file block by block, never whole: the bytes of a large export are not held
+    beside its parsed columns. The file is read twice (scanned, then parsed): if it changed in between (its
+    size, time or inode; pyarrow opens the path again), None, and the exact reader reads it at once."""
+    import os
+
+    from . import csvscan
+
+    def identity(stat: os.stat_result) -> tuple:
+        return stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev
+
+    with open(path, "rb", buffering=0) as file:
+        before = identity(os.fstat(file.fileno()))
+        head = file.read(4096)
+        base = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+        result = _read_fast(csvscan.Bytes(file=file, offset=base, size=before[0], path=str(path)), head, rel, source, wanted)
+        after = identity(os.fstat(file.fileno()))
+    if result is None or before != after or before != identity(path.stat()):
+        return None
+    return result
+
+
+def _read_fast(content, head: bytes, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]] | None:
+    """The pyarrow path: `content` (csvscan.Bytes) the bytes past a byte-order mark, `head` the file's first bytes.
+
+    The bytes are read in place, never copied whole: UTF-8 checked block by block, a single-byte encoding
+    (cp1252, latin-1, iso-8859-15) scanned as it is (quotes, newlines and delimiters are the same bytes as in
+    ASCII) and decoded by pyarrow block by block, strictly.
+    """
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", *_NOT_TEXT)) or looks_wide(head):
+        return None
+    if head.startswith(b"\xef\xbb\xbf") and source.encoding not in ("utf-8", "utf-8-sig"):
+        return None
+    from . import csvscan
+
+    utf8 = source.encoding in ("utf-8", "utf-8-sig")
+    # a single-byte encoding: pyarrow decodes strictly, a bad byte gives None
+    codec, arrow_codec = ("utf-8", "utf8") if utf8 else (source.encoding, source.encoding)
+    if not any(_NOT_SPACE.search(memoryview(block)) for _start, block in content.blocks()):
+        return None  # empty, or only whitespace (not data.strip(): that copies the whole file)
+    found = csvscan.scan(content, utf8=utf8)  # not valid UTF-8: None, and the exact reader says where
     if found is None:
         return None
-    if len(found.starts) and int((found.ends - found.starts).max()) > csv.field_size_limit():
+    try:
+        first_line = content.read(0, found.first_newline if found.first_newline >= 0 else content.size).decode(codec)
+    except UnicodeDecodeError:
+        return None
+    delimiter = _sniff_delimiter(first_line) if source.delimiter == "auto" else source.delimiter
+    if found.longest > csv.field_size_limit():
         return None  # a record that may hold a field over the csv module's limit: the exact reader says where
-    if len(found.starts) and int(found.last_lines[0]) != 1:
+    if len(found) and found.last_line(0) != 1:
         # a header over several lines: a quoted header name holding a newline, or a stray quote in a name that
         # throws the quote parity off; the body would be read from the wrong place, so the exact reader reads it
         return None
-    headers = [h.strip() for h in csvscan.record_cells(data, int(found.starts[0]), int(found.ends[0]), delimiter)]
+    headers = [h.strip() for h in csvscan.record_cells(content, found.start(0), found.end(0), delimiter, codec)]
     problem = _header_problems(headers, rel)
     if problem:
         return None
@@ -195,14 +224,14 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
 
     def judge(record: int) -> RowIssue | None:
         """What the exact reader says of a record that is not a plain row (None: it is one)."""
-        start, end, line = int(found.starts[record]), int(found.ends[record]), int(found.lines[record])
-        cells = csvscan.record_cells(data, start, end, delimiter)
+        start, end, line = found.start(record), found.end(record), found.line(record)
+        cells = csvscan.record_cells(content, start, end, delimiter, codec)
         if not cells or all(not cell.strip() for cell in cells):
             return RowIssue(line, "blank line", "skipped")
         if footer and cells[0].strip().startswith(SALESFORCE_FOOTER_PREFIXES) and all(not c.strip() for c in cells[1:]):
             return RowIssue(line, f"report footer '{shorten(cells[0].strip())}'", "skipped")
         if len(cells) != width:
-            last = int(found.last_lines[record])
+            last = found.last_line(record)
             if last > line:
                 return RowIssue(line, f"ragged row: {len(cells)} fields where the header has {width}, spanning lines {line}-{last} (an unclosed quote?)", last=last)
             return RowIssue(line, f"ragged row: {len(cells)} fields where the header has {width}")
@@ -210,22 +239,32 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
 
     import numpy as np
 
-    body = np.arange(1, len(found.starts))
-    empty = found.ends[body] == found.starts[body]
-    issues += [RowIssue(int(line), "blank line", "skipped") for line in found.lines[body][empty]]
-    good = body[~empty]
+    count = len(found)
+    # the records that may be rows: from the second on, but those with no byte (blank lines); None: all of them,
+    # not spelled out (an export of 5,000,000 rows would hold another 40 MB array while pyarrow parses it)
+    good = None
+    blank = found.blank[found.blank > 0]
+    if len(blank):
+        issues += [RowIssue(int(line), "blank line", "skipped") for line in found.lines_of(blank)]
+        body = np.ones(count, dtype=bool)
+        body[0] = False
+        body[blank] = False
+        good = np.flatnonzero(body)
+        del body
+    rows = count - 1 if good is None else len(good)
     wanted_positions = sorted({pos for _, pos in positions} | {0})
-    if len(good):
+    if rows:
         # no record over several lines: pyarrow may cut the file into blocks at any newline and parse them in parallel
-        multiline = bool((found.last_lines[1:] != found.lines[1:]).any())
-        result = csvscan.read_records(data, int(found.starts[1]), width, wanted_positions, delimiter, multiline=multiline)
+        result = csvscan.read_records(content, found.start(1), width, wanted_positions, delimiter, multiline=found.multiline, encoding=arrow_codec)
         if result is None:
             return None
         parsed, invalid = result
         if invalid:
             # ragged rows (or footers, lines of spaces): which ones, from the delimiters outside quotes
-            fields = csvscan.field_counts(data, found, delimiter)
-            odd = good[fields[good] != width]
+            if good is None:
+                good = np.arange(1, count)
+            fields = csvscan.field_counts(content, found, delimiter)[good]
+            odd = good[fields != width]
             if len(odd) != invalid:
                 return None
             for record in odd:
@@ -233,53 +272,81 @@ def _read_csv_fast(raw: bytes, rel: str, source: Source, wanted: list[str]) -> t
                 if issue is None:
                     return None  # the scan and the csv module disagree on this record
                 issues.append(issue)
-            good = good[fields[good] == width]
-        if len(parsed[0]) != len(good):
+            good = good[fields == width]
+            del fields
+            rows = len(good)
+        if len(parsed[0]) != rows:
             return None
     else:
         import pyarrow as pa
 
         parsed = {pos: pa.chunked_array([], type=pa.large_string()) for pos in wanted_positions}
-    keep = _plain_rows(parsed, good, judge, issues, footer)
+    keep = _plain_rows(parsed, (lambda i: i + 1) if good is None else (lambda i: int(good[i])), judge, issues, footer)
     if keep is not None:
-        parsed = {pos: column.filter(keep) for pos, column in parsed.items()}
-        good = good[np.asarray(keep)]
+        import pyarrow as pa
+
+        mask = pa.array(keep)
+        parsed = {pos: column.filter(mask) for pos, column in parsed.items()}
+        good = (np.arange(1, count) if good is None else good)[keep]
+    if good is None and not found.multiline:
+        lines = np.arange(2, count + 1, dtype=np.int64)  # record k is line k+1
+    else:
+        lines = found.lines_of(np.arange(1, count) if good is None else good)
     columns = {name: parsed[pos] for name, pos in positions}
-    return RawTable(headers=headers, columns=columns, lines=found.lines[good], issues=issues), []
+    return RawTable(headers=headers, columns=columns, lines=lines, issues=issues), []
 
 
-def _plain_rows(parsed: dict, good, judge, issues: list[RowIssue], footer: bool):
-    """Rows of blank cells or a report footer among those pyarrow parsed: a keep mask, or None if all are rows."""
-    import pyarrow as pa
+#: A byte that bytes.isspace() does not take for whitespace.
+_NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+
+
+def _blank_cells(column):
+    """Which values of an Arrow text column are blank to Python's str.strip(): empty, or whitespace only
+    (pyarrow's utf8_is_space takes the same characters for whitespace as Python, tests/test_csvscan.py);
+    a numpy mask. Nothing is copied, unlike a trim of every value."""
     import pyarrow.compute as pc
 
-    blank = None
-    for column in parsed.values():
-        empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0)
-        blank = empty if blank is None else pc.and_(blank, empty)
-    candidates = blank
-    if footer:
-        others = [column for pos, column in parsed.items() if pos != 0]
-        rest_blank = pa.chunked_array([pa.array([True] * len(parsed[0]), type=pa.bool_())]) if not others else None
-        for column in others:
-            empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0)
-            rest_blank = empty if rest_blank is None else pc.and_(rest_blank, empty)
-        first = pc.utf8_trim_whitespace(parsed[0])
-        starts = None
-        for prefix in SALESFORCE_FOOTER_PREFIXES:
-            hit = pc.starts_with(first, prefix)
-            starts = hit if starts is None else pc.or_(starts, hit)
-        candidates = pc.or_(candidates, pc.and_(starts, rest_blank))
-    flagged = [i for i, hit in enumerate(candidates.to_pylist()) if hit] if pc.any(candidates).as_py() else []
-    if not flagged:
+    return pc.or_(pc.equal(column, ""), pc.utf8_is_space(column)).to_numpy(zero_copy_only=False)
+
+
+def _plain_rows(parsed: dict, record_of, judge, issues: list[RowIssue], footer: bool):
+    """Rows of blank cells or a report footer among those pyarrow parsed: a keep mask (numpy), or None if all are rows.
+    `record_of(i)`: the record (of the scan) of parsed row i.
+
+    Both have every column but the first blank: the other columns are looked at one by one, and the search stops
+    as soon as no row is left with all of them blank (an export whose second column is never blank is cleared
+    by one pass over that column). The first column is then looked at in the rows left only.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+
+    rest = None  # rows whose columns but the first are blank so far
+    for pos, column in parsed.items():
+        if pos == 0:
+            continue
+        blank = _blank_cells(column)
+        rest = blank if rest is None else np.logical_and(rest, blank, out=rest)
+        if not rest.any():
+            return None
+    rows = np.arange(len(parsed[0])) if rest is None else np.flatnonzero(rest)
+    if not len(rows):
         return None
-    keep = [True] * len(good)
+    first = parsed[0] if rest is None else parsed[0].take(rows)
+    candidates = _blank_cells(first)
+    if footer:
+        trimmed = pc.utf8_trim_whitespace(first)
+        for prefix in SALESFORCE_FOOTER_PREFIXES:
+            candidates |= pc.starts_with(trimmed, prefix).to_numpy(zero_copy_only=False)
+    flagged = rows[candidates]
+    if not len(flagged):
+        return None
+    keep = np.ones(len(parsed[0]), dtype=bool)
     for i in flagged:
-        issue = judge(int(good[i]))
+        issue = judge(record_of(int(i)))
         if issue is not None:
             issues.append(issue)
             keep[i] = False
-    return pa.array(keep)
+    return keep
 
 
 def _read_csv_exact(raw: bytes, rel: str, source: Source, wanted: list[str]) -> tuple[RawTable | None, list[Diagnostic]]:
