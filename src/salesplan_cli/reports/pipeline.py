@@ -16,7 +16,7 @@ from ..config.values import round_half_away
 from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame
 from .estimate import deal_estimates, estimate_note, estimate_settings
 from .lines import by_product_line, deals_with_product, has_lines
-from .period import Period, target_in
+from .period import Period, share_in
 from .status import status_of
 
 BY_CHOICES = ("rep", "team", "stage", "segment", "product")
@@ -461,7 +461,8 @@ def pipeline_coverage(ctx: ReportContext) -> pd.DataFrame:
         t = targets.get(rep.id)
         period_target = Fraction(0)
         if t is not None:
-            period_target = sum((target_in(t, months, horizon, seg) for seg in segments if seg in t.full_year), Fraction(0))
+            # the sum over segments of target_in(t, months, horizon, seg): the rep's share of the year computed once
+            period_target = sum((t.full_year[seg] for seg in segments if seg in t.full_year), Fraction(0)) * share_in(t, months, horizon)
             if product:
                 period_target *= t.product_mix.get(product, Fraction(0))
         actual = sold.get(rep.id, 0)
