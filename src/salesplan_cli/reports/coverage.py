@@ -69,6 +69,12 @@ def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
     accounts = ctx.frames.accounts if ctx.frames is not None else None
     if accounts is None:
         raise ValueError(NO_ACCOUNTS)
+    # the dashboard, its views and the single reports ask for the same pairs: computed once per workspace,
+    # cut-off day and filters (callers get a shallow copy, so none changes what the next one sees)
+    final_key = ("targeted_accounts", cutoff(ctx), tuple(rep.id for rep in ctx.reps()), ctx.filters.segment)
+    final = ctx.frames.derived.get(final_key)
+    if final is not None and final[0] is ctx.ws and final[1] is accounts:
+        return final[2].copy(deep=False)
     key = ("portfolio_accounts", cutoff(ctx))
     cached = ctx.frames.derived.get(key)
     if cached is not None and cached[0] is ctx.ws:  # computed for this very workspace
@@ -91,21 +97,75 @@ def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
         name=pairs["id"].map(names),
         segment=pairs["segment"].astype("object").where(pairs["segment"].notna(), UNSEGMENTED),
     )
-    return pairs.reset_index(drop=True)
+    pairs = pairs.reset_index(drop=True)
+    ctx.frames.derived[final_key] = (ctx.ws, accounts, pairs)
+    return pairs.copy(deep=False)
 
 
 def _action_counts(ctx: ReportContext) -> pd.DataFrame:
     """rep, account, n: activities done (not open) by that rep on that account dated in the period to date (any
     segment, any filter)."""
+    reps, accounts, keys, counts = _action_codes(ctx)
+    width = max(len(accounts), 1)
+    return pd.DataFrame(
+        {
+            "rep": pd.Series(np.asarray(reps, dtype=object)[keys // width], dtype="object"),
+            "account": pd.Series(np.asarray(accounts, dtype=object)[keys % width], dtype="object"),
+            "n": pd.Series(counts, dtype="int64"),
+        }
+    )
+
+
+def _codes(column: pd.Series) -> tuple[pd.Index, np.ndarray]:
+    """(categories, integer codes; -1 where missing) of a key column: a categorical's own, else factorized."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.categories, np.asarray(column.cat.codes, dtype=np.int64)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    return pd.Index(uniques), np.asarray(codes, dtype=np.int64)
+
+
+def _action_codes(ctx: ReportContext) -> tuple[pd.Index, pd.Index, np.ndarray, np.ndarray]:
+    """The counts of _action_counts on integer codes, computed once per frames and period to date:
+    (rep categories, account categories, sorted keys rep code x len(accounts) + account code, activities per key).
+    A (rep, account) pair counted on codes instead of a group-by on two text columns: one sort of integers."""
     from .done import not_open
 
     span = ctx.to_date
+    cache_key = ("action_codes", span.start if span else None, span.end if span else None)
+    cached = ctx.frames.derived.get(cache_key)
+    if cached is not None and cached[0] is ctx.frames.activities:
+        return cached[1]
     activities = not_open(ctx.frames.activities)
-    if span is None or not len(activities):
-        return pd.DataFrame({"rep": pd.Series([], dtype="object"), "account": pd.Series([], dtype="object"), "n": pd.Series([], dtype="int64")})
-    days = _day(activities["date"])
-    inside = activities[(days >= pd.Timestamp(span.start)) & (days <= pd.Timestamp(span.end)) & activities["rep"].notna()]
-    return inside.groupby(["rep", "account"], sort=False).size().rename("n").reset_index()
+    reps, rep_codes = _codes(activities["rep"])
+    accounts, account_codes = _codes(activities["account"])
+    keys = counts = np.empty(0, dtype=np.int64)
+    if span is not None and len(activities):
+        dates = activities["date"]
+        if not isinstance(dates.dtype, np.dtype) or dates.dtype.kind != "M":
+            dates = pd.to_datetime(dates)
+        # a day's activities at any time of day: on or after the first midnight, before the midnight after the end
+        inside = (dates >= pd.Timestamp(span.start)) & (dates < pd.Timestamp(span.end) + pd.Timedelta(days=1))
+        inside = inside.to_numpy(dtype=bool) & (rep_codes >= 0) & (account_codes >= 0)
+        combined = rep_codes[inside] * max(len(accounts), 1) + account_codes[inside]
+        keys, counts = np.unique(combined, return_counts=True)
+    result = (reps, accounts, keys, counts.astype(np.int64))
+    ctx.frames.derived[cache_key] = (ctx.frames.activities, result)
+    return result
+
+
+def _pair_counts(ctx: ReportContext, rep_ids: pd.Series, account_ids: pd.Series) -> np.ndarray:
+    """Activities done in the period to date by each (rep, account) of two aligned columns (0 where none)."""
+    reps, accounts, keys, counts = _action_codes(ctx)
+    out = np.zeros(len(rep_ids), dtype=np.int64)
+    if not len(keys) or not len(rep_ids):
+        return out
+    rep_codes = reps.get_indexer(rep_ids)
+    account_codes = accounts.get_indexer(account_ids)
+    known = (rep_codes >= 0) & (account_codes >= 0)
+    wanted = rep_codes[known].astype(np.int64) * max(len(accounts), 1) + account_codes[known]
+    at = np.searchsorted(keys, wanted).clip(0, len(keys) - 1)
+    out[known] = np.where(keys[at] == wanted, counts[at], 0)
+    return out
 
 
 def _actions_by_rep(ctx: ReportContext) -> dict:
@@ -193,9 +253,8 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
     pairs = targeted_accounts(ctx)
     if ctx.frames.activities is None:
         raise ValueError(NO_ACTIVITIES)
-    counts = _action_counts(ctx).rename(columns={"account": "id"})
-    worked = pairs[["rep", "id", "segment", "status"]].merge(counts, on=["rep", "id"], how="left")
-    worked["n"] = worked["n"].fillna(0).astype("int64")
+    worked = pairs[["rep", "id", "segment", "status"]].copy()
+    worked["n"] = _pair_counts(ctx, worked["rep"], worked["id"])
     worked["touched"] = (worked["n"] > 0).astype("int64")
     groups = worked.groupby(["rep", "segment", "status"], sort=False, dropna=False).agg(targeted=("id", "size"), touched=("touched", "sum"), done=("n", "sum"))
     by_rep: dict[str, list] = {}
@@ -207,6 +266,9 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
     rows = []
     expected_total = Fraction(0)
     touched_judged = 0  # touched by reps with a day in post to date: the total is judged on them
+    # due and status depend only on (targeted, touched, elapsed share, in post): thousands of rows, few distinct
+    # answers, so each is computed once (exact) and reused
+    judged: dict[tuple, tuple[float, str]] = {}
     for rep in ctx.reps():
         mine = by_rep.get(rep.id)
         if not mine:
@@ -215,13 +277,17 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
         days = days_in_post(rep, span, fiscal_year)
         elapsed = elapsed_share(ctx, rep)
         mine.sort(key=lambda g: (_segment_rank(ctx, g[0]), ACCOUNT_STATUSES.index(g[1]) if g[1] in ACCOUNT_STATUSES else len(ACCOUNT_STATUSES)))
+        expected_total += elapsed * sum(group[2] for group in mine)  # the sum of targeted x elapsed over the rows
         for seg, status, targeted, touched, done in mine:
             norm = sum(norms.get(seg, {}).get(status, {}).values(), Fraction(0))
             expected = norm * Fraction(days, fiscal_year.days())
             pressure = Fraction(done, targeted) / expected if expected else None
             share = Fraction(touched, targeted)
-            expected_touched = targeted * elapsed
-            expected_total += expected_touched
+            memo = (targeted, touched, elapsed.numerator, elapsed.denominator, bool(days))
+            if memo not in judged:
+                expected_touched = targeted * elapsed
+                judged[memo] = (due_of(expected_touched, ctx), judge_coverage(touched, expected_touched, ctx) if days else "")
+            due, verdict = judged[memo]
             touched_judged += touched if days else 0
             rows.append(
                 {
@@ -231,10 +297,10 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
                     "targeted": targeted,
                     "touched": touched,
                     "coverage": float(share),
-                    "due": due_of(expected_touched, ctx),
+                    "due": due,
                     "actions": done,
                     "pressure": float(pressure) if pressure is not None else None,
-                    "status": judge_coverage(touched, expected_touched, ctx) if days else "",
+                    "status": verdict,
                 }
             )
     targeted = sum(row["targeted"] for row in rows)
