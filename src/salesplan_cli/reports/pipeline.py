@@ -149,6 +149,16 @@ def label(dim: str, value, teams: dict[str, str] | None = None, rep_id: str | No
 
 def text_column(column: pd.Series) -> pd.Series:
     """text_of over a column: None where missing or blank, else the text."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        # decided once per category, then spread by code (a key column has few categories and many rows)
+        categories = column.cat.categories.astype("object")
+        blank_category = np.asarray(categories.isna() | (categories.astype("str").str.strip() == ""), dtype=bool)
+        codes = np.asarray(column.cat.codes)
+        keep = codes >= 0
+        keep[keep] = ~blank_category[codes[keep]]
+        values = np.full(len(column), None, dtype=object)
+        values[keep] = categories.to_numpy(dtype=object)[codes[keep]]
+        return pd.Series(values, index=column.index, dtype="object", name=column.name)
     values = column.astype("object")
     blank = values.isna() | (values.astype("str").str.strip() == "")
     return values.where(~blank, None)
