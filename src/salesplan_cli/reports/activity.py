@@ -10,8 +10,7 @@ import pandas as pd
 
 from ..plan.checks.capacity import rep_norms
 from ..plan.model import RepPlan
-from ..config.values import money
-from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame
+from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame, rounded
 from .period import Period
 from .status import status_of
 
@@ -25,7 +24,7 @@ _SORT_PRIORITY = ("rep", "team", "action", "segment")
 
 def exact_round(value: Fraction | int, digits: int) -> float:
     """An exact figure to a float rounded to `digits` decimals, half away from zero (for output only)."""
-    return float(money(value, digits))
+    return rounded(value, digits)
 
 
 def days_in_post(rep: RepPlan, span: Period | None, fiscal_year: Period) -> int:
@@ -64,10 +63,12 @@ def activity(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     counts = _counts(ctx, by)
     # only groups with something planned, done, overdue or scheduled: the dicts leave out zeros
     keys = sorted(set(planned).union(*counts.values()), key=_sort_key(ctx, by))
-    rows = [_row(ctx, by, key, planned.get(key, Fraction(0)), {name: c.get(key, 0) for name, c in counts.items()}) for key in keys]
+    thresholds = ctx.ws.settings.thresholds
+    limits = (thresholds.activity.fraction, thresholds.watch_band.fraction)  # once, not per row
+    rows = [_row(by, key, planned.get(key, Fraction(0)), {name: c.get(key, 0) for name, c in counts.items()}, limits) for key in keys]
     total_planned = sum(planned.values(), Fraction(0))
     totals = {name: sum(c.values()) for name, c in counts.items()}
-    rows.append(_row(ctx, by, tuple(TOTAL for _ in by), total_planned, totals))
+    rows.append(_row(by, tuple(TOTAL for _ in by), total_planned, totals, limits))
     return report_frame(rows, [*by, *COLUMNS], nullable=("ratio",))
 
 
@@ -90,15 +91,29 @@ def planned_actions_by_group(ctx: ReportContext, by: list[str]) -> dict[tuple, F
         share = Fraction(days_in_post(rep, span, fiscal_year), year_days)
         if not share:
             continue
-        norms = rep_norms(rep, strategy)
+        norms = norms_of(ctx, rep)
+        # norm x accounts summed per group first, then x the rep's share once per group (exact: the same sums)
+        yearly: dict[tuple, Fraction] = {}
         for seg in segments:
             for status, accounts in rep.portfolio.accounts.get(seg, {}).items():
                 for action, per_account in norms.get(seg, {}).get(status, {}).items():
-                    amount = per_account * Fraction(accounts) * share
+                    amount = per_account * Fraction(accounts)
                     if amount:
                         key = _key(by, rep.id, rep.manager, action, seg)
-                        planned[key] += amount
+                        yearly[key] = yearly.get(key, 0) + amount
+        for key, amount in yearly.items():
+            planned[key] += amount * share
     return dict(planned)
+
+
+def norms_of(ctx: ReportContext, rep: RepPlan) -> dict[str, dict[str, dict[str, Fraction]]]:
+    """rep_norms(rep, strategy), computed once per rep of the loaded workspace (several reports ask); read only."""
+    store = ctx.ws.derived.setdefault("report_rep_norms", {})
+    hit = store.get(rep.id)
+    if hit is None or hit[0] is not rep or hit[1] is not ctx.ws.strategy:
+        hit = (rep, ctx.ws.strategy, rep_norms(rep, ctx.ws.strategy))
+        store[rep.id] = hit
+    return hit[2]
 
 
 def _key(by: list[str], rep_id: str, team: str, action: str, segment: str) -> tuple:
@@ -111,7 +126,7 @@ def normed_actions(ctx: ReportContext) -> set[tuple[str, str, str]]:
     (any account status). Done actions of these count in the ratio; the others are `done_other`."""
     out: set[tuple[str, str, str]] = set()
     for rep in ctx.ws.reps.values():
-        norms = rep_norms(rep, ctx.ws.strategy)
+        norms = norms_of(ctx, rep)
         for seg, by_status in rep.portfolio.accounts.items():
             for status, accounts in by_status.items():
                 if not accounts:
@@ -180,8 +195,16 @@ def _sort_key(ctx: ReportContext, by: list[str]):
         "segment": {value: i for i, value in enumerate(ctx.ws.strategy.segments)},
     }
     dims = [d for d in _SORT_PRIORITY if d in by]
+    positions = [by.index(d) for d in dims]
+    seen: dict[tuple, tuple] = {}  # (dim, value) -> rank: thousands of keys, few values per dimension
 
     def rank(dim: str, value) -> tuple:
+        memo = (dim, value)
+        if memo not in seen:
+            seen[memo] = _rank(dim, value)
+        return seen[memo]
+
+    def _rank(dim: str, value) -> tuple:
         if value == UNPLANNED:
             return (3, 0, "")
         if value == UNSEGMENTED:
@@ -190,11 +213,10 @@ def _sort_key(ctx: ReportContext, by: list[str]):
             return (0, ranks[dim][value], "")
         return (1, 0, str(value))
 
-    return lambda key: tuple(rank(d, key[by.index(d)]) for d in dims)
+    return lambda key: tuple(rank(d, key[i]) for d, i in zip(dims, positions))
 
 
-def _row(ctx: ReportContext, by: list[str], key: tuple, planned: Fraction, counts: dict[str, int]) -> dict:
-    thresholds = ctx.ws.settings.thresholds
+def _row(by: list[str], key: tuple, planned: Fraction, counts: dict[str, int], limits: tuple[Fraction, Fraction]) -> dict:
     done = counts.get("done", 0)
     ratio = Fraction(done) / planned if planned else None
     is_plan_row = not any(value in (UNPLANNED, UNSEGMENTED) for value in key)
@@ -208,7 +230,7 @@ def _row(ctx: ReportContext, by: list[str], key: tuple, planned: Fraction, count
             "done_other": int(counts.get("done_other", 0)),
             "overdue": int(counts.get("overdue", 0)),
             "scheduled": int(counts.get("scheduled", 0)),
-            "status": status_of(ratio, thresholds.activity.fraction, thresholds.watch_band.fraction) if is_plan_row else "",
+            "status": status_of(ratio, *limits) if is_plan_row else "",
         }
     )
     return row

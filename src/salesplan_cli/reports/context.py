@@ -11,7 +11,6 @@ from ..intake.frameset import Frames
 from ..plan.calendar import FiscalMonth, fiscal_months
 from ..plan.model import RepPlan, Workspace
 from ..plan.targets import RepTargets, workspace_targets
-from ..config.values import money
 from .period import Period
 
 if TYPE_CHECKING:
@@ -97,14 +96,26 @@ class ReportContext:
         return frame[mask]
 
 
+def rounded(value: Fraction | int, digits: int = 2) -> float:
+    """An exact number to the float of its rounding to `digits` decimals, half away from zero: what
+    float(money(value, digits)) gives, in integer arithmetic only (no Decimal: called for every row of a report).
+    Both are the correctly rounded float of the same integer / 10**digits."""
+    if not isinstance(value, (int, Fraction)):
+        value = Fraction(value)  # a Decimal or a numpy integer
+    scale = 10**digits
+    numerator, denominator = value.numerator * scale, value.denominator
+    magnitude = (abs(numerator) * 2 + denominator) // (2 * denominator)
+    return (magnitude if numerator >= 0 else -magnitude) / scale
+
+
 def cents_to_money(cents: int | Fraction) -> float:
     """Cents (exact) to currency units for output, rounded half away from zero to the cent."""
-    return float(money(Fraction(cents) / 100))
+    return rounded(Fraction(cents, 100) if isinstance(cents, int) else Fraction(cents) / 100)
 
 
 def fraction_money(amount: Fraction) -> float:
     """An exact currency amount to a float rounded half away from zero to the cent, for output."""
-    return float(money(amount))
+    return rounded(amount)
 
 
 def report_frame(rows: list[dict], columns: list[str], nullable: tuple[str, ...] = ()) -> "pd.DataFrame":

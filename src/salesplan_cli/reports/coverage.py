@@ -10,9 +10,8 @@ import pandas as pd
 
 from ..intake.parse import is_in
 from ..intake.segments import portfolio_accounts
-from ..plan.checks.capacity import rep_norms
 from ..plan.model import ACCOUNT_STATUSES
-from .activity import days_in_post
+from .activity import days_in_post, norms_of
 from .context import TOTAL, UNSEGMENTED, ReportContext, report_frame
 from .status import ON_TRACK, status_of
 
@@ -273,7 +272,7 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
         mine = by_rep.get(rep.id)
         if not mine:
             continue
-        norms = rep_norms(rep, ctx.ws.strategy)
+        norms = norms_of(ctx, rep)
         days = days_in_post(rep, span, fiscal_year)
         elapsed = elapsed_share(ctx, rep)
         mine.sort(key=lambda g: (_segment_rank(ctx, g[0]), ACCOUNT_STATUSES.index(g[1]) if g[1] in ACCOUNT_STATUSES else len(ACCOUNT_STATUSES)))
