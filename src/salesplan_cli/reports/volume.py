@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from ..plan.model import VOLUME_KEYS, VOLUME_KINDS
@@ -59,15 +60,22 @@ def planned_volume(ctx: ReportContext, by: list[str], span: Period | None, key_o
     return out
 
 
-def _group_keys(ctx: ReportContext, rows: pd.DataFrame, by: list[str]) -> pd.Series:
-    """Each sales row's group of `by`, as attainment places its value (sales outside every plan: <unplanned>)."""
+def _group_keys(ctx: ReportContext, rows: pd.DataFrame, by: list[str]) -> tuple[pd.Series, list[tuple]]:
+    """Each sales row's group of `by`, as attainment places its value (sales outside every plan: <unplanned>):
+    (an integer per row, the groups' keys it indexes). Placed once per distinct (rep, segment, product), spread to
+    the rows by code: integers, not tuples, are what the counts group by."""
     from .placement import placement
 
     place = placement(ctx, by)
-    codes = rows.groupby(["rep", "segment", "product"], dropna=False, sort=False).ngroup()
-    firsts = rows.assign(_g=codes.to_numpy()).drop_duplicates("_g")
-    keys = {code: place(rep_id, segment, product) for code, rep_id, segment, product in zip(firsts["_g"], firsts["rep"], firsts["segment"], firsts["product"])}
-    return pd.Series([keys[c] for c in codes.to_numpy()], index=rows.index, dtype="object")
+    codes = rows.groupby(["rep", "segment", "product"], dropna=False, sort=False).ngroup().to_numpy()
+    firsts = rows.assign(_g=codes).drop_duplicates("_g")
+    placed = {code: place(rep_id, segment, product) for code, rep_id, segment, product in zip(firsts["_g"], firsts["rep"], firsts["segment"], firsts["product"])}
+    # codes number the combinations in order of first row, so the groups keep that order too
+    groups: dict[tuple, int] = {}
+    group_of = np.zeros(len(placed), dtype=np.int64)
+    for code in sorted(placed):
+        group_of[code] = groups.setdefault(placed[code], len(groups))
+    return pd.Series(group_of[codes] if len(codes) else np.zeros(0, dtype=np.int64), index=rows.index), list(groups)
 
 
 def has_quantities(ctx: ReportContext) -> bool:
@@ -90,6 +98,13 @@ def _deal_keys(rows: pd.DataFrame) -> pd.Series:
         return own
     deal = rows["deal"].astype("object")
     return deal.where(deal.notna(), own).astype("str")
+
+
+def _deal_keys_fast(rows: pd.DataFrame) -> pd.Series:
+    """_deal_keys, building the file:line text only when some row has no deal id (most exports give one)."""
+    if "deal" in rows.columns and not rows["deal"].isna().any():
+        return rows["deal"].astype("object").astype("str")
+    return _deal_keys(rows)
 
 
 def first_sales(ctx: ReportContext) -> pd.DataFrame:
@@ -115,8 +130,8 @@ def volume_actuals(ctx: ReportContext, by: list[str], span: Period | None) -> tu
     aims = {kind: set(getattr(ctx.ws.strategy.volume, kind)) for kind in volume_kinds(ctx)}
     rows = ctx.keep_rows(sales, "date", span)
     if rows is not None and len(rows):
-        keys = _group_keys(ctx, rows, by)
-        deals = pd.DataFrame({"key": keys, "deal": _deal_keys(rows), "segment": rows["segment"], "product": rows["product"]})[rows["amount"].astype("int64") >= 0]
+        keys, named = _group_keys(ctx, rows, by)
+        deals = pd.DataFrame({"key": keys, "deal": _deal_keys_fast(rows), "segment": rows["segment"], "product": rows["product"]})[rows["amount"].astype("int64") >= 0]
         quantity = rows["quantity"] if "quantity" in rows.columns else pd.Series(pd.NA, index=rows.index, dtype="Int64")
         units = pd.DataFrame({"key": keys, "quantity": quantity.astype("Int64"), "product": rows["product"]})
         for name, frame, aim_column in (("deals_won", deals, "segment"), ("units", units, "product")):
@@ -131,17 +146,17 @@ def volume_actuals(ctx: ReportContext, by: list[str], span: Period | None) -> tu
                     counted = part.groupby("key", sort=False)["quantity"].sum()
                     total[label] = int(part["quantity"].sum())
                 for key, value in counted.items():
-                    out[key][label] = int(value)
+                    out[named[key]][label] = int(value)
     first = ctx.keep_rows(first_sales(ctx), "date", span)
     if first is not None and len(first):
-        keys = _group_keys(ctx, first, by)
+        keys, named = _group_keys(ctx, first, by)
         new = pd.DataFrame({"key": keys, "account": first["account"], "segment": first["segment"]})
         parts = [("new_customers", new)]
         if "new_customers" in aims:
             parts.append(("aimed:new_customers", new[new["segment"].isin(aims["new_customers"])]))
         for label, part in parts:
             for key, value in part.drop_duplicates(["key", "account"]).groupby("key", sort=False).size().items():
-                out[key][label] = int(value)
+                out[named[key]][label] = int(value)
             total[label] = int(part["account"].nunique())
     return out, total
 
