@@ -127,14 +127,14 @@ def _action_codes(ctx: ReportContext) -> tuple[pd.Index, pd.Index, np.ndarray, n
     """The counts of _action_counts on integer codes, computed once per frames and period to date:
     (rep categories, account categories, sorted keys rep code x len(accounts) + account code, activities per key).
     A (rep, account) pair counted on codes instead of a group-by on two text columns: one sort of integers."""
-    from .done import not_open
-
     span = ctx.to_date
     cache_key = ("action_codes", span.start if span else None, span.end if span else None)
     cached = ctx.frames.derived.get(cache_key)
     if cached is not None and cached[0] is ctx.frames.activities:
         return cached[1]
-    activities = not_open(ctx.frames.activities)
+    activities = ctx.frames.activities
+    # not_open's rows as a mask: no copy of the whole export
+    done = (activities["status"] != "open").to_numpy(dtype=bool) if "status" in activities.columns else np.ones(len(activities), dtype=bool)
     reps, rep_codes = _codes(activities["rep"])
     accounts, account_codes = _codes(activities["account"])
     keys = counts = np.empty(0, dtype=np.int64)
@@ -144,7 +144,7 @@ def _action_codes(ctx: ReportContext) -> tuple[pd.Index, pd.Index, np.ndarray, n
             dates = pd.to_datetime(dates)
         # a day's activities at any time of day: on or after the first midnight, before the midnight after the end
         inside = (dates >= pd.Timestamp(span.start)) & (dates < pd.Timestamp(span.end) + pd.Timedelta(days=1))
-        inside = inside.to_numpy(dtype=bool) & (rep_codes >= 0) & (account_codes >= 0)
+        inside = inside.to_numpy(dtype=bool) & done & (rep_codes >= 0) & (account_codes >= 0)
         combined = rep_codes[inside] * max(len(accounts), 1) + account_codes[inside]
         keys, counts = np.unique(combined, return_counts=True)
     result = (reps, accounts, keys, counts.astype(np.int64))
