@@ -51,16 +51,29 @@ def account_statuses(ctx: ReportContext) -> pd.Series:
 
 def bought_accounts(ctx: ReportContext) -> set:
     """Accounts with a sale or a won opportunity dated on or before the end of the period to date."""
-    last = pd.Timestamp(cutoff(ctx))
+    # dated on or before the cut-off day at any time of day: before the midnight after it
+    before = pd.Timestamp(cutoff(ctx)) + pd.Timedelta(days=1)
     bought: set = set()
     sales = ctx.frames.sales if ctx.frames is not None else None
     if sales is not None and len(sales):
-        bought |= set(sales.loc[_day(sales["date"]) <= last, "account"])
+        bought |= _distinct(sales["account"], (pd.to_datetime(sales["date"]) < before).to_numpy(dtype=bool))
     opportunities = ctx.frames.opportunities if ctx.frames is not None else None
     if opportunities is not None and len(opportunities):
-        won = (opportunities["outcome"] == "won") & (_day(opportunities["close_date"]) <= last)
-        bought |= set(opportunities.loc[won, "account"])
+        won = (opportunities["outcome"] == "won") & (pd.to_datetime(opportunities["close_date"]) < before)
+        bought |= _distinct(opportunities["account"], won.to_numpy(dtype=bool))
     return bought
+
+
+def _distinct(column: pd.Series, mask) -> set:
+    """The distinct values of a column's rows in `mask` (missing ones included, as set(column[mask]) has them);
+    for a categorical, from the codes: a set of accounts, not of rows."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return set(column[mask])
+    codes = np.unique(np.asarray(column.cat.codes)[mask])
+    out = set(column.cat.categories[codes[codes >= 0]])
+    if len(codes) and codes[0] < 0:
+        out.add(column[mask][column[mask].isna()].iloc[0])
+    return out
 
 
 def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
@@ -206,9 +219,9 @@ def coverage_by_rep(ctx: ReportContext, table: pd.DataFrame) -> dict[str, tuple[
     out = {}
     reps = {rep.id: rep for rep in ctx.reps()}
     plain = table[table["rep"].isin(list(reps))]
-    for rep_id, group in plain.groupby("rep", sort=False):
-        targeted = int(group["targeted"].sum())
-        touched = int(group["touched"].sum())
+    sums = plain.groupby("rep", sort=False)[["targeted", "touched"]].sum()  # one group-by, not a frame per rep
+    for rep_id, targeted, touched in zip(sums.index, sums["targeted"], sums["touched"]):
+        targeted, touched = int(targeted), int(touched)
         if not targeted:
             out[rep_id] = (None, None, "")
             continue
