@@ -110,8 +110,17 @@ def norms_of(ctx: ReportContext, rep: RepPlan) -> dict[str, dict[str, dict[str, 
     """rep_norms(rep, strategy), computed once per rep of the loaded workspace (several reports ask); read only."""
     store = ctx.ws.derived.setdefault("report_rep_norms", {})
     hit = store.get(rep.id)
-    if hit is None or hit[0] is not rep or hit[1] is not ctx.ws.strategy:
-        hit = (rep, ctx.ws.strategy, rep_norms(rep, ctx.ws.strategy))
+    strategy = ctx.ws.strategy
+    if hit is None or hit[0] is not rep or hit[1] is not strategy:
+        if not rep.activities:
+            # rep_norms without overrides: the strategy's norms, converted to fractions once for every such rep
+            shared = store.get(None)
+            if shared is None or shared[1] is not strategy:
+                shared = (None, strategy, rep_norms(rep, strategy))
+                store[None] = shared
+            hit = (rep, strategy, shared[2])
+        else:
+            hit = (rep, strategy, rep_norms(rep, strategy))
         store[rep.id] = hit
     return hit[2]
 

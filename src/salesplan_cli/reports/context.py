@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..intake.frameset import Frames
@@ -42,12 +43,12 @@ class ReportContext:
 
     @property
     def months(self) -> list[FiscalMonth]:
-        return fiscal_months(self.ws.settings.fiscal_year.start)
+        return list(_fiscal_months(self.ws.settings.fiscal_year.start))
 
     @property
     def fiscal_year(self) -> Period:
-        months = self.months
-        return Period(months[0].first_day, months[-1].last_day, "fiscal year")
+        # asked per rep by several reports: the calendar is worked out once per start day
+        return _fiscal_year(self.ws.settings.fiscal_year.start)
 
     @property
     def to_date(self) -> Period | None:
@@ -94,6 +95,17 @@ class ReportContext:
         if self.filters.product and "product" in frame.columns:
             mask &= frame["product"] == self.filters.product
         return frame[mask]
+
+
+@lru_cache(maxsize=16)
+def _fiscal_months(start: dt.date) -> tuple[FiscalMonth, ...]:
+    return tuple(fiscal_months(start))
+
+
+@lru_cache(maxsize=16)
+def _fiscal_year(start: dt.date) -> Period:
+    months = _fiscal_months(start)
+    return Period(months[0].first_day, months[-1].last_day, "fiscal year")
 
 
 def rounded(value: Fraction | int, digits: int = 2) -> float:
