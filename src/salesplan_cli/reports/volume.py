@@ -112,9 +112,21 @@ def first_sales(ctx: ReportContext) -> pd.DataFrame:
     cached = ctx.frames.derived.get("first_sales")
     if cached is None:
         sales = ctx.frames.sales
-        rows = sales[sales["account"].notna() & (sales["amount"].astype("int64") >= 0) & sales["date"].notna()]
-        first = rows.groupby("account", sort=False)["date"].transform("min")
-        cached = rows[rows["date"] == first]
+        account = sales["account"]
+        if isinstance(account.dtype, pd.CategoricalDtype):
+            codes = np.asarray(account.cat.codes, dtype=np.int64)
+        else:
+            codes = pd.factorize(account, use_na_sentinel=True)[0].astype(np.int64)
+        dates = pd.to_datetime(sales["date"])
+        valid = ((codes >= 0) & (sales["amount"].astype("int64") >= 0).to_numpy(dtype=bool) & dates.notna().to_numpy(dtype=bool))
+        # each account's earliest day on integer codes and nanoseconds (a group-by on the account text costs more)
+        stamps = dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
+        earliest = pd.Series(stamps[valid]).groupby(codes[valid]).min()
+        first = np.full(int(codes.max()) + 1 if len(codes) else 0, np.iinfo(np.int64).max, dtype=np.int64)
+        first[earliest.index.to_numpy()] = earliest.to_numpy()
+        keep = valid.copy()
+        keep[valid] = stamps[valid] == first[codes[valid]]
+        cached = sales[keep]
         ctx.frames.derived["first_sales"] = cached
     return cached
 
