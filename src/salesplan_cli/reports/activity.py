@@ -151,6 +151,8 @@ def _counts(ctx: ReportContext, by: list[str]) -> dict[str, Counter]:
     from .done import open_mask, scheduled_horizon
 
     acts = ctx.frames.activities
+    # only the columns counted and filtered on: the row filters below then copy 5 columns, not the whole export
+    acts = acts[[c for c in ("rep", "action", "segment", "date", "status") if c in acts.columns]]
     out = {"done": Counter(), "done_other": Counter(), "overdue": Counter(), "scheduled": Counter()}
     to_date = ctx.keep_rows(acts, "date", ctx.to_date)
     if to_date is not None and len(to_date):
@@ -176,7 +178,10 @@ def _grouped(ctx: ReportContext, by: list[str], rows: pd.DataFrame, normed: set)
     teams = {rep.id: rep.manager for rep in ctx.ws.reps.values()}
     apart = "rep" not in by and "team" not in by  # unplanned activities must not add to a planned group
     frame = pd.DataFrame({"rep": rows["rep"], "action": rows["action"], "segment": rows["segment"]})
-    for (rep_id, action, segment), count in frame.groupby(["rep", "action", "segment"], dropna=False, sort=False).size().items():
+    sizes = frame.groupby(["rep", "action", "segment"], dropna=False, sort=False).size()
+    # the groups' values as plain lists (iterating the MultiIndex builds each tuple through pandas)
+    levels = [sizes.index.get_level_values(i).tolist() for i in range(3)]
+    for rep_id, action, segment, count in zip(*levels, sizes.tolist()):
         rep_id = None if pd.isna(rep_id) else rep_id
         segment = UNSEGMENTED if pd.isna(segment) else segment
         if rep_id is None or rep_id not in teams:
