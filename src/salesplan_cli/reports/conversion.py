@@ -140,7 +140,7 @@ def conversion(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
             acc = [int(n_won), int(n_lost), int(n_won_cents), int(n_lost_cents), int(n_no_value)]
             groups[key if isinstance(key, tuple) else (key,)] = acc
             total = [a + b for a, b in zip(total, acc)]
-    if len(deals) and deals["id"].duplicated().any():
+    if len(deals) and _has_duplicates(deals["id"]):
         # rows are deal x product range (product lines): the <total> counts each deal once, sums every line
         # (a deal's value is whole in its lines and their remainder: without --product, its no_value is the deal's)
         whole = closed_deals(ctx) if ctx.filters.product is None else deals.drop_duplicates("id")
@@ -155,6 +155,20 @@ def conversion(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
         rows.append({**named, **_row(groups[key], test)})
     rows.append({**{d: TOTAL for d in by}, **_row(total, None)})
     return report_frame(rows, [*by, *COLUMNS])
+
+
+def _has_duplicates(ids: pd.Series) -> bool:
+    """ids.duplicated().any() (missing ids equal to each other), for text by Arrow's distinct count (faster)."""
+    if pd.api.types.is_string_dtype(ids.dtype) and not isinstance(ids.dtype, pd.CategoricalDtype):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            values = pa.array(ids.array, type=pa.large_string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text
+            return bool(ids.duplicated().any())
+        return pc.count_distinct(values, mode="all").as_py() < len(values)
+    return bool(ids.duplicated().any())
 
 
 def without_value(deals: pd.DataFrame) -> np.ndarray:
