@@ -365,6 +365,24 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
     return report_frame(rows, COLUMNS, nullable=("coverage", "pressure"))
 
 
+def _last_action(ctx: ReportContext, end: dt.date) -> pd.Series:
+    """Account -> the day of its latest activity not open (an open to-do is no action on the account yet), by
+    anyone, on or before `end`. The latest time is taken per account code, then made a day (the latest day is
+    the day of the latest time)."""
+    activities = ctx.frames.activities
+    if not len(activities):
+        return pd.Series(dtype="datetime64[ns]", index=pd.Index([], dtype="object"))
+    accounts, codes = _codes(activities["account"])
+    dates = pd.to_datetime(activities["date"])
+    rows = (dates < pd.Timestamp(end) + pd.Timedelta(days=1)).to_numpy(dtype=bool) & (codes >= 0)
+    if "status" in activities.columns:
+        rows &= (activities["status"] != "open").to_numpy(dtype=bool)
+    stamps = dates.to_numpy(dtype="datetime64[ns]")[rows]
+    latest = pd.Series(stamps).groupby(codes[rows], sort=False).max()
+    days = pd.DatetimeIndex(latest.to_numpy()).normalize().astype("datetime64[ns]")
+    return pd.Series(days, index=pd.Index(accounts.take(latest.index.to_numpy()).to_numpy(dtype=object), dtype="object"), name="day")
+
+
 def untouched_accounts(ctx: ReportContext, top: int | None = 10) -> pd.DataFrame:
     """Per rep, the targeted accounts the rep has not touched in the period to date, most urgent first.
 
@@ -378,24 +396,13 @@ def untouched_accounts(ctx: ReportContext, top: int | None = 10) -> pd.DataFrame
     pairs = targeted_accounts(ctx)
     if ctx.frames.activities is None:
         raise ValueError(NO_ACTIVITIES)
-    from .done import not_open
-
     end = cutoff(ctx)
-    activities = not_open(ctx.frames.activities)  # an open to-do is no action on the account yet
-    last_action = pd.Series(dtype="datetime64[ns]", index=pd.Index([], dtype="object"))
-    if len(activities):
-        days = _day(activities["date"])
-        before = pd.DataFrame({"account": activities["account"], "day": days})[days <= pd.Timestamp(end)]
-        last_action = before.groupby("account", sort=False, observed=True)["day"].max()
-        last_action.index = last_action.index.astype("object")
+    last_action = _last_action(ctx, end)
     priorities = {seg: spec.priority for seg, spec in (ctx.ws.segments or {}).items()}
     order = {rep.id: i for i, rep in enumerate(ctx.reps())}
     # the pairs each rep has not touched: a (rep, account) with an action done in the period to date is out
-    counts = _action_counts(ctx)
-    touched = pd.MultiIndex.from_arrays([counts["rep"].astype("object"), counts["account"].astype("object")])
     mine = pairs[pairs["rep"].isin(list(order))]
-    keys = pd.MultiIndex.from_arrays([mine["rep"].astype("object"), mine["id"].astype("object")])
-    mine = mine[~keys.isin(touched)]
+    mine = mine[_pair_counts(ctx, mine["rep"], mine["id"]) == 0]
     priority = mine["segment"].map(priorities)
     # reindex, not map: an empty Series of dates as the mapping is cast to floats by pandas (and fails)
     last = pd.Series(last_action.reindex(mine["id"].astype("object")).to_numpy(), index=mine.index, dtype="datetime64[ns]")
