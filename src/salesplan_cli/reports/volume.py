@@ -143,7 +143,10 @@ def volume_actuals(ctx: ReportContext, by: list[str], span: Period | None) -> tu
     rows = ctx.keep_rows(sales, "date", span)
     if rows is not None and len(rows):
         keys, named = _group_keys(ctx, rows, by)
-        deals = pd.DataFrame({"key": keys, "deal": _deal_keys_fast(rows), "segment": rows["segment"], "product": rows["product"]})[rows["amount"].astype("int64") >= 0]
+        # deals as integer codes: distinct (group, deal) pairs are then distinct integers, not pairs of texts
+        deal_codes = pd.factorize(_deal_keys_fast(rows))[0].astype(np.int64)
+        deals = pd.DataFrame({"key": keys, "deal": deal_codes, "segment": rows["segment"], "product": rows["product"]}, index=rows.index)[rows["amount"].astype("int64") >= 0]
+        width = int(deal_codes.max()) + 1 if len(deal_codes) else 1
         quantity = rows["quantity"] if "quantity" in rows.columns else pd.Series(pd.NA, index=rows.index, dtype="Int64")
         units = pd.DataFrame({"key": keys, "quantity": quantity.astype("Int64"), "product": rows["product"]})
         for name, frame, aim_column in (("deals_won", deals, "segment"), ("units", units, "product")):
@@ -152,8 +155,12 @@ def volume_actuals(ctx: ReportContext, by: list[str], span: Period | None) -> tu
                 if part is None:
                     continue
                 if name == "deals_won":
-                    counted = part.drop_duplicates(["key", "deal"]).groupby("key", sort=False).size()
-                    total[label] = int(part["deal"].nunique())
+                    group, deal = part["key"].to_numpy(dtype=np.int64), part["deal"].to_numpy(dtype=np.int64)
+                    distinct = np.unique(group * width + deal)  # each (group, deal) once
+                    per_group = np.bincount(distinct // width, minlength=len(named))
+                    present = pd.unique(group)  # groups in order of their first row, as a group-by would list them
+                    counted = pd.Series(per_group[present], index=present)
+                    total[label] = len(np.unique(deal))
                 else:
                     counted = part.groupby("key", sort=False)["quantity"].sum()
                     total[label] = int(part["quantity"].sum())
@@ -167,9 +174,18 @@ def volume_actuals(ctx: ReportContext, by: list[str], span: Period | None) -> tu
         if "new_customers" in aims:
             parts.append(("aimed:new_customers", new[new["segment"].isin(aims["new_customers"])]))
         for label, part in parts:
-            for key, value in part.drop_duplicates(["key", "account"]).groupby("key", sort=False).size().items():
-                out[named[key]][label] = int(value)
-            total[label] = int(part["account"].nunique())
+            # accounts as integer codes (missing ones dropped, as nunique and a group-by drop them)
+            account = part["account"]
+            codes = np.asarray(account.cat.codes, dtype=np.int64) if isinstance(account.dtype, pd.CategoricalDtype) else pd.factorize(account)[0].astype(np.int64)
+            group = part["key"].to_numpy(dtype=np.int64)
+            known = codes >= 0
+            width = int(codes.max()) + 1 if len(codes) and known.any() else 1
+            distinct = np.unique(group[known] * width + codes[known])
+            per_group = np.bincount(distinct // width, minlength=len(named))
+            for key in pd.unique(group):
+                if per_group[key]:
+                    out[named[key]][label] = int(per_group[key])
+            total[label] = len(np.unique(codes[known]))
     return out, total
 
 
