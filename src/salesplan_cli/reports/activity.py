@@ -92,18 +92,26 @@ def planned_actions_by_group(ctx: ReportContext, by: list[str]) -> dict[tuple, F
         if not share:
             continue
         norms = norms_of(ctx, rep)
-        # norm x accounts summed per group first, then x the rep's share once per group (exact: the same sums)
-        yearly: dict[tuple, Fraction] = {}
+        # norm x accounts summed per group first, then x the rep's share once per group (exact: the same sums);
+        # whole numbers (the usual norms and account counts) multiplied as integers, not as fractions
+        yearly: dict[tuple, Fraction | int] = {}
         for seg in segments:
             for status, accounts in rep.portfolio.accounts.get(seg, {}).items():
+                count = _exact(accounts)
                 for action, per_account in norms.get(seg, {}).get(status, {}).items():
-                    amount = per_account * Fraction(accounts)
+                    amount = (per_account.numerator if per_account.denominator == 1 else per_account) * count
                     if amount:
                         key = _key(by, rep.id, rep.manager, action, seg)
                         yearly[key] = yearly.get(key, 0) + amount
         for key, amount in yearly.items():
             planned[key] += amount * share
     return dict(planned)
+
+
+def _exact(number) -> Fraction | int:
+    """A declared count (Decimal) as an int when whole, else an exact Fraction."""
+    value = Fraction(number)
+    return value.numerator if value.denominator == 1 else value
 
 
 def norms_of(ctx: ReportContext, rep: RepPlan) -> dict[str, dict[str, dict[str, Fraction]]]:
