@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from ..plan.checks.capacity import rep_norms
@@ -185,11 +186,7 @@ def _grouped(ctx: ReportContext, by: list[str], rows: pd.DataFrame, normed: set)
         return
     teams = {rep.id: rep.manager for rep in ctx.ws.reps.values()}
     apart = "rep" not in by and "team" not in by  # unplanned activities must not add to a planned group
-    frame = pd.DataFrame({"rep": rows["rep"], "action": rows["action"], "segment": rows["segment"]})
-    sizes = frame.groupby(["rep", "action", "segment"], dropna=False, sort=False).size()
-    # the groups' values as plain lists (iterating the MultiIndex builds each tuple through pandas)
-    levels = [sizes.index.get_level_values(i).tolist() for i in range(3)]
-    for rep_id, action, segment, count in zip(*levels, sizes.tolist()):
+    for rep_id, action, segment, count in _sizes(rows, ("rep", "action", "segment")):
         rep_id = None if pd.isna(rep_id) else rep_id
         segment = UNSEGMENTED if pd.isna(segment) else segment
         if rep_id is None or rep_id not in teams:
@@ -201,6 +198,41 @@ def _grouped(ctx: ReportContext, by: list[str], rows: pd.DataFrame, normed: set)
         else:
             key = _key(by, rep_id, teams[rep_id], action, segment)
             yield key, int(count), (rep_id, segment, action) in normed
+
+
+def _sizes(rows: pd.DataFrame, columns: tuple[str, ...]):
+    """(value of each column..., rows) per distinct combination present, missing values as NaN: a group-by
+    with dropna=False, counted on the columns' integer codes (one bincount over code combinations when they
+    are few, as reps x action types x segments are; else one sort)."""
+    values, codes = [], []
+    for column in columns:
+        series = rows[column]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            code, uniques = np.asarray(series.cat.codes, dtype=np.int64), series.cat.categories
+        else:
+            code, uniques = pd.factorize(series, use_na_sentinel=True)
+            code = code.astype(np.int64)
+        values.append([np.nan, *pd.Index(uniques).tolist()])  # code + 1 indexes this list: 0 is missing
+        codes.append(code + 1)
+    combined = np.zeros(len(rows), dtype=np.int64)
+    for code, names in zip(codes, values):
+        combined = combined * len(names) + code
+    size = 1
+    for names in values:
+        size *= len(names)
+    if size <= 4 * len(rows) + 1_000_000:
+        counts = np.bincount(combined, minlength=size)
+        present = np.flatnonzero(counts)
+        counts = counts[present]
+    else:
+        present, counts = np.unique(combined, return_counts=True)
+    parts = []
+    for names in reversed(values):
+        parts.append(present % len(names))
+        present = present // len(names)
+    parts.reverse()
+    for *index, count in zip(*(p.tolist() for p in parts), counts.tolist()):
+        yield (*(names[i] for names, i in zip(values, index)), count)
 
 
 def _sort_key(ctx: ReportContext, by: list[str]):
