@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .context import TOTAL, ReportContext, report_frame
-from .lines import by_product_line
+from .lines import by_product_line, has_lines
 from .pipeline import amount_known, text_column, cents_out, check_by, day_of, dim_orders, key_rank, label_columns, ratio_out, text_of, within_filters
 from .stats import benjamini_hochberg, seller_vs_rest_test
 
@@ -140,7 +140,7 @@ def conversion(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
             acc = [int(n_won), int(n_lost), int(n_won_cents), int(n_lost_cents), int(n_no_value)]
             groups[key if isinstance(key, tuple) else (key,)] = acc
             total = [a + b for a, b in zip(total, acc)]
-    if len(deals) and _has_duplicates(deals["id"]):
+    if len(deals) and _may_repeat(ctx) and deals["id"].duplicated().any():
         # rows are deal x product range (product lines): the <total> counts each deal once, sums every line
         # (a deal's value is whole in its lines and their remainder: without --product, its no_value is the deal's)
         whole = closed_deals(ctx) if ctx.filters.product is None else deals.drop_duplicates("id")
@@ -157,18 +157,17 @@ def conversion(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     return report_frame(rows, [*by, *COLUMNS])
 
 
-def _has_duplicates(ids: pd.Series) -> bool:
-    """ids.duplicated().any() (missing ids equal to each other), for text by Arrow's distinct count (faster)."""
-    if pd.api.types.is_string_dtype(ids.dtype) and not isinstance(ids.dtype, pd.CategoricalDtype):
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        try:
-            values = pa.array(ids.array, type=pa.large_string())
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text
-            return bool(ids.duplicated().any())
-        return pc.count_distinct(values, mode="all").as_py() < len(values)
-    return bool(ids.duplicated().any())
+def _may_repeat(ctx: ReportContext) -> bool:
+    """Whether rows of closed deals can repeat an id: with product lines (a row per deal and range), or when the
+    opportunities export itself repeats one (checked once per frames). Else no subset of it can."""
+    if has_lines(ctx):
+        return True
+    opps = ctx.frames.opportunities
+    found = ctx.frames.derived.get("opportunity_ids_repeat")
+    if found is None or found[0] is not opps:
+        found = (opps, not opps["id"].is_unique)
+        ctx.frames.derived["opportunity_ids_repeat"] = found
+    return found[1]
 
 
 def without_value(deals: pd.DataFrame) -> np.ndarray:
