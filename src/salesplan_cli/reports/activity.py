@@ -160,33 +160,32 @@ def _counts(ctx: ReportContext, by: list[str]) -> dict[str, Counter]:
     from .done import open_mask, scheduled_horizon
 
     acts = ctx.frames.activities
-    # only the columns counted and filtered on: the row filters below then copy 5 columns, not the whole export
-    acts = acts[[c for c in ("rep", "action", "segment", "date", "status") if c in acts.columns]]
     out = {"done": Counter(), "done_other": Counter(), "overdue": Counter(), "scheduled": Counter()}
-    to_date = ctx.keep_rows(acts, "date", ctx.to_date)
-    if to_date is not None and len(to_date):
-        is_open = open_mask(to_date)
+    # counted on the columns' codes under row masks: no copy of the export per count
+    coded = _coded(ctx, acts, ("rep", "action", "segment"))
+    to_date = ctx.keep_mask(acts, "date", ctx.to_date).to_numpy(dtype=bool)
+    if to_date.any():
+        is_open = open_mask(acts).to_numpy(dtype=bool)
         normed = normed_actions(ctx)
-        for key, count, in_plan in _grouped(ctx, by, to_date[~is_open], normed):
+        for key, count, in_plan in _grouped(ctx, by, _sizes(coded, to_date & ~is_open), normed):
             out["done" if in_plan else "done_other"][key] += count
-        for key, count, _ in _grouped(ctx, by, to_date[is_open], normed):
+        for key, count, _ in _grouped(ctx, by, _sizes(coded, to_date & is_open), normed):
             out["overdue"][key] += count
     horizon = scheduled_horizon(ctx.period, ctx.as_of, ctx.months)
     if horizon is not None:
-        ahead = ctx.keep_rows(acts, "date", Period(horizon[0], horizon[1], "scheduled"))
-        if ahead is not None and len(ahead):
-            for key, count, _ in _grouped(ctx, by, ahead, set()):
+        ahead = ctx.keep_mask(acts, "date", Period(horizon[0], horizon[1], "scheduled")).to_numpy(dtype=bool)
+        if ahead.any():
+            for key, count, _ in _grouped(ctx, by, _sizes(coded, ahead), set()):
                 out["scheduled"][key] += count
     return out
 
 
-def _grouped(ctx: ReportContext, by: list[str], rows: pd.DataFrame, normed: set):
-    """(group key, activities, whether the plan asks for them) per rep x action x segment of `rows`."""
-    if not len(rows):
-        return
+def _grouped(ctx: ReportContext, by: list[str], groups, normed: set):
+    """(group key, activities, whether the plan asks for them) per rep x action x segment of `groups`
+    ((rep, action, segment, rows) as _sizes gives them)."""
     teams = {rep.id: rep.manager for rep in ctx.ws.reps.values()}
     apart = "rep" not in by and "team" not in by  # unplanned activities must not add to a planned group
-    for rep_id, action, segment, count in _sizes(rows, ("rep", "action", "segment")):
+    for rep_id, action, segment, count in groups:
         rep_id = None if pd.isna(rep_id) else rep_id
         segment = UNSEGMENTED if pd.isna(segment) else segment
         if rep_id is None or rep_id not in teams:
@@ -200,11 +199,14 @@ def _grouped(ctx: ReportContext, by: list[str], rows: pd.DataFrame, normed: set)
             yield key, int(count), (rep_id, segment, action) in normed
 
 
-def _sizes(rows: pd.DataFrame, columns: tuple[str, ...]):
-    """(value of each column..., rows) per distinct combination present, missing values as NaN: a group-by
-    with dropna=False, counted on the columns' integer codes (one bincount over code combinations when they
-    are few, as reps x action types x segments are; else one sort)."""
-    values, codes = [], []
+def _coded(ctx: ReportContext, rows: pd.DataFrame, columns: tuple[str, ...]) -> tuple[list[list], np.ndarray]:
+    """(values of each column, missing first; one integer per row combining the columns' codes + 1), computed
+    once per frame: the combination of codes is what _sizes counts."""
+    key = ("coded", columns)
+    found = ctx.frames.derived.get(key)
+    if found is not None and found[0] is rows:
+        return found[1]
+    values, combined = [], np.zeros(len(rows), dtype=np.int64)
     for column in columns:
         series = rows[column]
         if isinstance(series.dtype, pd.CategoricalDtype):
@@ -212,20 +214,29 @@ def _sizes(rows: pd.DataFrame, columns: tuple[str, ...]):
         else:
             code, uniques = pd.factorize(series, use_na_sentinel=True)
             code = code.astype(np.int64)
-        values.append([np.nan, *pd.Index(uniques).tolist()])  # code + 1 indexes this list: 0 is missing
-        codes.append(code + 1)
-    combined = np.zeros(len(rows), dtype=np.int64)
-    for code, names in zip(codes, values):
-        combined = combined * len(names) + code
+        names = [np.nan, *pd.Index(uniques).tolist()]  # code + 1 indexes this list: 0 is missing
+        values.append(names)
+        combined = combined * len(names) + (code + 1)
+    result = (values, combined)
+    ctx.frames.derived[key] = (rows, result)
+    return result
+
+
+def _sizes(coded: tuple[list[list], np.ndarray], mask: np.ndarray):
+    """(value of each column..., rows) per distinct combination among the rows in `mask`, missing values as
+    NaN: a group-by with dropna=False, counted by one bincount over the code combinations when they are few
+    (as reps x action types x segments are), else one sort."""
+    values, combined = coded
+    chosen = combined[mask]
     size = 1
     for names in values:
         size *= len(names)
-    if size <= 4 * len(rows) + 1_000_000:
-        counts = np.bincount(combined, minlength=size)
+    if size <= 4 * len(chosen) + 1_000_000:
+        counts = np.bincount(chosen, minlength=size)
         present = np.flatnonzero(counts)
         counts = counts[present]
     else:
-        present, counts = np.unique(combined, return_counts=True)
+        present, counts = np.unique(chosen, return_counts=True)
     parts = []
     for names in reversed(values):
         parts.append(present % len(names))

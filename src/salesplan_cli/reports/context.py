@@ -81,10 +81,17 @@ class ReportContext:
 
     def keep_rows(self, frame, date_column: str, span: Period | None):
         """Rows of a frame inside a span of days and the filters (rep, team, segment, product)."""
-        import pandas as pd
-
         if frame is None or span is None:
             return frame.iloc[0:0] if frame is not None else None
+        return frame[self.keep_mask(frame, date_column, span)]
+
+    def keep_mask(self, frame, date_column: str, span: Period | None):
+        """keep_rows as a boolean Series over the frame (all False without a span): for counting on codes
+        without copying the rows."""
+        import pandas as pd
+
+        if span is None:
+            return pd.Series(False, index=frame.index)
         dates = frame[date_column]
         mask = (dates >= pd.Timestamp(span.start)) & (dates <= pd.Timestamp(span.end))
         if self.filters.reps or self.filters.team:
@@ -94,7 +101,7 @@ class ReportContext:
             mask &= frame["segment"] == self.filters.segment
         if self.filters.product and "product" in frame.columns:
             mask &= frame["product"] == self.filters.product
-        return frame[mask]
+        return mask
 
 
 @lru_cache(maxsize=16)
