@@ -40,6 +40,8 @@ DEFAULT_STALE_DAYS = 30
 
 def cents_out(cents: int | Fraction) -> float:
     """Exact cents (possibly fractional) to currency units for output, rounded half away from zero to the cent."""
+    if type(cents) is int:  # whole cents: nothing to round (called for every figure of every row)
+        return cents / 100
     return round_half_away(Fraction(cents)) / 100
 
 
@@ -195,12 +197,23 @@ def dim_orders(ctx: ReportContext) -> dict[str, list[str]]:
     reps = [rep.id for rep in sorted(ctx.ws.reps.values(), key=lambda r: (r.manager, r.id))]
     teams = list(dict.fromkeys(rep.manager for rep in sorted(ctx.ws.reps.values(), key=lambda r: (r.manager, r.id))))
     return {
-        "rep": reps,
-        "team": teams,
-        "stage": [s.name for s in ctx.ws.strategy.stages],
-        "segment": list(ctx.ws.strategy.segments),
-        "product": list(ctx.ws.strategy.products or {}),
+        "rep": _Order(reps),
+        "team": _Order(teams),
+        "stage": _Order(s.name for s in ctx.ws.strategy.stages),
+        "segment": _Order(ctx.ws.strategy.segments),
+        "product": _Order(ctx.ws.strategy.products or {}),
     }
+
+
+class _Order(list):
+    """A dimension's values in order, with each value's position looked up in a dict (key_rank sorts thousands
+    of groups against a thousand reps: list.index would scan the list for each)."""
+
+    def __init__(self, values=()):
+        super().__init__(values)
+        self.position = {}
+        for i, value in enumerate(self):
+            self.position.setdefault(value, i)  # the first, as list.index finds it
 
 
 def key_rank(by: list[str], key: tuple, orders: dict[str, list[str]]) -> tuple:
@@ -208,8 +221,9 @@ def key_rank(by: list[str], key: tuple, orders: dict[str, list[str]]) -> tuple:
     ranks = []
     for dim, value in zip(by, key):
         order = orders[dim]
-        if value in order:
-            ranks.append((0, order.index(value), ""))
+        position = order.position.get(value) if isinstance(order, _Order) else (order.index(value) if value in order else None)
+        if position is not None:
+            ranks.append((0, position, ""))
         elif value in (UNPLANNED, UNSEGMENTED):
             ranks.append((2, 0, ""))
         else:
