@@ -184,6 +184,12 @@ def label_columns(frame: pd.DataFrame, by: list[str], teams: dict[str, str]) -> 
     return pd.DataFrame(out, index=frame.index)
 
 
+def _label_keys(frame: pd.DataFrame, by: list[str], teams: dict[str, str]) -> list[pd.Series]:
+    """The group-by keys of `by`: label_columns computed once (not once per dimension)."""
+    labels = label_columns(frame, by, teams)
+    return [labels[d] for d in by]
+
+
 def sum_cents(amounts: pd.Series, keys) -> pd.Series:
     """Sum of integer cents per group, exact: int64 when no sum can overflow, else Python integers."""
     amounts = amounts.astype("int64")
@@ -386,14 +392,14 @@ def pipeline(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
             lines = lines[lines["product"] == ctx.filters.product]
         nano = {p: int(probability_fraction(p) * NANO) for p in pd.unique(lines["probability"])}
         lines = lines.assign(weighted_nano=lines["amount"].astype("object") * lines["probability"].map(nano).fillna(0).astype("int64").astype("object"))
-        groups = _accumulate(lines, [label_columns(lines, by, teams)[d] for d in by])
+        groups = _accumulate(lines, _label_keys(lines, by, teams))
         total = next(iter(_accumulate(deals, [pd.Series(TOTAL, index=deals.index)]).values()))
         total["value"] = sum(acc["value"] for acc in groups.values())
         total["weighted"] = sum((acc["weighted"] for acc in groups.values()), Fraction(0))
         if ctx.filters.product:
             total["estimated"] = Fraction(0)
     else:
-        groups = _accumulate(deals, [label_columns(deals, by, teams)[d] for d in by])
+        groups = _accumulate(deals, _label_keys(deals, by, teams))
         for acc in groups.values():
             for name in total:
                 total[name] += acc[name]
