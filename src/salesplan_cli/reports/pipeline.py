@@ -226,11 +226,14 @@ def _last_activity_per_deal(ctx: ReportContext) -> pd.Series:
     early = (acts["opportunity"].notna() & (dates < pd.Timestamp(ctx.as_of) + pd.Timedelta(days=1))).to_numpy(dtype=bool)
     if done is not None:
         early = early & done
-    opp = acts["opportunity"][early]
-    days = dates[early].dt.normalize()
-    stripped = opp.astype("str").str.strip()
-    mask = stripped != ""
-    result = days[mask].groupby(stripped[mask].to_numpy(), sort=False).max().astype("datetime64[ns]")
+    stripped = acts["opportunity"][early].astype("str").str.strip()
+    named = (stripped != "").to_numpy(dtype=bool)
+    # the latest time per deal code, made a day afterwards (the latest day is the day of the latest time)
+    codes, deals = pd.factorize(stripped[named])
+    stamps = dates[early].to_numpy(dtype="datetime64[ns]")[named]
+    latest = pd.Series(stamps).groupby(codes, sort=True).max()  # codes count in order of first row
+    days = pd.DatetimeIndex(latest.to_numpy()).normalize().astype("datetime64[ns]")
+    result = pd.Series(days, index=pd.Index(np.asarray(deals, dtype=object)[latest.index.to_numpy()], dtype="object"), name="date")
     ctx.frames.derived[key] = result
     return result
 
