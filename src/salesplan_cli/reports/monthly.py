@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from .context import TOTAL, UNPLANNED, ReportContext, cents_to_money, fraction_money, report_frame
@@ -141,7 +142,7 @@ def attainment_by_period(ctx: ReportContext, group: str = "rep", step: str = "mo
 
 def _actuals(ctx: ReportContext, group: str, periods: list[Period]) -> dict[str, list[int]]:
     """Sales cents per group and span, up to the as-of date; placed as in the attainment report."""
-    from .placement import placement
+    from .volume import _group_keys
 
     out: dict[str, list[int]] = defaultdict(lambda: [0] * len(periods))
     sales = ctx.frames.sales
@@ -155,11 +156,14 @@ def _actuals(ctx: ReportContext, group: str, periods: list[Period]) -> dict[str,
         return out
     starts = pd.DatetimeIndex([pd.Timestamp(p.start) for p in periods])
     index = starts.searchsorted(pd.DatetimeIndex(rows["date"]).normalize(), side="right") - 1
-    frame = pd.DataFrame(
-        {"rep": rows["rep"].to_numpy(), "segment": rows["segment"].to_numpy(), "product": rows["product"].to_numpy(), "span": index, "amount": rows["amount"].astype("int64").to_numpy()}
-    )
-    place = placement(ctx, [group])
-    for (rep_id, segment, product, span), cents in frame.groupby(["rep", "segment", "product", "span"], dropna=False, sort=False)["amount"].sum().items():
+    # placed once per distinct (rep, segment, product), not once per group and month: the rows carry the
+    # integer of their placed group, and cents are summed per (placed group, month) on integers
+    groups, named = _group_keys(ctx, rows, [group])
+    amounts = rows["amount"].astype("int64").to_numpy()
+    if len(amounts) and int(np.abs(amounts).max()) * len(amounts) >= 2**63:  # a sum could overflow: Python integers
+        amounts = amounts.astype(object)
+    frame = pd.DataFrame({"group": groups.to_numpy(), "span": index, "amount": amounts})
+    for (code, span), cents in frame.groupby(["group", "span"], sort=False)["amount"].sum().items():
         if 0 <= span < len(periods):
-            out[place(rep_id, segment, product)[0]][int(span)] += int(cents)
+            out[named[code][0]][int(span)] += int(cents)
     return out
