@@ -8,7 +8,7 @@ from fractions import Fraction
 import pandas as pd
 
 from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, cents_to_money, fraction_money, report_frame
-from .period import share_in
+from .period import shares_in
 from .status import status_of
 from .placement import placement
 from .volume import placeable, planned_volume, volume_actuals, volume_columns, volume_kinds, volume_row
@@ -50,7 +50,7 @@ def attainment(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
         t = targets[rep.id]
         # target_in(t, months, span, seg) = t.full_year[seg] x the rep's share of the year in span: the share is
         # computed once per rep and window, the full-year amounts summed per group first (exact, so the same sums)
-        year_shares = {name: share_in(t, months, span) for name, span in windows.items()}
+        year_shares = dict(zip(windows, shares_in(t, months, list(windows.values()))))
         amounts: dict[tuple, Fraction] = {}
         for seg in segments:
             if seg not in t.full_year:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .context import TOTAL, UNPLANNED, ReportContext, cents_to_money, fraction_money, report_frame
-from .period import Period, share_in
+from .period import Period, share_in, shares_in
 from .status import status_of
 
 STEPS = ("month", "quarter")
@@ -62,6 +62,7 @@ def attainment_by_period(ctx: ReportContext, group: str = "rep", step: str = "mo
     segments = ctx.segments()
     products = [ctx.filters.product] if ctx.filters.product else [None]
     as_of = ctx.as_of
+    months = ctx.months
 
     planned: dict[str, list[list[Fraction]]] = {}  # group -> per span [full, to_date]
     order: list[str] = []
@@ -76,14 +77,15 @@ def attainment_by_period(ctx: ReportContext, group: str = "rep", step: str = "mo
         amount *= sum((t.product_mix.get(prod, Fraction(0)) if prod is not None else Fraction(1) for prod in products), Fraction(0))
         if not amount:
             continue
+        fulls = shares_in(t, months, periods)
         for i, span in enumerate(periods):
-            full = share_in(t, ctx.months, span)
+            full = fulls[i]
             if span.end <= as_of:
                 to_date = full
             elif span.start > as_of:
                 to_date = Fraction(0)
             else:
-                to_date = share_in(t, ctx.months, span.until(as_of))
+                to_date = share_in(t, months, span.until(as_of))
             planned[key][i][0] += amount * full
             planned[key][i][1] += amount * to_date
 

@@ -130,6 +130,21 @@ def share_in(targets: RepTargets, months: list[FiscalMonth], period: Period | No
     return _share_of_year(spans, _weights_key(targets.month_weights), lo_bound, hi_bound)
 
 
+def shares_in(targets: RepTargets, months: list[FiscalMonth], periods: list[Period | None]) -> list[Fraction]:
+    """share_in for several spans of one rep: the calendar and the rep's weights keyed once, not per span."""
+    spans = _spans(tuple(months))
+    weights = _weights_key(targets.month_weights)
+    out = []
+    for period in periods:
+        if period is None:
+            out.append(Fraction(0))
+            continue
+        lo_bound = max(period.start, targets.start) if targets.start else period.start
+        hi_bound = min(period.end, targets.end) if targets.end else period.end
+        out.append(_share_of_year(spans, weights, lo_bound, hi_bound))
+    return out
+
+
 def _weights_key(weights) -> tuple:
     """Month weights as (numerator, denominator) pairs: a cache key hashed and compared as integers (hashing
     Fractions is slow, and this key is built for every rep and window)."""
