@@ -6,12 +6,12 @@ import datetime as dt
 from collections import Counter, defaultdict
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from ..plan.checks.capacity import rep_norms
 from ..plan.model import RepPlan
-from ..config.values import money
-from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame
+from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame, rounded
 from .period import Period
 from .status import status_of
 
@@ -25,7 +25,7 @@ _SORT_PRIORITY = ("rep", "team", "action", "segment")
 
 def exact_round(value: Fraction | int, digits: int) -> float:
     """An exact figure to a float rounded to `digits` decimals, half away from zero (for output only)."""
-    return float(money(value, digits))
+    return rounded(value, digits)
 
 
 def days_in_post(rep: RepPlan, span: Period | None, fiscal_year: Period) -> int:
@@ -64,10 +64,12 @@ def activity(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     counts = _counts(ctx, by)
     # only groups with something planned, done, overdue or scheduled: the dicts leave out zeros
     keys = sorted(set(planned).union(*counts.values()), key=_sort_key(ctx, by))
-    rows = [_row(ctx, by, key, planned.get(key, Fraction(0)), {name: c.get(key, 0) for name, c in counts.items()}) for key in keys]
+    thresholds = ctx.ws.settings.thresholds
+    limits = (thresholds.activity.fraction, thresholds.watch_band.fraction)  # once, not per row
+    rows = [_row(by, key, planned.get(key, Fraction(0)), {name: c.get(key, 0) for name, c in counts.items()}, limits) for key in keys]
     total_planned = sum(planned.values(), Fraction(0))
     totals = {name: sum(c.values()) for name, c in counts.items()}
-    rows.append(_row(ctx, by, tuple(TOTAL for _ in by), total_planned, totals))
+    rows.append(_row(by, tuple(TOTAL for _ in by), total_planned, totals, limits))
     return report_frame(rows, [*by, *COLUMNS], nullable=("ratio",))
 
 
@@ -90,15 +92,46 @@ def planned_actions_by_group(ctx: ReportContext, by: list[str]) -> dict[tuple, F
         share = Fraction(days_in_post(rep, span, fiscal_year), year_days)
         if not share:
             continue
-        norms = rep_norms(rep, strategy)
+        norms = norms_of(ctx, rep)
+        # norm x accounts summed per group first, then x the rep's share once per group (exact: the same sums);
+        # whole numbers (the usual norms and account counts) multiplied as integers, not as fractions
+        yearly: dict[tuple, Fraction | int] = {}
         for seg in segments:
             for status, accounts in rep.portfolio.accounts.get(seg, {}).items():
+                count = _exact(accounts)
                 for action, per_account in norms.get(seg, {}).get(status, {}).items():
-                    amount = per_account * Fraction(accounts) * share
+                    amount = (per_account.numerator if per_account.denominator == 1 else per_account) * count
                     if amount:
                         key = _key(by, rep.id, rep.manager, action, seg)
-                        planned[key] += amount
+                        yearly[key] = yearly.get(key, 0) + amount
+        for key, amount in yearly.items():
+            planned[key] += amount * share
     return dict(planned)
+
+
+def _exact(number) -> Fraction | int:
+    """A declared count (Decimal) as an int when whole, else an exact Fraction."""
+    value = Fraction(number)
+    return value.numerator if value.denominator == 1 else value
+
+
+def norms_of(ctx: ReportContext, rep: RepPlan) -> dict[str, dict[str, dict[str, Fraction]]]:
+    """rep_norms(rep, strategy), computed once per rep of the loaded workspace (several reports ask); read only."""
+    store = ctx.ws.derived.setdefault("report_rep_norms", {})
+    hit = store.get(rep.id)
+    strategy = ctx.ws.strategy
+    if hit is None or hit[0] is not rep or hit[1] is not strategy:
+        if not rep.activities:
+            # rep_norms without overrides: the strategy's norms, converted to fractions once for every such rep
+            shared = store.get(None)
+            if shared is None or shared[1] is not strategy:
+                shared = (None, strategy, rep_norms(rep, strategy))
+                store[None] = shared
+            hit = (rep, strategy, shared[2])
+        else:
+            hit = (rep, strategy, rep_norms(rep, strategy))
+        store[rep.id] = hit
+    return hit[2]
 
 
 def _key(by: list[str], rep_id: str, team: str, action: str, segment: str) -> tuple:
@@ -111,7 +144,7 @@ def normed_actions(ctx: ReportContext) -> set[tuple[str, str, str]]:
     (any account status). Done actions of these count in the ratio; the others are `done_other`."""
     out: set[tuple[str, str, str]] = set()
     for rep in ctx.ws.reps.values():
-        norms = rep_norms(rep, ctx.ws.strategy)
+        norms = norms_of(ctx, rep)
         for seg, by_status in rep.portfolio.accounts.items():
             for status, accounts in by_status.items():
                 if not accounts:
@@ -128,31 +161,31 @@ def _counts(ctx: ReportContext, by: list[str]) -> dict[str, Counter]:
 
     acts = ctx.frames.activities
     out = {"done": Counter(), "done_other": Counter(), "overdue": Counter(), "scheduled": Counter()}
-    to_date = ctx.keep_rows(acts, "date", ctx.to_date)
-    if to_date is not None and len(to_date):
-        is_open = open_mask(to_date)
+    # counted on the columns' codes under row masks: no copy of the export per count
+    coded = _coded(ctx, acts, ("rep", "action", "segment"))
+    to_date = ctx.keep_mask(acts, "date", ctx.to_date).to_numpy(dtype=bool)
+    if to_date.any():
+        is_open = open_mask(acts).to_numpy(dtype=bool)
         normed = normed_actions(ctx)
-        for key, count, in_plan in _grouped(ctx, by, to_date[~is_open], normed):
+        for key, count, in_plan in _grouped(ctx, by, _sizes(coded, to_date & ~is_open), normed):
             out["done" if in_plan else "done_other"][key] += count
-        for key, count, _ in _grouped(ctx, by, to_date[is_open], normed):
+        for key, count, _ in _grouped(ctx, by, _sizes(coded, to_date & is_open), normed):
             out["overdue"][key] += count
     horizon = scheduled_horizon(ctx.period, ctx.as_of, ctx.months)
     if horizon is not None:
-        ahead = ctx.keep_rows(acts, "date", Period(horizon[0], horizon[1], "scheduled"))
-        if ahead is not None and len(ahead):
-            for key, count, _ in _grouped(ctx, by, ahead, set()):
+        ahead = ctx.keep_mask(acts, "date", Period(horizon[0], horizon[1], "scheduled")).to_numpy(dtype=bool)
+        if ahead.any():
+            for key, count, _ in _grouped(ctx, by, _sizes(coded, ahead), set()):
                 out["scheduled"][key] += count
     return out
 
 
-def _grouped(ctx: ReportContext, by: list[str], rows: pd.DataFrame, normed: set):
-    """(group key, activities, whether the plan asks for them) per rep x action x segment of `rows`."""
-    if not len(rows):
-        return
+def _grouped(ctx: ReportContext, by: list[str], groups, normed: set):
+    """(group key, activities, whether the plan asks for them) per rep x action x segment of `groups`
+    ((rep, action, segment, rows) as _sizes gives them)."""
     teams = {rep.id: rep.manager for rep in ctx.ws.reps.values()}
     apart = "rep" not in by and "team" not in by  # unplanned activities must not add to a planned group
-    frame = pd.DataFrame({"rep": rows["rep"], "action": rows["action"], "segment": rows["segment"]})
-    for (rep_id, action, segment), count in frame.groupby(["rep", "action", "segment"], dropna=False, sort=False).size().items():
+    for rep_id, action, segment, count in groups:
         rep_id = None if pd.isna(rep_id) else rep_id
         segment = UNSEGMENTED if pd.isna(segment) else segment
         if rep_id is None or rep_id not in teams:
@@ -164,6 +197,53 @@ def _grouped(ctx: ReportContext, by: list[str], rows: pd.DataFrame, normed: set)
         else:
             key = _key(by, rep_id, teams[rep_id], action, segment)
             yield key, int(count), (rep_id, segment, action) in normed
+
+
+def _coded(ctx: ReportContext, rows: pd.DataFrame, columns: tuple[str, ...]) -> tuple[list[list], np.ndarray]:
+    """(values of each column, missing first; one integer per row combining the columns' codes + 1), computed
+    once per frame: the combination of codes is what _sizes counts."""
+    key = ("coded", columns)
+    found = ctx.frames.derived.get(key)
+    if found is not None and found[0] is rows:
+        return found[1]
+    values, combined = [], np.zeros(len(rows), dtype=np.int64)
+    for column in columns:
+        series = rows[column]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            code, uniques = np.asarray(series.cat.codes, dtype=np.int64), series.cat.categories
+        else:
+            code, uniques = pd.factorize(series, use_na_sentinel=True)
+            code = code.astype(np.int64)
+        names = [np.nan, *pd.Index(uniques).tolist()]  # code + 1 indexes this list: 0 is missing
+        values.append(names)
+        combined = combined * len(names) + (code + 1)
+    result = (values, combined)
+    ctx.frames.derived[key] = (rows, result)
+    return result
+
+
+def _sizes(coded: tuple[list[list], np.ndarray], mask: np.ndarray):
+    """(value of each column..., rows) per distinct combination among the rows in `mask`, missing values as
+    NaN: a group-by with dropna=False, counted by one bincount over the code combinations when they are few
+    (as reps x action types x segments are), else one sort."""
+    values, combined = coded
+    chosen = combined[mask]
+    size = 1
+    for names in values:
+        size *= len(names)
+    if size <= 4 * len(chosen) + 1_000_000:
+        counts = np.bincount(chosen, minlength=size)
+        present = np.flatnonzero(counts)
+        counts = counts[present]
+    else:
+        present, counts = np.unique(chosen, return_counts=True)
+    parts = []
+    for names in reversed(values):
+        parts.append(present % len(names))
+        present = present // len(names)
+    parts.reverse()
+    for *index, count in zip(*(p.tolist() for p in parts), counts.tolist()):
+        yield (*(names[i] for names, i in zip(values, index)), count)
 
 
 def _sort_key(ctx: ReportContext, by: list[str]):
@@ -180,8 +260,16 @@ def _sort_key(ctx: ReportContext, by: list[str]):
         "segment": {value: i for i, value in enumerate(ctx.ws.strategy.segments)},
     }
     dims = [d for d in _SORT_PRIORITY if d in by]
+    positions = [by.index(d) for d in dims]
+    seen: dict[tuple, tuple] = {}  # (dim, value) -> rank: thousands of keys, few values per dimension
 
     def rank(dim: str, value) -> tuple:
+        memo = (dim, value)
+        if memo not in seen:
+            seen[memo] = _rank(dim, value)
+        return seen[memo]
+
+    def _rank(dim: str, value) -> tuple:
         if value == UNPLANNED:
             return (3, 0, "")
         if value == UNSEGMENTED:
@@ -190,11 +278,10 @@ def _sort_key(ctx: ReportContext, by: list[str]):
             return (0, ranks[dim][value], "")
         return (1, 0, str(value))
 
-    return lambda key: tuple(rank(d, key[by.index(d)]) for d in dims)
+    return lambda key: tuple(rank(d, key[i]) for d, i in zip(dims, positions))
 
 
-def _row(ctx: ReportContext, by: list[str], key: tuple, planned: Fraction, counts: dict[str, int]) -> dict:
-    thresholds = ctx.ws.settings.thresholds
+def _row(by: list[str], key: tuple, planned: Fraction, counts: dict[str, int], limits: tuple[Fraction, Fraction]) -> dict:
     done = counts.get("done", 0)
     ratio = Fraction(done) / planned if planned else None
     is_plan_row = not any(value in (UNPLANNED, UNSEGMENTED) for value in key)
@@ -208,7 +295,7 @@ def _row(ctx: ReportContext, by: list[str], key: tuple, planned: Fraction, count
             "done_other": int(counts.get("done_other", 0)),
             "overdue": int(counts.get("overdue", 0)),
             "scheduled": int(counts.get("scheduled", 0)),
-            "status": status_of(ratio, thresholds.activity.fraction, thresholds.watch_band.fraction) if is_plan_row else "",
+            "status": status_of(ratio, *limits) if is_plan_row else "",
         }
     )
     return row

@@ -8,7 +8,7 @@ from fractions import Fraction
 import pandas as pd
 
 from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, cents_to_money, fraction_money, report_frame
-from .period import target_in
+from .period import shares_in
 from .status import status_of
 from .placement import placement
 from .volume import placeable, planned_volume, volume_actuals, volume_columns, volume_kinds, volume_row
@@ -48,15 +48,21 @@ def attainment(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     planned: dict[tuple, dict[str, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
     for rep in reps:
         t = targets[rep.id]
+        # target_in(t, months, span, seg) = t.full_year[seg] x the rep's share of the year in span: the share is
+        # computed once per rep and window, the full-year amounts summed per group first (exact, so the same sums)
+        year_shares = dict(zip(windows, shares_in(t, months, list(windows.values()))))
+        amounts: dict[tuple, Fraction] = {}
         for seg in segments:
             if seg not in t.full_year:
                 continue
-            amounts = {name: target_in(t, months, span, seg) if span else Fraction(0) for name, span in windows.items()}
             for prod in products:
                 share = t.product_mix.get(prod, Fraction(0)) if prod is not None else Fraction(1)
                 key = _key_of(by, rep.id, rep.manager, seg, prod)
-                for name, amount in amounts.items():
-                    planned[key][name] += amount * share
+                amounts[key] = amounts.get(key, Fraction(0)) + t.full_year[seg] * share
+        for key, amount in amounts.items():
+            sums = planned[key]
+            for name, year_share in year_shares.items():
+                sums[name] += amount * year_share
 
     actual = _actuals(ctx, by, windows)
     kinds = volume_kinds(ctx)

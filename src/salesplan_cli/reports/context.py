@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..intake.frameset import Frames
 from ..plan.calendar import FiscalMonth, fiscal_months
 from ..plan.model import RepPlan, Workspace
 from ..plan.targets import RepTargets, workspace_targets
-from ..config.values import money
 from .period import Period
 
 if TYPE_CHECKING:
@@ -43,12 +43,12 @@ class ReportContext:
 
     @property
     def months(self) -> list[FiscalMonth]:
-        return fiscal_months(self.ws.settings.fiscal_year.start)
+        return list(_fiscal_months(self.ws.settings.fiscal_year.start))
 
     @property
     def fiscal_year(self) -> Period:
-        months = self.months
-        return Period(months[0].first_day, months[-1].last_day, "fiscal year")
+        # asked per rep by several reports: the calendar is worked out once per start day
+        return _fiscal_year(self.ws.settings.fiscal_year.start)
 
     @property
     def to_date(self) -> Period | None:
@@ -81,10 +81,17 @@ class ReportContext:
 
     def keep_rows(self, frame, date_column: str, span: Period | None):
         """Rows of a frame inside a span of days and the filters (rep, team, segment, product)."""
-        import pandas as pd
-
         if frame is None or span is None:
             return frame.iloc[0:0] if frame is not None else None
+        return frame[self.keep_mask(frame, date_column, span)]
+
+    def keep_mask(self, frame, date_column: str, span: Period | None):
+        """keep_rows as a boolean Series over the frame (all False without a span): for counting on codes
+        without copying the rows."""
+        import pandas as pd
+
+        if span is None:
+            return pd.Series(False, index=frame.index)
         dates = frame[date_column]
         mask = (dates >= pd.Timestamp(span.start)) & (dates <= pd.Timestamp(span.end))
         if self.filters.reps or self.filters.team:
@@ -94,17 +101,40 @@ class ReportContext:
             mask &= frame["segment"] == self.filters.segment
         if self.filters.product and "product" in frame.columns:
             mask &= frame["product"] == self.filters.product
-        return frame[mask]
+        return mask
+
+
+@lru_cache(maxsize=16)
+def _fiscal_months(start: dt.date) -> tuple[FiscalMonth, ...]:
+    return tuple(fiscal_months(start))
+
+
+@lru_cache(maxsize=16)
+def _fiscal_year(start: dt.date) -> Period:
+    months = _fiscal_months(start)
+    return Period(months[0].first_day, months[-1].last_day, "fiscal year")
+
+
+def rounded(value: Fraction | int, digits: int = 2) -> float:
+    """An exact number to the float of its rounding to `digits` decimals, half away from zero: what
+    float(money(value, digits)) gives, in integer arithmetic only (no Decimal: called for every row of a report).
+    Both are the correctly rounded float of the same integer / 10**digits."""
+    if not isinstance(value, (int, Fraction)):
+        value = Fraction(value)  # a Decimal or a numpy integer
+    scale = 10**digits
+    numerator, denominator = value.numerator * scale, value.denominator
+    magnitude = (abs(numerator) * 2 + denominator) // (2 * denominator)
+    return (magnitude if numerator >= 0 else -magnitude) / scale
 
 
 def cents_to_money(cents: int | Fraction) -> float:
     """Cents (exact) to currency units for output, rounded half away from zero to the cent."""
-    return float(money(Fraction(cents) / 100))
+    return rounded(Fraction(cents, 100) if isinstance(cents, int) else Fraction(cents) / 100)
 
 
 def fraction_money(amount: Fraction) -> float:
     """An exact currency amount to a float rounded half away from zero to the cent, for output."""
-    return float(money(amount))
+    return rounded(amount)
 
 
 def report_frame(rows: list[dict], columns: list[str], nullable: tuple[str, ...] = ()) -> "pd.DataFrame":

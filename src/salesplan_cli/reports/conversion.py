@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from .context import TOTAL, ReportContext, report_frame
-from .lines import by_product_line
-from .pipeline import amount_known, text_column, cents_out, check_by, day_of, dim_orders, key_rank, label_columns, ratio_out, sum_cents, text_of, within_filters
+from .lines import by_product_line, has_lines
+from .pipeline import amount_known, text_column, cents_out, check_by, day_of, dim_orders, key_rank, label_columns, ratio_out, text_of, within_filters
 from .stats import benjamini_hochberg, seller_vs_rest_test
 
 BY_CHOICES = ("rep", "team", "segment", "product")
@@ -116,18 +116,31 @@ def conversion(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
     groups: dict[tuple, list[int]] = {}  # won, lost, won cents, lost cents, closed deals without a value
     total = [0, 0, 0, 0, 0]
     if len(deals):
-        keys = [label_columns(deals, by, teams)[d] for d in by]
+        labels = label_columns(deals, by, teams)
+        keys = [labels[d] for d in by]
         won = (deals["outcome"] == "won").to_numpy()
         no_value = without_value(deals)
-        counts = pd.DataFrame({"won": won.astype("int64"), "lost": (~won).astype("int64"), "no_value": no_value.astype("int64")}, index=deals.index)
-        counts = counts.groupby(keys, sort=False, dropna=False).sum()
-        won_cents = sum_cents(deals["amount"].where(won, 0), keys)
-        lost_cents = sum_cents(deals["amount"].where(~won, 0), keys)
-        for key, n_won, n_lost, n_no_value in zip(counts.index, counts["won"], counts["lost"], counts["no_value"]):
-            acc = [int(n_won), int(n_lost), int(won_cents.loc[key]), int(lost_cents.loc[key]), int(n_no_value)]
+        amounts = deals["amount"].astype("int64")
+        if int(amounts.abs().max()) * len(amounts) >= 2**63:  # a sum could overflow int64: Python integers (as sum_cents)
+            amounts = amounts.astype("object")
+        # one group-by for every figure: counts and exact cents summed together
+        counts = pd.DataFrame(
+            {
+                "won": won.astype("int64"),
+                "lost": (~won).astype("int64"),
+                "won_cents": amounts.where(won, 0),
+                "lost_cents": amounts.where(~won, 0),
+                "no_value": no_value.astype("int64"),
+            },
+            index=deals.index,
+        ).groupby(keys, sort=False, dropna=False).sum()
+        for key, n_won, n_lost, n_won_cents, n_lost_cents, n_no_value in zip(
+            counts.index, counts["won"], counts["lost"], counts["won_cents"], counts["lost_cents"], counts["no_value"]
+        ):
+            acc = [int(n_won), int(n_lost), int(n_won_cents), int(n_lost_cents), int(n_no_value)]
             groups[key if isinstance(key, tuple) else (key,)] = acc
             total = [a + b for a, b in zip(total, acc)]
-    if len(deals) and deals["id"].duplicated().any():
+    if len(deals) and _may_repeat(ctx) and deals["id"].duplicated().any():
         # rows are deal x product range (product lines): the <total> counts each deal once, sums every line
         # (a deal's value is whole in its lines and their remainder: without --product, its no_value is the deal's)
         whole = closed_deals(ctx) if ctx.filters.product is None else deals.drop_duplicates("id")
@@ -142,6 +155,19 @@ def conversion(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
         rows.append({**named, **_row(groups[key], test)})
     rows.append({**{d: TOTAL for d in by}, **_row(total, None)})
     return report_frame(rows, [*by, *COLUMNS])
+
+
+def _may_repeat(ctx: ReportContext) -> bool:
+    """Whether rows of closed deals can repeat an id: with product lines (a row per deal and range), or when the
+    opportunities export itself repeats one (checked once per frames). Else no subset of it can."""
+    if has_lines(ctx):
+        return True
+    opps = ctx.frames.opportunities
+    found = ctx.frames.derived.get("opportunity_ids_repeat")
+    if found is None or found[0] is not opps:
+        found = (opps, not opps["id"].is_unique)
+        ctx.frames.derived["opportunity_ids_repeat"] = found
+    return found[1]
 
 
 def without_value(deals: pd.DataFrame) -> np.ndarray:

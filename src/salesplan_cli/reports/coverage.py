@@ -10,9 +10,8 @@ import pandas as pd
 
 from ..intake.parse import is_in
 from ..intake.segments import portfolio_accounts
-from ..plan.checks.capacity import rep_norms
 from ..plan.model import ACCOUNT_STATUSES
-from .activity import days_in_post
+from .activity import days_in_post, norms_of
 from .context import TOTAL, UNSEGMENTED, ReportContext, report_frame
 from .status import ON_TRACK, status_of
 
@@ -42,26 +41,53 @@ def account_statuses(ctx: ReportContext) -> pd.Series:
     accounts = ctx.frames.accounts if ctx.frames is not None else None
     if accounts is None:
         raise ValueError(NO_ACCOUNTS)
-    bought = bought_accounts(ctx)
     ids = accounts["id"]
     declared = accounts["status"] if "status" in accounts.columns else pd.Series(None, index=accounts.index, dtype="object")
-    derived = pd.Series(np.where(is_in(ids, bought), "customer", "prospect"), index=accounts.index, dtype="object")
+    derived = pd.Series(np.where(_bought_mask(ctx, ids), "customer", "prospect"), index=accounts.index, dtype="object")
     values = declared.astype("object").where(declared.isin(ACCOUNT_STATUSES), derived)
     return pd.Series(values.to_numpy(dtype=object), index=pd.Index(ids.to_numpy(dtype=object), name="account"), name="status", dtype="object")
 
 
-def bought_accounts(ctx: ReportContext) -> set:
-    """Accounts with a sale or a won opportunity dated on or before the end of the period to date."""
-    last = pd.Timestamp(cutoff(ctx))
-    bought: set = set()
+def _bought_windows(ctx: ReportContext) -> list[tuple[pd.Series, np.ndarray]]:
+    """(account column, rows that count) of the sales and won opportunities dated on or before the end of the
+    period to date (at any time of day: before the midnight after it)."""
+    before = pd.Timestamp(cutoff(ctx)) + pd.Timedelta(days=1)
+    out = []
     sales = ctx.frames.sales if ctx.frames is not None else None
     if sales is not None and len(sales):
-        bought |= set(sales.loc[_day(sales["date"]) <= last, "account"])
+        out.append((sales["account"], (pd.to_datetime(sales["date"]) < before).to_numpy(dtype=bool)))
     opportunities = ctx.frames.opportunities if ctx.frames is not None else None
     if opportunities is not None and len(opportunities):
-        won = (opportunities["outcome"] == "won") & (_day(opportunities["close_date"]) <= last)
-        bought |= set(opportunities.loc[won, "account"])
+        won = (opportunities["outcome"] == "won") & (pd.to_datetime(opportunities["close_date"]) < before)
+        out.append((opportunities["account"], won.to_numpy(dtype=bool)))
+    return out
+
+
+def bought_accounts(ctx: ReportContext) -> set:
+    """Accounts with a sale or a won opportunity dated on or before the end of the period to date."""
+    bought: set = set()
+    for column, rows in _bought_windows(ctx):
+        bought |= set(column[rows].to_numpy(dtype=object))
     return bought
+
+
+def _bought_mask(ctx: ReportContext, ids: pd.Series) -> np.ndarray:
+    """is_in(ids, bought_accounts(ctx)), on category codes where the account columns are categoricals: which
+    categories were bought, then each id's category (no set of strings built from the rows)."""
+    out = np.zeros(len(ids), dtype=bool)
+    missing_ids = ids.isna().to_numpy(dtype=bool)
+    for column, rows in _bought_windows(ctx):
+        if not isinstance(column.dtype, pd.CategoricalDtype):
+            out |= is_in(ids, set(column[rows]))
+            continue
+        codes = np.asarray(column.cat.codes)[rows]
+        bought = np.zeros(len(column.cat.categories) + 1, dtype=bool)  # the last slot: ids of no category
+        bought[codes[codes >= 0]] = True
+        at = _positions(column.cat.categories, ids)
+        out |= bought[np.where(at >= 0, at, len(bought) - 1)]
+        if missing_ids.any() and (codes < 0).any():  # a missing id matches a missing account (as is_in does)
+            out |= missing_ids
+    return out
 
 
 def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
@@ -69,6 +95,12 @@ def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
     accounts = ctx.frames.accounts if ctx.frames is not None else None
     if accounts is None:
         raise ValueError(NO_ACCOUNTS)
+    # the dashboard, its views and the single reports ask for the same pairs: computed once per workspace,
+    # cut-off day and filters (callers get a shallow copy, so none changes what the next one sees)
+    final_key = ("targeted_accounts", cutoff(ctx), tuple(rep.id for rep in ctx.reps()), ctx.filters.segment)
+    final = ctx.frames.derived.get(final_key)
+    if final is not None and final[0] is ctx.ws and final[1] is accounts:
+        return final[2].copy(deep=False)
     key = ("portfolio_accounts", cutoff(ctx))
     cached = ctx.frames.derived.get(key)
     if cached is not None and cached[0] is ctx.ws:  # computed for this very workspace
@@ -91,21 +123,90 @@ def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
         name=pairs["id"].map(names),
         segment=pairs["segment"].astype("object").where(pairs["segment"].notna(), UNSEGMENTED),
     )
-    return pairs.reset_index(drop=True)
+    pairs = pairs.reset_index(drop=True)
+    ctx.frames.derived[final_key] = (ctx.ws, accounts, pairs)
+    return pairs.copy(deep=False)
 
 
 def _action_counts(ctx: ReportContext) -> pd.DataFrame:
     """rep, account, n: activities done (not open) by that rep on that account dated in the period to date (any
     segment, any filter)."""
-    from .done import not_open
+    reps, accounts, keys, counts = _action_codes(ctx)
+    width = max(len(accounts), 1)
+    return pd.DataFrame(
+        {
+            "rep": pd.Series(np.asarray(reps, dtype=object)[keys // width], dtype="object"),
+            "account": pd.Series(np.asarray(accounts, dtype=object)[keys % width], dtype="object"),
+            "n": pd.Series(counts, dtype="int64"),
+        }
+    )
 
+
+def _codes(column: pd.Series) -> tuple[pd.Index, np.ndarray]:
+    """(categories, integer codes; -1 where missing) of a key column: a categorical's own, else factorized."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.categories, np.asarray(column.cat.codes, dtype=np.int64)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    return pd.Index(uniques), np.asarray(codes, dtype=np.int64)
+
+
+def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """index.get_indexer(values) (-1 where absent or missing) for an index of unique keys; for text, by Arrow's
+    hash lookup (several times faster than pandas' on 250,000 account ids)."""
+    if pd.api.types.is_string_dtype(index.dtype) and pd.api.types.is_string_dtype(values.dtype) and len(values):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            found = pc.index_in(pa.array(values.array, type=pa.large_string()), value_set=pa.array(index.array, type=pa.large_string()))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # values that are not all text: pandas' lookup
+            return index.get_indexer(values)
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return index.get_indexer(values)
+
+
+def _action_codes(ctx: ReportContext) -> tuple[pd.Index, pd.Index, np.ndarray, np.ndarray]:
+    """The counts of _action_counts on integer codes, computed once per frames and period to date:
+    (rep categories, account categories, sorted keys rep code x len(accounts) + account code, activities per key).
+    A (rep, account) pair counted on codes instead of a group-by on two text columns: one sort of integers."""
     span = ctx.to_date
-    activities = not_open(ctx.frames.activities)
-    if span is None or not len(activities):
-        return pd.DataFrame({"rep": pd.Series([], dtype="object"), "account": pd.Series([], dtype="object"), "n": pd.Series([], dtype="int64")})
-    days = _day(activities["date"])
-    inside = activities[(days >= pd.Timestamp(span.start)) & (days <= pd.Timestamp(span.end)) & activities["rep"].notna()]
-    return inside.groupby(["rep", "account"], sort=False).size().rename("n").reset_index()
+    cache_key = ("action_codes", span.start if span else None, span.end if span else None)
+    cached = ctx.frames.derived.get(cache_key)
+    if cached is not None and cached[0] is ctx.frames.activities:
+        return cached[1]
+    activities = ctx.frames.activities
+    # not_open's rows as a mask: no copy of the whole export
+    done = (activities["status"] != "open").to_numpy(dtype=bool) if "status" in activities.columns else np.ones(len(activities), dtype=bool)
+    reps, rep_codes = _codes(activities["rep"])
+    accounts, account_codes = _codes(activities["account"])
+    keys = counts = np.empty(0, dtype=np.int64)
+    if span is not None and len(activities):
+        dates = activities["date"]
+        if not isinstance(dates.dtype, np.dtype) or dates.dtype.kind != "M":
+            dates = pd.to_datetime(dates)
+        # a day's activities at any time of day: on or after the first midnight, before the midnight after the end
+        inside = (dates >= pd.Timestamp(span.start)) & (dates < pd.Timestamp(span.end) + pd.Timedelta(days=1))
+        inside = inside.to_numpy(dtype=bool) & done & (rep_codes >= 0) & (account_codes >= 0)
+        combined = rep_codes[inside] * max(len(accounts), 1) + account_codes[inside]
+        keys, counts = np.unique(combined, return_counts=True)
+    result = (reps, accounts, keys, counts.astype(np.int64))
+    ctx.frames.derived[cache_key] = (ctx.frames.activities, result)
+    return result
+
+
+def _pair_counts(ctx: ReportContext, rep_ids: pd.Series, account_ids: pd.Series) -> np.ndarray:
+    """Activities done in the period to date by each (rep, account) of two aligned columns (0 where none)."""
+    reps, accounts, keys, counts = _action_codes(ctx)
+    out = np.zeros(len(rep_ids), dtype=np.int64)
+    if not len(keys) or not len(rep_ids):
+        return out
+    rep_codes = _positions(reps, rep_ids)
+    account_codes = _positions(accounts, account_ids)
+    known = (rep_codes >= 0) & (account_codes >= 0)
+    wanted = rep_codes[known].astype(np.int64) * max(len(accounts), 1) + account_codes[known]
+    at = np.searchsorted(keys, wanted).clip(0, len(keys) - 1)
+    out[known] = np.where(keys[at] == wanted, counts[at], 0)
+    return out
 
 
 def _actions_by_rep(ctx: ReportContext) -> dict:
@@ -147,9 +248,9 @@ def coverage_by_rep(ctx: ReportContext, table: pd.DataFrame) -> dict[str, tuple[
     out = {}
     reps = {rep.id: rep for rep in ctx.reps()}
     plain = table[table["rep"].isin(list(reps))]
-    for rep_id, group in plain.groupby("rep", sort=False):
-        targeted = int(group["targeted"].sum())
-        touched = int(group["touched"].sum())
+    sums = plain.groupby("rep", sort=False)[["targeted", "touched"]].sum()  # one group-by, not a frame per rep
+    for rep_id, targeted, touched in zip(sums.index, sums["targeted"], sums["touched"]):
+        targeted, touched = int(targeted), int(touched)
         if not targeted:
             out[rep_id] = (None, None, "")
             continue
@@ -193,9 +294,8 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
     pairs = targeted_accounts(ctx)
     if ctx.frames.activities is None:
         raise ValueError(NO_ACTIVITIES)
-    counts = _action_counts(ctx).rename(columns={"account": "id"})
-    worked = pairs[["rep", "id", "segment", "status"]].merge(counts, on=["rep", "id"], how="left")
-    worked["n"] = worked["n"].fillna(0).astype("int64")
+    worked = pairs[["rep", "id", "segment", "status"]].copy()
+    worked["n"] = _pair_counts(ctx, worked["rep"], worked["id"])
     worked["touched"] = (worked["n"] > 0).astype("int64")
     groups = worked.groupby(["rep", "segment", "status"], sort=False, dropna=False).agg(targeted=("id", "size"), touched=("touched", "sum"), done=("n", "sum"))
     by_rep: dict[str, list] = {}
@@ -207,21 +307,28 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
     rows = []
     expected_total = Fraction(0)
     touched_judged = 0  # touched by reps with a day in post to date: the total is judged on them
+    # due and status depend only on (targeted, touched, elapsed share, in post): thousands of rows, few distinct
+    # answers, so each is computed once (exact) and reused
+    judged: dict[tuple, tuple[float, str]] = {}
     for rep in ctx.reps():
         mine = by_rep.get(rep.id)
         if not mine:
             continue
-        norms = rep_norms(rep, ctx.ws.strategy)
+        norms = norms_of(ctx, rep)
         days = days_in_post(rep, span, fiscal_year)
         elapsed = elapsed_share(ctx, rep)
         mine.sort(key=lambda g: (_segment_rank(ctx, g[0]), ACCOUNT_STATUSES.index(g[1]) if g[1] in ACCOUNT_STATUSES else len(ACCOUNT_STATUSES)))
+        expected_total += elapsed * sum(group[2] for group in mine)  # the sum of targeted x elapsed over the rows
         for seg, status, targeted, touched, done in mine:
             norm = sum(norms.get(seg, {}).get(status, {}).values(), Fraction(0))
             expected = norm * Fraction(days, fiscal_year.days())
             pressure = Fraction(done, targeted) / expected if expected else None
             share = Fraction(touched, targeted)
-            expected_touched = targeted * elapsed
-            expected_total += expected_touched
+            memo = (targeted, touched, elapsed.numerator, elapsed.denominator, bool(days))
+            if memo not in judged:
+                expected_touched = targeted * elapsed
+                judged[memo] = (due_of(expected_touched, ctx), judge_coverage(touched, expected_touched, ctx) if days else "")
+            due, verdict = judged[memo]
             touched_judged += touched if days else 0
             rows.append(
                 {
@@ -231,10 +338,10 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
                     "targeted": targeted,
                     "touched": touched,
                     "coverage": float(share),
-                    "due": due_of(expected_touched, ctx),
+                    "due": due,
                     "actions": done,
                     "pressure": float(pressure) if pressure is not None else None,
-                    "status": judge_coverage(touched, expected_touched, ctx) if days else "",
+                    "status": verdict,
                 }
             )
     targeted = sum(row["targeted"] for row in rows)
@@ -258,6 +365,24 @@ def coverage(ctx: ReportContext) -> pd.DataFrame:
     return report_frame(rows, COLUMNS, nullable=("coverage", "pressure"))
 
 
+def _last_action(ctx: ReportContext, end: dt.date) -> pd.Series:
+    """Account -> the day of its latest activity not open (an open to-do is no action on the account yet), by
+    anyone, on or before `end`. The latest time is taken per account code, then made a day (the latest day is
+    the day of the latest time)."""
+    activities = ctx.frames.activities
+    if not len(activities):
+        return pd.Series(dtype="datetime64[ns]", index=pd.Index([], dtype="object"))
+    accounts, codes = _codes(activities["account"])
+    dates = pd.to_datetime(activities["date"])
+    rows = (dates < pd.Timestamp(end) + pd.Timedelta(days=1)).to_numpy(dtype=bool) & (codes >= 0)
+    if "status" in activities.columns:
+        rows &= (activities["status"] != "open").to_numpy(dtype=bool)
+    stamps = dates.to_numpy(dtype="datetime64[ns]")[rows]
+    latest = pd.Series(stamps).groupby(codes[rows], sort=False).max()
+    days = pd.DatetimeIndex(latest.to_numpy()).normalize().astype("datetime64[ns]")
+    return pd.Series(days, index=pd.Index(accounts.take(latest.index.to_numpy()).to_numpy(dtype=object), dtype="object"), name="day")
+
+
 def untouched_accounts(ctx: ReportContext, top: int | None = 10) -> pd.DataFrame:
     """Per rep, the targeted accounts the rep has not touched in the period to date, most urgent first.
 
@@ -271,24 +396,13 @@ def untouched_accounts(ctx: ReportContext, top: int | None = 10) -> pd.DataFrame
     pairs = targeted_accounts(ctx)
     if ctx.frames.activities is None:
         raise ValueError(NO_ACTIVITIES)
-    from .done import not_open
-
     end = cutoff(ctx)
-    activities = not_open(ctx.frames.activities)  # an open to-do is no action on the account yet
-    last_action = pd.Series(dtype="datetime64[ns]", index=pd.Index([], dtype="object"))
-    if len(activities):
-        days = _day(activities["date"])
-        before = pd.DataFrame({"account": activities["account"], "day": days})[days <= pd.Timestamp(end)]
-        last_action = before.groupby("account", sort=False, observed=True)["day"].max()
-        last_action.index = last_action.index.astype("object")
+    last_action = _last_action(ctx, end)
     priorities = {seg: spec.priority for seg, spec in (ctx.ws.segments or {}).items()}
     order = {rep.id: i for i, rep in enumerate(ctx.reps())}
     # the pairs each rep has not touched: a (rep, account) with an action done in the period to date is out
-    counts = _action_counts(ctx)
-    touched = pd.MultiIndex.from_arrays([counts["rep"].astype("object"), counts["account"].astype("object")])
     mine = pairs[pairs["rep"].isin(list(order))]
-    keys = pd.MultiIndex.from_arrays([mine["rep"].astype("object"), mine["id"].astype("object")])
-    mine = mine[~keys.isin(touched)]
+    mine = mine[_pair_counts(ctx, mine["rep"], mine["id"]) == 0]
     priority = mine["segment"].map(priorities)
     # reindex, not map: an empty Series of dates as the mapping is cast to floats by pandas (and fails)
     last = pd.Series(last_action.reindex(mine["id"].astype("object")).to_numpy(), index=mine.index, dtype="datetime64[ns]")

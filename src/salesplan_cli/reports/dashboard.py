@@ -26,6 +26,19 @@ _RANK = {"": 0, ON_TRACK: 1, WATCH: 2, OFF_TRACK: 3}
 _SPECIAL = {TOTAL, UNPLANNED, UNSEGMENTED}
 
 
+def _tables_key(ctx: ReportContext) -> tuple:
+    return ("dashboard_tables", ctx.period, ctx.as_of, ctx.filters)
+
+
+def dashboard_tables(ctx: ReportContext) -> dict:
+    """The report tables the dashboard computed for this very context (workspace, period, as-of day, filters),
+    by name: its charts (dashboard_views) show the same tables and need not compute them again. Copies."""
+    found = ctx.frames.derived.get(_tables_key(ctx))
+    if found is None or found[0] is not ctx.ws:
+        return {}
+    return {name: table.copy() for name, table in found[1].items()}
+
+
 def _by_rep(frame: pd.DataFrame | None, value: str, status: str | None = None) -> dict[str, tuple]:
     if frame is None:
         return {}
@@ -57,6 +70,7 @@ def dashboard(ctx: ReportContext, progress=None) -> tuple[pd.DataFrame, list[str
     from .volume import volume_kinds, volume_notes
 
     notes: list[str] = []
+    att = table = None
     attained: dict = {}
     kinds = volume_kinds(ctx) if ctx.frames.sales is not None else []
     if ctx.frames.sales is not None:
@@ -117,6 +131,10 @@ def dashboard(ctx: ReportContext, progress=None) -> tuple[pd.DataFrame, list[str
             closed = int(row["closed"])
             win_rates[row["rep"]] = int(row["won"]) / closed if closed else None
 
+    computed = {"attainment": att, "coverage": table, "pipeline_coverage": pipe}
+    if conv is not None:  # conversion(ctx): by rep and product range where the strategy declares ranges
+        computed["conversion:" + ",".join(c for c in ("rep", "product") if c in conv.columns)] = conv
+    ctx.frames.derived[_tables_key(ctx)] = (ctx.ws, {name: frame.copy() for name, frame in computed.items() if frame is not None})
     rows = []
     for rep in ctx.reps():
         att_row = attained.get(rep.id, {})

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections import defaultdict
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from .context import TOTAL, UNPLANNED, ReportContext, cents_to_money, fraction_money, report_frame
-from .period import Period, share_in
+from .period import Period, share_in, shares_in
 from .status import status_of
 
 STEPS = ("month", "quarter")
@@ -61,6 +62,7 @@ def attainment_by_period(ctx: ReportContext, group: str = "rep", step: str = "mo
     segments = ctx.segments()
     products = [ctx.filters.product] if ctx.filters.product else [None]
     as_of = ctx.as_of
+    months = ctx.months
 
     planned: dict[str, list[list[Fraction]]] = {}  # group -> per span [full, to_date]
     order: list[str] = []
@@ -75,14 +77,15 @@ def attainment_by_period(ctx: ReportContext, group: str = "rep", step: str = "mo
         amount *= sum((t.product_mix.get(prod, Fraction(0)) if prod is not None else Fraction(1) for prod in products), Fraction(0))
         if not amount:
             continue
+        fulls = shares_in(t, months, periods)
         for i, span in enumerate(periods):
-            full = share_in(t, ctx.months, span)
+            full = fulls[i]
             if span.end <= as_of:
                 to_date = full
             elif span.start > as_of:
                 to_date = Fraction(0)
             else:
-                to_date = share_in(t, ctx.months, span.until(as_of))
+                to_date = share_in(t, months, span.until(as_of))
             planned[key][i][0] += amount * full
             planned[key][i][1] += amount * to_date
 
@@ -141,7 +144,7 @@ def attainment_by_period(ctx: ReportContext, group: str = "rep", step: str = "mo
 
 def _actuals(ctx: ReportContext, group: str, periods: list[Period]) -> dict[str, list[int]]:
     """Sales cents per group and span, up to the as-of date; placed as in the attainment report."""
-    from .placement import placement
+    from .volume import _group_keys
 
     out: dict[str, list[int]] = defaultdict(lambda: [0] * len(periods))
     sales = ctx.frames.sales
@@ -155,11 +158,14 @@ def _actuals(ctx: ReportContext, group: str, periods: list[Period]) -> dict[str,
         return out
     starts = pd.DatetimeIndex([pd.Timestamp(p.start) for p in periods])
     index = starts.searchsorted(pd.DatetimeIndex(rows["date"]).normalize(), side="right") - 1
-    frame = pd.DataFrame(
-        {"rep": rows["rep"].to_numpy(), "segment": rows["segment"].to_numpy(), "product": rows["product"].to_numpy(), "span": index, "amount": rows["amount"].astype("int64").to_numpy()}
-    )
-    place = placement(ctx, [group])
-    for (rep_id, segment, product, span), cents in frame.groupby(["rep", "segment", "product", "span"], dropna=False, sort=False)["amount"].sum().items():
+    # placed once per distinct (rep, segment, product), not once per group and month: the rows carry the
+    # integer of their placed group, and cents are summed per (placed group, month) on integers
+    groups, named = _group_keys(ctx, rows, [group])
+    amounts = rows["amount"].astype("int64").to_numpy()
+    if len(amounts) and int(np.abs(amounts).max()) * len(amounts) >= 2**63:  # a sum could overflow: Python integers
+        amounts = amounts.astype(object)
+    frame = pd.DataFrame({"group": groups.to_numpy(), "span": index, "amount": amounts})
+    for (code, span), cents in frame.groupby(["group", "span"], sort=False)["amount"].sum().items():
         if 0 <= span < len(periods):
-            out[place(rep_id, segment, product)[0]][int(span)] += int(cents)
+            out[named[code][0]][int(span)] += int(cents)
     return out

@@ -116,7 +116,7 @@ def target_in(targets: RepTargets, months: list[FiscalMonth], period: Period | N
     lo_bound = max(period.start, targets.start) if targets.start else period.start
     hi_bound = min(period.end, targets.end) if targets.end else period.end
     spans = _spans(tuple(months))
-    return amount * _share_of_year(spans, tuple(targets.month_weights), lo_bound, hi_bound)
+    return amount * _share_of_year(spans, _weights_key(targets.month_weights), lo_bound, hi_bound)
 
 
 def share_in(targets: RepTargets, months: list[FiscalMonth], period: Period | None) -> Fraction:
@@ -127,7 +127,28 @@ def share_in(targets: RepTargets, months: list[FiscalMonth], period: Period | No
     lo_bound = max(period.start, targets.start) if targets.start else period.start
     hi_bound = min(period.end, targets.end) if targets.end else period.end
     spans = _spans(tuple(months))
-    return _share_of_year(spans, tuple(targets.month_weights), lo_bound, hi_bound)
+    return _share_of_year(spans, _weights_key(targets.month_weights), lo_bound, hi_bound)
+
+
+def shares_in(targets: RepTargets, months: list[FiscalMonth], periods: list[Period | None]) -> list[Fraction]:
+    """share_in for several spans of one rep: the calendar and the rep's weights keyed once, not per span."""
+    spans = _spans(tuple(months))
+    weights = _weights_key(targets.month_weights)
+    out = []
+    for period in periods:
+        if period is None:
+            out.append(Fraction(0))
+            continue
+        lo_bound = max(period.start, targets.start) if targets.start else period.start
+        hi_bound = min(period.end, targets.end) if targets.end else period.end
+        out.append(_share_of_year(spans, weights, lo_bound, hi_bound))
+    return out
+
+
+def _weights_key(weights) -> tuple:
+    """Month weights as (numerator, denominator) pairs: a cache key hashed and compared as integers (hashing
+    Fractions is slow, and this key is built for every rep and window)."""
+    return tuple((w.numerator, w.denominator) for w in weights)
 
 
 @lru_cache(maxsize=64)
@@ -138,13 +159,13 @@ def _spans(months: tuple[FiscalMonth, ...]) -> tuple:
 
 @lru_cache(maxsize=4096)
 def _share_of_year(spans: tuple, weights: tuple, lo_bound: dt.date, hi_bound: dt.date) -> Fraction:
-    """Sum over the months of weight x (days of the month between the bounds) / days in the month: the part of
+    """Sum over the months of weight (`weights`: _weights_key pairs) x (days of the month between the bounds) / days in the month: the part of
     a full-year objective due between the bounds. Exact; shared by every rep with the same weights and dates
     (thousands of reps, a handful of distinct answers)."""
     total = Fraction(0)
-    for (first, last), weight in zip(spans, weights):
+    for (first, last), (numerator, denominator) in zip(spans, weights):
         lo, hi = max(first, lo_bound), min(last, hi_bound)
         days = (hi - lo).days + 1
-        if days > 0 and weight:
-            total += weight * Fraction(days, (last - first).days + 1)
+        if days > 0 and numerator:
+            total += Fraction(numerator, denominator) * Fraction(days, (last - first).days + 1)
     return total

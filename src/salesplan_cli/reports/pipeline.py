@@ -16,7 +16,8 @@ from ..config.values import round_half_away
 from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame
 from .estimate import deal_estimates, estimate_note, estimate_settings
 from .lines import by_product_line, deals_with_product, has_lines
-from .period import Period, target_in
+from .orders import dim_orders, key_rank  # also imported from here by conversion and quality
+from .period import Period, share_in
 from .status import status_of
 
 BY_CHOICES = ("rep", "team", "stage", "segment", "product")
@@ -40,6 +41,8 @@ DEFAULT_STALE_DAYS = 30
 
 def cents_out(cents: int | Fraction) -> float:
     """Exact cents (possibly fractional) to currency units for output, rounded half away from zero to the cent."""
+    if type(cents) is int:  # whole cents: nothing to round (called for every figure of every row)
+        return cents / 100
     return round_half_away(Fraction(cents)) / 100
 
 
@@ -149,6 +152,16 @@ def label(dim: str, value, teams: dict[str, str] | None = None, rep_id: str | No
 
 def text_column(column: pd.Series) -> pd.Series:
     """text_of over a column: None where missing or blank, else the text."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        # decided once per category, then spread by code (a key column has few categories and many rows)
+        categories = column.cat.categories.astype("object")
+        blank_category = np.asarray(categories.isna() | (categories.astype("str").str.strip() == ""), dtype=bool)
+        codes = np.asarray(column.cat.codes)
+        keep = codes >= 0
+        keep[keep] = ~blank_category[codes[keep]]
+        values = np.full(len(column), None, dtype=object)
+        values[keep] = categories.to_numpy(dtype=object)[codes[keep]]
+        return pd.Series(values, index=column.index, dtype="object", name=column.name)
     values = column.astype("object")
     blank = values.isna() | (values.astype("str").str.strip() == "")
     return values.where(~blank, None)
@@ -172,39 +185,18 @@ def label_columns(frame: pd.DataFrame, by: list[str], teams: dict[str, str]) -> 
     return pd.DataFrame(out, index=frame.index)
 
 
+def _label_keys(frame: pd.DataFrame, by: list[str], teams: dict[str, str]) -> list[pd.Series]:
+    """The group-by keys of `by`: label_columns computed once (not once per dimension)."""
+    labels = label_columns(frame, by, teams)
+    return [labels[d] for d in by]
+
+
 def sum_cents(amounts: pd.Series, keys) -> pd.Series:
     """Sum of integer cents per group, exact: int64 when no sum can overflow, else Python integers."""
     amounts = amounts.astype("int64")
     if len(amounts) and int(amounts.abs().max()) * len(amounts) >= 2**63:
         amounts = amounts.astype("object")
     return amounts.groupby(keys, sort=False, dropna=False).sum()
-
-
-def dim_orders(ctx: ReportContext) -> dict[str, list[str]]:
-    """The order of each dimension's values in reports: reps (team, id), teams, stages, segments, products as declared."""
-    reps = [rep.id for rep in sorted(ctx.ws.reps.values(), key=lambda r: (r.manager, r.id))]
-    teams = list(dict.fromkeys(rep.manager for rep in sorted(ctx.ws.reps.values(), key=lambda r: (r.manager, r.id))))
-    return {
-        "rep": reps,
-        "team": teams,
-        "stage": [s.name for s in ctx.ws.strategy.stages],
-        "segment": list(ctx.ws.strategy.segments),
-        "product": list(ctx.ws.strategy.products or {}),
-    }
-
-
-def key_rank(by: list[str], key: tuple, orders: dict[str, list[str]]) -> tuple:
-    """Sort key of a group: declared values in their order, then any other value by name, then <unplanned>/<unsegmented>."""
-    ranks = []
-    for dim, value in zip(by, key):
-        order = orders[dim]
-        if value in order:
-            ranks.append((0, order.index(value), ""))
-        elif value in (UNPLANNED, UNSEGMENTED):
-            ranks.append((2, 0, ""))
-        else:
-            ranks.append((1, 0, str(value)))
-    return tuple(ranks)
 
 
 def check_by(ctx: ReportContext, by: list[str], choices: tuple[str, ...]) -> None:
@@ -220,20 +212,28 @@ def check_by(ctx: ReportContext, by: list[str], choices: tuple[str, ...]) -> Non
 
 def _last_activity_per_deal(ctx: ReportContext) -> pd.Series:
     """Deal id (stripped) -> the day of the latest activity done on it (not open), dated on or before the as-of day."""
-    from .done import not_open
-
-    acts = not_open(ctx.frames.activities)
-    if acts is None or not len(acts) or "opportunity" not in acts.columns:
+    acts = ctx.frames.activities
+    # not_open's rows as a mask: no copy of the whole export
+    done = (acts["status"] != "open").to_numpy(dtype=bool) if acts is not None and "status" in acts.columns else None
+    if acts is None or not len(acts) or (done is not None and not done.any()) or "opportunity" not in acts.columns:
         return pd.Series([], dtype="datetime64[ns]")
     key = ("last_activity_per_deal", ctx.as_of)  # activities of every rep: the same whatever the filters
     cached = ctx.frames.derived.get(key)
     if cached is not None:
         return cached
-    opp = acts["opportunity"]
-    days = pd.to_datetime(acts["date"], errors="coerce").dt.normalize()
-    stripped = opp.astype("str").str.strip().where(opp.notna(), "")
-    mask = (stripped != "") & days.notna() & (days <= pd.Timestamp(ctx.as_of))
-    result = days[mask].groupby(stripped[mask].to_numpy(), sort=False).max().astype("datetime64[ns]")
+    # the cheap tests first (a deal named, dated by the as-of day), so only those rows are stripped and normalized
+    dates = pd.to_datetime(acts["date"], errors="coerce")
+    early = (acts["opportunity"].notna() & (dates < pd.Timestamp(ctx.as_of) + pd.Timedelta(days=1))).to_numpy(dtype=bool)
+    if done is not None:
+        early = early & done
+    stripped = acts["opportunity"][early].astype("str").str.strip()
+    named = (stripped != "").to_numpy(dtype=bool)
+    # the latest time per deal code, made a day afterwards (the latest day is the day of the latest time)
+    codes, deals = pd.factorize(stripped[named])
+    stamps = dates[early].to_numpy(dtype="datetime64[ns]")[named]
+    latest = pd.Series(stamps).groupby(codes, sort=True).max()  # codes count in order of first row
+    days = pd.DatetimeIndex(latest.to_numpy()).normalize().astype("datetime64[ns]")
+    result = pd.Series(days, index=pd.Index(np.asarray(deals, dtype=object)[latest.index.to_numpy()], dtype="object"), name="date")
     ctx.frames.derived[key] = result
     return result
 
@@ -357,14 +357,14 @@ def pipeline(ctx: ReportContext, by: list[str] | None = None) -> pd.DataFrame:
             lines = lines[lines["product"] == ctx.filters.product]
         nano = {p: int(probability_fraction(p) * NANO) for p in pd.unique(lines["probability"])}
         lines = lines.assign(weighted_nano=lines["amount"].astype("object") * lines["probability"].map(nano).fillna(0).astype("int64").astype("object"))
-        groups = _accumulate(lines, [label_columns(lines, by, teams)[d] for d in by])
+        groups = _accumulate(lines, _label_keys(lines, by, teams))
         total = next(iter(_accumulate(deals, [pd.Series(TOTAL, index=deals.index)]).values()))
         total["value"] = sum(acc["value"] for acc in groups.values())
         total["weighted"] = sum((acc["weighted"] for acc in groups.values()), Fraction(0))
         if ctx.filters.product:
             total["estimated"] = Fraction(0)
     else:
-        groups = _accumulate(deals, [label_columns(deals, by, teams)[d] for d in by])
+        groups = _accumulate(deals, _label_keys(deals, by, teams))
         for acc in groups.values():
             for name in total:
                 total[name] += acc[name]
@@ -461,7 +461,8 @@ def pipeline_coverage(ctx: ReportContext) -> pd.DataFrame:
         t = targets.get(rep.id)
         period_target = Fraction(0)
         if t is not None:
-            period_target = sum((target_in(t, months, horizon, seg) for seg in segments if seg in t.full_year), Fraction(0))
+            # the sum over segments of target_in(t, months, horizon, seg): the rep's share of the year computed once
+            period_target = sum((t.full_year[seg] for seg in segments if seg in t.full_year), Fraction(0)) * share_in(t, months, horizon)
             if product:
                 period_target *= t.product_mix.get(product, Fraction(0))
         actual = sold.get(rep.id, 0)

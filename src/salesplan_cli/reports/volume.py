@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from ..plan.model import VOLUME_KEYS, VOLUME_KINDS
@@ -59,15 +60,22 @@ def planned_volume(ctx: ReportContext, by: list[str], span: Period | None, key_o
     return out
 
 
-def _group_keys(ctx: ReportContext, rows: pd.DataFrame, by: list[str]) -> pd.Series:
-    """Each sales row's group of `by`, as attainment places its value (sales outside every plan: <unplanned>)."""
+def _group_keys(ctx: ReportContext, rows: pd.DataFrame, by: list[str]) -> tuple[pd.Series, list[tuple]]:
+    """Each sales row's group of `by`, as attainment places its value (sales outside every plan: <unplanned>):
+    (an integer per row, the groups' keys it indexes). Placed once per distinct (rep, segment, product), spread to
+    the rows by code: integers, not tuples, are what the counts group by."""
     from .placement import placement
 
     place = placement(ctx, by)
-    codes = rows.groupby(["rep", "segment", "product"], dropna=False, sort=False).ngroup()
-    firsts = rows.assign(_g=codes.to_numpy()).drop_duplicates("_g")
-    keys = {code: place(rep_id, segment, product) for code, rep_id, segment, product in zip(firsts["_g"], firsts["rep"], firsts["segment"], firsts["product"])}
-    return pd.Series([keys[c] for c in codes.to_numpy()], index=rows.index, dtype="object")
+    codes = rows.groupby(["rep", "segment", "product"], dropna=False, sort=False).ngroup().to_numpy()
+    firsts = rows.assign(_g=codes).drop_duplicates("_g")
+    placed = {code: place(rep_id, segment, product) for code, rep_id, segment, product in zip(firsts["_g"], firsts["rep"], firsts["segment"], firsts["product"])}
+    # codes number the combinations in order of first row, so the groups keep that order too
+    groups: dict[tuple, int] = {}
+    group_of = np.zeros(len(placed), dtype=np.int64)
+    for code in sorted(placed):
+        group_of[code] = groups.setdefault(placed[code], len(groups))
+    return pd.Series(group_of[codes] if len(codes) else np.zeros(0, dtype=np.int64), index=rows.index), list(groups)
 
 
 def has_quantities(ctx: ReportContext) -> bool:
@@ -92,14 +100,33 @@ def _deal_keys(rows: pd.DataFrame) -> pd.Series:
     return deal.where(deal.notna(), own).astype("str")
 
 
+def _deal_keys_fast(rows: pd.DataFrame) -> pd.Series:
+    """_deal_keys, building the file:line text only when some row has no deal id (most exports give one)."""
+    if "deal" in rows.columns and not rows["deal"].isna().any():
+        return rows["deal"].astype("object").astype("str")
+    return _deal_keys(rows)
+
+
 def first_sales(ctx: ReportContext) -> pd.DataFrame:
     """The rows of each account's first sale over all the data (every row dated that day), computed once."""
     cached = ctx.frames.derived.get("first_sales")
     if cached is None:
         sales = ctx.frames.sales
-        rows = sales[sales["account"].notna() & (sales["amount"].astype("int64") >= 0) & sales["date"].notna()]
-        first = rows.groupby("account", sort=False)["date"].transform("min")
-        cached = rows[rows["date"] == first]
+        account = sales["account"]
+        if isinstance(account.dtype, pd.CategoricalDtype):
+            codes = np.asarray(account.cat.codes, dtype=np.int64)
+        else:
+            codes = pd.factorize(account, use_na_sentinel=True)[0].astype(np.int64)
+        dates = pd.to_datetime(sales["date"])
+        valid = ((codes >= 0) & (sales["amount"].astype("int64") >= 0).to_numpy(dtype=bool) & dates.notna().to_numpy(dtype=bool))
+        # each account's earliest day on integer codes and nanoseconds (a group-by on the account text costs more)
+        stamps = dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
+        earliest = pd.Series(stamps[valid]).groupby(codes[valid]).min()
+        first = np.full(int(codes.max()) + 1 if len(codes) else 0, np.iinfo(np.int64).max, dtype=np.int64)
+        first[earliest.index.to_numpy()] = earliest.to_numpy()
+        keep = valid.copy()
+        keep[valid] = stamps[valid] == first[codes[valid]]
+        cached = sales[keep]
         ctx.frames.derived["first_sales"] = cached
     return cached
 
@@ -115,8 +142,11 @@ def volume_actuals(ctx: ReportContext, by: list[str], span: Period | None) -> tu
     aims = {kind: set(getattr(ctx.ws.strategy.volume, kind)) for kind in volume_kinds(ctx)}
     rows = ctx.keep_rows(sales, "date", span)
     if rows is not None and len(rows):
-        keys = _group_keys(ctx, rows, by)
-        deals = pd.DataFrame({"key": keys, "deal": _deal_keys(rows), "segment": rows["segment"], "product": rows["product"]})[rows["amount"].astype("int64") >= 0]
+        keys, named = _group_keys(ctx, rows, by)
+        # deals as integer codes: distinct (group, deal) pairs are then distinct integers, not pairs of texts
+        deal_codes = pd.factorize(_deal_keys_fast(rows))[0].astype(np.int64)
+        deals = pd.DataFrame({"key": keys, "deal": deal_codes, "segment": rows["segment"], "product": rows["product"]}, index=rows.index)[rows["amount"].astype("int64") >= 0]
+        width = int(deal_codes.max()) + 1 if len(deal_codes) else 1
         quantity = rows["quantity"] if "quantity" in rows.columns else pd.Series(pd.NA, index=rows.index, dtype="Int64")
         units = pd.DataFrame({"key": keys, "quantity": quantity.astype("Int64"), "product": rows["product"]})
         for name, frame, aim_column in (("deals_won", deals, "segment"), ("units", units, "product")):
@@ -125,24 +155,37 @@ def volume_actuals(ctx: ReportContext, by: list[str], span: Period | None) -> tu
                 if part is None:
                     continue
                 if name == "deals_won":
-                    counted = part.drop_duplicates(["key", "deal"]).groupby("key", sort=False).size()
-                    total[label] = int(part["deal"].nunique())
+                    group, deal = part["key"].to_numpy(dtype=np.int64), part["deal"].to_numpy(dtype=np.int64)
+                    distinct = np.unique(group * width + deal)  # each (group, deal) once
+                    per_group = np.bincount(distinct // width, minlength=len(named))
+                    present = pd.unique(group)  # groups in order of their first row, as a group-by would list them
+                    counted = pd.Series(per_group[present], index=present)
+                    total[label] = len(np.unique(deal))
                 else:
                     counted = part.groupby("key", sort=False)["quantity"].sum()
                     total[label] = int(part["quantity"].sum())
                 for key, value in counted.items():
-                    out[key][label] = int(value)
+                    out[named[key]][label] = int(value)
     first = ctx.keep_rows(first_sales(ctx), "date", span)
     if first is not None and len(first):
-        keys = _group_keys(ctx, first, by)
+        keys, named = _group_keys(ctx, first, by)
         new = pd.DataFrame({"key": keys, "account": first["account"], "segment": first["segment"]})
         parts = [("new_customers", new)]
         if "new_customers" in aims:
             parts.append(("aimed:new_customers", new[new["segment"].isin(aims["new_customers"])]))
         for label, part in parts:
-            for key, value in part.drop_duplicates(["key", "account"]).groupby("key", sort=False).size().items():
-                out[key][label] = int(value)
-            total[label] = int(part["account"].nunique())
+            # accounts as integer codes (missing ones dropped, as nunique and a group-by drop them)
+            account = part["account"]
+            codes = np.asarray(account.cat.codes, dtype=np.int64) if isinstance(account.dtype, pd.CategoricalDtype) else pd.factorize(account)[0].astype(np.int64)
+            group = part["key"].to_numpy(dtype=np.int64)
+            known = codes >= 0
+            width = int(codes.max()) + 1 if len(codes) and known.any() else 1
+            distinct = np.unique(group[known] * width + codes[known])
+            per_group = np.bincount(distinct // width, minlength=len(named))
+            for key in pd.unique(group):
+                if per_group[key]:
+                    out[named[key]][label] = int(per_group[key])
+            total[label] = len(np.unique(codes[known]))
     return out, total
 
 
