@@ -88,10 +88,10 @@ def test_segment_table_export_first_then_named_accounts_it_does_not_hold():
 
 @pytest.mark.parametrize("values", [["b", "a", None, "b"], [None, None], [], ["x", np.nan, "a"], [True, False, None], ["a", 1], ["Straße", "strasse", "Zoë", "zoe"]])
 def test_a_key_column_interned_is_what_astype_category_gives(values):
-    from salesplan_cli.intake.frames import _key_category
+    from salesplan_cli.intake.keys import key_category
 
     column = pd.Series(values, dtype="object", index=range(5, 5 + len(values)))
-    expected, got = column.astype("category"), _key_category(column)
+    expected, got = column.astype("category"), key_category(column)
     assert got.dtype == expected.dtype and got.equals(expected)
     assert list(got.cat.categories) == list(expected.cat.categories) and got.cat.categories.dtype == expected.cat.categories.dtype
     assert list(got.index) == list(expected.index)
@@ -137,9 +137,9 @@ def test_strip_texts_is_str_strip(values):
     ],
 )
 def test_a_key_mapped_as_a_category_is_the_mapped_text_interned(mapping):
-    """map_key(..., category=True) then the rejections, then build_frames' _used_categories: the category that
+    """map_key(..., category=True) then the rejections, then build_frames' used_categories: the category that
     interning the mapped texts would give (sorted, only the values in use, none: no category at all)."""
-    from salesplan_cli.intake.frames import _key_category, _used_categories
+    from salesplan_cli.intake.keys import key_category, used_categories
 
     values = pd.Series(TEXTS * 2, dtype="str")
     as_text = map_key(values, mapping)
@@ -147,19 +147,19 @@ def test_a_key_mapped_as_a_category_is_the_mapped_text_interned(mapping):
     assert isinstance(as_category.dtype, pd.CategoricalDtype)
     assert [None if pd.isna(v) else v for v in as_category] == [None if pd.isna(v) else v for v in as_text]
     kept = np.arange(len(values)) % 3 != 0  # rows rejected on the way
-    expected = _key_category(as_text.astype("object").where(as_text.notna(), None)[kept].reset_index(drop=True))
-    got = _used_categories(as_category[kept].reset_index(drop=True))
+    expected = key_category(as_text.astype("object").where(as_text.notna(), None)[kept].reset_index(drop=True))
+    got = used_categories(as_category[kept].reset_index(drop=True))
     assert got.dtype == expected.dtype and got.equals(expected)
     assert list(got.cat.categories) == list(expected.cat.categories) and got.cat.categories.dtype == expected.cat.categories.dtype
 
 
 @pytest.mark.parametrize("dtype", ["str", "object"])
 def test_an_owner_or_type_stripped_as_a_category_is_the_stripped_text_interned(dtype):
-    from salesplan_cli.intake.frames import _key_category, _stripped_category
+    from salesplan_cli.intake.keys import key_category, stripped_category
 
     column = pd.Series([" Anna", "Anna", "Bo ", None, "", "\u3000Cy", "Anna "], dtype=dtype)
-    got = _stripped_category(column)
-    expected = _key_category(column.str.strip().astype("object").where(column.notna(), None))
+    got = stripped_category(column)
+    expected = key_category(column.str.strip().astype("object").where(column.notna(), None))
     assert isinstance(got.dtype, pd.CategoricalDtype)
     assert list(got.cat.categories) == list(expected.cat.categories)  # "" stays a value: the row is rejected
     assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in expected]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..plan.model import Workspace
@@ -13,8 +12,9 @@ from .currency import record_conversions, settle_currencies
 from .frameset import Frames, SourceReport, setting_of
 from .lookups import owner_lookup, stage_lookup
 from .quantity import parse_quantity
-from .parse import ANY_CURRENCY, as_category, canonical_numbers, factorize_sorted, strip_texts, lookup, map_key, normalise_key, normalised_category, parse_amounts, parse_dates, parse_probabilities
+from .parse import ANY_CURRENCY, as_category, canonical_numbers, lookup, map_key, normalise_key, normalised_category, parse_amounts, parse_dates, parse_probabilities, strip_texts
 from .read import RawTable, RowIssue
+from .keys import KEY_TEXTS, intern_keys, stripped_category
 from .lines import product_lines, sales_by_line
 from .segments import assign_segments
 
@@ -198,7 +198,7 @@ class _Rows:
 
     def require_text(self, name: str) -> None:
         if self.has(name):
-            self.frame[name] = _stripped_category(self.frame[name]) if name in _KEY_TEXTS else strip_texts(self.frame[name])
+            self.frame[name] = stripped_category(self.frame[name]) if name in KEY_TEXTS else strip_texts(self.frame[name])
             self.reject(self.frame[name] == "", f"missing {name.replace('_', ' ')}")
 
     def done(self) -> pd.DataFrame:
@@ -219,16 +219,6 @@ class _Rows:
                 report.issues = [i for i in report.issues if i.kind not in ("unmatched", "incomplete") or i.line not in rejected]
             report.issues.sort(key=lambda i: i.line)
         return out
-
-
-#: Required texts that are keys of the frame: interned as they are stripped, mapped through their categories.
-_KEY_TEXTS = ("owner", "type")
-
-
-def _stripped_category(values: pd.Series) -> pd.Series:
-    """strip_texts(values) as a category (sorted): each distinct text stripped once, the rows never copied."""
-    dtype = "str" if str(values.dtype) == "str" else "object"  # Arrow's strip for Arrow text, Python's otherwise
-    return as_category(values, lambda distinct: pd.Series(distinct.to_numpy(dtype=object), dtype=dtype).str.strip().to_numpy(dtype=object))
 
 
 def parse_cells(parser, text: pd.Series, source: Source, table: RawTable, header: str | None, **extra) -> tuple[pd.Series, pd.Series]:
@@ -467,64 +457,8 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         frames.stage_history = entered.reset_index(drop=True)
     rows = parts = None  # the raw text of the last export goes before the work on all frames
     _attach_segments(frames, ws)
-    _intern_keys(frames)
+    intern_keys(frames)
     return frames
-
-
-#: The key columns of each frame interned as categories: owners, accounts, stages, products, types, statuses.
-KEY_COLUMNS = {
-    "opportunities": ("owner", "account", "stage", "product", "currency", "outcome", "rep", "file", "segment"),
-    "opportunity_lines": ("product", "rep", "segment"),
-    "activities": ("owner", "account", "type", "action", "status", "contact_role", "rep", "file", "segment"),
-    "sales": ("owner", "account", "product", "currency", "rep", "file", "segment"),
-    "accounts": ("status", "owner", "rep", "file", "segment"),
-}
-
-
-def _intern_keys(frames: Frames) -> None:
-    """Key columns as pandas categories: each distinct text is hashed once here, and a report's group-by or
-    lookup on the column works on integer codes."""
-    for name, columns in KEY_COLUMNS.items():
-        frame = getattr(frames, name)
-        if frame is None:
-            continue
-        for column in columns:
-            if column in frame.columns and str(frame[column].dtype) in ("object", "str"):
-                frame[column] = _key_category(frame[column])
-            elif column in frame.columns and column not in _INTERNED_EARLY and isinstance(frame[column].dtype, pd.CategoricalDtype):
-                frame[column] = _used_categories(frame[column])
-
-
-#: Interned from intake on, over the distinct values of the export (as_category): their categories stay as built.
-_INTERNED_EARLY = ("account", "rep", "segment")
-
-
-def _used_categories(values: pd.Series) -> pd.Series:
-    """A key column made a category while its rows were mapped (map_key(..., category=True)), as interning its
-    texts after the rejections would have made it: only the categories still in use (none: no category at all)."""
-    codes = np.asarray(values.cat.codes)
-    categories = values.cat.categories
-    used = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0  # not remove_unused_categories: a sort
-    if used.all() and len(categories):
-        return values
-    if used.any():
-        codes = np.append(np.cumsum(used) - 1, -1)[codes]
-        return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories[used]), validate=False), index=values.index)
-    return pd.Series(pd.Categorical.from_codes(np.full(len(values), -1, dtype=np.int8), categories=pd.Index([], dtype="object")), index=values.index)
-
-
-def _key_category(values: pd.Series) -> pd.Series:
-    """values.astype("category"), for a column of texts (and None) built by Python code: factorised once, the
-    categories sorted (astype would turn the objects into Arrow text first, three times slower)."""
-    if str(values.dtype) == "object":
-        try:
-            codes, uniques = factorize_sorted(values)
-        except TypeError:  # values that do not sort together: astype says how it files them
-            return values.astype("category")
-        if all(isinstance(value, str) for value in uniques):
-            categories = pd.Index(np.asarray(uniques, dtype=object), dtype="str") if len(uniques) else pd.Index([], dtype="object")
-            return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False), index=values.index)
-    return values.astype("category")
 
 
 def _expected_outputs(rows: _Rows, config: DataConfig) -> None:
