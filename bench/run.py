@@ -171,9 +171,6 @@ def main(argv: list[str] | None = None) -> int:
     team = first_team(ws)
     t, m, _ = measure(report_command(ws, "dashboard", "--team", team), args.repeat, env=warm)
     rows.append((f"report dashboard --team {team}, second run (cache)", t, m, "DuckDB SQL baseline", duck_t, duck_m))
-    # what reading the exports in a second thread while the plan is checked gives (intake/prefetch.py)
-    t, m, _ = measure(report_command(ws, "dashboard"), args.repeat, env={**cold, "SALESPLAN_NO_PREFETCH": "1"}, warm_up=False)
-    rows.append(("report dashboard, cold, exports read after the plan check", t, m, "DuckDB SQL baseline", duck_t, duck_m))
 
     # --- growth and a smaller team: the cold dashboard on half the reps, and on 200 reps ------------------
     cold_t, cold_m = next(row[1:3] for row in rows if row[0].startswith("report dashboard, cold"))

@@ -145,10 +145,10 @@ def _example_read_once():
     """load_exports on a workspace of READ_ONCE returns a deep copy of one real load; others are read."""
     cache: dict[Path, tuple] = {}
 
-    def load(ws, progress=None, data_dirs=(), ahead=None):
+    def load(ws, progress=None, data_dirs=()):
         root = Path(ws.root).resolve()
         if root not in READ_ONCE:
-            return load_exports(ws, progress=progress, data_dirs=data_dirs, ahead=ahead)
+            return load_exports(ws, progress=progress, data_dirs=data_dirs)
         if root not in cache:
             cache[root] = load_exports(ws)
         frames, diags = cache[root]

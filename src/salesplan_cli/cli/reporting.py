@@ -54,19 +54,16 @@ def prepare(opts: Options, command: str = "salesplan report", keep_damaged: bool
         fail_usage("--format xlsx writes a workbook, not text for the terminal", "add --output FILE.xlsx")
     root = resolve_workspace(opts.workspace)
     as_of = as_of_date(opts.as_of)
-    from ..intake import prefetch
-
-    with prefetch.reading(root, data_dirs(opts.data_dir)):  # the exports are read while the plan is checked
-        if opts.keep_going:
-            ws, opts.left_out = workspace_keeping_going(root, as_of, command)
-        else:
-            ws = valid_workspace(root, as_of, command)
-        _check_filters(ws, opts)
-        try:
-            period = resolve_period(opts.period, ws.settings, as_of)
-        except PeriodError as exc:
-            fail_usage(f"--period: {exc}")
-        frames = read_exports(ws, root, data_dirs=data_dirs(opts.data_dir), keep_damaged=keep_damaged, command=command)
+    if opts.keep_going:
+        ws, opts.left_out = workspace_keeping_going(root, as_of, command)
+    else:
+        ws = valid_workspace(root, as_of, command)
+    _check_filters(ws, opts)
+    try:
+        period = resolve_period(opts.period, ws.settings, as_of)
+    except PeriodError as exc:
+        fail_usage(f"--period: {exc}")
+    frames = read_exports(ws, root, data_dirs=data_dirs(opts.data_dir), keep_damaged=keep_damaged, command=command)
     filters = Filters(reps=tuple(opts.reps), team=opts.team, segment=opts.segment, product=opts.product)
     context = ReportContext(ws=ws, frames=frames, period=period, as_of=as_of, filters=filters)
     year = context.fiscal_year

@@ -64,36 +64,6 @@ def cache_folder(root: Path, explicit: Path | None = None) -> Path | None:
     return Path(root) / FOLDER
 
 
-def _export_stats(ws: Workspace) -> list | None:
-    """(kind, path, size, modification time) of every export: not part of the key, a hint kept beside it."""
-    out = []
-    for kind, path in export_files(ws):
-        try:
-            stat = path.stat()
-        except (OSError, ValueError):
-            return None
-        out.append([kind, str(path), stat.st_size, stat.st_mtime_ns])
-    return out
-
-
-def likely_served(ws: Workspace) -> bool:
-    """Whether the cache will likely serve the frames, knowing only salesplan.yaml (`ws.settings`): an entry was
-    written for exports of these very sizes and times. Only a guess (the rest of the plan is part of the key),
-    used to decide whether to read the exports ahead (prefetch.py); never to trust an entry."""
-    folder = cache_folder(ws.root)
-    if folder is None or not worth_caching(ws) or not folder.is_dir():
-        return False
-    stats = _export_stats(ws)
-    try:
-        for entry in folder.iterdir():
-            meta = entry / "meta.json"
-            if entry.is_dir() and meta.is_file() and json.loads(meta.read_text(encoding="utf-8")).get("exports") == stats:
-                return True
-    except (OSError, ValueError):
-        return False
-    return False
-
-
 def cache_key(ws: Workspace, folder: Path | None = None) -> str | None:
     """The key of the workspace's frames; None when an export cannot be stat'ed or read (the reader will say why).
 
@@ -199,7 +169,7 @@ def load(folder: Path, key: str) -> Frames | None:
         return None
 
 
-def store(folder: Path, key: str, frames: Frames, ws: Workspace | None = None) -> bool:
+def store(folder: Path, key: str, frames: Frames) -> bool:
     """Write the entry atomically (a temporary folder renamed into place) and drop older entries.
 
     False when the folder cannot be written (read-only checkout, full disk): the report goes on uncached.
@@ -214,7 +184,6 @@ def store(folder: Path, key: str, frames: Frames, ws: Workspace | None = None) -
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         meta = {"format": FORMAT, "key": key, "sales_from_opportunities": frames.sales_from_opportunities, "frames": {}, "reports": []}
-        meta["exports"] = _export_stats(ws) if ws is not None else None
         for name in _FRAMES:
             frame = getattr(frames, name)
             if frame is None:

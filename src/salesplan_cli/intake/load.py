@@ -142,13 +142,11 @@ def export_path_problems(ws: Workspace, allowed: Sequence[Path] = ()) -> list[Di
     return out
 
 
-def load_exports(ws: Workspace, progress=None, data_dirs: Sequence[Path] = (), ahead=None) -> tuple[Frames | None, list[Diagnostic]]:
+def load_exports(ws: Workspace, progress=None, data_dirs: Sequence[Path] = ()) -> tuple[Frames | None, list[Diagnostic]]:
     """Read every export declared under `data:`; diagnostics for files that cannot be used at all.
 
     `progress(kind, path)`, when given, is called after each file is read. `data_dirs`: folders outside the
     workspace that exports may come from (see outside_workspace); any other path out of it is refused, unread.
-    `ahead(kind, source, extra, rel, path, setting)`, when given, returns the reading of a file done ahead (in
-    a thread while the plan was checked: prefetch.take), or None to read it here.
     """
     config: DataConfig | None = ws.settings.data if ws.settings else None
     if config is None or not any(getattr(config, k) for k in KINDS):
@@ -178,9 +176,7 @@ def load_exports(ws: Workspace, progress=None, data_dirs: Sequence[Path] = (), a
             diags.append(twice)
             continue
         for rel, path in files:
-            # read already, while the plan was checked (`ahead`: prefetch.take), or now
-            done = ahead(kind, source, extra, rel, path, setting) if ahead is not None else None
-            table, mapped, problems = done or _read_kind(kind, source, extra, rel, path, setting)
+            table, mapped, problems = _read_kind(kind, source, extra, rel, path, setting)
             if progress is not None:
                 progress(kind, path)
             diags += problems
@@ -190,7 +186,7 @@ def load_exports(ws: Workspace, progress=None, data_dirs: Sequence[Path] = (), a
         return None, diags
     from .frames import build_frames  # pandas only from here on
 
-    table = done = None  # build_frames lets go of each export's text once its frame is built: no other reference
+    table = None  # build_frames lets go of each export's text once its frame is built: no other reference
     return build_frames(ws, config, raw, frames), []
 
 

@@ -95,29 +95,23 @@ def read_data(ws: Workspace, root: Path, data_dirs: Sequence[Path] = (), progres
     if frames is None and key is not None and (folder / key).exists():
         out.notes.append(f"the cache of parsed exports ({folder / key}) could not be read (damaged or cut short): the exports are read again and the cache rewritten")
     if frames is None:
-        from . import prefetch
-
-        frames, problems = load_exports(ws, progress=progress, data_dirs=data_dirs, ahead=prefetch.take)
+        frames, problems = load_exports(ws, progress=progress, data_dirs=data_dirs)
         if problems:
             out.problems = problems
             return out
         if key is not None:
-            cache.store(folder, key, frames, ws)
+            cache.store(folder, key, frames)
     frames.damage = damage(ws.settings.data, frames.reports)
     out.frames = frames
     return out
 
 
 def open_workspace(root: Path, as_of: dt.date, data_dirs: Sequence[Path] = (), progress: Callable | None = None) -> Opened:
-    """The plan checked, then (when it has no error and declares exports) the exports read; they are read in a
-    thread while the plan is checked (prefetch.py)."""
-    from . import prefetch
-
-    with prefetch.reading(root, data_dirs):
-        plan = check_plan(root, as_of)
-        if not plan.ok:
-            return Opened(plan=plan)
-        ws = plan.workspace
-        if ws.settings is None or ws.settings.data is None:
-            return Opened(plan=plan, data=DataRead())
-        return Opened(plan=plan, data=read_data(ws, root, data_dirs, progress))
+    """The plan checked, then (when it has no error and declares exports) the exports read."""
+    plan = check_plan(root, as_of)
+    if not plan.ok:
+        return Opened(plan=plan)
+    ws = plan.workspace
+    if ws.settings is None or ws.settings.data is None:
+        return Opened(plan=plan, data=DataRead())
+    return Opened(plan=plan, data=read_data(ws, root, data_dirs, progress))
