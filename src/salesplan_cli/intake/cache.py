@@ -276,10 +276,20 @@ def _categories(column):
     import pandas as pd
     import pyarrow as pa
 
-    column = column.unify_dictionaries().combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    categories = pd.Index(column.dictionary.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get), dtype="str")
-    codes = column.indices.to_numpy(zero_copy_only=False)
-    if column.null_count:
-        codes = np.where(column.is_null().to_numpy(zero_copy_only=False), -1, codes)
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    if not chunks:
+        chunks = [pa.array([], type=column.type)]
+    if not _one_dictionary(chunks):  # an IPC file holds one dictionary per column; anything else is unified
+        chunks = [column.unify_dictionaries().combine_chunks()]
+    categories = pd.Index(chunks[0].dictionary.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get), dtype="str")
+    parts = [chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False) if chunk.null_count else chunk.indices.to_numpy(zero_copy_only=False) for chunk in chunks]
+    codes = parts[0] if len(parts) == 1 else np.concatenate(parts)
     return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False)
+
+
+def _one_dictionary(chunks) -> bool:
+    """Whether the chunks of a dictionary column share one dictionary (the same buffers, as an IPC file reads
+    back): their codes can then be put end to end, without comparing or merging 500,000 categories."""
+    first = [buffer.address if buffer is not None else None for buffer in chunks[0].dictionary.buffers()]
+    return all([buffer.address if buffer is not None else None for buffer in chunk.dictionary.buffers()] == first for chunk in chunks[1:])
 
