@@ -189,9 +189,12 @@ def portfolio_accounts(accounts: pd.DataFrame, ws: Workspace) -> pd.DataFrame:
     """
     n = len(accounts)
     ids = accounts["id"].to_numpy(dtype=object)
-    position = {account: i for i, account in enumerate(ids)}  # the first row of an id (duplicates are rejected rows)
+    position: dict[str, int] | None = None  # account -> row, built when a portfolio names accounts
     attributes = _Attributes(accounts)
     segments = accounts["segment"].to_numpy(dtype=object)
+    # a segment compared as an integer code, not as text, for each set of segments a rep carries
+    segment_codes, segment_names = pd.factorize(accounts["segment"], use_na_sentinel=True)
+    segment_code = {name: code for code, name in enumerate(segment_names)}
     statuses = accounts["status"].to_numpy(dtype=object)
     by_segments: dict[frozenset, np.ndarray] = {}
     owned: dict[str, np.ndarray] = {}
@@ -209,7 +212,8 @@ def portfolio_accounts(accounts: pd.DataFrame, ws: Workspace) -> pd.DataFrame:
     for rep in ws.reps.values():
         carried = frozenset(seg for seg, value in rep.targets.items() if getattr(value, "value", value))
         if carried not in by_segments:
-            by_segments[carried] = np.isin(segments, list(carried)) if carried else np.zeros(n, dtype=bool)
+            wanted = [segment_code[seg] for seg in carried if seg in segment_code]
+            by_segments[carried] = np.isin(segment_codes, wanted) if wanted else np.zeros(n, dtype=bool)
         in_segments = by_segments[carried]
         parts = []
         if rep.portfolio.criteria:
@@ -218,7 +222,9 @@ def portfolio_accounts(accounts: pd.DataFrame, ws: Workspace) -> pd.DataFrame:
         mine = owned.get(rep.id)
         if mine is not None:
             parts.append(mine[in_segments[mine]])
-        named = [position[a] for a in rep.portfolio.named if a in position]
+        if rep.portfolio.named and position is None:
+            position = {account: i for i, account in enumerate(ids)}  # ids are distinct: duplicates are rejected rows
+        named = [position[a] for a in rep.portfolio.named if a in position] if rep.portfolio.named else []
         if named:
             parts.append(np.array(named, dtype=np.int64))
         chosen = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
