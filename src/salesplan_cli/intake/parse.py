@@ -198,16 +198,10 @@ def _distinct_keys(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
 
 
 def strip_texts(values: pd.Series) -> pd.Series:
-    """values.str.strip(), stripped once per distinct text; the column itself when no text changes (a clean
-    export: no copy of millions of owners or types)."""
-    if str(values.dtype) != "str":
-        return values.str.strip()
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    distinct = pd.Series(uniques, dtype="str")
-    stripped = distinct.str.strip()
-    if bool((stripped == distinct).all()):
-        return values
-    return pd.Series(stripped.array.take(codes, allow_fill=True), index=values.index)
+    """values.str.strip(); the column itself when no text changes (a clean export: the stripped copy of millions
+    of owners or ids is not kept beside the original)."""
+    stripped = values.str.strip()
+    return values if str(values.dtype) == "str" and stripped.equals(values) else stripped
 
 
 def normalise_key(values: pd.Series) -> pd.Series:
