@@ -167,32 +167,6 @@ def load_exports(ws: Workspace, progress=None, data_dirs: Sequence[Path] = ()) -
     diags: list[Diagnostic] = []
     raw: dict[str, list[tuple[RawTable, dict[str, str], Source, str]]] = {}
     seen: dict[tuple[str, Path], str] = {}  # (kind, resolved file) -> the setting that reads it
-    for kind, source, extra, setting, files, problem in planned_reads(ws):
-        line = _line_of(ws, (*_setting_path(setting), "path"))
-        if problem:
-            diags.append(diagnostic("SP901", "salesplan.yaml", line, None, f"{setting}.path: {problem}", "export the files into the workspace, or fix the pattern (relative to the workspace; * matches any part of a name)"))
-        twice = read_twice(ws, seen, kind, files, setting)
-        if twice:
-            diags.append(twice)
-            continue
-        for rel, path in files:
-            table, mapped, problems = _read_kind(kind, source, extra, rel, path, setting)
-            if progress is not None:
-                progress(kind, path)
-            diags += problems
-            if table is not None:
-                raw.setdefault(kind, []).append((table, mapped, source, rel))
-    if diags:
-        return None, diags
-    from .frames import build_frames  # pandas only from here on
-
-    table = None  # build_frames lets go of each export's text once its frame is built: no other reference
-    return build_frames(ws, config, raw, frames), []
-
-
-def planned_reads(ws: Workspace):
-    """Each export declaration in reading order: (kind, source, extra columns wanted, setting, files, problem)."""
-    config = ws.settings.data
     for kind in KINDS:
         for source in config.sources(kind):
             setting = setting_of(config, kind, source)
@@ -200,7 +174,26 @@ def planned_reads(ws: Workspace):
             if kind == "opportunities":
                 extra += list(source.stage_dates.values()) + list(source.expected.values())
             files, problem = source_files(ws.root, source)
-            yield kind, source, extra, setting, files, problem
+            line = _line_of(ws, (*_setting_path(setting), "path"))
+            if problem:
+                diags.append(diagnostic("SP901", "salesplan.yaml", line, None, f"{setting}.path: {problem}", "export the files into the workspace, or fix the pattern (relative to the workspace; * matches any part of a name)"))
+            twice = read_twice(ws, seen, kind, files, setting)
+            if twice:
+                diags.append(twice)
+                continue
+            for rel, path in files:
+                table, mapped, problems = _read_kind(kind, source, extra, rel, path, setting)
+                if progress is not None:
+                    progress(kind, path)
+                diags += problems
+                if table is not None:
+                    raw.setdefault(kind, []).append((table, mapped, source, rel))
+    if diags:
+        return None, diags
+    from .frames import build_frames  # pandas only from here on
+
+    table = None  # build_frames lets go of each export's text once its frame is built: no other reference
+    return build_frames(ws, config, raw, frames), []
 
 
 def _resolved(path: Path) -> Path:
