@@ -363,10 +363,6 @@ def valid_utf8(content) -> bool:
     return all(check.feed(block) for _start, block in as_bytes(content).blocks()) and check.finish()
 
 
-def ascii_only(content) -> bool:
-    return all(int(block.max()) < 0x80 for _start, block in as_bytes(content).blocks())
-
-
 def read_records(
     content, header_end: int, width: int, columns: list[int], delimiter: str, multiline: bool = True, encoding: str = "utf8"
 ):

@@ -30,11 +30,6 @@ def cutoff(ctx: ReportContext) -> dt.date:
     return span.end if span is not None else ctx.as_of
 
 
-def _day(value) -> pd.Series:
-    """Dates of a frame column as midnight timestamps (a time of day never pushes a row past a day's end)."""
-    return pd.to_datetime(value).dt.normalize()
-
-
 def account_statuses(ctx: ReportContext) -> pd.Series:
     """Status of every account (index: account id): the export's status where set, else customer when the
     account has a sale or a won opportunity dated on or before the end of the period to date, else prospect."""
