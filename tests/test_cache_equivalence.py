@@ -102,3 +102,64 @@ def test_a_truncated_cache_file(plan, run_cli, cached, monkeypatch, victim):
     if victim != checked.ENTRY:
         assert "could not be read (damaged or cut short)" in err
     assert _warm(run_cli, plan.root, monkeypatch) == out  # rebuilt: the next run is served from the cache again
+
+
+def _derived_files(root):
+    (entry,) = [p for p in (root / cache.FOLDER).iterdir() if p.is_dir()]
+    return sorted((entry / "derived").glob("*.arrow"))
+
+
+def test_the_second_run_takes_the_derived_figures_from_the_cache(plan, run_cli, cached, monkeypatch):
+    """Portfolios, actions per rep and account and the last activity per deal are read back, not derived again,
+    and the report is the cold one byte for byte."""
+    from salesplan_cli.intake import segments
+    from salesplan_cli.reports import coverage, pipeline
+
+    _out(run_cli, plan.root, ())  # fills the caches
+    names = {path.name.split("-")[0] for path in _derived_files(plan.root)}
+    assert names == {"portfolios", "actions", "last_activity"}
+
+    def forbidden(*_args, **_kwargs):
+        raise AssertionError("derived again")
+
+    with monkeypatch.context() as m:
+        m.setattr(coverage, "portfolio_rows", forbidden)
+        m.setattr(coverage, "_pair_keys", forbidden)
+        m.setattr(pipeline, "_latest_days", forbidden)
+        m.setattr(segments, "portfolio_rows", forbidden)
+        warm = _warm(run_cli, plan.root, monkeypatch)
+    assert warm == _cold(run_cli, plan.root, monkeypatch)
+
+
+def test_another_as_of_day_derives_its_own_figures(plan, run_cli, cached, monkeypatch):
+    _out(run_cli, plan.root, ())
+    before = len(_derived_files(plan.root))
+    run = run_cli("report", "-w", plan.root, "--as-of", "2027-06-30", "--format", "json")
+    assert run.code in (0, 1), run.err
+    assert len(_derived_files(plan.root)) > before
+    with monkeypatch.context() as m:
+        m.setenv(cache.ENV_DISABLE, "1")
+        cold = run_cli("report", "-w", plan.root, "--as-of", "2027-06-30", "--format", "json").out
+    assert run.out == cold
+    assert _out(run_cli, plan.root, ())[0] == _cold(run_cli, plan.root, monkeypatch)  # the first day's figures
+
+
+@pytest.mark.parametrize("victim", ["portfolios", "actions", "last_activity"])
+@pytest.mark.parametrize("damage", ["cut short", "emptied", "foreign"])
+def test_a_damaged_derived_figure(plan, run_cli, cached, monkeypatch, victim, damage):
+    _out(run_cli, plan.root, ())
+    (path,) = [p for p in _derived_files(plan.root) if p.name.startswith(victim + "-")]
+    data = path.read_bytes()
+    if damage == "cut short":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "emptied":
+        path.write_bytes(b"")
+    else:  # a valid Arrow file of another figure put in its place
+        (other,) = [p for p in _derived_files(plan.root) if not p.name.startswith(victim + "-")][:1]
+        path.write_bytes(other.read_bytes())
+    out, err = _out(run_cli, plan.root, ())
+    assert out == _cold(run_cli, plan.root, monkeypatch)
+    assert "a derived figure of the cache" in err and "computed again and rewritten" in err
+    assert path.read_bytes() == data  # rewritten as it was
+    again, err = _out(run_cli, plan.root, ())
+    assert again == out and "derived figure" not in err

@@ -138,6 +138,8 @@ def pam(
         from .exports import print_intake
 
         print_intake(SimpleNamespace(frames=frames, ws=ws))  # it reads ctx.frames and ctx.ws only
+        for note in getattr(frames.store, "notes", ()):  # derived figures of the cache not readable: rewritten
+            err(f"note: {note}")
     written = sum(1 for p in planned if p.writes)
     unchanged = sum(1 for p in planned if p.action == "unchanged")
     doing = "would write" if dry_run else "wrote"

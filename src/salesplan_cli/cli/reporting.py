@@ -143,6 +143,8 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
     elif text is not None:
         sys.stdout.write(text)
     print_intake(ctx, converted_noted=noted)
+    for note in getattr(getattr(ctx.frames, "store", None), "notes", ()):  # derived figures of the cache not readable: rewritten
+        err(f"note: {note}")
     if getattr(ctx.frames, "damage", None):
         fail_damaged(ctx.frames.damage, ctx.ws.root, command_of(rendered.report))
     if opts.left_out:  # exit 1 at the end (a gate breach gives 1 too)

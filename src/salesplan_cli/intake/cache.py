@@ -260,7 +260,9 @@ def _restore(table, dtypes: dict[str, str], columns: list[str]):
             continue
         empty = table.column(column).null_count == len(frame)
         if dtype == "object":
-            frame[column] = np.full(len(frame), None, dtype=object) if empty else values.astype("object").where(values.notna(), None)
+            # a Series of dtype object, not a bare array: pandas would look through the 5,000,000 values for a type
+            filled = np.full(len(frame), None, dtype=object) if empty else values.astype("object").where(values.notna(), None)
+            frame[column] = pd.Series(filled, index=frame.index, dtype="object", copy=False)
         elif dtype == "category" and empty:
             frame[column] = pd.Categorical.from_codes(np.full(len(frame), -1, dtype=np.int8), categories=pd.Index([], dtype="object"))
         else:

@@ -84,6 +84,8 @@ class Frames:
     sales_from_opportunities: bool = False
     reports: list[SourceReport] = field(default_factory=list)
     derived: dict = field(default_factory=dict, repr=False)  # figures computed once from the frames (by key)
+    #: the derived figures kept beside the frames in their cache entry (intake.derived.DerivedStore); None uncached
+    store: object = field(default=None, repr=False)
     damage: list = field(default_factory=list, repr=False)  # Diagnostics: why no report may be drawn (intake.loud.damage)
 
     def intake_summary(self) -> list[dict]:

@@ -185,17 +185,35 @@ def portfolio_accounts(accounts: pd.DataFrame, ws: Workspace) -> pd.DataFrame:
     """Targeted accounts of each rep: named in the portfolio, owned in the CRM, or meeting the portfolio criteria.
 
     Only accounts of a segment the rep has a target in count when matched by owner or criteria;
-    named accounts always count. One row per (rep, account).
+    named accounts always count. One row per (rep, account): rep, id, segment, status.
     """
+    rep_ids, rows = portfolio_rows(accounts, ws)
+    return portfolio_frame(accounts, rep_ids, [len(chosen) for chosen in rows], np.concatenate(rows) if rows else np.empty(0, dtype=np.int64))
+
+
+def portfolio_frame(accounts: pd.DataFrame, rep_ids: list[str], counts: list[int], rows: np.ndarray, statuses: np.ndarray | None = None) -> pd.DataFrame:
+    """The frame of portfolio_accounts from its rows: `counts[i]` rows of `rows` (positions in `accounts`) for
+    `rep_ids[i]`; `statuses`: the status of each row of `rows` (else the accounts' own column)."""
+    if not len(rows):
+        return pd.DataFrame(columns=["rep", "id", "segment", "status"])
+    ids = accounts["id"].to_numpy(dtype=object)
+    segments = accounts["segment"].to_numpy(dtype=object)
+    owners = np.repeat(np.array(rep_ids, dtype=object), counts)
+    if statuses is None:
+        statuses = accounts["status"].to_numpy(dtype=object)[rows]
+    return pd.DataFrame({"rep": owners, "id": ids[rows], "segment": segments[rows], "status": statuses})
+
+
+def portfolio_rows(accounts: pd.DataFrame, ws: Workspace) -> tuple[list[str], list[np.ndarray]]:
+    """The reps with a targeted account (in the order of ws.reps) and, for each, the positions of its targeted
+    accounts in `accounts` (sorted, at least one): what portfolio_accounts is made of."""
     n = len(accounts)
     ids = accounts["id"].to_numpy(dtype=object)
     position: dict[str, int] | None = None  # account -> row, built when a portfolio names accounts
     attributes = _Attributes(accounts)
-    segments = accounts["segment"].to_numpy(dtype=object)
     # a segment compared as an integer code, not as text, for each set of segments a rep carries
     segment_codes, segment_names = pd.factorize(accounts["segment"], use_na_sentinel=True)
     segment_code = {name: code for code, name in enumerate(segment_names)}
-    statuses = accounts["status"].to_numpy(dtype=object)
     by_segments: dict[frozenset, np.ndarray] = {}
     owned: dict[str, np.ndarray] = {}
     if "rep" in accounts.columns and n:
@@ -232,8 +250,4 @@ def portfolio_accounts(accounts: pd.DataFrame, ws: Workspace) -> pd.DataFrame:
             continue
         rep_ids.append(rep.id)
         chosen_rows.append(chosen)
-    if not chosen_rows:
-        return pd.DataFrame(columns=["rep", "id", "segment", "status"])
-    rows = np.concatenate(chosen_rows)
-    owners = np.repeat(np.array(rep_ids, dtype=object), [len(c) for c in chosen_rows])
-    return pd.DataFrame({"rep": owners, "id": ids[rows], "segment": segments[rows], "status": statuses[rows]})
+    return rep_ids, chosen_rows

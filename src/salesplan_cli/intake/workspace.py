@@ -82,6 +82,7 @@ def read_data(ws: Workspace, root: Path, data_dirs: Sequence[Path] = (), progres
 
     `progress(kind, path)`, when given, is called after each export file is read (not when the cache serves)."""
     from . import cache
+    from .derived import DerivedStore
     from .load import export_path_problems, load_exports
     from .loud import damage
 
@@ -99,8 +100,10 @@ def read_data(ws: Workspace, root: Path, data_dirs: Sequence[Path] = (), progres
         if problems:
             out.problems = problems
             return out
-        if key is not None:
-            cache.store(folder, key, frames)
+        if key is not None and cache.store(folder, key, frames):
+            frames.store = DerivedStore(folder / key)
+    elif key is not None:
+        frames.store = DerivedStore(folder / key)
     frames.damage = damage(ws.settings.data, frames.reports)
     out.frames = frames
     return out

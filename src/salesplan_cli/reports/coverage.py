@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from ..intake.parse import is_in
-from ..intake.segments import portfolio_accounts
+from ..intake.derived import remembered
+from ..intake.segments import portfolio_frame, portfolio_rows
 from ..plan.model import ACCOUNT_STATUSES
 from .activity import days_in_post, norms_of
 from .context import TOTAL, UNSEGMENTED, ReportContext, report_frame
@@ -101,10 +102,7 @@ def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
     if cached is not None and cached[0] is ctx.ws:  # computed for this very workspace
         pairs = cached[1]
     else:
-        statuses = account_statuses(ctx)
-        with_status = accounts.copy()
-        with_status["status"] = list(statuses)
-        pairs = portfolio_accounts(with_status, ctx.ws)
+        pairs = _portfolio_pairs(ctx, accounts)
         ctx.frames.derived[key] = (ctx.ws, pairs)
     reps = {rep.id for rep in ctx.reps()}
     pairs = pairs[pairs["rep"].isin(reps)]
@@ -121,6 +119,32 @@ def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
     pairs = pairs.reset_index(drop=True)
     ctx.frames.derived[final_key] = (ctx.ws, accounts, pairs)
     return pairs.copy(deep=False)
+
+
+def _portfolio_pairs(ctx: ReportContext, accounts: pd.DataFrame) -> pd.DataFrame:
+    """portfolio_accounts of the accounts with their status as of the cut-off day; kept in the cache entry of
+    the frames (for these reps and this cut-off day) as positions of accounts, not as text."""
+
+    def compute():
+        with_status = accounts.copy()
+        with_status["status"] = list(account_statuses(ctx))
+        rep_ids, rows = portfolio_rows(with_status, ctx.ws)
+        flat = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+        statuses = with_status["status"].to_numpy(dtype=object)[flat]
+        return rep_ids, [len(chosen) for chosen in rows], flat, statuses
+
+    def encode(figure):
+        rep_ids, counts, rows, statuses = figure
+        return {"row": rows.astype(np.int64), "status": statuses}, {"reps": rep_ids, "counts": counts, "accounts": len(accounts)}
+
+    def decode(columns, values):
+        if values["accounts"] != len(accounts) or sum(values["counts"]) != len(columns["row"]) or len(values["reps"]) != len(values["counts"]):
+            raise ValueError("stored for other accounts")
+        return list(values["reps"]), list(values["counts"]), columns["row"], columns["status"]
+
+    parts = ("portfolio_accounts", cutoff(ctx), sorted(ctx.ws.reps))
+    rep_ids, counts, rows, statuses = remembered(ctx.frames.store, "portfolios", parts, compute, encode, decode)
+    return portfolio_frame(accounts, rep_ids, counts, rows, statuses)
 
 
 def _action_counts(ctx: ReportContext) -> pd.DataFrame:
@@ -170,10 +194,28 @@ def _action_codes(ctx: ReportContext) -> tuple[pd.Index, pd.Index, np.ndarray, n
     if cached is not None and cached[0] is ctx.frames.activities:
         return cached[1]
     activities = ctx.frames.activities
-    # not_open's rows as a mask: no copy of the whole export
-    done = (activities["status"] != "open").to_numpy(dtype=bool) if "status" in activities.columns else np.ones(len(activities), dtype=bool)
     reps, rep_codes = _codes(activities["rep"])
     accounts, account_codes = _codes(activities["account"])
+
+    def encode(figure):
+        return {"key": figure[0], "n": figure[1]}, {"reps": len(reps), "accounts": len(accounts), "rows": len(activities)}
+
+    def decode(columns, values):
+        if (values["reps"], values["accounts"], values["rows"]) != (len(reps), len(accounts), len(activities)):
+            raise ValueError("stored for other activities")
+        return columns["key"].astype(np.int64), columns["n"].astype(np.int64)
+
+    parts = ("action_codes", span.start if span else None, span.end if span else None)
+    keys, counts = remembered(ctx.frames.store, "actions", parts, lambda: _pair_keys(activities, span, rep_codes, account_codes, len(accounts)), encode, decode)
+    result = (reps, accounts, keys, counts)
+    ctx.frames.derived[cache_key] = (ctx.frames.activities, result)
+    return result
+
+
+def _pair_keys(activities: pd.DataFrame, span, rep_codes: np.ndarray, account_codes: np.ndarray, accounts: int) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted keys rep code x accounts + account code, activities per key) of the activities done in `span`."""
+    # not_open's rows as a mask: no copy of the whole export
+    done = (activities["status"] != "open").to_numpy(dtype=bool) if "status" in activities.columns else np.ones(len(activities), dtype=bool)
     keys = counts = np.empty(0, dtype=np.int64)
     if span is not None and len(activities):
         dates = activities["date"]
@@ -182,11 +224,9 @@ def _action_codes(ctx: ReportContext) -> tuple[pd.Index, pd.Index, np.ndarray, n
         # a day's activities at any time of day: on or after the first midnight, before the midnight after the end
         inside = (dates >= pd.Timestamp(span.start)) & (dates < pd.Timestamp(span.end) + pd.Timedelta(days=1))
         inside = inside.to_numpy(dtype=bool) & done & (rep_codes >= 0) & (account_codes >= 0)
-        combined = rep_codes[inside] * max(len(accounts), 1) + account_codes[inside]
+        combined = rep_codes[inside] * max(accounts, 1) + account_codes[inside]
         keys, counts = np.unique(combined, return_counts=True)
-    result = (reps, accounts, keys, counts.astype(np.int64))
-    ctx.frames.derived[cache_key] = (ctx.frames.activities, result)
-    return result
+    return keys, counts.astype(np.int64)
 
 
 def _pair_counts(ctx: ReportContext, rep_ids: pd.Series, account_ids: pd.Series) -> np.ndarray:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..config.values import round_half_away
+from ..intake.derived import remembered
 from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame
 from .estimate import deal_estimates, estimate_note, estimate_settings
 from .lines import by_product_line, deals_with_product, has_lines
@@ -221,9 +222,26 @@ def _last_activity_per_deal(ctx: ReportContext) -> pd.Series:
     cached = ctx.frames.derived.get(key)
     if cached is not None:
         return cached
+
+    def encode(series):
+        return {"deal": series.index.to_numpy(dtype=object), "day": series.to_numpy(dtype="datetime64[ns]")}, {}
+
+    def decode(columns, _values):
+        days = columns["day"]
+        if days.dtype != np.dtype("datetime64[ns]") or len(days) != len(columns["deal"]):
+            raise ValueError("not a list of days")
+        return pd.Series(days, index=pd.Index(columns["deal"], dtype="object"), name="date")
+
+    result = remembered(ctx.frames.store, "last_activity", ("last_activity_per_deal", ctx.as_of), lambda: _latest_days(acts, done, ctx.as_of), encode, decode)
+    ctx.frames.derived[key] = result
+    return result
+
+
+def _latest_days(acts: pd.DataFrame, done: np.ndarray | None, as_of) -> pd.Series:
+    """_last_activity_per_deal computed from the activities (`done`: the rows not open, None: all)."""
     # the cheap tests first (a deal named, dated by the as-of day), so only those rows are stripped and normalized
     dates = pd.to_datetime(acts["date"], errors="coerce")
-    early = (acts["opportunity"].notna() & (dates < pd.Timestamp(ctx.as_of) + pd.Timedelta(days=1))).to_numpy(dtype=bool)
+    early = (acts["opportunity"].notna() & (dates < pd.Timestamp(as_of) + pd.Timedelta(days=1))).to_numpy(dtype=bool)
     if done is not None:
         early = early & done
     stripped = acts["opportunity"][early].astype("str").str.strip()
@@ -233,9 +251,7 @@ def _last_activity_per_deal(ctx: ReportContext) -> pd.Series:
     stamps = dates[early].to_numpy(dtype="datetime64[ns]")[named]
     latest = pd.Series(stamps).groupby(codes, sort=True).max()  # codes count in order of first row
     days = pd.DatetimeIndex(latest.to_numpy()).normalize().astype("datetime64[ns]")
-    result = pd.Series(days, index=pd.Index(np.asarray(deals, dtype=object)[latest.index.to_numpy()], dtype="object"), name="date")
-    ctx.frames.derived[key] = result
-    return result
+    return pd.Series(days, index=pd.Index(np.asarray(deals, dtype=object)[latest.index.to_numpy()], dtype="object"), name="date")
 
 
 def open_deals(ctx: ReportContext) -> pd.DataFrame:

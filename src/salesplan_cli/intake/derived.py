@@ -1,0 +1,148 @@
+"""Figures derived from the frames (and the plan), kept beside the frames in their cache entry, so that a second
+report on unchanged exports and plan does not derive them again: the accounts each rep targets (portfolios
+from criteria, owners and names, with each account's status), the actions done per rep and account, the last
+activity logged on each deal.
+
+A derived figure is stored in `<cache entry>/derived/<name>-<sha256>.arrow`: one Arrow IPC file holding its
+columns (integers, days, text) and, in the schema's metadata, the full key it was computed for and its small
+values as JSON. Its key is made of:
+
+- the cache entry it sits in, whose key covers every export's bytes, every plan file's text and the intake
+  code (a change to any of those makes a new entry, and the old one, derived figures with it, is dropped);
+- the source of the code that derives figures from frames and plan (`reports/`, `plan/`, `config/`);
+- what the figure depends on besides (the as-of day, the span of the period to date, the reps of the
+  workspace as loaded: `--keep-going` leaves some out).
+
+Files are written atomically (a temporary file renamed into place); one that cannot be read (cut short,
+damaged, written by other code) is ignored with a note, and the figure is derived again and rewritten. A
+figure that cannot be written leaves the report as it is. Arrow IPC and JSON only, never pickle: a cache
+folder that came with a cloned repository cannot run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+FOLDER = "derived"
+#: Derived figures kept per cache entry (the oldest dropped beyond): one per as-of day and period per kind.
+KEEP = 48
+_META = b"salesplan-derived"
+_CODE: list[str] = []
+
+
+def code_digest() -> str:
+    """SHA-256 of the source of the code that derives figures from the frames and the plan (once per process)."""
+    if not _CODE:
+        package = Path(__file__).resolve().parent.parent
+        digest = hashlib.sha256()
+        for folder in ("reports", "plan", "config"):
+            for module in sorted((package / folder).glob("*.py")):
+                digest.update(f"{folder}/{module.name}\n".encode())
+                digest.update(module.read_bytes())
+        _CODE.append(digest.hexdigest())
+    return _CODE[0]
+
+
+class DerivedStore:
+    """The derived figures of one cache entry: `get` what was stored under a key, `put` what was computed.
+
+    `notes`: derived files that could not be read (ignored, derived again and rewritten)."""
+
+    def __init__(self, entry: Path):
+        self.folder = Path(entry) / FOLDER
+        self.notes: list[str] = []
+
+    def _path(self, name: str, key: str) -> Path:
+        return self.folder / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:32]}.arrow"
+
+    @staticmethod
+    def _key(name: str, parts: tuple) -> str:
+        return json.dumps([name, code_digest(), *[str(part) for part in parts]])
+
+    def get(self, name: str, parts: tuple) -> tuple[dict, dict] | None:
+        """(columns as numpy arrays, small values) stored for `name` and `parts`, or None (none, or damaged)."""
+        key = self._key(name, parts)
+        path = self._path(name, key)
+        try:
+            import pyarrow as pa
+
+            with pa.OSFile(str(path)) as source:  # read whole: a file cut short later cannot fault a report
+                table = pa.ipc.open_file(source).read_all()
+            stored = json.loads((table.schema.metadata or {})[_META])
+            if stored.get("key") != key:
+                raise ValueError("another key")
+            columns = {column: _numpy(table.column(column)) for column in table.column_names}
+            return columns, stored["values"]
+        except FileNotFoundError:
+            return None
+        except Exception:  # noqa: BLE001 - cut short, damaged or foreign: derived again and rewritten
+            self.notes.append(f"a derived figure of the cache ({path}) could not be read (damaged or cut short): it is computed again and rewritten")
+            return None
+
+    def put(self, name: str, parts: tuple, columns: dict, values: dict) -> None:
+        """Store columns (numpy arrays of one length: integers, booleans, days, text) and small JSON values."""
+        key = self._key(name, parts)
+        path = self._path(name, key)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            import pyarrow as pa
+
+            self.folder.mkdir(exist_ok=True)
+            arrays = {column: _arrow(array) for column, array in columns.items()}
+            table = pa.table(arrays) if arrays else pa.table({"_": pa.array([], type=pa.int8())})
+            table = table.replace_schema_metadata({_META: json.dumps({"key": key, "values": values})})
+            with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+            os.replace(tmp, path)
+            self._prune(path)
+        except Exception:  # noqa: BLE001 - the store is an optimisation: a figure not kept is derived next time
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+    def _prune(self, kept: Path) -> None:
+        try:
+            files = sorted((p for p in self.folder.glob("*.arrow") if p != kept), key=lambda p: p.stat().st_mtime_ns)
+            for old in files[: max(0, len(files) + 1 - KEEP)]:
+                old.unlink()
+        except OSError:
+            pass
+
+
+def remembered(store: DerivedStore | None, name: str, parts: tuple, compute: Callable, encode: Callable, decode: Callable):
+    """`compute()`, or what `decode(columns, values)` makes of the figure stored under `name` and `parts`; a new
+    figure is stored as `encode(figure)` -> (columns, values). Without a store (no cache): `compute()`."""
+    if store is not None:
+        found = store.get(name, parts)
+        if found is not None:
+            try:
+                return decode(*found)
+            except (KeyError, ValueError, TypeError, IndexError):  # columns or values not of the shape expected
+                store.notes.append(f"a derived figure of the cache ({name}) did not fit the frames: it is computed again and rewritten")
+    figure = compute()
+    if store is not None:
+        store.put(name, parts, *encode(figure))
+    return figure
+
+
+def _arrow(array):
+    import numpy as np
+    import pyarrow as pa
+
+    array = np.asarray(array)
+    if array.dtype == object:
+        return pa.array(array, type=pa.large_string())
+    return pa.array(array)
+
+
+def _numpy(column):
+    import pyarrow as pa
+
+    if pa.types.is_large_string(column.type) or pa.types.is_string(column.type):
+        return column.to_numpy(zero_copy_only=False)  # Python str, None where missing
+    return column.to_numpy()
