@@ -110,14 +110,14 @@ def _derived_files(root):
 
 
 def test_the_second_run_takes_the_derived_figures_from_the_cache(plan, run_cli, cached, monkeypatch):
-    """Portfolios, actions per rep and account and the last activity per deal are read back, not derived again,
-    and the report is the cold one byte for byte."""
+    """Portfolios, actions per rep and account, the last activity per deal and the activities' group codes are
+    read back, not derived again, and the report is the cold one byte for byte."""
     from salesplan_cli.intake import segments
-    from salesplan_cli.reports import coverage, pipeline
+    from salesplan_cli.reports import activity, coverage, pipeline
 
     _out(run_cli, plan.root, ())  # fills the caches
     names = {path.name.split("-")[0] for path in _derived_files(plan.root)}
-    assert names == {"portfolios", "actions", "last_activity"}
+    assert names == {"portfolios", "actions", "last_activity", "coded"}
 
     def forbidden(*_args, **_kwargs):
         raise AssertionError("derived again")
@@ -127,6 +127,7 @@ def test_the_second_run_takes_the_derived_figures_from_the_cache(plan, run_cli, 
         m.setattr(coverage, "_pair_keys", forbidden)
         m.setattr(pipeline, "_latest_days", forbidden)
         m.setattr(segments, "portfolio_rows", forbidden)
+        m.setattr(activity, "_combined", forbidden)
         warm = _warm(run_cli, plan.root, monkeypatch)
     assert warm == _cold(run_cli, plan.root, monkeypatch)
 
@@ -144,7 +145,7 @@ def test_another_as_of_day_derives_its_own_figures(plan, run_cli, cached, monkey
     assert _out(run_cli, plan.root, ())[0] == _cold(run_cli, plan.root, monkeypatch)  # the first day's figures
 
 
-@pytest.mark.parametrize("victim", ["portfolios", "actions", "last_activity"])
+@pytest.mark.parametrize("victim", ["portfolios", "actions", "last_activity", "coded"])
 @pytest.mark.parametrize("damage", ["cut short", "emptied", "foreign"])
 def test_a_damaged_derived_figure(plan, run_cli, cached, monkeypatch, victim, damage):
     _out(run_cli, plan.root, ())

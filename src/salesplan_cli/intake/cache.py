@@ -150,9 +150,9 @@ def load(folder: Path, key: str) -> Frames | None:
             spec = meta["frames"].get(name)
             if spec is None:
                 continue
-            # read into memory, not memory-mapped: a file cut short later cannot fault a report mid-way
-            with pa.OSFile(str(entry / f"{name}.arrow")) as source:
-                table = pa.ipc.open_file(source).read_all()
+            # memory-mapped: only the pages of the columns a report reads are brought in (writers replace a file
+            # by renaming a new one over it, so a mapped file is never cut short by salesplan; see _mapped)
+            table = _mapped(entry / f"{name}.arrow")
             setattr(frames, name, _restore(table, spec["dtypes"], spec["columns"]))
         for report in meta["reports"]:
             source = SourceReport(kind=report["kind"], path=report["path"], unit=report["unit"], rows_read=report["rows_read"], rows_used=report["rows_used"])
@@ -220,6 +220,20 @@ def store(folder: Path, key: str, frames: Frames) -> bool:
         if not isinstance(exc, Exception):
             raise
         return False
+
+
+def _mapped(path: Path):
+    """The Arrow table of an IPC file, memory-mapped (its buffers are the file's pages, read when first used).
+
+    A second run reads a few of the columns of each frame: mapped, the others are never read (reading the 450 MB
+    of the 2,000-rep frames into memory took 0.3 to 0.7 s). Every file of the cache is written under another
+    name and renamed into place, and an entry or figure replaced is unlinked, never rewritten in place: a
+    mapping keeps the file it was opened on. A file cut short before it is opened fails here (`load` returns
+    None: ignored with a note and rewritten)."""
+    import pyarrow as pa
+
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 def _storable(frame):

@@ -1,7 +1,7 @@
 """Figures derived from the frames (and the plan), kept beside the frames in their cache entry, so that a second
 report on unchanged exports and plan does not derive them again: the accounts each rep targets (portfolios
 from criteria, owners and names, with each account's status), the actions done per rep and account, the last
-activity logged on each deal.
+activity logged on each deal, the rep x action x segment group of each activity.
 
 A derived figure is stored in `<cache entry>/derived/<name>-<sha256>.arrow`: one Arrow IPC file holding its
 columns (integers, days, text) and, in the schema's metadata, the full key it was computed for and its small
@@ -28,8 +28,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 FOLDER = "derived"
-#: Derived figures kept per cache entry (the oldest dropped beyond): one per as-of day and period per kind.
-KEEP = 48
+#: Derived figures kept per cache entry, the least recently used dropped beyond (a dashboard keeps four,
+#: three of them per as-of day: about 60 MB for 2,000 reps)
+KEEP = 24
 _META = b"salesplan-derived"
 _CODE: list[str] = []
 
@@ -76,6 +77,7 @@ class DerivedStore:
             if stored.get("key") != key:
                 raise ValueError("another key")
             columns = {column: _numpy(table.column(column)) for column in table.column_names}
+            _used(path)
             return columns, stored["values"]
         except FileNotFoundError:
             return None
@@ -128,6 +130,14 @@ def remembered(store: DerivedStore | None, name: str, parts: tuple, compute: Cal
     if store is not None:
         store.put(name, parts, *encode(figure))
     return figure
+
+
+def _used(path: Path) -> None:
+    """Mark a figure as just used (its modification time), so that pruning drops the least recently used."""
+    try:
+        os.utime(path)
+    except OSError:  # a read-only cache: the order of use is not kept
+        pass
 
 
 def _arrow(array):

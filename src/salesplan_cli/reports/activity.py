@@ -9,6 +9,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from ..intake.derived import remembered
 from ..plan.checks.capacity import rep_norms
 from ..plan.model import RepPlan
 from .context import TOTAL, UNPLANNED, UNSEGMENTED, ReportContext, report_frame, rounded
@@ -206,20 +207,46 @@ def _coded(ctx: ReportContext, rows: pd.DataFrame, columns: tuple[str, ...]) -> 
     found = ctx.frames.derived.get(key)
     if found is not None and found[0] is rows:
         return found[1]
-    values, combined = [], np.zeros(len(rows), dtype=np.int64)
+    values, codes = [], []
     for column in columns:
         series = rows[column]
         if isinstance(series.dtype, pd.CategoricalDtype):
-            code, uniques = np.asarray(series.cat.codes, dtype=np.int64), series.cat.categories
+            code, uniques = (lambda s=series: s.cat.codes), series.cat.categories
         else:
-            code, uniques = pd.factorize(series, use_na_sentinel=True)
-            code = code.astype(np.int64)
-        names = [np.nan, *pd.Index(uniques).tolist()]  # code + 1 indexes this list: 0 is missing
-        values.append(names)
-        combined = combined * len(names) + (code + 1)
+            found_codes, uniques = pd.factorize(series, use_na_sentinel=True)
+            code = lambda c=found_codes: c  # noqa: E731
+        values.append([np.nan, *pd.Index(uniques).tolist()])  # code + 1 indexes this list: 0 is missing
+        codes.append(code)
+    size = int(np.prod([len(names) for names in values], dtype=object))
+    dtype = np.int32 if size < 2**31 else np.int64  # half the memory to write and read when the groups are few
+
+    def compute():
+        return _combined(len(rows), [len(names) for names in values], codes, dtype)
+
+    def decode(columns_, _values):
+        combined = columns_["combined"]
+        if combined.dtype != dtype or len(combined) != len(rows):
+            raise ValueError("stored for other rows")
+        return combined
+
+    if rows is getattr(ctx.frames, "activities", None):  # the whole export: the codes are kept beside the frames in the cache
+        combined = remembered(ctx.frames.store, "coded", ("coded", columns, dtype.__name__), compute, lambda c: ({"combined": c}, {}), decode)
+    else:
+        combined = compute()
     result = (values, combined)
     ctx.frames.derived[key] = (rows, result)
     return result
+
+
+def _combined(length: int, sizes: list[int], codes: list, dtype) -> np.ndarray:
+    """One integer per row from the codes of several columns (`codes[i]()`: -1 where missing; `sizes[i]`: the
+    column's distinct values + 1), computed in place: no temporary of the length of the frame per step."""
+    combined = np.zeros(length, dtype=dtype)
+    for size, code in zip(sizes, codes):
+        combined *= size
+        combined += np.asarray(code(), dtype=dtype)
+        combined += 1
+    return combined
 
 
 def _sizes(coded: tuple[list[list], np.ndarray], mask: np.ndarray):
