@@ -117,7 +117,7 @@ def test_the_second_run_takes_the_derived_figures_from_the_cache(plan, run_cli, 
 
     _out(run_cli, plan.root, ())  # fills the caches
     names = {path.name.split("-")[0] for path in _derived_files(plan.root)}
-    assert names == {"portfolios", "actions", "last_activity", "coded"}
+    assert names == {"portfolios", "actions", "last_activity", "coded", "ids_repeat"}
 
     def forbidden(*_args, **_kwargs):
         raise AssertionError("derived again")
@@ -145,7 +145,7 @@ def test_another_as_of_day_derives_its_own_figures(plan, run_cli, cached, monkey
     assert _out(run_cli, plan.root, ())[0] == _cold(run_cli, plan.root, monkeypatch)  # the first day's figures
 
 
-@pytest.mark.parametrize("victim", ["portfolios", "actions", "last_activity", "coded"])
+@pytest.mark.parametrize("victim", ["portfolios", "actions", "last_activity", "coded", "ids_repeat"])
 @pytest.mark.parametrize("damage", ["cut short", "emptied", "foreign"])
 def test_a_damaged_derived_figure(plan, run_cli, cached, monkeypatch, victim, damage):
     _out(run_cli, plan.root, ())

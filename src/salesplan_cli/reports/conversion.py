@@ -9,6 +9,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from ..intake.derived import remembered
 from .context import TOTAL, ReportContext, report_frame
 from .lines import by_product_line, has_lines
 from .pipeline import amount_known, text_column, cents_out, check_by, day_of, dim_orders, key_rank, label_columns, ratio_out, text_of, within_filters
@@ -165,9 +166,23 @@ def _may_repeat(ctx: ReportContext) -> bool:
     opps = ctx.frames.opportunities
     found = ctx.frames.derived.get("opportunity_ids_repeat")
     if found is None or found[0] is not opps:
-        found = (opps, not opps["id"].is_unique)
+        repeat = remembered(
+            ctx.frames.store,
+            "ids_repeat",
+            ("opportunity_ids_repeat", len(opps)),
+            lambda: not opps["id"].is_unique,
+            lambda flag: ({}, {"repeat": bool(flag)}),
+            _stored_flag,
+        )
+        found = (opps, repeat)
         ctx.frames.derived["opportunity_ids_repeat"] = found
     return found[1]
+
+
+def _stored_flag(_columns: dict, values: dict) -> bool:
+    if not isinstance(values.get("repeat"), bool):
+        raise ValueError("no flag stored")
+    return values["repeat"]
 
 
 def without_value(deals: pd.DataFrame) -> np.ndarray:
