@@ -3,6 +3,8 @@ kind of change: nothing, one export touched, one plan file touched, a cache file
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from salesplan_cli.intake import cache
@@ -164,3 +166,26 @@ def test_a_damaged_derived_figure(plan, run_cli, cached, monkeypatch, victim, da
     assert path.read_bytes() == data  # rewritten as it was
     again, err = _out(run_cli, plan.root, ())
     assert again == out and "derived figure" not in err
+
+
+def test_concurrent_runs_write_the_caches_and_agree(plan, run_cli, cached, monkeypatch):
+    """Four reports started together on a cold cache each write the frames and derived figures (renamed into
+    place): every one prints the cold report, and the run after them reads what they left."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from salesplan_cli.intake import cache; cache.MIN_BYTES = 0; "
+        "from salesplan_cli.cli.app import main; sys.exit(main(sys.argv[1:]))"
+    )
+    argv = [sys.executable, "-c", script, "report", "-w", str(plan.root), "--as-of", AS_OF, "--format", "json"]
+    env = {k: v for k, v in os.environ.items() if k not in (cache.ENV_DISABLE, cache.ENV_FOLDER)}
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) for _ in range(4)]
+    outs = [proc.communicate() for proc in procs]
+    cold = _cold(run_cli, plan.root, monkeypatch)
+    for proc, (out, err) in zip(procs, outs):
+        assert proc.returncode in (0, 1), err.decode()
+        assert out.decode() == cold
+        assert b"could not be read" not in err
+    assert _warm(run_cli, plan.root, monkeypatch) == cold
+    assert not [p for p in (plan.root / cache.FOLDER).rglob("*") if p.name.startswith(".tmp") or p.name.endswith(".tmp")]

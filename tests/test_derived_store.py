@@ -89,3 +89,11 @@ def test_old_figures_are_dropped_beyond_the_limit(tmp_path, monkeypatch):
         os.utime(store._path("f", store._key("f", (day,))), ns=(day * 10**9, day * 10**9))
     assert len(list((tmp_path / derived.FOLDER).glob("*.arrow"))) == 3
     assert store.get("f", (4,)) is not None and store.get("f", (0,)) is None
+
+
+def test_a_file_where_the_folder_should_be_is_no_figure_and_no_note(tmp_path):
+    (tmp_path / derived.FOLDER).write_text("not a folder")
+    store = DerivedStore(tmp_path)
+    store.put("f", (), {"v": np.array([1])}, {})
+    assert store.get("f", ()) is None and store.notes == []
+    assert (tmp_path / derived.FOLDER).read_text() == "not a folder"

@@ -80,7 +80,7 @@ class DerivedStore:
             columns = {column: _numpy(table.column(column)) for column in table.column_names}
             _used(path)
             return columns, stored["values"]
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # not computed yet (or no folder to keep it in)
             return None
         except Exception:  # noqa: BLE001 - cut short, damaged or foreign: derived again and rewritten
             self.notes.append(f"a derived figure of the cache ({path}) could not be read (damaged or cut short): it is computed again and rewritten")
