@@ -230,7 +230,7 @@ def _coded(ctx: ReportContext, rows: pd.DataFrame, columns: tuple[str, ...]) -> 
         return combined
 
     if rows is getattr(ctx.frames, "activities", None):  # the whole export: the codes are kept beside the frames in the cache
-        combined = remembered(ctx.frames.store, "coded", ("coded", columns, dtype.__name__), compute, lambda c: ({"combined": c}, {}), decode)
+        combined = remembered(getattr(ctx.frames, "store", None), "coded", ("coded", columns, dtype.__name__), compute, lambda c: ({"combined": c}, {}), decode)
     else:
         combined = compute()
     result = (values, combined)

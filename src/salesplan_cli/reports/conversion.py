@@ -167,7 +167,7 @@ def _may_repeat(ctx: ReportContext) -> bool:
     found = ctx.frames.derived.get("opportunity_ids_repeat")
     if found is None or found[0] is not opps:
         repeat = remembered(
-            ctx.frames.store,
+            getattr(ctx.frames, "store", None),
             "ids_repeat",
             ("opportunity_ids_repeat", len(opps)),
             lambda: not opps["id"].is_unique,

@@ -138,12 +138,15 @@ def _portfolio_pairs(ctx: ReportContext, accounts: pd.DataFrame) -> pd.DataFrame
         return {"row": rows.astype(np.int64), "status": statuses}, {"reps": rep_ids, "counts": counts, "accounts": len(accounts)}
 
     def decode(columns, values):
-        if values["accounts"] != len(accounts) or sum(values["counts"]) != len(columns["row"]) or len(values["reps"]) != len(values["counts"]):
+        rows = columns["row"]
+        if values["accounts"] != len(accounts) or sum(values["counts"]) != len(rows) or len(values["reps"]) != len(values["counts"]):
             raise ValueError("stored for other accounts")
+        if len(rows) and (rows.dtype.kind != "i" or rows.min() < 0 or rows.max() >= len(accounts)):
+            raise ValueError("positions out of the accounts")
         return list(values["reps"]), list(values["counts"]), columns["row"], columns["status"]
 
     parts = ("portfolio_accounts", cutoff(ctx), sorted(ctx.ws.reps))
-    rep_ids, counts, rows, statuses = remembered(ctx.frames.store, "portfolios", parts, compute, encode, decode)
+    rep_ids, counts, rows, statuses = remembered(getattr(ctx.frames, "store", None), "portfolios", parts, compute, encode, decode)
     return portfolio_frame(accounts, rep_ids, counts, rows, statuses)
 
 
@@ -206,7 +209,7 @@ def _action_codes(ctx: ReportContext) -> tuple[pd.Index, pd.Index, np.ndarray, n
         return columns["key"].astype(np.int64), columns["n"].astype(np.int64)
 
     parts = ("action_codes", span.start if span else None, span.end if span else None)
-    keys, counts = remembered(ctx.frames.store, "actions", parts, lambda: _pair_keys(activities, span, rep_codes, account_codes, len(accounts)), encode, decode)
+    keys, counts = remembered(getattr(ctx.frames, "store", None), "actions", parts, lambda: _pair_keys(activities, span, rep_codes, account_codes, len(accounts)), encode, decode)
     result = (reps, accounts, keys, counts)
     ctx.frames.derived[cache_key] = (ctx.frames.activities, result)
     return result

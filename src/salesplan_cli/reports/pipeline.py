@@ -232,7 +232,7 @@ def _last_activity_per_deal(ctx: ReportContext) -> pd.Series:
             raise ValueError("not a list of days")
         return pd.Series(days, index=pd.Index(columns["deal"], dtype="object"), name="date")
 
-    result = remembered(ctx.frames.store, "last_activity", ("last_activity_per_deal", ctx.as_of), lambda: _latest_days(acts, done, ctx.as_of), encode, decode)
+    result = remembered(getattr(ctx.frames, "store", None), "last_activity", ("last_activity_per_deal", ctx.as_of), lambda: _latest_days(acts, done, ctx.as_of), encode, decode)
     ctx.frames.derived[key] = result
     return result
 
