@@ -163,3 +163,43 @@ def test_an_owner_or_type_stripped_as_a_category_is_the_stripped_text_interned(d
     assert isinstance(got.dtype, pd.CategoricalDtype)
     assert list(got.cat.categories) == list(expected.cat.categories)  # "" stays a value: the row is rejected
     assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in expected]
+
+
+def _interned_the_plain_way(values: pd.Series) -> pd.Series:
+    from salesplan_cli.intake.keys import key_category, used_categories
+
+    out = key_category(values) if str(values.dtype) in ("object", "str") else values
+    return used_categories(out) if isinstance(out.dtype, pd.CategoricalDtype) else out
+
+
+def _same_category_column(got: pd.Series, expected: pd.Series) -> None:
+    assert isinstance(got.dtype, pd.CategoricalDtype)
+    assert got.cat.categories.equals(expected.cat.categories) and str(got.cat.categories.dtype) == str(expected.cat.categories.dtype)
+    assert got.cat.codes.tolist() == expected.cat.codes.tolist() and got.cat.codes.dtype == expected.cat.codes.dtype
+
+
+@pytest.mark.parametrize(
+    "names, parts",
+    [
+        (["data/a.csv"], [0, 0, 0]),
+        (["data/b.csv", "data/a.csv"], [0, 1, 1, 0]),
+        (["data/b.csv", "data/a.csv", "data/c.csv"], [2, 2, 0]),  # a file whose rows were all rejected
+        (["z.csv", "é.csv", "E.csv", "a b.csv"], [3, 1, 2, 0, 1]),
+    ],
+)
+def test_the_file_column_is_the_names_interned(names, parts):
+    from salesplan_cli.intake.keys import file_category
+
+    numbers = np.array(parts, dtype=np.int64)
+    index = pd.RangeIndex(len(parts))
+    plain = pd.Series(np.array(names, dtype=object)[numbers], index=index, dtype="object")
+    if len(names) == 1:  # one file: the name was set as a scalar (a 'str' column)
+        plain = pd.Series(names[0], index=index)
+    _same_category_column(file_category(numbers, names, index), _interned_the_plain_way(plain))
+
+
+def test_an_absent_key_is_a_column_of_none_interned():
+    from salesplan_cli.intake.keys import absent_key
+
+    index = pd.RangeIndex(4)
+    _same_category_column(absent_key(index), _interned_the_plain_way(pd.Series([None] * 4, index=index, dtype="object")))

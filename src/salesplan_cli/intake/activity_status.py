@@ -35,7 +35,9 @@ def map_activity_status(rows, config: DataConfig, presets: list[str]) -> None:
     from .parse import map_key
 
     if not rows.has("status"):
-        rows.frame["status"] = None
+        from .keys import absent_key
+
+        rows.frame["status"] = absent_key(rows.frame.index)  # a key column: as intern_keys makes a column of None
         return
     raw = rows.frame["status"].fillna("").astype("str").str.strip()
     lookup: dict[str, str] = {}

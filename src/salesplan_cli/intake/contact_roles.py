@@ -45,8 +45,10 @@ def map_contact_roles(rows, ws, config) -> None:
     from .parse import map_key
 
     if not rows.has(FIELD):
+        from .keys import absent_key
+
         rows.frame["contact_title"] = None
-        rows.frame[FIELD] = None
+        rows.frame[FIELD] = absent_key(rows.frame.index)  # a key column: as intern_keys makes a column of None
         return
     raw = rows.frame[FIELD].fillna("").astype("str").str.strip()
     blank = raw == ""

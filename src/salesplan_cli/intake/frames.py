@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..plan.model import Workspace
@@ -14,7 +15,7 @@ from .lookups import owner_lookup, stage_lookup
 from .quantity import parse_quantity
 from .parse import ANY_CURRENCY, as_category, canonical_numbers, lookup, map_key, normalise_key, normalised_category, parse_amounts, parse_dates, parse_probabilities, strip_texts
 from .read import RawTable, RowIssue
-from .keys import KEY_TEXTS, intern_keys, stripped_category
+from .keys import KEY_TEXTS, file_category, intern_keys, stripped_category
 from .lines import product_lines, sales_by_line
 from .segments import assign_segments
 
@@ -205,8 +206,10 @@ class _Rows:
         # every row kept (a clean export): no copy of millions of rows through a mask that selects them all
         out = (self.frame if bool(self.keep.all()) else self.frame[self.keep]).reset_index(drop=True)
         record_conversions(self, out, self.frame.loc[self.folded])
-        names = pd.Series([part.rel for part in self.parts])
-        out["file"] = out["_part"].map(names).astype("object") if len(self.parts) > 1 else self.parts[0].rel
+        if len(out):  # interned as intern_keys would intern the names (the key column of the files)
+            out["file"] = file_category(out["_part"].to_numpy(dtype=np.int64), [part.rel for part in self.parts], out.index)
+        else:  # no row: as it always was (its dtype is what intern_keys makes of it)
+            out["file"] = out["_part"].map(pd.Series([part.rel for part in self.parts])).astype("object") if len(self.parts) > 1 else self.parts[0].rel
         used = pd.concat([out["_part"], self.frame.loc[self.folded, "_part"]]).value_counts()
         out = out.drop(columns="_part")
         for number, part in enumerate(self.parts):
@@ -351,7 +354,8 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         rows.parse("last_activity", "date", required=False)
         rows.parse("probability", "probability", required=False)
         stages = _stage_lookup(ws, config, rows)
-        mapped_stage = map_key(rows.frame["stage"], {k: v[0] for k, v in stages.items()})
+        stage_text = rows.frame["stage"]  # as exported
+        mapped_stage = map_key(stage_text, {k: v[0] for k, v in stages.items()})
         outcome = map_key(rows.frame["stage"], {k: v[1] for k, v in stages.items()})  # of the stage as exported
         rows.reject(mapped_stage.isna(), lambda: "unknown stage '" + rows.frame["stage"].str.slice(0, 40) + "' (map it under data.mapping.stages)")
         rows.frame["stage"] = mapped_stage.astype("object").where(mapped_stage.notna(), None)
@@ -361,7 +365,8 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
             closed = status.isin(["won", "lost"])
             rows.frame["outcome"] = rows.frame["outcome"].where(~closed, status)
         defaults = {s.name: float(s.probability.value) if s.probability is not None else None for s in ws.strategy.stages}
-        default_probability = rows.frame["stage"].map(defaults).astype("float64")
+        # per distinct stage text, as the stage itself was mapped (not per row of a million deals)
+        default_probability = map_key(stage_text, {k: defaults.get(v[0]) for k, v in stages.items()}).astype("float64")
         default_probability = default_probability.where(rows.frame["outcome"] != "won", 1.0).where(rows.frame["outcome"] != "lost", 0.0)
         if rows.has("probability"):
             rows.frame["probability"] = rows.frame["probability"].astype("float64").fillna(default_probability)
@@ -379,7 +384,8 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         frames.opportunities = rows.done()
         if lines is not None:
             frames.opportunity_lines = lines[lines["id"].isin(frames.opportunities["id"])].reset_index(drop=True)
-        entered = entered[entered["opportunity"].isin(frames.opportunities["id"])]
+        if len(entered):  # no stage dates: no 1,000,000 ids hashed for nothing
+            entered = entered[entered["opportunity"].isin(frames.opportunities["id"])]
         frames.reports.extend(rows.reports)
 
     if "activities" in raw:
@@ -447,7 +453,8 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
             rows.require_text(name)
         rows.parse("date", "date", required=True)
         stages = _stage_lookup(ws, config, rows)
-        mapped_stage = map_key(rows.frame["stage"], {k: v[0] for k, v in stages.items()})
+        stage_text = rows.frame["stage"]  # as exported
+        mapped_stage = map_key(stage_text, {k: v[0] for k, v in stages.items()})
         rows.reject(mapped_stage.isna(), lambda: "unknown stage '" + rows.frame["stage"].str.slice(0, 40) + "' (map it under data.mapping.stages)")
         rows.frame["stage"] = mapped_stage.astype("object").where(mapped_stage.notna(), None)
         frames.stage_history = rows.done()

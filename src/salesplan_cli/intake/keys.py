@@ -66,6 +66,22 @@ def used_categories(values: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(np.full(len(values), -1, dtype=np.int8), categories=pd.Index([], dtype="object")), index=values.index)
 
 
+def absent_key(index: pd.Index) -> pd.Series:
+    """A key column an export does not carry (None throughout), as intern_keys makes such a column: a category
+    with no category at all, built as such instead of as millions of None interned afterwards."""
+    return pd.Series(pd.Categorical.from_codes(np.full(len(index), -1, dtype=np.int8), categories=pd.Index([], dtype="object")), index=index)
+
+
+def file_category(part_numbers: np.ndarray, names: list[str], index: pd.Index) -> pd.Series:
+    """The file each row comes from (`names[part_numbers[i]]`) as intern_keys makes the column of their names: the
+    names in use, sorted, as categories; the codes spread by part number (no text per row)."""
+    in_use = np.bincount(part_numbers, minlength=len(names)) > 0
+    categories = sorted({name for name, used in zip(names, in_use) if used})
+    code_of = {name: code for code, name in enumerate(categories)}
+    codes = np.array([code_of.get(name, -1) for name in names], dtype=np.int64)[part_numbers]
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(categories, dtype="str")), validate=False), index=index)
+
+
 def key_category(values: pd.Series) -> pd.Series:
     """values.astype("category"), for a column of texts (and None) built by Python code: factorised once, the
     categories sorted (astype would turn the objects into Arrow text first, three times slower)."""
