@@ -203,3 +203,11 @@ def test_an_absent_key_is_a_column_of_none_interned():
 
     index = pd.RangeIndex(4)
     _same_category_column(absent_key(index), _interned_the_plain_way(pd.Series([None] * 4, index=index, dtype="object")))
+
+
+@pytest.mark.parametrize("n", [1, 126, 127, 128, 32766, 32767, 32768, 70000])
+def test_code_dtype_is_the_type_pandas_keeps_codes_in(n):
+    from salesplan_cli.intake.parse import code_dtype
+
+    kept = pd.Categorical.from_codes(np.zeros(3, dtype=np.int64), categories=pd.Index(range(n))).codes.dtype
+    assert np.dtype(code_dtype(n)) == kept

@@ -235,13 +235,28 @@ def map_key(values: pd.Series, mapping, category: bool = False) -> pd.Series:
     return pd.Series(mapped.array.take(codes), index=values.index)
 
 
+def code_dtype(categories: int) -> type:
+    """The integer type pandas keeps a category's codes in for that many categories (int8 up to 127, ...): a
+    table of new codes in that type makes the codes gathered through it as small as they end up (a million
+    rows of int64 codes are 8 MB written, read and converted again)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if categories < np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
+def _gather(table: np.ndarray, codes: np.ndarray, categories: int) -> np.ndarray:
+    """table[codes] in the codes' final type (see code_dtype)."""
+    return table.astype(code_dtype(categories), copy=False)[codes]
+
+
 def normalised_category(values: pd.Series) -> pd.Series:
     """normalise_key(values) as a category (categories in no particular order, missing as NaN): for keys that are
     looked up next (`as_category(keys, transform)` then transforms the few distinct keys, not the rows)."""
     codes, keys = _distinct_keys(values)
     new_codes, uniques = pd.factorize(keys, use_na_sentinel=True)  # two texts may normalise to one key
     categories = pd.Index(np.asarray(uniques, dtype=object), dtype="str")
-    return pd.Series(pd.Categorical.from_codes(new_codes[codes] if len(codes) else codes, categories=categories), index=values.index)
+    return pd.Series(pd.Categorical.from_codes(_gather(new_codes, codes, len(categories)) if len(codes) else codes, categories=categories), index=values.index)
 
 
 def factorize_sorted(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -272,17 +287,17 @@ def as_category(values: pd.Series, transform=None) -> pd.Series:
     """
     if transform is not None and isinstance(values.dtype, pd.CategoricalDtype):
         # already interned: transform the categories in use (as factorize would find them), not the rows
-        codes, uniques = np.asarray(values.cat.codes, dtype=np.int64), values.cat.categories
+        codes, uniques = np.asarray(values.cat.codes), values.cat.categories  # in their own (small) type
         used = np.bincount(codes[codes >= 0], minlength=len(uniques)) > 0
         if not used.all():
-            codes = np.append(np.cumsum(used) - 1, -1)[codes]
+            codes = _gather(np.append(np.cumsum(used) - 1, -1), codes, int(used.sum()))
             uniques = uniques[used]
     else:  # with a transform, its results are sorted below: the distinct values need no order of their own
         codes, uniques = pd.factorize(values, sort=transform is None, use_na_sentinel=True)
     if transform is not None:
         mapped = transform(pd.Series(np.asarray(uniques, dtype=object), dtype="object"))
         new_codes, uniques = factorize_sorted(pd.Series(mapped, dtype="object"))
-        codes = np.append(new_codes, -1)[codes]  # a missing value (-1) stays missing
+        codes = _gather(np.append(new_codes, -1), codes, len(uniques))  # a missing value (-1) stays missing
     categories = pd.Index(np.asarray(uniques, dtype=object), dtype="str")
     return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=values.index)
 
