@@ -66,6 +66,8 @@ class _Rows:
         self.selected = pd.Series(True, index=self.frame.index)  # rows not left out by a where: filter
         if config is not None:
             self._select(config)
+        for part in self.parts:  # the frame holds the text now: each column can go as soon as the frame lets it go
+            part.table.columns = {}
 
     def _select(self, config: DataConfig) -> None:
         """Skip the rows a `where:` filter leaves out, each listed with its line and the value it holds."""
