@@ -211,3 +211,27 @@ def test_code_dtype_is_the_type_pandas_keeps_codes_in(n):
 
     kept = pd.Categorical.from_codes(np.zeros(3, dtype=np.int64), categories=pd.Index(range(n))).codes.dtype
     assert np.dtype(code_dtype(n)) == kept
+
+
+_AWKWARD = ["ACME", " ACME", "ACME ", "acme", "\u00a0ACME\u3000", "", "   ", "\t", None, "Ünïcödé", "🙂 x", "x\u200b", "b", "a", "A", "\u2028z", "\x85y"]
+
+
+@pytest.mark.parametrize("rows", [_AWKWARD, _AWKWARD[::-1] * 3, ["only"], ["", " "], [None, None], ["b", "a", " a"]])
+def test_an_account_interned_by_arrow_is_the_python_form(rows):
+    """_optional_account's blank-as-none interning on Arrow text (arrow_blank_as_none) gives the categories and
+    codes the Python form gives on the same texts (object column)."""
+    from salesplan_cli.intake.frames import _blank_as_none
+    from salesplan_cli.intake.parse import arrow_blank_as_none
+
+    got = as_category(pd.Series(rows, dtype="str"), _blank_as_none, arrow_blank_as_none)
+    expected = as_category(pd.Series(rows, dtype="object"), _blank_as_none)
+    _same_category_column(got, expected)
+
+
+@pytest.mark.parametrize("rows", [_AWKWARD, _AWKWARD[::-1] * 3, ["only"], [None, None]])
+def test_a_text_stripped_by_arrow_is_the_python_form(rows):
+    from salesplan_cli.intake.parse import arrow_strip
+
+    got = as_category(pd.Series(rows, dtype="str"), lambda d: d.str.strip().to_numpy(dtype=object), arrow_strip)
+    expected = as_category(pd.Series(rows, dtype="object"), lambda d: d.str.strip().to_numpy(dtype=object))
+    _same_category_column(got, expected)

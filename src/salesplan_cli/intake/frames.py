@@ -13,7 +13,7 @@ from .currency import record_conversions, settle_currencies
 from .frameset import Frames, SourceReport, setting_of
 from .lookups import owner_lookup, stage_lookup
 from .quantity import parse_quantity
-from .parse import ANY_CURRENCY, as_category, canonical_numbers, lookup, map_key, normalise_key, normalised_category, parse_amounts, parse_dates, parse_probabilities, strip_texts
+from .parse import ANY_CURRENCY, arrow_blank_as_none, as_category, canonical_numbers, lookup, map_key, normalise_key, normalised_category, parse_amounts, parse_dates, parse_probabilities, strip_texts
 from .read import RawTable, RowIssue
 from .keys import KEY_TEXTS, file_category, intern_keys, stripped_category
 from .lines import product_lines, sales_by_line
@@ -506,7 +506,7 @@ def _optional_account(rows: _Rows) -> None:
         for report in rows.reports:
             report.absent.append("account")
         return
-    rows.frame["account"] = as_category(rows.frame["account"], _blank_as_none)
+    rows.frame["account"] = as_category(rows.frame["account"], _blank_as_none, arrow_blank_as_none)
 
 
 def _known_amounts(rows: _Rows) -> None:

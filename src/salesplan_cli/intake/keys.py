@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .frameset import Frames
-from .parse import as_category, factorize_sorted
+from .parse import arrow_strip, as_category, factorize_sorted
 
 #: Required texts that are keys of the frame: interned as they are stripped, mapped through their categories.
 KEY_TEXTS = ("owner", "type")
@@ -21,7 +21,7 @@ KEY_TEXTS = ("owner", "type")
 def stripped_category(values: pd.Series) -> pd.Series:
     """strip_texts(values) as a category (sorted): each distinct text stripped once, the rows never copied."""
     dtype = "str" if str(values.dtype) == "str" else "object"  # Arrow's strip for Arrow text, Python's otherwise
-    return as_category(values, lambda distinct: pd.Series(distinct.to_numpy(dtype=object), dtype=dtype).str.strip().to_numpy(dtype=object))
+    return as_category(values, lambda distinct: pd.Series(distinct.to_numpy(dtype=object), dtype=dtype).str.strip().to_numpy(dtype=object), arrow_strip)
 
 
 #: The key columns of each frame interned as categories: owners, accounts, stages, products, types, statuses.
