@@ -36,6 +36,7 @@ FORMAT = 4
 FOLDER = ".salesplan-cache"
 ENV_DISABLE = "SALESPLAN_NO_CACHE"
 ENV_FOLDER = "SALESPLAN_CACHE_DIR"
+ENV_NO_MMAP = "SALESPLAN_CACHE_NO_MMAP"
 _FRAMES = ("opportunities", "opportunity_lines", "activities", "accounts", "sales", "stage_history")
 #: Exports smaller than this in total are read afresh every time (reading them is as quick as the cache).
 MIN_BYTES = 8 * 1024 * 1024
@@ -229,10 +230,19 @@ def _mapped(path: Path):
     of the 2,000-rep frames into memory took 0.3 to 0.7 s). Every file of the cache is written under another
     name and renamed into place, and an entry or figure replaced is unlinked, never rewritten in place: a
     mapping keeps the file it was opened on. A file cut short before it is opened fails here (`load` returns
-    None: ignored with a note and rewritten)."""
+    None: ignored with a note and rewritten). What a mapping cannot survive is a cache file rewritten in place
+    while a report reads it (`cp` of a saved cache over this one, `rsync --inplace`, another host deleting it on a
+    network share): the process would die of a bus error. $SALESPLAN_CACHE_NO_MMAP reads the files into memory
+    instead, as does a file system that cannot map files."""
     import pyarrow as pa
 
-    with pa.memory_map(str(path)) as source:
+    if os.environ.get(ENV_NO_MMAP, "") in ("", "0"):
+        try:
+            with pa.memory_map(str(path)) as source:
+                return pa.ipc.open_file(source).read_all()
+        except OSError:  # no mapping on this file system: read into memory below
+            pass
+    with pa.OSFile(str(path)) as source:
         return pa.ipc.open_file(source).read_all()
 
 

@@ -42,8 +42,8 @@ def code_digest() -> str:
         package = Path(__file__).resolve().parent.parent
         digest = hashlib.sha256()
         for folder in ("reports", "plan", "config"):
-            for module in sorted((package / folder).glob("*.py")):
-                digest.update(f"{folder}/{module.name}\n".encode())
+            for module in sorted((package / folder).rglob("*.py")):
+                digest.update(f"{module.relative_to(package).as_posix()}\n".encode())
                 digest.update(module.read_bytes())
         _CODE.append(digest.hexdigest())
     return _CODE[0]
@@ -69,19 +69,21 @@ class DerivedStore:
         """(columns as numpy arrays, small values) stored for `name` and `parts`, or None (none, or damaged)."""
         key = self._key(name, parts)
         path = self._path(name, key)
-        try:
-            import pyarrow as pa
+        import pyarrow as pa
 
-            with pa.OSFile(str(path)) as source:  # read whole: a file cut short later cannot fault a report
+        try:
+            source = pa.OSFile(str(path))
+        except OSError:  # not computed yet, or a folder that cannot be read: not stored, no note
+            return None
+        try:
+            with source:  # read whole: a file cut short later cannot fault a report
                 table = pa.ipc.open_file(source).read_all()
             stored = json.loads((table.schema.metadata or {})[_META])
-            if stored.get("key") != key:
+            if not isinstance(stored, dict) or stored.get("key") != key or not isinstance(stored.get("values"), dict):
                 raise ValueError("another key")
             columns = {column: _numpy(table.column(column)) for column in table.column_names}
             _used(path)
             return columns, stored["values"]
-        except (FileNotFoundError, NotADirectoryError):  # not computed yet (or no folder to keep it in)
-            return None
         except Exception:  # noqa: BLE001 - cut short, damaged or foreign: derived again and rewritten
             self.notes.append(f"a derived figure of the cache ({path}) could not be read (damaged or cut short): it is computed again and rewritten")
             return None
@@ -125,7 +127,7 @@ def remembered(store: DerivedStore | None, name: str, parts: tuple, compute: Cal
         if found is not None:
             try:
                 return decode(*found)
-            except (KeyError, ValueError, TypeError, IndexError):  # columns or values not of the shape expected
+            except Exception:  # noqa: BLE001 - columns or values not of the shape expected (decode checks them)
                 store.notes.append(f"a derived figure of the cache ({name}) did not fit the frames: it is computed again and rewritten")
     figure = compute()
     if store is not None:

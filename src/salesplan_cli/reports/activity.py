@@ -227,6 +227,8 @@ def _coded(ctx: ReportContext, rows: pd.DataFrame, columns: tuple[str, ...]) -> 
         combined = columns_["combined"]
         if combined.dtype != dtype or len(combined) != len(rows):
             raise ValueError("stored for other rows")
+        if len(combined) and (combined.min() < 0 or combined.max() >= size):
+            raise ValueError("codes that no combination of the columns gives")
         return combined
 
     if rows is getattr(ctx.frames, "activities", None):  # the whole export: the codes are kept beside the frames in the cache

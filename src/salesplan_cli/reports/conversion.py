@@ -170,13 +170,17 @@ def _may_repeat(ctx: ReportContext) -> bool:
             getattr(ctx.frames, "store", None),
             "ids_repeat",
             ("opportunity_ids_repeat", len(opps)),
-            lambda: not opps["id"].is_unique,
+            lambda: _ids_repeat(opps),
             lambda flag: ({}, {"repeat": bool(flag)}),
             _stored_flag,
         )
         found = (opps, repeat)
         ctx.frames.derived["opportunity_ids_repeat"] = found
     return found[1]
+
+
+def _ids_repeat(opportunities: pd.DataFrame) -> bool:
+    return not opportunities["id"].is_unique
 
 
 def _stored_flag(_columns: dict, values: dict) -> bool:

@@ -143,6 +143,8 @@ def _portfolio_pairs(ctx: ReportContext, accounts: pd.DataFrame) -> pd.DataFrame
             raise ValueError("stored for other accounts")
         if len(rows) and (rows.dtype.kind != "i" or rows.min() < 0 or rows.max() >= len(accounts)):
             raise ValueError("positions out of the accounts")
+        if any(not isinstance(n, int) or n < 1 for n in values["counts"]) or not set(columns["status"]) <= set(ACCOUNT_STATUSES):
+            raise ValueError("counts or statuses that no portfolio gives")
         return list(values["reps"]), list(values["counts"]), columns["row"], columns["status"]
 
     parts = ("portfolio_accounts", cutoff(ctx), sorted(ctx.ws.reps))
@@ -206,7 +208,12 @@ def _action_codes(ctx: ReportContext) -> tuple[pd.Index, pd.Index, np.ndarray, n
     def decode(columns, values):
         if (values["reps"], values["accounts"], values["rows"]) != (len(reps), len(accounts), len(activities)):
             raise ValueError("stored for other activities")
-        return columns["key"].astype(np.int64), columns["n"].astype(np.int64)
+        keys, counts = columns["key"], columns["n"]
+        if keys.dtype.kind != "i" or counts.dtype.kind != "i" or len(keys) != len(counts):
+            raise ValueError("not integer keys and counts")
+        if len(keys) and (keys[0] < 0 or keys[-1] >= len(reps) * max(len(accounts), 1) or (np.diff(keys) <= 0).any() or counts.min() < 1):
+            raise ValueError("keys that no pair of rep and account gives")  # np.unique: sorted, distinct
+        return keys.astype(np.int64), counts.astype(np.int64)
 
     parts = ("action_codes", span.start if span else None, span.end if span else None)
     keys, counts = remembered(getattr(ctx.frames, "store", None), "actions", parts, lambda: _pair_keys(activities, span, rep_codes, account_codes, len(accounts)), encode, decode)
