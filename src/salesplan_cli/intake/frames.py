@@ -358,7 +358,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
         stages = _stage_lookup(ws, config, rows)
         stage_text = rows.frame["stage"]  # as exported
         mapped_stage = map_key(stage_text, {k: v[0] for k, v in stages.items()})
-        outcome = map_key(rows.frame["stage"], {k: v[1] for k, v in stages.items()})  # of the stage as exported
+        outcome = map_key(stage_text, {k: v[1] for k, v in stages.items()})  # of the stage as exported
         rows.reject(mapped_stage.isna(), lambda: "unknown stage '" + rows.frame["stage"].str.slice(0, 40) + "' (map it under data.mapping.stages)")
         rows.frame["stage"] = mapped_stage.astype("object").where(mapped_stage.notna(), None)
         rows.frame["outcome"] = outcome.astype("object").where(outcome.notna(), None)
@@ -455,8 +455,7 @@ def build_frames(ws: Workspace, config: DataConfig, raw: dict, frames: Frames) -
             rows.require_text(name)
         rows.parse("date", "date", required=True)
         stages = _stage_lookup(ws, config, rows)
-        stage_text = rows.frame["stage"]  # as exported
-        mapped_stage = map_key(stage_text, {k: v[0] for k, v in stages.items()})
+        mapped_stage = map_key(rows.frame["stage"], {k: v[0] for k, v in stages.items()})
         rows.reject(mapped_stage.isna(), lambda: "unknown stage '" + rows.frame["stage"].str.slice(0, 40) + "' (map it under data.mapping.stages)")
         rows.frame["stage"] = mapped_stage.astype("object").where(mapped_stage.notna(), None)
         frames.stage_history = rows.done()

@@ -63,7 +63,7 @@ def used_categories(values: pd.Series) -> pd.Series:
     if used.any():
         codes = np.append(np.cumsum(used) - 1, -1)[codes]
         return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories[used]), validate=False), index=values.index)
-    return pd.Series(pd.Categorical.from_codes(np.full(len(values), -1, dtype=np.int8), categories=pd.Index([], dtype="object")), index=values.index)
+    return absent_key(values.index)
 
 
 def absent_key(index: pd.Index) -> pd.Series:

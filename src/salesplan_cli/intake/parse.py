@@ -274,9 +274,14 @@ def factorize_sorted(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         order = pc.sort_indices(pa.array(uniques, type=pa.large_string())).to_numpy()
     except (pa.ArrowException, UnicodeError):  # a lone surrogate cannot be UTF-8
         return pd.factorize(values, sort=True, use_na_sentinel=True)
+    return _ranked(order, codes), uniques[order]
+
+
+def _ranked(order: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Codes over distinct values renumbered by the values' sorted `order` (each code -> its rank; -1 stays)."""
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    return np.append(rank, -1)[codes], uniques[order]
+    return np.append(rank, -1)[codes]
 
 
 def as_category(values: pd.Series, transform=None, arrow_transform=None) -> pd.Series:
@@ -319,10 +324,7 @@ def _arrow_category(values: pd.Series, transform) -> pd.Series:
     encoded = pc.dictionary_encode(transform(distinct))  # a missing result (null) has no index
     dictionary = encoded.dictionary
     order = pc.sort_indices(dictionary).to_numpy()
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    positions = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    new_codes = np.append(rank, -1)[positions]
+    new_codes = _ranked(order, encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64))
     ordered = dictionary.take(pa.array(order, type=pa.int64()))
     codes = _gather(np.append(new_codes, -1), codes, len(ordered))  # a missing value (-1) stays missing
     text = pd.StringDtype("pyarrow", na_value=np.nan)
