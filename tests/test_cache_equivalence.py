@@ -107,8 +107,16 @@ def test_a_truncated_cache_file(plan, run_cli, cached, monkeypatch, victim):
 
 
 def _derived_files(root):
+    """The derived figures of the cache entry, not the reports' figures kept beside them (cli/kept.py)."""
     (entry,) = [p for p in (root / cache.FOLDER).iterdir() if p.is_dir()]
-    return sorted((entry / "derived").glob("*.arrow"))
+    return sorted(p for p in (entry / "derived").glob("*.arrow") if not p.name.startswith("report-"))
+
+
+def _forget_reports(root):
+    """Drop the reports' kept figures, so that the next run computes them again from the derived figures."""
+    (entry,) = [p for p in (root / cache.FOLDER).iterdir() if p.is_dir()]
+    for path in (entry / "derived").glob("report-*.arrow"):
+        path.unlink()
 
 
 def test_the_second_run_takes_the_derived_figures_from_the_cache(plan, run_cli, cached, monkeypatch):
@@ -120,6 +128,7 @@ def test_the_second_run_takes_the_derived_figures_from_the_cache(plan, run_cli, 
     _out(run_cli, plan.root, ())  # fills the caches
     names = {path.name.split("-")[0] for path in _derived_files(plan.root)}
     assert names == {"portfolios", "actions", "last_activity", "coded", "ids_repeat"}
+    _forget_reports(plan.root)
 
     def forbidden(*_args, **_kwargs):
         raise AssertionError("derived again")
@@ -161,6 +170,7 @@ def test_a_damaged_derived_figure(plan, run_cli, cached, monkeypatch, victim, da
     else:  # a valid Arrow file of another figure put in its place
         (other,) = [p for p in _derived_files(plan.root) if not p.name.startswith(victim + "-")][:1]
         path.write_bytes(other.read_bytes())
+    _forget_reports(plan.root)
     out, err = _out(run_cli, plan.root, ())
     assert out == _cold(run_cli, plan.root, monkeypatch)
     assert "a derived figure of the cache" in err and "computed again and rewritten" in err
@@ -212,6 +222,7 @@ def test_a_derived_figure_that_does_not_fit_the_frames_is_computed_again(plan, r
     table = table.set_column(table.schema.get_field_index(column), column, shifted).replace_schema_metadata(table.schema.metadata)
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
+    _forget_reports(plan.root)
     out, err = _out(run_cli, plan.root, ())
     assert out == _cold(run_cli, plan.root, monkeypatch)
     assert "did not fit the frames" in err
@@ -233,6 +244,7 @@ def test_values_of_another_shape_under_the_right_key_are_computed_again(plan, ru
         changed = table.replace_schema_metadata({meta_key: json.dumps(stored)})
         with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, changed.schema) as writer:
             writer.write_table(changed)
+        _forget_reports(plan.root)
         out, err = _out(run_cli, plan.root, ())
         assert out == _cold(run_cli, plan.root, monkeypatch), values
         assert "derived figure of the cache" in err

@@ -7,6 +7,7 @@ import typer
 from ..reports.gates import dashboard_figures, rep_figures
 from .common import AsOfOption, DataDirOption, WorkspaceOption, fail_usage
 from .formats import Rendered, ReportFormat
+from .kept import kept
 from .reporting import (
     ByOption,
     CheckOption,
@@ -70,20 +71,24 @@ def attainment_command(
     ctx = prepare(opts)
     if ctx.frames.sales is None:
         fail_usage("this report needs the sales export, or the opportunities export (its won deals stand in)", "declare data.sales or data.opportunities in salesplan.yaml (see docs/reference/data-section.md)")
-    if step is not None:
-        from ..reports.monthly import attainment_by_period
 
-        table = _run(attainment_by_period, ctx, dims[0] if dims else "rep", step)
-        emit(ctx, opts, Rendered("attainment", {"attainment": table}, {"attainment": f"Attainment {step} by {step}, {ctx.period.label}, as of {ctx.as_of}"}))
-    table = _run(attainment, ctx, dims)
-    per_rep = table if dims == ["rep"] else attainment(ctx, ["rep"])
-    figures = {"attainment": rep_figures(per_rep.to_dict("records"), "attainment")}
-    from ..reports.gaps import attainment_notes
-    from ..reports.volume import volume_figures, volume_notes
+    def build() -> Rendered:
+        if step is not None:
+            from ..reports.monthly import attainment_by_period
 
-    figures.update(volume_figures(ctx, per_rep))
-    notes = attainment_notes(ctx) + volume_notes(ctx)
-    emit(ctx, opts, Rendered("attainment", {"attainment": table}, {"attainment": f"Attainment, {ctx.period.label}, as of {ctx.as_of}"}, notes=notes, gate_figures=figures))
+            table = _run(attainment_by_period, ctx, dims[0] if dims else "rep", step)
+            return Rendered("attainment", {"attainment": table}, {"attainment": f"Attainment {step} by {step}, {ctx.period.label}, as of {ctx.as_of}"})
+        table = _run(attainment, ctx, dims)
+        per_rep = table if dims == ["rep"] else attainment(ctx, ["rep"])
+        figures = {"attainment": rep_figures(per_rep.to_dict("records"), "attainment")}
+        from ..reports.gaps import attainment_notes
+        from ..reports.volume import volume_figures, volume_notes
+
+        figures.update(volume_figures(ctx, per_rep))
+        notes = attainment_notes(ctx) + volume_notes(ctx)
+        return Rendered("attainment", {"attainment": table}, {"attainment": f"Attainment, {ctx.period.label}, as of {ctx.as_of}"}, notes=notes, gate_figures=figures)
+
+    emit(ctx, opts, kept(ctx, opts, "attainment", (dims, step), build))
 
 
 @report_app.command("intake")
@@ -148,14 +153,15 @@ def activity_command(
     dims = parse_by(by, ("rep", "team", "action", "segment"), ["rep", "action", "segment"])
     ctx = prepare(opts)
     _require(ctx, "activities")
-    table = _run(activity, ctx, dims)
-    per_rep = table if dims == ["rep"] else activity(ctx, ["rep"])
-    figures = {"activity": rep_figures(per_rep.to_dict("records"), "ratio")}
-    emit(
-        ctx,
-        opts,
-        Rendered("activity", {"activity": table}, {"activity": f"Actions done vs planned, {ctx.period.label} up to {ctx.as_of}"}, notes=activity_notes(ctx), gate_figures=figures),
-    )
+
+    def build() -> Rendered:
+        table = _run(activity, ctx, dims)
+        per_rep = table if dims == ["rep"] else activity(ctx, ["rep"])
+        figures = {"activity": rep_figures(per_rep.to_dict("records"), "ratio")}
+        title = f"Actions done vs planned, {ctx.period.label} up to {ctx.as_of}"
+        return Rendered("activity", {"activity": table}, {"activity": title}, notes=activity_notes(ctx), gate_figures=figures)
+
+    emit(ctx, opts, kept(ctx, opts, "activity", (dims,), build))
 
 
 @report_app.command("coverage")
@@ -183,19 +189,23 @@ def coverage_command(
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
     ctx = prepare(opts)
     _require(ctx, "accounts", "activities")
-    table = coverage(ctx)
-    untouched = untouched_accounts(ctx, top=top)
-    # the gate compares the pace to date (touched / (targeted x elapsed share)); none while not judged
-    figures = {"coverage": {rep_id: pace for rep_id, (_share, pace, _status) in coverage_by_rep(ctx, table).items()}}
-    tables = {"coverage": table, "untouched": untouched}
-    titles = {"coverage": f"Targeted accounts touched, {ctx.period.label} up to {ctx.as_of}", "untouched": f"Untouched targeted accounts (top {top} per rep)"}
-    if roles_shown(ctx):
-        tables.update(roles=roles_reached(ctx), no_role_reached=no_role_reached(ctx, top=top))
-        titles.update(
-            roles=f"Contact roles reached on targeted accounts, {ctx.period.label} up to {ctx.as_of}",
-            no_role_reached=f"Targeted accounts where no contact role was reached (top {top} per rep)",
-        )
-    emit(ctx, opts, Rendered("coverage", tables, titles, notes=coverage_notes(ctx) + roles_notes(ctx), gate_figures=figures))
+
+    def build() -> Rendered:
+        table = coverage(ctx)
+        untouched = untouched_accounts(ctx, top=top)
+        # the gate compares the pace to date (touched / (targeted x elapsed share)); none while not judged
+        figures = {"coverage": {rep_id: pace for rep_id, (_share, pace, _status) in coverage_by_rep(ctx, table).items()}}
+        tables = {"coverage": table, "untouched": untouched}
+        titles = {"coverage": f"Targeted accounts touched, {ctx.period.label} up to {ctx.as_of}", "untouched": f"Untouched targeted accounts (top {top} per rep)"}
+        if roles_shown(ctx):
+            tables.update(roles=roles_reached(ctx), no_role_reached=no_role_reached(ctx, top=top))
+            titles.update(
+                roles=f"Contact roles reached on targeted accounts, {ctx.period.label} up to {ctx.as_of}",
+                no_role_reached=f"Targeted accounts where no contact role was reached (top {top} per rep)",
+            )
+        return Rendered("coverage", tables, titles, notes=coverage_notes(ctx) + roles_notes(ctx), gate_figures=figures)
+
+    emit(ctx, opts, kept(ctx, opts, "coverage", (top,), build))
 
 
 @report_app.command("pipeline")
@@ -226,33 +236,28 @@ def pipeline_command(
     dims = parse_by(by, ("rep", "team", "stage", "segment", "product"), ["rep", "stage"])
     ctx = prepare(opts)
     _require(ctx, "opportunities")
-    table = _run(pipeline, ctx, dims)
-    cover = pipeline_coverage(ctx)
-    watch = deals_to_watch(ctx, top=top)
-    figures = {"pipeline": rep_figures(cover.to_dict("records"), "coverage")}
-    tables = {"pipeline": table, "pipeline_coverage": cover, "deals_to_watch": watch}
-    titles = {
-        "pipeline": f"Open pipeline as of {ctx.as_of}",
-        "pipeline_coverage": _coverage_title(ctx, coverage_horizon(ctx)),
-        "deals_to_watch": f"Overdue, stale or undated deals (top {top} per rep)",
-    }
-    if linked_outputs(ctx):  # qualification by the book: only where an export links the expected outputs
-        tables |= {"qualification": qualification(ctx), "missing_outputs": missing_outputs(ctx, top=top)}
-        titles |= {
-            "qualification": "Open deals qualified by the book (every output expected at the stages passed)",
-            "missing_outputs": f"Deals that moved on without an expected output (top {top} per rep)",
+
+    def build() -> Rendered:
+        table = _run(pipeline, ctx, dims)
+        cover = pipeline_coverage(ctx)
+        watch = deals_to_watch(ctx, top=top)
+        figures = {"pipeline": rep_figures(cover.to_dict("records"), "coverage")}
+        tables = {"pipeline": table, "pipeline_coverage": cover, "deals_to_watch": watch}
+        titles = {
+            "pipeline": f"Open pipeline as of {ctx.as_of}",
+            "pipeline_coverage": _coverage_title(ctx, coverage_horizon(ctx)),
+            "deals_to_watch": f"Overdue, stale or undated deals (top {top} per rep)",
         }
-    emit(
-        ctx,
-        opts,
-        Rendered(
-            "pipeline",
-            tables,
-            titles,
-            notes=opportunity_notes(ctx) + pipeline_notes(ctx) + quality_notes(ctx),
-            gate_figures=figures,
-        ),
-    )
+        if linked_outputs(ctx):  # qualification by the book: only where an export links the expected outputs
+            tables |= {"qualification": qualification(ctx), "missing_outputs": missing_outputs(ctx, top=top)}
+            titles |= {
+                "qualification": "Open deals qualified by the book (every output expected at the stages passed)",
+                "missing_outputs": f"Deals that moved on without an expected output (top {top} per rep)",
+            }
+        notes = opportunity_notes(ctx) + pipeline_notes(ctx) + quality_notes(ctx)
+        return Rendered("pipeline", tables, titles, notes=notes, gate_figures=figures)
+
+    emit(ctx, opts, kept(ctx, opts, "pipeline", (dims, top), build))
 
 
 @report_app.command("conversion")
@@ -278,23 +283,27 @@ def conversion_command(
     ctx = prepare(opts)
     dims = parse_by(by, ("rep", "team", "product", "segment"), ["rep", "product"] if ctx.ws.strategy.products else ["rep"])
     _require(ctx, "opportunities")
-    table = _run(conversion, ctx, dims)
-    tables = {"conversion": table}
-    titles = {"conversion": f"Win rates, deals closed {ctx.period.label} up to {ctx.as_of}"}
-    notes = conversion_notes(table)
-    stages = stage_conversion(ctx)
-    if stages is None:
-        notes.append(NO_STAGE_HISTORY)
-    else:
-        tables["stages"] = stages
-        titles["stages"] = "Stage-to-stage conversion"
-    settings = ctx.ws.settings.conversion
-    notes.append(
-        f"alerts: sellers with at least {settings.min_closed} closed deals on a range, tested against the rest of the team "
-        f"(Fisher's exact test when an expected count is below 5, else the two-proportion z-test), "
-        f"Benjamini-Hochberg at q = {settings.q}, differences of at least {settings.min_difference}"
-    )
-    emit(ctx, opts, Rendered("conversion", tables, titles, notes=notes))
+
+    def build() -> Rendered:
+        table = _run(conversion, ctx, dims)
+        tables = {"conversion": table}
+        titles = {"conversion": f"Win rates, deals closed {ctx.period.label} up to {ctx.as_of}"}
+        notes = conversion_notes(table)
+        stages = stage_conversion(ctx)
+        if stages is None:
+            notes.append(NO_STAGE_HISTORY)
+        else:
+            tables["stages"] = stages
+            titles["stages"] = "Stage-to-stage conversion"
+        settings = ctx.ws.settings.conversion
+        notes.append(
+            f"alerts: sellers with at least {settings.min_closed} closed deals on a range, tested against the rest of the team "
+            f"(Fisher's exact test when an expected count is below 5, else the two-proportion z-test), "
+            f"Benjamini-Hochberg at q = {settings.q}, differences of at least {settings.min_difference}"
+        )
+        return Rendered("conversion", tables, titles, notes=notes)
+
+    emit(ctx, opts, kept(ctx, opts, "conversion", (dims,), build))
 
 
 def _coverage_title(ctx, horizon) -> str:
@@ -338,18 +347,22 @@ def dashboard_command(
 
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=None, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
     ctx = prepare(opts)
-    from .progress import stages
 
-    with stages("computing the dashboard") as step:
-        table, notes = dashboard(ctx, progress=lambda figure: step(f"computing the dashboard: {figure}"))
-    from ..reports.volume import volume_kinds
+    def build() -> Rendered:
+        from .progress import stages
 
-    figures = dashboard_figures(table.to_dict("records"), ctx.frames, volume_kinds(ctx))
-    tables, titles = {"dashboard": table}, {"dashboard": f"Dashboard, {ctx.period.label}, as of {ctx.as_of}"}
-    if opts.format in (ReportFormat.html, ReportFormat.xlsx):  # the charts' figures, one table each
-        from ..reports.dashboard_views import dashboard_views
+        with stages("computing the dashboard") as step:
+            table, notes = dashboard(ctx, progress=lambda figure: step(f"computing the dashboard: {figure}"))
+        from ..reports.volume import volume_kinds
 
-        more, more_titles = dashboard_views(ctx)
-        tables.update(more)
-        titles.update(more_titles)
-    emit(ctx, opts, Rendered("dashboard", tables, titles, notes=notes, gate_figures=figures))
+        figures = dashboard_figures(table.to_dict("records"), ctx.frames, volume_kinds(ctx))
+        tables, titles = {"dashboard": table}, {"dashboard": f"Dashboard, {ctx.period.label}, as of {ctx.as_of}"}
+        if opts.format in (ReportFormat.html, ReportFormat.xlsx):  # the charts' figures, one table each
+            from ..reports.dashboard_views import dashboard_views
+
+            more, more_titles = dashboard_views(ctx)
+            tables.update(more)
+            titles.update(more_titles)
+        return Rendered("dashboard", tables, titles, notes=notes, gate_figures=figures)
+
+    emit(ctx, opts, kept(ctx, opts, "dashboard", (), build))

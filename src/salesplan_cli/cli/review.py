@@ -9,6 +9,7 @@ import typer
 from .common import AsOfOption, DataDirOption, WorkspaceOption
 from .candidates import complete_reps
 from .formats import Rendered, ReportFormat
+from .kept import kept
 from .reporting import FormatOption, OutputOption, PeriodOption, TopOption, _options, emit, prepare
 
 
@@ -27,5 +28,9 @@ def review(
 
     opts = _options(None, workspace=workspace, as_of=as_of, period=period, rep=[rep], team=None, segment=None, product=None, format=format, output=output, data_dir=data_dir)
     ctx = prepare(opts, "salesplan review")
-    sheet = review_sheet(ctx, rep, top=top)
-    emit(ctx, opts, Rendered("review", sheet.tables, sheet.titles, notes=sheet.notes, decisions=sheet.decisions))
+
+    def build() -> Rendered:
+        sheet = review_sheet(ctx, rep, top=top)
+        return Rendered("review", sheet.tables, sheet.titles, notes=sheet.notes, decisions=sheet.decisions)
+
+    emit(ctx, opts, kept(ctx, opts, "review", (rep, top), build))

@@ -210,8 +210,19 @@ def store(folder: Path, key: str, frames: Frames) -> bool:
             )
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         final = folder / key
-        shutil.rmtree(final, ignore_errors=True)
-        os.replace(tmp, final)
+        # the entry in place (another run's) is moved aside whole, not emptied where it stands: a run still writing
+        # derived figures into it could otherwise leave a folder of figures without frames
+        old = folder / f".old-{key}-{os.getpid()}"
+        shutil.rmtree(old, ignore_errors=True)
+        try:
+            os.replace(final, old)
+        except OSError:  # none yet
+            pass
+        try:
+            os.replace(tmp, final)
+        except OSError:  # another run put its entry, of the same key, in place meanwhile: it serves as well
+            shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
         for other in folder.iterdir():
             if other.is_dir() and other.name != key:
                 shutil.rmtree(other, ignore_errors=True)

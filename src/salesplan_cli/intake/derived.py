@@ -2,7 +2,7 @@
 report on unchanged exports and plan does not derive them again: the accounts each rep targets (portfolios
 from criteria, owners and names, with each account's status), the actions done per rep and account, the last
 activity logged on each deal, the rep x action x segment group of each activity, whether the opportunities
-export repeats a deal id.
+export repeats a deal id, and each report's figures as asked (`cli/kept.py`).
 
 A derived figure is stored in `<cache entry>/derived/<name>-<sha256>.arrow`: one Arrow IPC file holding its
 columns (integers, days, text) and, in the schema's metadata, the full key it was computed for and its small
@@ -10,7 +10,8 @@ values as JSON. Its key is made of:
 
 - the cache entry it sits in, whose key covers every export's bytes, every plan file's text and the intake
   code (a change to any of those makes a new entry, and the old one, derived figures with it, is dropped);
-- the source of the code that derives figures from frames and plan (`reports/`, `plan/`, `config/`);
+- salesplan's source (every module of the package: the code that derives figures from frames and plan, and
+  the commands that assemble reports, `cli/kept.py`);
 - what the figure depends on besides (the as-of day, the span of the period to date, the reps of the
   workspace as loaded: `--keep-going` leaves some out).
 
@@ -29,22 +30,22 @@ from collections.abc import Callable
 from pathlib import Path
 
 FOLDER = "derived"
-#: Derived figures kept per cache entry, the least recently used dropped beyond (a dashboard keeps four,
-#: three of them per as-of day: about 60 MB for 2,000 reps)
-KEEP = 24
+#: Derived figures kept per cache entry, the least recently used dropped beyond (a dashboard keeps six,
+#: four of them per as-of day: about 60 MB for 2,000 reps; a report's figures, a few hundred kB)
+KEEP = 32
 _META = b"salesplan-derived"
 _CODE: list[str] = []
 
 
 def code_digest() -> str:
-    """SHA-256 of the source of the code that derives figures from the frames and the plan (once per process)."""
+    """SHA-256 of salesplan's source, every module of the package (once per process): the code that derives
+    figures from the frames and the plan, and the commands that assemble a report's titles and notes."""
     if not _CODE:
         package = Path(__file__).resolve().parent.parent
         digest = hashlib.sha256()
-        for folder in ("reports", "plan", "config"):
-            for module in sorted((package / folder).rglob("*.py")):
-                digest.update(f"{module.relative_to(package).as_posix()}\n".encode())
-                digest.update(module.read_bytes())
+        for module in sorted(package.rglob("*.py")):
+            digest.update(f"{module.relative_to(package).as_posix()}\n".encode())
+            digest.update(module.read_bytes())
         _CODE.append(digest.hexdigest())
     return _CODE[0]
 

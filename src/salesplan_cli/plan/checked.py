@@ -9,7 +9,8 @@ cache folder (the folder of the parsed exports), keyed by:
 - the as-of date (some checks depend on it: dates in post, sign-offs);
 - salesplan's version and the source of the plan package (a change of the checks never meets old findings).
 
-The plan files are still read (the reports need the plan itself); only the checks are skipped. A missing,
+The plan files are still read (the reports need the plan itself), their data parsed once per content
+(`parsed.py`, in the same folder); the checks are skipped. A missing,
 foreign or damaged entry is ignored and rewritten (atomically: a temporary file renamed into place), never an
 error; a folder that cannot be written leaves the check uncached.
 """
@@ -24,6 +25,7 @@ from pathlib import Path
 from .. import __version__
 from ..diagnostics import Diagnostic, Severity
 from .load import load_workspace
+from .parsed import ParsedPlans
 from .validate import ValidationResult, check_workspace
 
 ENTRY = "plan-check.json"
@@ -51,7 +53,8 @@ def check_once(root: Path, as_of: dt.date, folder: Path | None, worth=lambda ws:
     """The plan check of the workspace at `root`, and whether it came from the cache.
 
     `folder`: the cache folder (None: no cache); `worth(ws)`: whether caching pays for this workspace."""
-    ws, load_diags = load_workspace(root)
+    parsed = ParsedPlans(folder) if folder is not None and folder.is_dir() else None  # a folder made by an earlier run
+    ws, load_diags = load_workspace(root, parsed)
     if folder is None or not worth(ws):
         return check_workspace(ws, load_diags, as_of), False
     key = check_key(ws, load_diags, as_of)

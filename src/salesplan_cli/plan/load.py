@@ -19,7 +19,8 @@ from pydantic import BaseModel, ValidationError
 from ..diagnostics import Diagnostic, diagnostic
 from ..config.data import ONE_EXPORT, SEVERAL_EXPORTS
 from .model import FILE_MODELS, RepPlan, SegmentsFile, Settings, Strategy, Workspace
-from .yamlsource import SourceDoc, load_yaml_file, path_str
+from .parsed import ParsedPlans
+from .yamlsource import SourceDoc, load_yaml_file, parse_yaml, path_str
 
 WORKSPACE_FILE = "salesplan.yaml"
 STRATEGY_FILE = "strategy.yaml"
@@ -63,18 +64,23 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_workspace(root: Path) -> tuple[Workspace, list[Diagnostic]]:
-    """Read and validate every plan file of the workspace at `root`."""
+def load_workspace(root: Path, parsed: ParsedPlans | None = None) -> tuple[Workspace, list[Diagnostic]]:
+    """Read and validate every plan file of the workspace at `root`.
+
+    `parsed`: the plan files parsed before, by content (`parsed.py`): those unchanged are not parsed again."""
     with gc_paused():
-        return _load_workspace(root)
+        loaded = _load_workspace(root, parsed.parse if parsed is not None else parse_yaml)
+    if parsed is not None:
+        parsed.save()
+    return loaded
 
 
-def _load_workspace(root: Path) -> tuple[Workspace, list[Diagnostic]]:
+def _load_workspace(root: Path, parse) -> tuple[Workspace, list[Diagnostic]]:
     ws = Workspace(root=root)
     diags: list[Diagnostic] = []
-    ws.settings = _load_one(ws, root / WORKSPACE_FILE, WORKSPACE_FILE, Settings, diags)
-    ws.strategy = _load_one(ws, root / STRATEGY_FILE, STRATEGY_FILE, Strategy, diags)
-    segments = _load_one(ws, root / SEGMENTS_FILE, SEGMENTS_FILE, SegmentsFile, diags)
+    ws.settings = _load_one(ws, root / WORKSPACE_FILE, WORKSPACE_FILE, Settings, diags, parse)
+    ws.strategy = _load_one(ws, root / STRATEGY_FILE, STRATEGY_FILE, Strategy, diags, parse)
+    segments = _load_one(ws, root / SEGMENTS_FILE, SEGMENTS_FILE, SegmentsFile, diags, parse)
     ws.segments = segments.root if segments is not None else None
 
     reps_dir = root / REPS_DIR
@@ -102,14 +108,14 @@ def _load_workspace(root: Path) -> tuple[Workspace, list[Diagnostic]]:
             continue
         seen_stems[path.stem] = rel
         ws.rep_files[path.stem] = rel
-        rep = _load_one(ws, path, rel, RepPlan, diags)
+        rep = _load_one(ws, path, rel, RepPlan, diags, parse)
         if rep is not None:
             ws.reps[path.stem] = rep
     return ws, diags
 
 
-def _load_one(ws: Workspace, path: Path, rel: str, model: type[BaseModel], diags: list[Diagnostic]):
-    doc, file_diags = load_yaml_file(path, rel)
+def _load_one(ws: Workspace, path: Path, rel: str, model: type[BaseModel], diags: list[Diagnostic], parse=parse_yaml):
+    doc, file_diags = load_yaml_file(path, rel, parse)
     if doc is not None and doc.noisy_lines:
         file_diags = [d for d in file_diags if d.line not in doc.noisy_lines or (d.code == "SP204")]
     diags.extend(file_diags)

@@ -566,12 +566,12 @@ def parse_yaml(text: str, rel: str) -> tuple[SourceDoc, list[Diagnostic]]:
     return doc, builder.diags
 
 
-def load_yaml_file(path: Path, rel: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
-    """Read and parse one plan file."""
+def load_yaml_file(path: Path, rel: str, parse=parse_yaml) -> tuple[SourceDoc | None, list[Diagnostic]]:
+    """Read and parse one plan file (`parse(text, rel)`: `parse_yaml`, or what a cache of parsed files gives)."""
     text, diags = read_text(path, rel)
     if text is None:
         return None, diags
-    doc, diags = parse_yaml(text, rel)
+    doc, diags = parse(text, rel)
     if any(d.code in {"SP101", "SP105", "SP106", "SP107"} for d in diags):
         doc.data = None
     return doc, diags
