@@ -43,7 +43,7 @@ def _cold(run_cli, root, monkeypatch, *args):
 
 def _nothing_computed(monkeypatch):
     """Every report function fails the test when called: what is printed comes from the kept figures."""
-    from salesplan_cli.reports import activity, attainment, conversion, coverage, dashboard, pipeline, review
+    from salesplan_cli.reports import activity, attainment, conversion, coverage, dashboard, monthly, pipeline, review
 
     def forbidden(*_args, **_kwargs):
         raise AssertionError("computed again")
@@ -51,6 +51,7 @@ def _nothing_computed(monkeypatch):
     for module, name in [
         (dashboard, "dashboard"),
         (attainment, "attainment"),
+        (monthly, "attainment_by_period"),
         (activity, "activity"),
         (coverage, "coverage"),
         (pipeline, "pipeline"),
@@ -98,6 +99,7 @@ def test_any_other_request_computes_its_own_figures(plan, run_cli, cached, monke
         ("report", "--format", "json", "--team", "mgr-enterprise"),
         ("report", "--format", "json", "--rep", "rep-e1"),
         ("report", "--format", "json", "--fail-under", "attainment=80%"),
+        ("report", "--format", "json", "--check"),
     ]
     for count, other in enumerate(others, start=2):
         out = _run(run_cli, plan.root, *other)
@@ -111,6 +113,37 @@ def test_any_other_request_computes_its_own_figures(plan, run_cli, cached, monke
         assert run.out == run_cli("report", "-w", plan.root, "--as-of", "2027-06-30", "--format", "json").out
 
 
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        (("report", "attainment", "--format", "json"), ("report", "attainment", "--by", "product", "--format", "json")),
+        (("report", "attainment", "--by", "team", "--format", "json"), ("report", "attainment", "--by", "team,month", "--format", "json")),
+        (("report", "pipeline", "--format", "json"), ("report", "pipeline", "--by", "segment", "--format", "json")),
+        (("report", "coverage", "--format", "json"), ("report", "coverage", "--top", "2", "--format", "json")),
+        (("report", "pipeline", "--format", "json"), ("report", "pipeline", "--top", "2", "--format", "json")),
+        (("review", "--rep", "rep-e1", "--format", "json"), ("review", "--rep", "rep-e2", "--format", "json")),
+        (("review", "--rep", "rep-e1", "--format", "json"), ("review", "--rep", "rep-e1", "--top", "1", "--format", "json")),
+    ],
+)
+def test_the_options_of_a_report_are_part_of_its_request(plan, run_cli, cached, monkeypatch, first, second):
+    _run(run_cli, plan.root, *first)
+    out = _run(run_cli, plan.root, *second)
+    assert len(_kept_files(plan.root)) == 2
+    assert out == _cold(run_cli, plan.root, monkeypatch, *second)
+    assert out[0] != _cold(run_cli, plan.root, monkeypatch, *first)[0]
+
+
+def test_keep_going_prints_the_same_from_the_kept_figures(plan, run_cli, cached, monkeypatch):
+    plan.replace("reps/rep-e2.yaml", "manager: mgr-enterprise", "manager: mgr-enterprise\nunknown_key: 1")
+    args = ("report", "--keep-going", "--format", "json")
+    first = _run(run_cli, plan.root, *args)
+    assert first[2] == 1 and "rep-e2" in first[1]
+    with monkeypatch.context() as m:
+        _nothing_computed(m)
+        second = _run(run_cli, plan.root, *args)
+    assert first == second == _cold(run_cli, plan.root, monkeypatch, *args)
+
+
 def test_a_plan_file_touched_computes_the_report_again(plan, run_cli, cached, monkeypatch):
     before = _run(run_cli, plan.root, "report", "--format", "json")
     plan.replace("reps/rep-e1.yaml", "name: Henrik Dahl", "name: Henrik Dahl-Berg")
@@ -119,31 +152,44 @@ def test_a_plan_file_touched_computes_the_report_again(plan, run_cli, cached, mo
     assert after == _cold(run_cli, plan.root, monkeypatch, "report", "--format", "json")
 
 
-@pytest.mark.parametrize("damage", ["cut short", "emptied", "another shape"])
+DAMAGE = {
+    "another shape": lambda v: {"tables": [["dashboard", {"columns": "no"}]]},
+    "gate figures not per rep": lambda v: v | {"gate_figures": {"attainment": 5}},
+    "a gate figure not a number": lambda v: v | {"gate_figures": {"attainment": {"rep-e1": "x"}}},
+    "notes not texts": lambda v: v | {"notes": [1, None]},
+    "titles not texts": lambda v: v | {"titles": {"dashboard": 3}},
+    "decisions not texts": lambda v: v | {"decisions": [3]},
+    "another report": lambda v: v | {"report": "pipeline"},
+    "a value that is a list": lambda v: v | {"tables": [[v["tables"][0][0], {**v["tables"][0][1], "columns": [[c, {**e, "values": [[1, 2]] * len(e["values"])}] if i == 0 else [c, e] for i, (c, e) in enumerate(v["tables"][0][1]["columns"])]}]]},
+}
+
+
+@pytest.mark.parametrize("damage", ["cut short", "emptied", *DAMAGE])
 def test_damaged_kept_figures_are_computed_again(plan, run_cli, cached, monkeypatch, damage):
     import pyarrow as pa
 
-    first = _run(run_cli, plan.root, "report", "--format", "json")
+    args = ("report", "--check", "--format", "markdown")  # gates, notes and tables all rendered
+    first = _run(run_cli, plan.root, *args)
     (path,) = _kept_files(plan.root)
     data = path.read_bytes()
     if damage == "cut short":
         path.write_bytes(data[: len(data) // 2])
     elif damage == "emptied":
         path.write_bytes(b"")
-    else:  # the right key, values that are no report
+    else:  # the right key, values that are no report of the shape kept
         with pa.OSFile(str(path)) as source:
             table = pa.ipc.open_file(source).read_all()
         (meta_key,) = table.schema.metadata
         stored = json.loads(table.schema.metadata[meta_key])
-        stored["values"] = {"tables": [["dashboard", {"columns": "no"}]]}
+        stored["values"] = DAMAGE[damage](stored["values"])
         changed = table.replace_schema_metadata({meta_key: json.dumps(stored)})
         with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, changed.schema) as writer:
             writer.write_table(changed)
-    out, err, code = _run(run_cli, plan.root, "report", "--format", "json")
+    out, err, code = _run(run_cli, plan.root, *args)
     assert (out, code) == (first[0], first[2])
     assert "computed again and rewritten" in err
     assert path.read_bytes() == data  # rewritten as it was
-    assert _run(run_cli, plan.root, "report", "--format", "json") == first
+    assert _run(run_cli, plan.root, *args) == first
 
 
 def test_without_a_cache_nothing_is_kept(plan, run_cli, monkeypatch):

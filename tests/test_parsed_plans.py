@@ -64,7 +64,7 @@ def test_a_changed_file_is_parsed_again_and_the_others_are_not(plan, tmp_path, m
     _same_workspace(ws, load_workspace(plan.root)[0])
 
 
-@pytest.mark.parametrize("damage", [b"", b"{not json", b'{"format": 1, "code": "x", "files": {}}', b"[1, 2]"])
+@pytest.mark.parametrize("damage", [b"", b"{not json", b'{"format": 1, "code": "x", "files": {}}', b"[1, 2]", b"[" * 5000 + b"]" * 5000])
 def test_a_damaged_entry_is_ignored_and_rewritten(plan, tmp_path, damage):
     folder = tmp_path / "cache"
     load_workspace(plan.root, ParsedPlans(folder))
@@ -76,14 +76,26 @@ def test_a_damaged_entry_is_ignored_and_rewritten(plan, tmp_path, damage):
     assert len(json.loads((folder / ENTRY).read_text(encoding="utf-8"))["files"]) == len(cold.sources)
 
 
-def test_a_damaged_file_entry_is_parsed_again(plan, tmp_path):
+@pytest.mark.parametrize(
+    "rel, data",
+    [
+        ("strategy.yaml", '{"revenue_target": {"$decimal": "not a number"}}'),
+        ("reps/rep-e1.yaml", "null"),  # no file of no data is kept: it would drop the rep without a word
+        ("salesplan.yaml", "null"),
+        ("reps/rep-e1.yaml", "[" * 5000 + "]" * 5000),  # deeper than json.loads can go
+        ("strategy.yaml", '{"$pairs": [[[1], 2]]}'),  # a key that is a list
+    ],
+)
+def test_a_damaged_file_entry_is_parsed_again(plan, tmp_path, rel, data):
     folder = tmp_path / "cache"
     load_workspace(plan.root, ParsedPlans(folder))
     stored = json.loads((folder / ENTRY).read_text(encoding="utf-8"))
-    stored["files"]["strategy.yaml"]["data"] = '{"revenue_target": {"$decimal": "not a number"}}'
+    stored["files"][rel]["data"] = data
     (folder / ENTRY).write_text(json.dumps(stored), encoding="utf-8")
-    ws, _ = load_workspace(plan.root, ParsedPlans(folder))
-    _same_workspace(ws, load_workspace(plan.root)[0])
+    ws, diags = load_workspace(plan.root, ParsedPlans(folder))
+    cold, cold_diags = load_workspace(plan.root)
+    _same_workspace(ws, cold)
+    assert diags == cold_diags
 
 
 def test_a_file_with_findings_is_not_kept(plan, tmp_path):
@@ -146,3 +158,15 @@ def test_the_yaml_parser_gives_only_kept_types(plan):
         doc, diags = yamlsource.parse_yaml(text, path.name)
         if not diags:
             parsed_module._encode(doc.data)
+
+
+@pytest.mark.parametrize("victim", [ENTRY, "plan-check.json", "export-digests.json"])
+def test_cache_files_nested_past_pythons_limit_are_ignored(plan, run_cli, monkeypatch, victim):
+    """JSON nested deeper than json.loads can go raises RecursionError, not ValueError: still a damaged file."""
+    monkeypatch.setattr(cache, "MIN_BYTES", 0)
+    monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
+    monkeypatch.delenv(cache.ENV_FOLDER, raising=False)
+    first = run_cli("report", "-w", plan.root, "--as-of", AS_OF, "--format", "json")
+    (plan.root / cache.FOLDER / victim).write_text("[" * 5000 + "]" * 5000, encoding="utf-8")
+    again = run_cli("report", "-w", plan.root, "--as-of", AS_OF, "--format", "json")
+    assert (again.code, again.out) == (first.code, first.out)

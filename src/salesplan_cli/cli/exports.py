@@ -171,6 +171,14 @@ def intake_notes(ctx) -> list[str]:
     """The fallbacks the reports take for columns the exports lack, one line each (computed once per run)."""
     from ..intake.loud import fallback_notes
 
+    known = getattr(ctx, "_intake_notes", None)  # the report's output and the intake account both print them
+    if known is not None:
+        return list(known)
     ws = getattr(ctx, "ws", None)
     products = bool(ws is not None and ws.strategy is not None and ws.strategy.products)
-    return fallback_notes(ctx.frames, ws.settings.data if ws is not None and ws.settings else None, products)
+    notes = fallback_notes(ctx.frames, ws.settings.data if ws is not None and ws.settings else None, products)
+    try:
+        ctx._intake_notes = tuple(notes)
+    except AttributeError:  # a context that takes no attribute: computed each time
+        pass
+    return notes

@@ -44,15 +44,15 @@ def kept(ctx, opts: Options, report: str, request: tuple, build: Callable[[], Re
     found = store.get(NAME, parts)
     if found is not None:
         try:
-            return decode(found[1])
+            return decode(found[1], report)
         except Exception:  # noqa: BLE001 - another shape under the right key: computed again and rewritten
             store.notes.append(f"the figures of a report kept in the cache ({report}) could not be read: they are computed again and rewritten")
     rendered = build()
     try:
         values = encode(rendered)
-        if not same(decode(json.loads(json.dumps(values))), rendered):
+        if not same(decode(json.loads(json.dumps(values)), report), rendered):
             raise _NotKept("not the same once read back")
-    except _NotKept:
+    except (_NotKept, ValueError, TypeError, KeyError):  # refused by decode: not kept
         return rendered
     store.put(NAME, parts, {}, values)
     return rendered
@@ -92,16 +92,38 @@ def encode(rendered: Rendered) -> dict:
     }
 
 
-def decode(values: dict) -> Rendered:
+def decode(values: dict, report: str | None = None) -> Rendered:
+    """The report `encode` gave; raises ValueError when `values` are not of its shape (or of another report)."""
+    if report is not None and values["report"] != report:
+        raise ValueError(f"the figures of {values['report']!r}, not of {report!r}")
+    _texts(values["titles"], mapping=True)
+    _texts(values["notes"])
+    if values["decisions"] is not None:
+        _texts(values["decisions"])
+    figures = values["gate_figures"]
+    if type(figures) is not dict or any(type(by_rep) is not dict for by_rep in figures.values()):
+        raise ValueError("gate figures that are not figures per rep")
+    for by_rep in figures.values():
+        if any(type(rep) is not str or type(figure) not in (int, float, type(None)) for rep, figure in by_rep.items()):
+            raise ValueError("a gate figure that is not a number")
     tables = {str(name): _decode_frame(frame) for name, frame in values["tables"]}
     return Rendered(
         report=str(values["report"]),
         tables=tables,
         titles=dict(values["titles"]),
         notes=list(values["notes"]),
-        gate_figures=dict(values["gate_figures"]),
+        gate_figures=figures,
         decisions=None if values["decisions"] is None else list(values["decisions"]),
     )
+
+
+def _texts(values, mapping: bool = False) -> None:
+    """Raise ValueError unless `values` is a list of texts (a mapping of text to text with `mapping`)."""
+    if mapping:
+        if type(values) is not dict or any(type(key) is not str or type(value) is not str for key, value in values.items()):
+            raise ValueError("titles that are not texts")
+    elif type(values) is not list or any(type(value) is not str for value in values):
+        raise ValueError("notes that are not texts")
 
 
 def same(a: Rendered, b: Rendered) -> bool:
@@ -218,6 +240,8 @@ def _decode_value(value):
         if "date" in value:
             return dt.date.fromisoformat(value["date"])
         return float(value["float"])
+    if type(value) not in _PLAIN:
+        raise ValueError(f"a value of type {type(value).__name__} in a table")
     return value
 
 

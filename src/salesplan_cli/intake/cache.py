@@ -123,7 +123,7 @@ def _read_digests(folder: Path | None) -> dict:
     try:
         known = json.loads((folder / DIGESTS).read_text(encoding="utf-8"))
         return known if isinstance(known, dict) else {}
-    except (OSError, ValueError):  # none yet, or damaged: every export is hashed
+    except (OSError, ValueError, RecursionError):  # none yet, or damaged (nested past Python's limit): every export is hashed
         return {}
 
 

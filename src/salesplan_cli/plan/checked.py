@@ -77,7 +77,7 @@ def _read(path: Path, key: str) -> tuple[list[Diagnostic], list[str]] | None:
             for d in entry["diagnostics"]
         ]
         return diagnostics, [str(s) for s in entry["skipped"]]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 

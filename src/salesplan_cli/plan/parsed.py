@@ -85,7 +85,7 @@ class ParsedPlans:
             stored = json.loads((self.folder / ENTRY).read_text(encoding="utf-8"))
             if isinstance(stored, dict) and stored.get("format") == FORMAT and stored.get("code") == _code() and isinstance(stored.get("files"), dict):
                 self.kept = stored["files"]
-        except (OSError, ValueError):  # none yet, or damaged: every file is parsed (and the entry rewritten)
+        except (OSError, ValueError, RecursionError):  # none yet, or damaged: every file is parsed (and rewritten)
             pass
 
     def parse(self, text: str, rel: str):
@@ -95,9 +95,9 @@ class ParsedPlans:
         if isinstance(found, dict) and found.get("sha256") == sha and "data" in found:
             try:
                 data = json.loads(found["data"], object_hook=_decode)
-            except (ValueError, TypeError, KeyError, ArithmeticError):
+            except (ValueError, TypeError, KeyError, ArithmeticError, RecursionError):
                 data = _MISSING
-            if data is not _MISSING:
+            if data is not _MISSING and data is not None:  # a file of no data is never kept: parsed again
                 self.used[rel] = found
                 return KeptDoc(rel=rel, text=text, data=data), []
         doc, diags = parse_yaml(text, rel)
