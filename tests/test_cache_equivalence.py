@@ -78,6 +78,103 @@ def test_one_plan_file_touched(plan, run_cli, cached, monkeypatch):
     assert "Henrik Dahl-Berg" in after and "Henrik Dahl-Berg" not in before
 
 
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("targets: {A: 1_100_000}", "targets: {A: 1_200_000}"),
+        ("criteria: {industry: [banking, insurance]}", "criteria: {industry: [banking]}"),
+        ("territory: national", "territory: nationwide"),
+        ("agreed: {rep: 2026-12-14, manager: 2026-12-15}", "agreed: {rep: 2026-12-14}"),
+    ],
+)
+def test_a_plan_change_the_exports_do_not_depend_on_keeps_the_frames(plan, run_cli, cached, monkeypatch, old, new):
+    """A rep's target or portfolio revised: the frames come from the cache (the exports are not read again),
+    the figures are computed afresh (the derived figures and kept reports depend on the whole plan), and the
+    report is the cold one byte for byte."""
+    from salesplan_cli.intake import load
+
+    _same_after(run_cli, plan, monkeypatch)
+    before = _cold(run_cli, plan.root, monkeypatch)
+    plan.replace("reps/rep-e1.yaml", old, new)
+    if "targets" in old:  # the periods add up to the target
+        plan.replace("reps/rep-e1.yaml", "Q4: 550_000", "Q4: 650_000")
+
+    def forbidden(*_args, **_kwargs):
+        raise AssertionError("the exports were read again")
+
+    with monkeypatch.context() as m:
+        m.setattr(load, "load_exports", forbidden)
+        out = _out(run_cli, plan.root, ())[0]
+    assert out == _cold(run_cli, plan.root, monkeypatch)
+    if "territory" not in old and "agreed" not in old:
+        assert out != before  # the figures did change
+    _same_after(run_cli, plan, monkeypatch)
+
+
+@pytest.mark.parametrize("old, new", [("name: Henrik Dahl", "name: Henrik Dahl-Berg"), ("email: rep-e1@nordwind.example", "email: henrik@nordwind.example")])
+def test_a_rep_s_name_or_e_mail_changed_reads_the_exports_again(plan, run_cli, cached, monkeypatch, old, new):
+    """Owners are matched on reps' ids, names and e-mails: the frames are built again."""
+    from salesplan_cli.intake import load
+
+    _out(run_cli, plan.root, ())
+    plan.replace("reps/rep-e1.yaml", old, new)
+    calls = []
+    real = load.load_exports
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(load, "load_exports", counting)
+        out = _out(run_cli, plan.root, ())[0]
+    assert calls and out == _cold(run_cli, plan.root, monkeypatch)
+
+
+def test_the_fields_left_out_of_the_key_do_not_shape_the_frames(plan):
+    """Every field of a rep plan that the cache key leaves out, changed in the example: the frames built from the
+    exports are the same (what `REP_FIELDS_NOT_READ` claims)."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from salesplan_cli.intake.load import load_exports
+    from salesplan_cli.plan.load import load_workspace
+
+    def frames():
+        ws, _ = load_workspace(plan.root)
+        built, problems = load_exports(ws)
+        assert not problems
+        return built
+
+    before = frames()
+    edits = {
+        "manager: mgr-enterprise": "manager: mgr-smb",
+        "territory: national": "territory: nationwide",
+        "targets: {A: 1_100_000}": "targets: {A: 900_000}",
+        "products: {platform: 70%, services: 30%}": "products: {platform: 50%, services: 50%}",
+        "periods: {Q1: 110_000, Q2: 165_000, Q3: 275_000, Q4: 550_000}": "periods: {Q1: 100_000, Q2: 175_000, Q3: 275_000, Q4: 550_000}",
+        "  named: [ACME-001, HELIO-204]": "  named: [ACME-001]",
+        "criteria: {industry: [banking, insurance]}": "criteria: {industry: [banking]}",
+        "    A: {prospect: 25, customer: 20}": "    A: {prospect: 30, customer: 10}",
+        "    pitch: company-pitch-v3": "    pitch: company-pitch-v4",
+        "agreed: {rep: 2026-12-14, manager: 2026-12-15}": "agreed: {rep: 2026-12-14}",
+        "reviewed: [2027-01-05, 2027-04-06, 2027-07-06, 2027-10-05]": "reviewed: [2027-01-05]",
+        "volume: {new_customers: {A: 8}}": "volume: {new_customers: {A: 9}}",
+    }
+    for old, new in edits.items():
+        plan.replace("reps/rep-e1.yaml", old, new)
+    plan.replace("reps/rep-e1.yaml", "name: Henrik Dahl", "name: Henrik Dahl\nstart: 2027-02-01\nend: 2027-11-30\ncapacity: {actions_per_year: 900}")
+    after = frames()
+    for name in ("opportunities", "opportunity_lines", "activities", "accounts", "sales", "stage_history"):
+        a, b = getattr(before, name), getattr(after, name)
+        assert (a is None) == (b is None), name
+        if a is not None:
+            pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert [r.to_dict() for r in before.reports] == [r.to_dict() for r in after.reports]
+    assert dt  # the dates above are plan dates, not frames'
+
+
 def test_a_plan_error_is_found_again_from_the_cache(plan, run_cli, cached, monkeypatch):
     """The cached plan check keeps its findings: a plan with errors fails the second time as the first."""
     plan.replace("reps/rep-e1.yaml", "products: {platform: 70%, services: 30%}", "products: {platform: 60%, services: 40%}")

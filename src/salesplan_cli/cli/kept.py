@@ -4,9 +4,9 @@ prints what it computed the first time instead of computing it again.
 What is kept is what a report command hands to its renderer (`Rendered`: the titled tables, notes, gate figures,
 decisions), never the rendered text: the format, the terminal's width and colours, `--output` and the gates are
 applied afresh on every run. It is one more derived figure of the cache entry (`intake/derived.py`): kept in
-`<entry>/derived/report-<sha256>.arrow`, keyed by the entry (every export's bytes, every plan file's text, the
-intake code), the source of the whole package (the commands assemble titles and notes), and everything the
-request says: the report, its `--by`/`--top`, the as-of day, the period as resolved, the filters, the format,
+`<entry>/derived/report-<sha256>.arrow`, keyed by the entry (every export's bytes, what of the plan shapes the
+frames, the intake code), the text of every plan file, the source of the whole package (the commands assemble
+titles and notes), and everything the request says: the report, its `--by`/`--top`, the as-of day, the period as resolved, the filters, the format,
 the gates asked, the reps of the workspace as loaded and those `--keep-going` left out.
 
 Only what comes back exactly is kept: tables whose columns hold numbers, booleans, days and text (in the dtypes

@@ -6,8 +6,11 @@ stay dictionary-encoded, so they come back as the categories they were) and the 
 
 - every export file's path, size, modification time and SHA-256 of its bytes (the SHA-256 remembered in
   `export-digests.json` while the file's size, times and inode stay those it had when it was hashed);
-- the text of every plan file loaded (the `data:` settings, mappings, reps' names and e-mails, stages,
-  segments all shape the frames);
+- what of the plan shapes the frames (`plan_shaping_frames`): salesplan.yaml, strategy.yaml and segments.yaml
+  whole (the `data:` settings, mappings, rates, stages, actions, products, segments), and each rep's id, name
+  and e-mail (owners are matched on them) with any field not in `REP_FIELDS_NOT_READ`: a revised target or
+  portfolio leaves the frames as they are (the derived figures and kept reports of the entry, which depend
+  on the whole plan, are keyed by `plan_digest` besides);
 - salesplan's version, this cache's format and the source of the intake code (an upgrade or a local edit
   of the code that builds the frames never meets an entry built by other code).
 
@@ -65,6 +68,43 @@ def cache_folder(root: Path, explicit: Path | None = None) -> Path | None:
     return Path(root) / FOLDER
 
 
+#: Fields of a rep plan that the intake does not read (it reads a rep's id, name and e-mail, to match owners):
+#: a change to them leaves the frames as they are (`plan_shaping_frames`). A field not listed here is in the key.
+REP_FIELDS_NOT_READ = frozenset(
+    {"manager", "territory", "start", "end", "targets", "products", "periods", "volume", "portfolio", "activities", "capacity", "methods", "agreed", "reviewed"}
+)
+
+
+def plan_shaping_frames(ws: Workspace) -> str:
+    """What of the plan the frames depend on, as text: salesplan.yaml, strategy.yaml and segments.yaml whole,
+    and of each rep plan all but the fields the intake never reads (a target revised, a portfolio changed,
+    a review date added: the exports are not read again). A rep file that did not load (`--keep-going`) counts
+    whole, and so do the reps left out."""
+    loaded = {rel: stem for stem, rel in ws.rep_files.items() if stem in ws.reps}
+    parts = []
+    for rel in sorted(ws.sources):
+        if rel in loaded:
+            fields = ws.reps[loaded[rel]].model_dump(mode="json", exclude=set(REP_FIELDS_NOT_READ))
+            parts.append(f"plan {rel} fields {json.dumps(fields, sort_keys=True)}")
+        else:
+            text = getattr(ws.sources[rel], "text", "") or ""
+            parts.append(f"plan {rel} {len(text)}\n{text}")
+    parts.append("left out " + json.dumps(sorted(ws.derived.get("keep_going_left_out_names", ()))))
+    return "\n".join(parts)
+
+
+def plan_digest(ws: Workspace) -> str:
+    """SHA-256 of the text of every plan file (and the reps `--keep-going` left out): what derived figures and
+    kept reports depend on besides the frames."""
+    digest = hashlib.sha256()
+    for rel in sorted(ws.sources):
+        text = getattr(ws.sources[rel], "text", "") or ""
+        digest.update(f"plan {rel} {len(text)}\n".encode())
+        digest.update(text.encode("utf-8", errors="surrogatepass"))
+    digest.update(("left out " + json.dumps(sorted(ws.derived.get("keep_going_left_out_names", ())))).encode())
+    return digest.hexdigest()
+
+
 def cache_key(ws: Workspace, folder: Path | None = None) -> str | None:
     """The key of the workspace's frames; None when an export cannot be stat'ed or read (the reader will say why).
 
@@ -72,10 +112,7 @@ def cache_key(ws: Workspace, folder: Path | None = None) -> str | None:
     digest = hashlib.sha256(f"salesplan {__version__} cache {FORMAT}\n".encode())
     for module in sorted(Path(__file__).parent.glob("*.py")):  # the code that builds the frames
         digest.update(module.read_bytes())
-    for rel in sorted(ws.sources):
-        text = getattr(ws.sources[rel], "text", "") or ""
-        digest.update(f"plan {rel} {len(text)}\n".encode())
-        digest.update(text.encode("utf-8", errors="surrogatepass"))
+    digest.update(plan_shaping_frames(ws).encode("utf-8", errors="surrogatepass"))
     known = _read_digests(folder)
     before = dict(known)
     exports = export_files(ws)

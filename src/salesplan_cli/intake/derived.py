@@ -8,8 +8,10 @@ A derived figure is stored in `<cache entry>/derived/<name>-<sha256>.arrow`: one
 columns (integers, days, text) and, in the schema's metadata, the full key it was computed for and its small
 values as JSON. Its key is made of:
 
-- the cache entry it sits in, whose key covers every export's bytes, every plan file's text and the intake
-  code (a change to any of those makes a new entry, and the old one, derived figures with it, is dropped);
+- the cache entry it sits in, whose key covers every export's bytes, what of the plan shapes the frames and
+  the intake code (a change to any of those makes a new entry, and the old one, derived figures with it, is
+  dropped);
+- the text of every plan file (`plan_digest`: a revised target keeps the frames but not the figures);
 - salesplan's source (every module of the package: the code that derives figures from frames and plan, and
   the commands that assemble reports, `cli/kept.py`);
 - what the figure depends on besides (the as-of day, the span of the period to date, the reps of the
@@ -55,16 +57,16 @@ class DerivedStore:
 
     `notes`: derived files that could not be read (ignored, derived again and rewritten)."""
 
-    def __init__(self, entry: Path):
+    def __init__(self, entry: Path, plan: str = ""):
         self.folder = Path(entry) / FOLDER
+        self.plan = plan  # the digest of every plan file's text (the entry's key covers only what shapes frames)
         self.notes: list[str] = []
 
     def _path(self, name: str, key: str) -> Path:
         return self.folder / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:32]}.arrow"
 
-    @staticmethod
-    def _key(name: str, parts: tuple) -> str:
-        return json.dumps([name, code_digest(), *[str(part) for part in parts]])
+    def _key(self, name: str, parts: tuple) -> str:
+        return json.dumps([name, code_digest(), self.plan, *[str(part) for part in parts]])
 
     def get(self, name: str, parts: tuple) -> tuple[dict, dict] | None:
         """(columns as numpy arrays, small values) stored for `name` and `parts`, or None (none, or damaged)."""

@@ -101,9 +101,9 @@ def read_data(ws: Workspace, root: Path, data_dirs: Sequence[Path] = (), progres
             out.problems = problems
             return out
         if key is not None and cache.store(folder, key, frames):
-            frames.store = DerivedStore(folder / key)
+            frames.store = DerivedStore(folder / key, cache.plan_digest(ws))
     elif key is not None:
-        frames.store = DerivedStore(folder / key)
+        frames.store = DerivedStore(folder / key, cache.plan_digest(ws))
     frames.damage = damage(ws.settings.data, frames.reports)
     out.frames = frames
     return out
