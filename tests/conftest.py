@@ -95,6 +95,17 @@ class CliRun:
 
 
 @pytest.fixture
+def cached(monkeypatch):
+    """The caches (parsed exports, plan check, derived figures, kept reports) on for the small example too:
+    they are only used from 8 MiB of exports otherwise."""
+    from salesplan_cli.intake import cache
+
+    monkeypatch.setattr(cache, "MIN_BYTES", 0)
+    monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
+    monkeypatch.delenv(cache.ENV_FOLDER, raising=False)
+
+
+@pytest.fixture
 def run_cli(capsys):
     """Run `salesplan ARGS...` in-process through main(argv), as the console script does."""
 

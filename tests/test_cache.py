@@ -13,14 +13,6 @@ from salesplan_cli.intake import cache
 AS_OF = "2027-10-15"
 
 
-@pytest.fixture
-def cached(monkeypatch):
-    """The cache on for the small example too (it is only used from 8 MiB of exports otherwise)."""
-    monkeypatch.setattr(cache, "MIN_BYTES", 0)
-    monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
-    monkeypatch.delenv(cache.ENV_FOLDER, raising=False)
-
-
 def _report(run_cli, root, *extra):
     run = run_cli("report", "-w", root, "--as-of", AS_OF, "--format", "json", *extra)
     assert run.code in (0, 1), run.err

@@ -14,14 +14,6 @@ AS_OF = "2027-10-15"
 REPORTS = [(), ("attainment", "--by", "product"), ("pipeline",), ("coverage",)]
 
 
-@pytest.fixture
-def cached(monkeypatch):
-    """The caches on for the small example too (only used from 8 MiB of exports otherwise)."""
-    monkeypatch.setattr(cache, "MIN_BYTES", 0)
-    monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
-    monkeypatch.delenv(cache.ENV_FOLDER, raising=False)
-
-
 def _out(run_cli, root, report) -> tuple[str, str]:
     run = run_cli("report", *report, "-w", root, "--as-of", AS_OF, "--format", "json")
     assert run.code in (0, 1), run.err

@@ -17,14 +17,6 @@ from salesplan_cli.intake import cache
 AS_OF = "2027-10-15"
 
 
-@pytest.fixture
-def cached(monkeypatch):
-    """The caches on for the small example too (only used from 8 MiB of exports otherwise)."""
-    monkeypatch.setattr(cache, "MIN_BYTES", 0)
-    monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
-    monkeypatch.delenv(cache.ENV_FOLDER, raising=False)
-
-
 def _kept_files(root):
     return sorted((root / cache.FOLDER).rglob("report-*.arrow"))
 

@@ -110,12 +110,9 @@ def test_a_file_with_findings_is_not_kept(plan, tmp_path):
     assert diags == cold_diags
 
 
-def test_findings_of_the_checks_point_at_the_same_places_from_kept_files(plan, run_cli, monkeypatch):
+def test_findings_of_the_checks_point_at_the_same_places_from_kept_files(plan, run_cli, cached, monkeypatch):
     """A plan whose files read cleanly but whose checks fail: the second report (another as-of day, so the
     checks run again, on files read back from the cache) gives the same findings, lines and columns."""
-    monkeypatch.setattr(cache, "MIN_BYTES", 0)
-    monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
-    monkeypatch.delenv(cache.ENV_FOLDER, raising=False)
     plan.replace("reps/rep-e1.yaml", "products: {platform: 70%, services: 30%}", "products: {platform: 60%, services: 30%}")
     first = run_cli("report", "-w", plan.root, "--as-of", AS_OF, "--format", "json")
     assert first.code == 2 and "rep-e1.yaml:" in first.err
@@ -161,11 +158,8 @@ def test_the_yaml_parser_gives_only_kept_types(plan):
 
 
 @pytest.mark.parametrize("victim", [ENTRY, "plan-check.json", "export-digests.json"])
-def test_cache_files_nested_past_pythons_limit_are_ignored(plan, run_cli, monkeypatch, victim):
+def test_cache_files_nested_past_pythons_limit_are_ignored(plan, run_cli, cached, victim):
     """JSON nested deeper than json.loads can go raises RecursionError, not ValueError: still a damaged file."""
-    monkeypatch.setattr(cache, "MIN_BYTES", 0)
-    monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
-    monkeypatch.delenv(cache.ENV_FOLDER, raising=False)
     first = run_cli("report", "-w", plan.root, "--as-of", AS_OF, "--format", "json")
     (plan.root / cache.FOLDER / victim).write_text("[" * 5000 + "]" * 5000, encoding="utf-8")
     again = run_cli("report", "-w", plan.root, "--as-of", AS_OF, "--format", "json")
