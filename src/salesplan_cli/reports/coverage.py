@@ -100,11 +100,12 @@ def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
     key = ("portfolio_accounts", cutoff(ctx))
     cached = ctx.frames.derived.get(key)
     if cached is not None and cached[0] is ctx.ws:  # computed for this very workspace
-        pairs = cached[1]
+        figure = cached[1]
     else:
-        pairs = _portfolio_pairs(ctx, accounts)
-        ctx.frames.derived[key] = (ctx.ws, pairs)
+        figure = _portfolio_pairs(ctx, accounts)
+        ctx.frames.derived[key] = (ctx.ws, figure)
     reps = {rep.id for rep in ctx.reps()}
+    pairs = portfolio_frame(accounts, *_of_reps(figure, reps))
     pairs = pairs[pairs["rep"].isin(reps)]
     if ctx.filters.segment:
         pairs = pairs[pairs["segment"] == ctx.filters.segment]
@@ -121,9 +122,23 @@ def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
     return pairs.copy(deep=False)
 
 
-def _portfolio_pairs(ctx: ReportContext, accounts: pd.DataFrame) -> pd.DataFrame:
-    """portfolio_accounts of the accounts with their status as of the cut-off day; kept in the cache entry of
-    the frames (for these reps and this cut-off day) as positions of accounts, not as text."""
+def _of_reps(figure: tuple, reps: set[str]) -> tuple:
+    """The (rep ids, counts, rows, statuses) of a portfolio figure for the reps in `reps` only, so that a team's
+    or a rep's pairs are made without the other reps' accounts. When no rep of the figure is kept, the whole
+    figure: its frame filtered to no rep is the empty frame it always was."""
+    rep_ids, counts, rows, statuses = figure
+    kept = [i for i, rep_id in enumerate(rep_ids) if rep_id in reps]
+    if len(kept) == len(rep_ids) or not kept:
+        return figure
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    picked = np.concatenate([np.arange(starts[i], starts[i] + counts[i]) for i in kept])
+    return [rep_ids[i] for i in kept], [counts[i] for i in kept], rows[picked], statuses[picked]
+
+
+def _portfolio_pairs(ctx: ReportContext, accounts: pd.DataFrame) -> tuple:
+    """The figure of portfolio_accounts (rep ids, accounts per rep, account positions, statuses) with each
+    account's status as of the cut-off day; kept in the cache entry of the frames (for these reps and this
+    cut-off day) as positions of accounts, not as text."""
 
     def compute():
         with_status = accounts.copy()
@@ -148,8 +163,7 @@ def _portfolio_pairs(ctx: ReportContext, accounts: pd.DataFrame) -> pd.DataFrame
         return list(values["reps"]), list(values["counts"]), columns["row"], columns["status"]
 
     parts = ("portfolio_accounts", cutoff(ctx), sorted(ctx.ws.reps))
-    rep_ids, counts, rows, statuses = remembered(getattr(ctx.frames, "store", None), "portfolios", parts, compute, encode, decode)
-    return portfolio_frame(accounts, rep_ids, counts, rows, statuses)
+    return remembered(getattr(ctx.frames, "store", None), "portfolios", parts, compute, encode, decode)
 
 
 def _action_counts(ctx: ReportContext) -> pd.DataFrame:
