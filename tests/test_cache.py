@@ -1,5 +1,5 @@
 """The cache of parsed exports (intake/cache.py): a second run gives exactly the first run's figures, any
-change to an export or to the plan invalidates it, a damaged entry is ignored, and it can be disabled."""
+change to an export or to what of the plan shapes the frames invalidates it, a damaged entry is ignored, and it can be disabled."""
 
 from __future__ import annotations
 
@@ -171,3 +171,21 @@ def test_an_export_is_hashed_again_only_when_it_may_have_changed(plan, cached, m
     (folder / cache.DIGESTS).write_text("{not json", encoding="utf-8")
     hashed.clear()
     assert cache.cache_key(ws, folder) == third and sorted(hashed) == exports
+
+
+def test_another_run_s_entry_in_flight_is_left_to_it(plan, run_cli, cached):
+    """Storing an entry removes the other entries, but not another run's entry being written (`.tmp-`) or set
+    aside (`.old-`): removed under that run, its rename into place would fail and leave no entry at all. One left
+    by a killed run (older than IN_FLIGHT_SECONDS) goes."""
+    import time
+
+    folder = plan.root / cache.FOLDER
+    folder.mkdir()
+    fresh, stale, other = folder / ".tmp-abc-123", folder / ".old-abc-456", folder / "0123abcd"
+    for path in (fresh, stale, other):
+        path.mkdir()
+        (path / "meta.json").write_text("{}", encoding="utf-8")
+    old = time.time() - cache.IN_FLIGHT_SECONDS - 60
+    os.utime(stale, (old, old))
+    _report(run_cli, plan.root)
+    assert fresh.exists() and not stale.exists() and not other.exists()

@@ -11,8 +11,8 @@ stay dictionary-encoded, so they come back as the categories they were) and the 
   and e-mail (owners are matched on them) with any field not in `REP_FIELDS_NOT_READ`: a revised target or
   portfolio leaves the frames as they are (the derived figures and kept reports of the entry, which depend
   on the whole plan, are keyed by `plan_digest` besides);
-- salesplan's version, this cache's format and the source of the intake code (an upgrade or a local edit
-  of the code that builds the frames never meets an entry built by other code).
+- salesplan's version, this cache's format and the source of the code that builds the frames (`intake/`,
+  `config/`, `plan/model.py`: an upgrade or a local edit of it never meets an entry built by other code).
 
 Any change to one of those makes a new key, and the stale entry is replaced. Nothing is trusted that the
 key does not cover: a damaged or foreign entry is ignored (and rewritten), never an error. Arrow IPC, not
@@ -110,7 +110,9 @@ def cache_key(ws: Workspace, folder: Path | None = None) -> str | None:
 
     `folder`: the cache folder, where the SHA-256 of each export is remembered (`export_digests`)."""
     digest = hashlib.sha256(f"salesplan {__version__} cache {FORMAT}\n".encode())
-    for module in sorted(Path(__file__).parent.glob("*.py")):  # the code that builds the frames
+    package = Path(__file__).parent.parent
+    # the code that builds the frames: the intake, the `data:` settings it reads, the plan's models
+    for module in [*sorted((package / "intake").glob("*.py")), *sorted((package / "config").glob("*.py")), package / "plan" / "model.py"]:
         digest.update(module.read_bytes())
     digest.update(plan_shaping_frames(ws).encode("utf-8", errors="surrogatepass"))
     known = _read_digests(folder)
@@ -261,13 +263,29 @@ def store(folder: Path, key: str, frames: Frames) -> bool:
             shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
         for other in folder.iterdir():
-            if other.is_dir() and other.name != key:
+            if other.is_dir() and other.name != key and not _in_flight(other):
                 shutil.rmtree(other, ignore_errors=True)
         return True
     except BaseException as exc:  # the cache is an optimisation: a failure leaves the report uncached, never broken
         shutil.rmtree(tmp, ignore_errors=True)  # and Ctrl-C or a kill by SIGTERM leaves no half-written entry
         if not isinstance(exc, Exception):
             raise
+        return False
+
+
+#: Another run's temporary or set-aside entry younger than this is left to it (it renames or removes it itself);
+#: an older one was left by a run that was killed, and is removed.
+IN_FLIGHT_SECONDS = 15 * 60
+
+
+def _in_flight(folder: Path) -> bool:
+    """Whether `folder` is another run's entry being written (`.tmp-`) or replaced (`.old-`): removing it under
+    that run could leave no entry at all (its rename into place would then fail)."""
+    if not folder.name.startswith((".tmp-", ".old-")):
+        return False
+    try:
+        return time.time() - folder.stat().st_mtime < IN_FLIGHT_SECONDS
+    except OSError:
         return False
 
 

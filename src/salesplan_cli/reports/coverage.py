@@ -105,18 +105,19 @@ def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
         figure = _portfolio_pairs(ctx, accounts)
         ctx.frames.derived[key] = (ctx.ws, figure)
     reps = {rep.id for rep in ctx.reps()}
-    pairs = portfolio_frame(accounts, *_of_reps(figure, reps))
-    pairs = pairs[pairs["rep"].isin(reps)]
+    selected = _of_reps(figure, reps)
+    pairs = portfolio_frame(accounts, *selected)
+    source = accounts["name"] if "name" in accounts.columns else accounts["id"]
+    if len(pairs) and accounts["id"].is_unique:  # each pair's name at its account's row (an id names one row)
+        named = pd.Series(source.take(selected[2]).to_numpy(dtype=object), index=pairs.index, dtype="object")
+    else:
+        names = pd.Series(source.to_numpy(dtype=object), index=accounts["id"].to_numpy(dtype=object))
+        named = pairs["id"].map(names[~names.index.duplicated(keep="first")])
+    keep = pairs["rep"].isin(reps)
     if ctx.filters.segment:
-        pairs = pairs[pairs["segment"] == ctx.filters.segment]
-    names = pd.Series(
-        (accounts["name"] if "name" in accounts.columns else accounts["id"]).to_numpy(dtype=object), index=accounts["id"].to_numpy(dtype=object)
-    )
-    names = names[~names.index.duplicated(keep="first")]
-    pairs = pairs.assign(
-        name=pairs["id"].map(names),
-        segment=pairs["segment"].astype("object").where(pairs["segment"].notna(), UNSEGMENTED),
-    )
+        keep &= pairs["segment"] == ctx.filters.segment
+    pairs, named = pairs[keep], named[keep]
+    pairs = pairs.assign(name=named, segment=pairs["segment"].astype("object").where(pairs["segment"].notna(), UNSEGMENTED))
     pairs = pairs.reset_index(drop=True)
     ctx.frames.derived[final_key] = (ctx.ws, accounts, pairs)
     return pairs.copy(deep=False)
