@@ -238,6 +238,18 @@ def test_same_tells_a_type_apart():
     c = _rendered(pd.DataFrame({"x": pd.Series([1, None], dtype=object)}))
     assert not kept_module.same(a, b) and not kept_module.same(a, c)
     assert not kept_module.same(a, _rendered(pd.DataFrame({"x": pd.Series([1.0, None], dtype=object)}), decisions=[]))
+    # columns of numpy numbers and of text, compared whole: -0.0 is not 0.0, NaN only where NaN, None only where None
+    floats = _rendered(pd.DataFrame({"x": [0.0, float("nan"), 2.0]}))
+    assert kept_module.same(floats, _rendered(pd.DataFrame({"x": [0.0, float("nan"), 2.0]})))
+    assert not kept_module.same(floats, _rendered(pd.DataFrame({"x": [-0.0, float("nan"), 2.0]})))
+    assert not kept_module.same(floats, _rendered(pd.DataFrame({"x": [0.0, 1.0, 2.0]})))
+    ints = _rendered(pd.DataFrame({"x": pd.Series([1, 2], dtype="int64")}))
+    assert not kept_module.same(ints, _rendered(pd.DataFrame({"x": pd.Series([1, 3], dtype="int64")})))
+    assert not kept_module.same(ints, _rendered(pd.DataFrame({"x": pd.Series([1, 2], dtype="int32")})))
+    texts = _rendered(pd.DataFrame({"x": pd.Series(["a", None, "b"], dtype="str")}))
+    assert kept_module.same(texts, _rendered(pd.DataFrame({"x": pd.Series(["a", None, "b"], dtype="str")})))
+    assert not kept_module.same(texts, _rendered(pd.DataFrame({"x": pd.Series(["a", "b", None], dtype="str")})))
+    assert not kept_module.same(texts, _rendered(pd.DataFrame({"x": pd.Series(["a", None, "c"], dtype="str")})))
 
 
 @pytest.mark.parametrize(

@@ -280,6 +280,15 @@ def _same_frame(a, b) -> bool:
 
 
 def _same_values(x, y) -> bool:
+    import numpy as np
+
+    if isinstance(x.dtype, np.dtype) and x.dtype.kind in "iub":  # numpy numbers of one dtype: their values are their types
+        return np.array_equal(x.to_numpy(), y.to_numpy())
+    if isinstance(x.dtype, np.dtype) and x.dtype.kind == "f":  # NaN where NaN, and -0.0 told from 0.0
+        a, b = x.to_numpy(), y.to_numpy()
+        return np.array_equal(a, b, equal_nan=True) and np.array_equal(np.signbit(a), np.signbit(b))
+    if str(x.dtype) in ("str", "string"):  # text or missing, by the dtype: equal values where missing alike
+        return bool(x.reset_index(drop=True).equals(y.reset_index(drop=True)))
     if str(x.dtype) == "category":
         return _same_values(x.cat.categories.to_series(), y.cat.categories.to_series()) and x.cat.codes.tolist() == y.cat.codes.tolist()
     left, right = (list(x.array), list(y.array)) if x.dtype == object else (x.tolist(), y.tolist())
