@@ -300,3 +300,11 @@ def test_any_text_is_the_stripped_comparison(values, dtype, expected):
     column = pd.Series(values, dtype=dtype)
     assert _any_text(column) is expected
     assert bool((column.astype("str").str.strip() != "").any()) is expected  # the expression it stands for
+
+
+def test_a_gate_figure_that_is_not_a_number_comes_back():
+    """NaN compares unequal to itself: the check before keeping compares gate figures value by value."""
+    rendered = Rendered("dashboard", {"dashboard": pd.DataFrame({"x": [1.0]})}, {"dashboard": "Dashboard"}, gate_figures={"pipeline": {"rep-1": float("nan"), "rep-2": -0.0}})
+    assert kept_module.same(_round_trip(rendered), rendered)
+    other = Rendered("dashboard", {"dashboard": pd.DataFrame({"x": [1.0]})}, {"dashboard": "Dashboard"}, gate_figures={"pipeline": {"rep-1": float("nan"), "rep-2": 0.0}})
+    assert not kept_module.same(other, rendered)

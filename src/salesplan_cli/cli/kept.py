@@ -128,7 +128,7 @@ def _texts(values, mapping: bool = False) -> None:
 
 def same(a: Rendered, b: Rendered) -> bool:
     """Whether two reports are the same, down to each table's dtypes and each value's type."""
-    if (a.report, a.titles, a.notes, a.gate_figures, a.decisions) != (b.report, b.titles, b.notes, b.gate_figures, b.decisions):
+    if (a.report, a.titles, a.notes, a.decisions) != (b.report, b.titles, b.notes, b.decisions):
         return False
     if not _same_plain(a.gate_figures, b.gate_figures) or list(a.tables) != list(b.tables):
         return False
@@ -218,7 +218,7 @@ def _decode_values(encoded: dict):
         categories = _decode_values(encoded["categories"])
         dtype = pd.CategoricalDtype(pd.Index(categories), ordered=bool(encoded["ordered"]))
         return pd.Series(pd.Categorical.from_codes(encoded["codes"], dtype=dtype))
-    values = [_decode_value(value) for value in encoded["values"]]
+    values = [_decode_value(value, pd.NA) for value in encoded["values"]]
     if kind == "object":
         import numpy as np
 
@@ -231,12 +231,12 @@ def _decode_values(encoded: dict):
     return pd.Series(values, dtype=kind)
 
 
-def _decode_value(value):
-    import pandas as pd
-
+def _decode_value(value, na):
+    """One value of a table as `_encode_values` wrote it (`na`: pandas' missing value, passed in rather than
+    imported once per value)."""
     if isinstance(value, dict):
         if value.get("na") is True:
-            return pd.NA
+            return na
         if "date" in value:
             return dt.date.fromisoformat(value["date"])
         return float(value["float"])

@@ -96,13 +96,10 @@ def plan_shaping_frames(ws: Workspace) -> str:
 def plan_digest(ws: Workspace) -> str:
     """SHA-256 of the text of every plan file (and the reps `--keep-going` left out): what derived figures and
     kept reports depend on besides the frames."""
-    digest = hashlib.sha256()
-    for rel in sorted(ws.sources):
-        text = getattr(ws.sources[rel], "text", "") or ""
-        digest.update(f"plan {rel} {len(text)}\n".encode())
-        digest.update(text.encode("utf-8", errors="surrogatepass"))
-    digest.update(("left out " + json.dumps(sorted(ws.derived.get("keep_going_left_out_names", ())))).encode())
-    return digest.hexdigest()
+    from ..plan.checked import plan_text_digest
+
+    left_out = json.dumps(sorted(ws.derived.get("keep_going_left_out_names", ())))
+    return hashlib.sha256(f"{plan_text_digest(ws)} left out {left_out}".encode()).hexdigest()
 
 
 def cache_key(ws: Workspace, folder: Path | None = None) -> str | None:

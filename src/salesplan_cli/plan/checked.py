@@ -33,6 +33,17 @@ ENTRY = "plan-check.json"
 FORMAT = 1
 
 
+def plan_text_digest(ws) -> str:
+    """SHA-256 of the text of every plan file read (with its path): what every key that depends on the whole
+    plan starts from (this check, the derived figures and kept reports of the cache)."""
+    digest = hashlib.sha256()
+    for rel in sorted(ws.sources):
+        text = getattr(ws.sources[rel], "text", "") or ""
+        digest.update(f"plan {rel} {len(text)}\n".encode())
+        digest.update(text.encode("utf-8", errors="surrogatepass"))
+    return digest.hexdigest()
+
+
 def check_key(ws, load_diags: list[Diagnostic], as_of: dt.date) -> str:
     """The key of a plan check: the plan files' text, the findings of reading them, the as-of date, the code."""
     digest = hashlib.sha256(f"salesplan {__version__} plan check {FORMAT} as of {as_of.isoformat()}\n".encode())
@@ -40,10 +51,7 @@ def check_key(ws, load_diags: list[Diagnostic], as_of: dt.date) -> str:
     for module in sorted([*package.glob("*.py"), *package.glob("checks/*.py")]):
         digest.update(module.read_bytes())
     digest.update((package.parent / "diagnostics.py").read_bytes())
-    for rel in sorted(ws.sources):
-        text = getattr(ws.sources[rel], "text", "") or ""
-        digest.update(f"plan {rel} {len(text)}\n".encode())
-        digest.update(text.encode("utf-8", errors="surrogatepass"))
+    digest.update(plan_text_digest(ws).encode())
     for d in load_diags:
         digest.update(json.dumps(d.to_dict(), sort_keys=True).encode())
     return digest.hexdigest()

@@ -43,34 +43,32 @@ def _code() -> str:
     return _CODE[0]
 
 
+class _Placed:
+    """`key_marks` or `value_marks` of a KeptDoc: where each key or value sits, parsed from the file's text the
+    first time either is read (what is set before, by the dataclass's __init__, is replaced then)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, doc, owner=None):
+        if doc is None:
+            return self
+        if not doc.__dict__.get("_placed"):
+            doc.__dict__["_placed"] = True
+            parsed, _diags = parse_yaml(doc.text, doc.rel)
+            doc.__dict__["_key_marks"], doc.__dict__["_value_marks"] = parsed.key_marks, parsed.value_marks
+        return doc.__dict__[self.slot]
+
+    def __set__(self, doc, value) -> None:
+        doc.__dict__[self.slot] = value
+
+
 class KeptDoc(SourceDoc):
     """A plan file whose data came from the cache: where each key and value sits is parsed from its text the
     first time it is asked for."""
 
-    def _marks(self) -> None:
-        if not self.__dict__.get("_placed"):
-            self.__dict__["_placed"] = True
-            doc, _diags = parse_yaml(self.text, self.rel)
-            self.__dict__["_key_marks"] = doc.key_marks
-            self.__dict__["_value_marks"] = doc.value_marks
-
-    @property
-    def key_marks(self):
-        self._marks()
-        return self.__dict__["_key_marks"]
-
-    @key_marks.setter
-    def key_marks(self, value) -> None:
-        self.__dict__["_key_marks"] = value
-
-    @property
-    def value_marks(self):
-        self._marks()
-        return self.__dict__["_value_marks"]
-
-    @value_marks.setter
-    def value_marks(self, value) -> None:
-        self.__dict__["_value_marks"] = value
+    key_marks = _Placed()
+    value_marks = _Placed()
 
 
 class ParsedPlans:
