@@ -106,6 +106,15 @@ def cached(monkeypatch):
 
 
 @pytest.fixture
+def no_replay(monkeypatch):
+    """No report replayed (cli/replay.py): for the tests of the caches beneath it (parsed exports, derived
+    figures, kept figures), whose second run must reach them."""
+    from salesplan_cli.cli import replay
+
+    monkeypatch.setattr(replay, "REPLAYED", ())
+
+
+@pytest.fixture
 def run_cli(capsys):
     """Run `salesplan ARGS...` in-process through main(argv), as the console script does."""
 

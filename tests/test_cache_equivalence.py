@@ -178,7 +178,7 @@ def test_a_plan_error_is_found_again_from_the_cache(plan, run_cli, cached, monke
 
 
 @pytest.mark.parametrize("victim", ["opportunities.arrow", "activities.arrow", "meta.json", checked.ENTRY])
-def test_a_truncated_cache_file(plan, run_cli, cached, monkeypatch, victim):
+def test_a_truncated_cache_file(plan, run_cli, cached, monkeypatch, victim, no_replay):
     _same_after(run_cli, plan, monkeypatch)
     folder = plan.root / cache.FOLDER
     if victim == checked.ENTRY:
@@ -208,7 +208,7 @@ def _forget_reports(root):
         path.unlink()
 
 
-def test_the_second_run_takes_the_derived_figures_from_the_cache(plan, run_cli, cached, monkeypatch):
+def test_the_second_run_takes_the_derived_figures_from_the_cache(plan, run_cli, cached, monkeypatch, no_replay):
     """Portfolios, actions per rep and account, the last activity per deal and the activities' group codes are
     read back, not derived again, and the report is the cold one byte for byte."""
     from salesplan_cli.intake import segments
@@ -233,7 +233,7 @@ def test_the_second_run_takes_the_derived_figures_from_the_cache(plan, run_cli, 
     assert warm == _cold(run_cli, plan.root, monkeypatch)
 
 
-def test_another_as_of_day_derives_its_own_figures(plan, run_cli, cached, monkeypatch):
+def test_another_as_of_day_derives_its_own_figures(plan, run_cli, cached, monkeypatch, no_replay):
     _out(run_cli, plan.root, ())
     before = len(_derived_files(plan.root))
     run = run_cli("report", "-w", plan.root, "--as-of", "2027-06-30", "--format", "json")
@@ -248,7 +248,7 @@ def test_another_as_of_day_derives_its_own_figures(plan, run_cli, cached, monkey
 
 @pytest.mark.parametrize("victim", ["portfolios", "actions", "last_activity", "coded", "ids_repeat"])
 @pytest.mark.parametrize("damage", ["cut short", "emptied", "foreign"])
-def test_a_damaged_derived_figure(plan, run_cli, cached, monkeypatch, victim, damage):
+def test_a_damaged_derived_figure(plan, run_cli, cached, monkeypatch, victim, damage, no_replay):
     _out(run_cli, plan.root, ())
     (path,) = [p for p in _derived_files(plan.root) if p.name.startswith(victim + "-")]
     data = path.read_bytes()
@@ -295,7 +295,7 @@ def test_concurrent_runs_write_the_caches_and_agree(plan, run_cli, cached, monke
     "victim, column, shift",
     [("portfolios", "row", 10**6), ("actions", "key", 10**8), ("actions", "key", -(10**8)), ("coded", "combined", 10**5), ("coded", "combined", -(10**5))],
 )
-def test_a_derived_figure_that_does_not_fit_the_frames_is_computed_again(plan, run_cli, cached, monkeypatch, victim, column, shift):
+def test_a_derived_figure_that_does_not_fit_the_frames_is_computed_again(plan, run_cli, cached, monkeypatch, victim, column, shift, no_replay):
     """A figure under its own key whose numbers no computation gives (account positions past the accounts, pair
     keys or group codes out of their range: written by hand, or by other code under the same key): a note, the
     figure derived again, the cold report. (Numbers edited within their range are trusted, as the cached frames
@@ -317,7 +317,7 @@ def test_a_derived_figure_that_does_not_fit_the_frames_is_computed_again(plan, r
     assert "did not fit the frames" in err
 
 
-def test_values_of_another_shape_under_the_right_key_are_computed_again(plan, run_cli, cached, monkeypatch):
+def test_values_of_another_shape_under_the_right_key_are_computed_again(plan, run_cli, cached, monkeypatch, no_replay):
     import json
 
     import pyarrow as pa

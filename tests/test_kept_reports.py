@@ -70,7 +70,7 @@ REQUESTS = [
 
 
 @pytest.mark.parametrize("request_args", REQUESTS, ids=[" ".join(r) for r in REQUESTS])
-def test_the_second_run_prints_the_kept_figures(plan, run_cli, cached, monkeypatch, request_args):
+def test_the_second_run_prints_the_kept_figures(plan, run_cli, cached, monkeypatch, request_args, no_replay):
     first = _run(run_cli, plan.root, *request_args)
     assert len(_kept_files(plan.root)) == 1
     with monkeypatch.context() as m:
@@ -82,7 +82,7 @@ def test_the_second_run_prints_the_kept_figures(plan, run_cli, cached, monkeypat
     assert first == second == cold
 
 
-def test_any_other_request_computes_its_own_figures(plan, run_cli, cached, monkeypatch):
+def test_any_other_request_computes_its_own_figures(plan, run_cli, cached, monkeypatch, no_replay):
     base = ("report", "--format", "json")
     _run(run_cli, plan.root, *base)
     others = [
@@ -117,7 +117,7 @@ def test_any_other_request_computes_its_own_figures(plan, run_cli, cached, monke
         (("review", "--rep", "rep-e1", "--format", "json"), ("review", "--rep", "rep-e1", "--top", "1", "--format", "json")),
     ],
 )
-def test_the_options_of_a_report_are_part_of_its_request(plan, run_cli, cached, monkeypatch, first, second):
+def test_the_options_of_a_report_are_part_of_its_request(plan, run_cli, cached, monkeypatch, first, second, no_replay):
     _run(run_cli, plan.root, *first)
     out = _run(run_cli, plan.root, *second)
     assert len(_kept_files(plan.root)) == 2
@@ -125,7 +125,7 @@ def test_the_options_of_a_report_are_part_of_its_request(plan, run_cli, cached, 
     assert out[0] != _cold(run_cli, plan.root, monkeypatch, *first)[0]
 
 
-def test_keep_going_prints_the_same_from_the_kept_figures(plan, run_cli, cached, monkeypatch):
+def test_keep_going_prints_the_same_from_the_kept_figures(plan, run_cli, cached, monkeypatch, no_replay):
     plan.replace("reps/rep-e2.yaml", "manager: mgr-enterprise", "manager: mgr-enterprise\nunknown_key: 1")
     args = ("report", "--keep-going", "--format", "json")
     first = _run(run_cli, plan.root, *args)
@@ -136,7 +136,7 @@ def test_keep_going_prints_the_same_from_the_kept_figures(plan, run_cli, cached,
     assert first == second == _cold(run_cli, plan.root, monkeypatch, *args)
 
 
-def test_a_plan_file_touched_computes_the_report_again(plan, run_cli, cached, monkeypatch):
+def test_a_plan_file_touched_computes_the_report_again(plan, run_cli, cached, monkeypatch, no_replay):
     before = _run(run_cli, plan.root, "report", "--format", "json")
     plan.replace("reps/rep-e1.yaml", "name: Henrik Dahl", "name: Henrik Dahl-Berg")
     after = _run(run_cli, plan.root, "report", "--format", "json")
@@ -157,7 +157,7 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", ["cut short", "emptied", *DAMAGE])
-def test_damaged_kept_figures_are_computed_again(plan, run_cli, cached, monkeypatch, damage):
+def test_damaged_kept_figures_are_computed_again(plan, run_cli, cached, monkeypatch, damage, no_replay):
     import pyarrow as pa
 
     args = ("report", "--check", "--format", "markdown")  # gates, notes and tables all rendered

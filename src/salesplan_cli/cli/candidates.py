@@ -6,7 +6,8 @@ the current folder or the nearest parent holding salesplan.yaml. Read cheaply: e
 salesplan.yaml and strategy.yaml with the YAML parser; never the exports, never pandas. A workspace that cannot
 be read completes nothing (no error is printed while the user presses Tab).
 
-Imported by `salesplan --help`: only os, re and pathlib at the top; yaml inside the functions.
+Imported by `salesplan --help`: only os, re, pathlib and plan/locate.py (pathlib only) at the top; yaml inside
+the functions.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-WORKSPACE_FILE = "salesplan.yaml"  # as plan/load.py (not imported here: it loads pydantic)
+from ..plan.locate import WORKSPACE_FILE
+
 #: --period words, as reports/period.py reads them (the months YYYY-MM of the fiscal year are added).
 PERIOD_WORDS = ("ytd", "fy", "month", "quarter", "half", "Q1", "Q2", "Q3", "Q4", "H1", "H2",
                 "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")

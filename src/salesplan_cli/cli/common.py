@@ -90,7 +90,7 @@ def as_of_date(value: Optional[str]) -> dt.date:
 
 def resolve_workspace(option: Optional[Path]) -> Path:
     """The workspace root, or exit 2 with a clear message."""
-    from ..plan.load import WorkspaceNotFound, find_workspace
+    from ..plan.locate import WorkspaceNotFound, find_workspace
 
     try:
         return find_workspace(option if option is not None else Path.cwd(), explicit=option is not None)
@@ -105,8 +105,15 @@ def fail_usage(message: str, hint: str = "") -> "typer.Exit":
     raise typer.Exit(exitcodes.USAGE)
 
 
+#: While a report run is recorded to be replayed (cli/replay.py): the events it has printed, each line said
+#: on stderr appended as ["err", text].
+recording: list | None = None
+
+
 def err(text: str) -> None:
     sys.stderr.write(clean(text) + "\n")
+    if recording is not None:
+        recording.append(["err", text])
 
 
 #: C0/C1 controls (terminal escapes) and the bidirectional overrides and isolates that reorder what a

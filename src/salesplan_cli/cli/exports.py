@@ -66,6 +66,10 @@ def read_exports(ws, root: Path, hint: str = "", data_dirs: tuple[Path, ...] = (
     data = _read_with_progress(ws, root, export_files(ws), data_dirs)
     for note in data.notes:
         err(f"note: {note}")
+    if data.notes:  # about the cache: said once, never replayed
+        from .replay import taint
+
+        taint()
     if data.refused or data.problems:
         _print_diagnostics(data.refused or data.problems, root, hint)
         raise typer.Exit(exitcodes.USAGE)

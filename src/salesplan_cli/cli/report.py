@@ -8,6 +8,7 @@ from ..reports.gates import dashboard_figures, rep_figures
 from .common import AsOfOption, DataDirOption, WorkspaceOption, fail_usage
 from .formats import Rendered, ReportFormat
 from .kept import kept
+from .replay import replay_or_record
 from .reporting import (
     ByOption,
     CheckOption,
@@ -57,9 +58,9 @@ def attainment_command(
     keep_going: KeepGoingOption = False,
 ) -> None:
     """Sales made against target for the period, by rep (default), team, segment or product; with projection."""
-    from ..reports.attainment import BY_CHOICES, attainment
-
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
+    replay_or_record(opts, "attainment", {"by": by})
+    from ..reports.attainment import BY_CHOICES, attainment
     from ..reports.monthly import STEPS
 
     dims = parse_by(by, BY_CHOICES + STEPS, ["rep"])
@@ -147,9 +148,10 @@ def activity_command(
     keep_going: KeepGoingOption = False,
 ) -> None:
     """Actions done against planned (norms x accounts in portfolio, prorated), by rep, action type and segment."""
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
+    replay_or_record(opts, "activity", {"by": by})
     from ..reports.activity import activity, activity_notes
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
     dims = parse_by(by, ("rep", "team", "action", "segment"), ["rep", "action", "segment"])
     ctx = prepare(opts)
     _require(ctx, "activities")
@@ -182,11 +184,12 @@ def coverage_command(
     keep_going: KeepGoingOption = False,
 ) -> None:
     """Targeted accounts touched in the period, commercial pressure, and the untouched accounts to work first."""
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
+    replay_or_record(opts, "coverage", {"top": top})
     from ..reports.coverage import coverage, coverage_by_rep, untouched_accounts
     from ..reports.gaps import coverage_notes
     from ..reports.roles import no_role_reached, roles_notes, roles_reached, roles_shown
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
     ctx = prepare(opts)
     _require(ctx, "accounts", "activities")
 
@@ -228,11 +231,12 @@ def pipeline_command(
     keep_going: KeepGoingOption = False,
 ) -> None:
     """Open deals: count, value, weighted value, age, overdue and stale deals; pipeline coverage of the remaining target."""
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
+    replay_or_record(opts, "pipeline", {"by": by, "top": top})
     from ..reports.gaps import opportunity_notes
     from ..reports.pipeline import coverage_horizon, deals_to_watch, pipeline, pipeline_coverage, pipeline_notes
     from ..reports.quality import linked_outputs, missing_outputs, qualification, quality_notes
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
     dims = parse_by(by, ("rep", "team", "stage", "segment", "product"), ["rep", "stage"])
     ctx = prepare(opts)
     _require(ctx, "opportunities")
@@ -277,9 +281,10 @@ def conversion_command(
     keep_going: KeepGoingOption = False,
 ) -> None:
     """Win rates by rep and product range, alerts where a seller differs significantly from the team, stage conversion."""
+    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, data_dir=data_dir, keep_going=keep_going)
+    replay_or_record(opts, "conversion", {"by": by})
     from ..reports.conversion import NO_STAGE_HISTORY, conversion, conversion_notes, stage_conversion
 
-    opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=segment, product=product, format=format, output=output, data_dir=data_dir, keep_going=keep_going)
     ctx = prepare(opts)
     dims = parse_by(by, ("rep", "team", "product", "segment"), ["rep", "product"] if ctx.ws.strategy.products else ["rep"])
     _require(ctx, "opportunities")
@@ -343,12 +348,12 @@ def dashboard_command(
         }
         context.obj = {name: value for name, value in given.items() if value}
         return
-    from ..reports.dashboard import dashboard
-
     opts = _options(context, workspace=workspace, as_of=as_of, period=period, rep=rep, team=team, segment=None, product=None, format=format, output=output, fail_under=fail_under, check=check, data_dir=data_dir, keep_going=keep_going)
+    replay_or_record(opts, "dashboard", {})
     ctx = prepare(opts)
 
     def build() -> Rendered:
+        from ..reports.dashboard import dashboard
         from .progress import stages
 
         with stages("computing the dashboard") as step:

@@ -3,7 +3,6 @@ workspace checked, the exports read, the period resolved) and `emit` (render, wr
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,6 +12,7 @@ from .. import exitcodes
 from .common import as_of_date, data_dirs, err, fail_usage, resolve_workspace
 from .candidates import complete_periods, complete_products, complete_reps, complete_segments, complete_teams
 from .exports import NO_AMOUNTS, print_intake, command_of, fail_damaged, read_exports, valid_workspace, workspace_keeping_going
+from . import replay
 from .formats import Options, Rendered, ReportFormat, markdown_named_md
 
 
@@ -141,7 +141,7 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
         _write_output(ctx, opts.output, text)
         err(f"wrote {opts.output}")
     elif text is not None:
-        sys.stdout.write(text)
+        replay.wrote(text)
     print_intake(ctx, converted_noted=noted)
     for note in getattr(getattr(ctx.frames, "store", None), "notes", ()):  # derived figures of the cache not readable: rewritten
         err(f"note: {note}")
@@ -156,10 +156,14 @@ def emit(ctx, opts: Options, rendered: Rendered) -> None:
             err(f"breach: {breach.describe()}")
         if found:
             err(f"salesplan report: {len(found)} breach{'es' if len(found) != 1 else ''}")
-            raise typer.Exit(exitcodes.FINDINGS)
-    if opts.left_out:
-        raise typer.Exit(exitcodes.FINDINGS)
-    raise typer.Exit(exitcodes.OK)
+            _end(ctx, opts, exitcodes.FINDINGS)
+    _end(ctx, opts, exitcodes.FINDINGS if opts.left_out else exitcodes.OK)
+
+
+def _end(ctx, opts: Options, code: int):
+    """Exit with `code`, the run kept to be replayed when it may be (cli/replay.py)."""
+    replay.finish(ctx, opts, code)
+    raise typer.Exit(code)
 
 
 def amount_exports(report: str, sales_from_opportunities: bool) -> set[str] | None:

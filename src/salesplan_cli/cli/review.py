@@ -10,6 +10,7 @@ from .common import AsOfOption, DataDirOption, WorkspaceOption
 from .candidates import complete_reps
 from .formats import Rendered, ReportFormat
 from .kept import kept
+from .replay import replay_or_record
 from .reporting import FormatOption, OutputOption, PeriodOption, TopOption, _options, emit, prepare
 
 
@@ -24,9 +25,10 @@ def review(
     output: OutputOption = None,
 ) -> None:
     """The follow-up meeting sheet: a rep's plan vs actual for the period, the decisions to take, accounts and deals to discuss."""
+    opts = _options(None, workspace=workspace, as_of=as_of, period=period, rep=[rep], team=None, segment=None, product=None, format=format, output=output, data_dir=data_dir)
+    replay_or_record(opts, "review", {"top": top})
     from ..reports.review import review as review_sheet
 
-    opts = _options(None, workspace=workspace, as_of=as_of, period=period, rep=[rep], team=None, segment=None, product=None, format=format, output=output, data_dir=data_dir)
     ctx = prepare(opts, "salesplan review")
 
     def build() -> Rendered:

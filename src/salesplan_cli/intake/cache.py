@@ -5,7 +5,7 @@ Arrow IPC files (uncompressed: a second run reads them at the speed of the disk,
 stay dictionary-encoded, so they come back as the categories they were) and the intake account (rows read, used, rejected and why) as JSON. The entry is keyed by:
 
 - every export file's path, size, modification time and SHA-256 of its bytes (the SHA-256 remembered in
-  `export-digests.json` while the file's size, times and inode stay those it had when it was hashed);
+  `export-digests.json`, `digests.py`, while the file's size, times and inode stay those it had when it was hashed);
 - what of the plan shapes the frames (`plan_shaping_frames`): salesplan.yaml, strategy.yaml and segments.yaml
   whole (the `data:` settings, mappings, rates, stages, actions, products, segments), and each rep's id, name
   and e-mail (owners are matched on them) with any field not in `REP_FIELDS_NOT_READ`: a revised target or
@@ -31,14 +31,12 @@ from pathlib import Path
 from .. import __version__
 from ..plan.model import Workspace
 from .frameset import Frames, SourceReport
+from .digests import DIGESTS, ENV_DISABLE, ENV_FOLDER, FOLDER, cache_folder, export_digest, read_digests, write_digests  # noqa: F401 - also read from here
 from .load import export_files
 from .read import RowIssue
 
 #: Bump when what is stored changes shape.
 FORMAT = 4
-FOLDER = ".salesplan-cache"
-ENV_DISABLE = "SALESPLAN_NO_CACHE"
-ENV_FOLDER = "SALESPLAN_CACHE_DIR"
 ENV_NO_MMAP = "SALESPLAN_CACHE_NO_MMAP"
 _FRAMES = ("opportunities", "opportunity_lines", "activities", "accounts", "sales", "stage_history")
 #: Exports smaller than this in total are read afresh every time (reading them is as quick as the cache).
@@ -54,18 +52,6 @@ def worth_caching(ws: Workspace) -> bool:
         except (OSError, ValueError):
             return False
     return total >= MIN_BYTES
-
-
-def cache_folder(root: Path, explicit: Path | None = None) -> Path | None:
-    """Where the cache lives: `explicit`, else $SALESPLAN_CACHE_DIR, else <workspace>/.salesplan-cache;
-    None when $SALESPLAN_NO_CACHE is set (to anything but 0 or an empty string)."""
-    if os.environ.get(ENV_DISABLE, "") not in ("", "0"):
-        return None
-    if explicit is not None:
-        return explicit
-    if os.environ.get(ENV_FOLDER):
-        return Path(os.environ[ENV_FOLDER])
-    return Path(root) / FOLDER
 
 
 #: Fields of a rep plan that the intake does not read (it reads a rep's id, name and e-mail, to match owners):
@@ -112,7 +98,7 @@ def cache_key(ws: Workspace, folder: Path | None = None) -> str | None:
     for module in [*sorted((package / "intake").glob("*.py")), *sorted((package / "config").glob("*.py")), package / "plan" / "model.py"]:
         digest.update(module.read_bytes())
     digest.update(plan_shaping_frames(ws).encode("utf-8", errors="surrogatepass"))
-    known = _read_digests(folder)
+    known = read_digests(folder)
     before = dict(known)
     exports = export_files(ws)
     for kind, path in exports:
@@ -120,57 +106,14 @@ def cache_key(ws: Workspace, folder: Path | None = None) -> str | None:
             if not path.is_file():
                 return None
             stat = path.stat()
-            content = _export_digest(path, stat, known)
+            content = export_digest(path, stat, known)
         except (OSError, ValueError):
             return None
         digest.update(f"export {kind} {path} {stat.st_size} {stat.st_mtime_ns} {content}\n".encode())
     current = {str(path): known[str(path)] for _kind, path in exports if str(path) in known}  # no stale files kept
     if folder is not None and current != before:
-        _write_digests(folder, current)
+        write_digests(folder, current)
     return digest.hexdigest()
-
-
-#: The SHA-256 of each export as last computed, with the file's size, times and inode then (`export_digests`).
-DIGESTS = "export-digests.json"
-#: A digest is reused only for a file last modified this long before it was computed: a file written again
-#: within the same tick of the clock as the digest could otherwise keep its times (git's "racy" entries).
-RACY_NS = 2_000_000_000
-
-
-def _export_digest(path: Path, stat, known: dict) -> str:
-    """The SHA-256 of an export's bytes: remembered from an earlier run while the file's size, modification
-    time, change time and inode are those it had then (any write changes the change time, which no tool can
-    set back), computed otherwise. Hashing 391 MB takes a quarter to half a second; a stat, nothing."""
-    signature = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
-    seen = known.get(str(path))
-    if isinstance(seen, dict) and seen.get("stat") == signature and isinstance(seen.get("at"), int) and stat.st_mtime_ns < seen["at"] - RACY_NS:
-        if isinstance(seen.get("sha256"), str):
-            return seen["sha256"]
-    at = time.time_ns()
-    with open(path, "rb") as handle:
-        content = hashlib.file_digest(handle, "sha256").hexdigest()
-    known[str(path)] = {"stat": signature, "sha256": content, "at": at}
-    return content
-
-
-def _read_digests(folder: Path | None) -> dict:
-    if folder is None:
-        return {}
-    try:
-        known = json.loads((folder / DIGESTS).read_text(encoding="utf-8"))
-        return known if isinstance(known, dict) else {}
-    except (OSError, ValueError, RecursionError):  # none yet, or damaged (nested past Python's limit): every export is hashed
-        return {}
-
-
-def _write_digests(folder: Path, known: dict) -> None:
-    from ..writing import prepare_cache_folder, write_atomic
-
-    try:
-        prepare_cache_folder(folder)
-        write_atomic(folder / DIGESTS, json.dumps(known))
-    except OSError:  # a read-only checkout: hashed again next time
-        pass
 
 
 def load(folder: Path, key: str) -> Frames | None:

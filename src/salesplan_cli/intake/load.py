@@ -33,6 +33,7 @@ from pathlib import Path
 from ..diagnostics import Diagnostic, diagnostic
 from ..plan.model import Workspace
 from ..config.data import DataConfig, Source
+from .globs import is_pattern, pattern_files
 from .fields import FIELDS, PRESETS, columns_for
 from .frameset import KINDS, Frames, SourceReport, setting_of, setting_path as _setting_path  # noqa: F401  (the frames, defined beside them)
 from .lookups import owner_key, owner_lookup, rep_owner_keys, stage_lookup  # noqa: F401
@@ -57,18 +58,13 @@ def source_files(root: Path, source: Source) -> tuple[list[tuple[str, Path]], st
     """The files of one declaration, as (path shown in messages, path): its path, or every regular file its glob
     matches (relative to the workspace, in sorted order); with the reason when a glob matches no file.
 
-    Every export path is resolved here and only here (through _path_of); whether it may be read at all is
-    outside_workspace's rule (export_path_problems applies it to every file, before anything is read)."""
-    path = _path_of(root, source)
-    if not glob.has_magic(source.path):
-        return [(source.path, path)], None
+    Every export path is resolved here and only here (through _path_of, and globs.pattern_files for a glob);
+    whether it may be read at all is outside_workspace's rule (export_path_problems applies it to every file,
+    before anything is read)."""
+    if not is_pattern(source.path):
+        return [(source.path, _path_of(root, source))], None
     pattern = source.path
-    matches = sorted(glob.glob(pattern, root_dir=root)) if not Path(pattern).is_absolute() else sorted(glob.glob(pattern))
-    files = []
-    for match in matches:
-        found = _path_of(root, source.model_copy(update={"path": match}))
-        if found.is_file():
-            files.append((Path(match).as_posix() if not Path(match).is_absolute() else match, found))
+    files = pattern_files(root, pattern)
     if not files:
         return [], f"the pattern '{pattern}' matches no file"
     return files, None

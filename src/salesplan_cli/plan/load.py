@@ -21,30 +21,7 @@ from ..config.data import ONE_EXPORT, SEVERAL_EXPORTS
 from .model import FILE_MODELS, RepPlan, SegmentsFile, Settings, Strategy, Workspace
 from .parsed import ParsedPlans
 from .yamlsource import SourceDoc, load_yaml_file, parse_yaml, path_str
-
-WORKSPACE_FILE = "salesplan.yaml"
-STRATEGY_FILE = "strategy.yaml"
-SEGMENTS_FILE = "segments.yaml"
-REPS_DIR = "reps"
-
-
-class WorkspaceNotFound(Exception):
-    """No salesplan.yaml in the given folder or any parent: a usage error."""
-
-
-def find_workspace(start: Path, explicit: bool = False) -> Path:
-    """The folder holding salesplan.yaml: `start` itself when explicit, else it or a parent."""
-    start = start.resolve()
-    if explicit:
-        if not start.is_dir():
-            raise WorkspaceNotFound(f"{start} is not a folder")
-        if not (start / WORKSPACE_FILE).exists():
-            raise WorkspaceNotFound(f"{start} holds no {WORKSPACE_FILE}")
-        return start
-    for folder in [start, *start.parents]:
-        if (folder / WORKSPACE_FILE).exists():
-            return folder
-    raise WorkspaceNotFound(f"no {WORKSPACE_FILE} in {start} or any folder above it")
+from .locate import REPS_DIR, SEGMENTS_FILE, STRATEGY_FILE, WORKSPACE_FILE, WorkspaceNotFound, find_workspace, rep_plan_files  # noqa: F401 - also read from here
 
 
 @contextmanager
@@ -83,16 +60,14 @@ def _load_workspace(root: Path, parse) -> tuple[Workspace, list[Diagnostic]]:
     segments = _load_one(ws, root / SEGMENTS_FILE, SEGMENTS_FILE, SegmentsFile, diags, parse)
     ws.segments = segments.root if segments is not None else None
 
-    reps_dir = root / REPS_DIR
-    if not reps_dir.is_dir():
+    rep_paths = rep_plan_files(root)
+    if rep_paths is None:
         diags.append(
             diagnostic("SP001", f"{REPS_DIR}/", None, None, "folder of rep plans not found", f"create {REPS_DIR}/ with one <rep-id>.yaml per salesperson")
         )
         return ws, diags
     seen_stems: dict[str, str] = {}
-    for path in sorted(reps_dir.iterdir()):
-        if path.suffix not in (".yaml", ".yml") or path.name.startswith("."):
-            continue
+    for path in rep_paths:
         rel = f"{REPS_DIR}/{path.name}"
         if path.stem in seen_stems:
             diags.append(

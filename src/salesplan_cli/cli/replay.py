@@ -1,0 +1,297 @@
+"""A report asked again on unchanged exports, plan and code, with the same options: the run replays what the
+first run printed (its standard output, its lines on stderr, in order, and its exit code) instead of checking
+the plan, mapping the parsed exports and rendering the figures again; pandas, pyarrow and pydantic are not
+even imported.
+
+A run is recorded, and replayed, only when nothing of what it prints depends on the terminal or on the cache
+itself: its output goes to a pipe or a file (`> out.json`, not a terminal), in json, csv, markdown or html
+(never the table format, laid out for the terminal's width), to standard output (not `--output`), without
+`--keep-going`; and it is stored only once the run has ended as a report does (exit 0, or 1 for a gate's
+breach), with the cache of parsed exports in use (`intake/cache.py`: exports of 8 MB or more) and no note
+about the cache printed (a damaged cache file is said once, not replayed).
+
+The replay is keyed by everything a run reads besides the exports: the bytes of every plan file (salesplan.yaml,
+strategy.yaml, segments.yaml, each file of reps/), salesplan's source (every module), its version, Python's, the
+versions of pandas, numpy and pyarrow installed, the current folder (messages show paths relative to it), the
+workspace folder, the `SALESPLAN_*` environment variables and `COLUMNS`, the as-of day (today when not given:
+the replay of yesterday's run is not today's), and every option of the command as given. The exports are
+checked before a replay, not keyed: the recorded run lists each export file it read with its SHA-256 and
+each glob of the `data:` section with the files it matched; a replay needs every file to hash the same (its
+SHA-256 remembered in `export-digests.json` while its size, times and inode are unchanged: `intake/digests.py`)
+and every glob to match the same files. Anything else is a new run, recorded in turn.
+
+Kept in `<cache folder>/replay-<sha256 of the key>.json` (JSON only: a cache folder that came with a
+cloned repository cannot run code), written atomically; the most recently used `KEEP` are kept. A file that
+cannot be read back as a recorded run (cut short, damaged, of another shape) gives a note, and the report is
+computed again and its file rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import typer
+
+from .. import __version__
+from . import common
+from .formats import Options, ReportFormat
+
+#: A recorded run is kept as `<cache folder>/<PREFIX><sha256 of its key>.json` (beside the entries of parsed exports).
+PREFIX = "replay-"
+#: Bump when what is stored changes shape.
+FORMAT = 1
+#: Recorded runs kept per cache folder, the least recently used dropped beyond.
+KEEP = 32
+#: Formats whose text does not depend on the terminal.
+REPLAYED = (ReportFormat.json, ReportFormat.csv, ReportFormat.markdown, ReportFormat.html)
+#: Libraries whose version could change a figure or its text (their dist-info folders are read, not imported).
+LIBRARIES = ("pandas", "numpy", "pyarrow")
+#: Recorded output larger than this is not kept (a 2,000-rep dashboard in JSON is 1.4 MB; its HTML page, 15 MB).
+MAX_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class Recording:
+    """A run being recorded: where it goes, under which key, and what it has printed so far."""
+
+    opts: Options
+    report: str
+    request: dict
+    folder: Path
+    key: str
+    events: list = field(default_factory=list)  # ["out", text] (stdout) and ["err", line] (stderr), in order
+    tainted: bool = False  # a note was printed that a replay must not repeat (about the cache itself)
+
+
+_current: Recording | None = None
+
+
+def replay_or_record(opts: Options, report: str, request: dict) -> None:
+    """Replay the recorded run of this request and exit with its code; else start recording this run (when it
+    may be replayed). `request`: the command's own options (its --by, --top), as given."""
+    global _current
+    _current = None
+    common.recording = None
+    if sys.stdout.isatty() or opts.output is not None or opts.format not in REPLAYED or opts.keep_going:
+        return
+    from ..intake.digests import cache_folder
+    from ..plan.locate import WorkspaceNotFound, find_workspace
+
+    try:
+        root = find_workspace(opts.workspace if opts.workspace is not None else Path.cwd(), explicit=opts.workspace is not None)
+    except (WorkspaceNotFound, OSError):  # not a workspace: the command itself says why
+        return
+
+    folder = cache_folder(root)
+    if folder is None:
+        return
+    try:
+        key = request_key(opts, report, request, root)
+    except OSError:  # a plan file that cannot be read: the command itself says why
+        return
+    path = folder / f"{PREFIX}{key}.json"
+    if path.is_file():
+        try:
+            run = _read(path, key)
+        except (OSError, ValueError, TypeError, KeyError, RecursionError):
+            common.err(f"note: a report's output kept in the cache ({path}) could not be read: it is computed again and rewritten")
+            run = None
+        if run is not None and _inputs_unchanged(run, root, folder):
+            _used(path)
+            for kind, text in run["events"]:
+                if kind == "out":
+                    sys.stdout.write(text)
+                else:
+                    common.err(text)
+            raise typer.Exit(run["exit"])
+    _current = Recording(opts, report, request, folder, key)
+    common.recording = _current.events
+
+
+def taint() -> None:
+    """A note about the cache was printed: this run is not kept (its replay would repeat the note)."""
+    if _current is not None:
+        _current.tainted = True
+
+
+def wrote(text: str) -> None:
+    """Standard output written by the report."""
+    sys.stdout.write(text)
+    if _current is not None:
+        _current.events.append(["out", text])
+
+
+def finish(ctx, opts: Options, code: int) -> None:
+    """The report ends with `code`: keep what it printed, when it may be replayed."""
+    global _current
+    run, _current = _current, None
+    common.recording = None
+    if run is None or run.opts is not opts or run.tainted or code not in (0, 1):
+        return
+    if getattr(ctx.frames, "store", None) is None or getattr(ctx.frames.store, "notes", None) or getattr(ctx.frames, "damage", None):
+        return  # no cache in use (small exports, no cache folder), or a note about it printed, or damage said
+    if sum(len(text) for _kind, text in run.events) > MAX_BYTES:
+        return
+    try:
+        if request_key(opts, run.report, run.request, ctx.ws.root) != run.key:
+            return  # a plan file changed while the report ran: what it printed may be of either plan
+        exports, patterns = _exports_read(ctx.ws, run.folder)
+    except OSError:
+        return
+    if exports is None:
+        return  # an export changed while the report ran (or too recently to be told by its times)
+    from ..writing import write_atomic
+
+    path = run.folder / f"{PREFIX}{run.key}.json"
+    try:
+        write_atomic(path, json.dumps({"format": FORMAT, "key": run.key, "exports": exports, "patterns": patterns, "events": run.events, "exit": code}))
+        _prune(run.folder, path)
+    except OSError:  # a read-only cache folder: computed next time
+        pass
+
+
+def request_key(opts: Options, report: str, request: dict, root: Path) -> str:
+    """SHA-256 of everything a report run reads besides the exports (the module's docstring)."""
+    from ..intake.derived import code_digest
+    from .common import as_of_date
+
+    digest = hashlib.sha256()
+    said = {
+        "salesplan": __version__,
+        "format": FORMAT,
+        "code": code_digest(),
+        "python": sys.version,
+        "libraries": _library_versions(),
+        "cwd": str(Path.cwd().resolve()),
+        "root": str(root),
+        "environment": sorted((name, value) for name, value in os.environ.items() if name.startswith("SALESPLAN_") or name == "COLUMNS"),
+        "report": report,
+        "request": {name: _plain(value) for name, value in sorted(request.items())},
+        "as_of": as_of_date(opts.as_of).isoformat(),
+        "options": {
+            "period": opts.period, "reps": opts.reps, "team": opts.team, "segment": opts.segment, "product": opts.product,
+            "format": opts.format.value, "fail_under": opts.fail_under, "check": opts.check, "data_dir": [str(p) for p in opts.data_dir],
+        },
+    }
+    digest.update(json.dumps(said, sort_keys=True).encode())
+    _plan_bytes(root, digest)
+    return digest.hexdigest()
+
+
+def _plan_bytes(root: Path, digest) -> None:
+    """Every plan file's name and bytes, as plan/load.py finds them."""
+    from ..plan.locate import REPS_DIR, SEGMENTS_FILE, STRATEGY_FILE, WORKSPACE_FILE, rep_plan_files
+
+    reps = rep_plan_files(root)
+    names = [WORKSPACE_FILE, STRATEGY_FILE, SEGMENTS_FILE, *(f"{REPS_DIR}/{path.name}" for path in reps or [])]
+    digest.update(b"reps/ folder\n" if reps is not None else b"no reps/ folder\n")
+    base = str(root)
+    for name in names:
+        try:
+            with open(os.path.join(base, name), "rb") as handle:
+                raw = handle.read()
+        except FileNotFoundError:
+            digest.update(f"{name} missing\n".encode())
+            continue
+        digest.update(f"{name} {len(raw)}\n".encode())
+        digest.update(raw)
+
+
+def _library_versions() -> list[str]:
+    """The dist-info folders of LIBRARIES on sys.path (name and version), without importing them."""
+    found = []
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        found += [f"{entry}/{name}" for name in names if name.endswith(".dist-info") and name.split("-")[0].lower() in LIBRARIES]
+    return sorted(found)
+
+
+def _plain(value):
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+
+def _exports_read(ws, folder: Path) -> tuple[list | None, list]:
+    """Each export file the run read, with its SHA-256, and each glob of the data: section with the files it
+    matched; None when an export's SHA-256 is not the one remembered when the run began (`cache_key` hashed
+    every export before reading it: a file written since, or too recently for its times to tell, is hashed
+    again here)."""
+    from ..intake.digests import export_digest, read_digests, write_digests
+    from ..intake.globs import is_pattern, pattern_files
+    from ..intake.load import KINDS, export_files
+
+    known = read_digests(folder)
+    before = dict(known)
+    exports = [[str(path), export_digest(path, path.stat(), known)] for _kind, path in export_files(ws)]
+    if known != before:  # hashed again: the file is not as it was when the run hashed it to read it
+        write_digests(folder, known)
+        return None, []
+    config = ws.settings.data if ws.settings else None
+    patterns = []
+    for kind in KINDS:
+        for source in config.sources(kind) if config else []:
+            if is_pattern(source.path):
+                patterns.append([source.path, [str(path) for _shown, path in pattern_files(ws.root, source.path)]])
+    return exports, patterns
+
+
+def _inputs_unchanged(run: dict, root: Path, folder: Path) -> bool:
+    """Every glob matches the files it matched, every export file hashes as it did."""
+    from ..intake.digests import export_digest, read_digests, write_digests
+    from ..intake.globs import pattern_files
+
+    for pattern, files in run["patterns"]:
+        if [str(path) for _shown, path in pattern_files(root, pattern)] != files:
+            return False
+    known = read_digests(folder)
+    before = dict(known)
+    try:
+        same = all(export_digest(Path(path), Path(path).stat(), known) == sha256 for path, sha256 in run["exports"])
+    except (OSError, ValueError):
+        return False
+    if known != before:
+        write_digests(folder, known)
+    return same
+
+
+def _read(path: Path, key: str) -> dict | None:
+    """The recorded run in `path`; ValueError when it is not of the shape `finish` writes."""
+    run = json.loads(path.read_text(encoding="utf-8"))
+    if type(run) is not dict or run.get("format") != FORMAT or run.get("key") != key:
+        raise ValueError("another format or key")
+    if type(run["exit"]) is not int or run["exit"] not in (0, 1):
+        raise ValueError("an exit code a report does not end with")
+    for events in (run["events"], run["exports"]):
+        if type(events) is not list or any(type(pair) is not list or len(pair) != 2 or any(type(part) is not str for part in pair) for pair in events):
+            raise ValueError("not pairs of texts")
+    if any(kind not in ("out", "err") for kind, _text in run["events"]):
+        raise ValueError("an event neither out nor err")
+    patterns = run["patterns"]
+    if type(patterns) is not list or any(type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str or type(pair[1]) is not list or any(type(f) is not str for f in pair[1]) for pair in patterns):
+        raise ValueError("globs that are not a pattern and its files")
+    return run
+
+
+def _used(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:  # a read-only cache: the order of use is not kept
+        pass
+
+
+def _prune(folder: Path, kept: Path) -> None:
+    try:
+        files = sorted((p for p in folder.glob(f"{PREFIX}*.json") if p != kept), key=lambda p: p.stat().st_mtime_ns)
+        for old in files[: max(0, len(files) + 1 - KEEP)]:
+            old.unlink()
+    except OSError:
+        pass

@@ -1,0 +1,261 @@
+"""A report asked again on unchanged exports, plan and code with the same options replays what the first run
+printed (cli/replay.py): its stdout, its stderr lines and its exit code, byte for byte those of a cold run,
+without checking the plan, reading the cache of parsed exports or importing pandas; any change to what the run
+reads (an export, a plan file, a glob's files, the options, the environment) makes it run again."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from salesplan_cli.cli import replay
+from salesplan_cli.intake import cache
+
+AS_OF = "2027-10-15"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _outputs(root: Path) -> list[Path]:
+    return sorted((root / cache.FOLDER).glob(f"{replay.PREFIX}*.json"))
+
+
+def _run(run_cli, root, *args):
+    run = run_cli(*args, "-w", root, "--as-of", AS_OF)
+    return run.out, run.err, run.code
+
+
+def _cold(run_cli, root, monkeypatch, *args):
+    with monkeypatch.context() as m:
+        m.setenv(cache.ENV_DISABLE, "1")
+        return _run(run_cli, root, *args)
+
+
+def _not_prepared(monkeypatch):
+    """The commands fail the test if they check the plan or read the exports: what is printed is replayed."""
+    from salesplan_cli.cli import report, review
+
+    def forbidden(*_args, **_kwargs):
+        raise AssertionError("prepared again")
+
+    monkeypatch.setattr(report, "prepare", forbidden)
+    monkeypatch.setattr(review, "prepare", forbidden)
+
+
+REQUESTS = [
+    ("report", "--format", "json"),
+    ("report", "--format", "html"),
+    ("report", "attainment", "--by", "product", "--format", "csv"),
+    ("report", "activity", "--format", "markdown"),
+    ("report", "coverage", "--top", "3", "--format", "json"),
+    ("report", "pipeline", "--by", "rep", "--format", "json"),
+    ("report", "conversion", "--format", "md"),
+    ("report", "--check", "--format", "json"),  # breaches: exit 1, replayed with its breach lines
+    ("report", "--fail-under", "attainment=99%", "--team", "mgr-north", "--format", "csv"),
+    ("review", "--rep", "rep-e1", "--format", "markdown"),
+]
+
+
+@pytest.mark.parametrize("request_args", REQUESTS, ids=[" ".join(r) for r in REQUESTS])
+def test_the_same_request_again_replays_the_first_run(plan, run_cli, cached, monkeypatch, request_args):
+    cold = _cold(run_cli, plan.root, monkeypatch, *request_args)
+    assert cold[2] in (0, 1), cold[1]
+    assert _outputs(plan.root) == []
+    first = _run(run_cli, plan.root, *request_args)
+    assert first == cold
+    assert len(_outputs(plan.root)) == 1
+    with monkeypatch.context() as m:
+        _not_prepared(m)
+        second = _run(run_cli, plan.root, *request_args)
+    assert second == cold
+
+
+def test_the_check_breach_is_replayed_with_exit_1(plan, run_cli, cached, monkeypatch):
+    first = _run(run_cli, plan.root, "report", "--check", "--format", "json")
+    assert first[2] == 1 and "breach:" in first[1]
+    with monkeypatch.context() as m:
+        _not_prepared(m)
+        assert _run(run_cli, plan.root, "report", "--check", "--format", "json") == first
+
+
+def test_a_replay_imports_neither_pandas_nor_pyarrow_nor_yaml(plan, cached):
+    """Run as the console script does, in a fresh interpreter: the replay needs none of them (pydantic comes
+    with typer, for every command)."""
+    heavy = ("pandas", "pyarrow", "numpy", "yaml", "salesplan_cli.plan.load", "salesplan_cli.intake.cache")
+    script = (
+        "import sys\n"
+        "if sys.argv[1] == 'first':\n"
+        "    from salesplan_cli.intake import cache\n"
+        "    cache.MIN_BYTES = 0\n"  # the example's exports are small: the cache on as for big ones
+        "from salesplan_cli.cli.app import main\n"
+        "code = main(sys.argv[2:])\n"
+        f"heavy = sorted(name for name in {heavy!r} if name in sys.modules)\n"
+        "sys.stderr.write('IMPORTED ' + ','.join(heavy) + '\\n')\n"
+        "sys.exit(code)\n"
+    )
+    args = ["report", "-w", str(plan.root), "--as-of", AS_OF, "--format", "json"]
+    env = {k: v for k, v in os.environ.items() if k not in (cache.ENV_DISABLE, cache.ENV_FOLDER)}
+    first = subprocess.run([sys.executable, "-c", script, "first", *args], capture_output=True, text=True, env=env)
+    second = subprocess.run([sys.executable, "-c", script, "second", *args], capture_output=True, text=True, env=env)
+    assert first.returncode == second.returncode == 0, first.stderr
+    assert first.stderr.splitlines()[-1] == "IMPORTED " + ",".join(sorted(heavy))
+    assert second.stderr.splitlines()[-1] == "IMPORTED "
+    assert second.stdout == first.stdout
+    assert second.stderr.splitlines()[:-1] == first.stderr.splitlines()[:-1]
+
+
+def _touch_export(plan):
+    """Another amount on the last invoice of the fiscal year, the file's size unchanged (its digest tells)."""
+    path = plan.path("data/invoices.csv")
+    lines = path.read_bytes().split(b"\n")
+    at = max(i for i, line in enumerate(lines) if b"/2027;" in line)
+    fields = lines[at].split(b";")
+    fields[3] = bytes([fields[3][0] % 9 + 49]) + fields[3][1:]  # its first digit, another digit
+    lines[at] = b";".join(fields)
+    path.write_bytes(b"\n".join(lines))
+    _written_a_while_ago(path)
+
+
+def _written_a_while_ago(path):
+    """A file written within two seconds of being hashed is hashed again at each run (its times could not tell
+    a second write): a run recorded is one whose exports were not written while it ran."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - 10_000_000_000))
+
+
+def _touch_plan(plan):
+    plan.replace("reps/rep-e1.yaml", "name: Henrik Dahl", "name: Henrik Dahlberg")
+
+
+def _new_file_of_a_glob(plan):
+    # the sales export is declared as a glob from the start (see the test); a second file joins it
+    text = plan.path("data/invoices.csv").read_bytes().decode("cp1252")
+    header, first_row = text.splitlines()[:2]
+    plan.write("data/invoices-late.csv", f"{header}\n{first_row}\n".encode("cp1252"))
+    _written_a_while_ago(plan.path("data/invoices-late.csv"))
+
+
+CHANGES = {"an export touched": _touch_export, "a plan file touched": _touch_plan, "a file more matched by a glob": _new_file_of_a_glob}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_change_to_what_the_run_reads_runs_it_again(plan, run_cli, cached, monkeypatch, change):
+    text = plan.text("salesplan.yaml")
+    plan.write("salesplan.yaml", text.replace("path: data/invoices.csv", "path: data/invoices*.csv"))
+    args = ("report", "--format", "json")
+    before = _run(run_cli, plan.root, *args)
+    assert before[2] == 0, before[1]
+    CHANGES[change](plan)
+    after = _run(run_cli, plan.root, *args)
+    assert after == _cold(run_cli, plan.root, monkeypatch, *args)
+    assert after != before  # each change shows in the report: a replay of `before` would be wrong
+    with monkeypatch.context() as m:  # and the new run is the one replayed next
+        _not_prepared(m)
+        assert _run(run_cli, plan.root, *args) == after
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        ("--period", "Q3"),
+        ("--rep", "rep-e1"),
+        ("--format", "csv"),
+        ("--fail-under", "attainment=10%"),
+    ],
+)
+def test_each_option_is_its_own_request(plan, run_cli, cached, monkeypatch, other):
+    _run(run_cli, plan.root, "report", "--format", "json")
+    args = ("report", "--format", "json", *other)
+    assert _run(run_cli, plan.root, *args) == _cold(run_cli, plan.root, monkeypatch, *args)
+    assert len(_outputs(plan.root)) == 2
+
+
+def test_another_as_of_day_or_environment_is_another_request(plan, run_cli, cached, monkeypatch):
+    _run(run_cli, plan.root, "report", "--format", "json")
+    run_cli("report", "--format", "json", "-w", plan.root, "--as-of", "2027-10-14")
+    assert len(_outputs(plan.root)) == 2
+    monkeypatch.setenv("SALESPLAN_DATA_DIRS", str(plan.root.parent))
+    _run(run_cli, plan.root, "report", "--format", "json")
+    assert len(_outputs(plan.root)) == 3
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: text[: len(text) // 2],
+        lambda text: "",
+        lambda text: "[1, 2]",
+        lambda text: json.dumps({**json.loads(text), "exit": 2}),
+        lambda text: json.dumps({**json.loads(text), "events": [["out", 3]]}),
+        lambda text: json.dumps({**json.loads(text), "key": "another"}),
+        lambda text: "[" * 100_000,
+    ],
+    ids=["cut short", "emptied", "another shape", "exit 2", "not text", "another key", "nested deep"],
+)
+def test_a_damaged_replay_is_said_and_the_report_run_again(plan, run_cli, cached, monkeypatch, damage):
+    args = ("report", "--format", "json")
+    first = _run(run_cli, plan.root, *args)
+    (path,) = _outputs(plan.root)
+    path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")
+    again = _run(run_cli, plan.root, *args)
+    assert again[0] == first[0] and again[2] == first[2]
+    assert again[1] == f"note: a report's output kept in the cache ({path}) could not be read: it is computed again and rewritten\n" + first[1]
+    with monkeypatch.context() as m:  # rewritten: replayed, without the note
+        _not_prepared(m)
+        assert _run(run_cli, plan.root, *args) == first
+
+
+def test_runs_that_depend_on_the_terminal_or_the_cache_are_not_kept(plan, run_cli, cached, monkeypatch, tmp_path):
+    _run(run_cli, plan.root, "report")  # the table format: laid out for the terminal
+    _run(run_cli, plan.root, "report", "--format", "json", "--output", str(tmp_path / "out.json"))
+    _run(run_cli, plan.root, "report", "--format", "json", "--keep-going")
+    with monkeypatch.context() as m:
+        m.setenv(cache.ENV_DISABLE, "1")
+        _run(run_cli, plan.root, "report", "--format", "json")
+    assert _outputs(plan.root) == []
+    # a run that says the cache of parsed exports was damaged says it once: it is not kept
+    _run(run_cli, plan.root, "report", "attainment", "--format", "json")
+    for entry in (plan.root / cache.FOLDER).iterdir():
+        for frame in entry.glob("*.arrow") if entry.is_dir() else ():
+            frame.write_bytes(b"damaged")
+    for path in _outputs(plan.root):
+        path.unlink()
+    damaged = _run(run_cli, plan.root, "report", "attainment", "--format", "json")
+    assert "could not be read" in damaged[1]
+    assert _outputs(plan.root) == []
+
+
+def test_small_exports_without_the_cache_are_never_kept(plan, run_cli, monkeypatch):
+    monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
+    monkeypatch.delenv(cache.ENV_FOLDER, raising=False)
+    _run(run_cli, plan.root, "report", "--format", "json")
+    _run(run_cli, plan.root, "report", "--format", "json")
+    assert _outputs(plan.root) == []
+
+
+def test_the_least_recently_used_replays_are_dropped(plan, run_cli, cached, monkeypatch):
+    monkeypatch.setattr(replay, "KEEP", 2)
+    for period in ("Q1", "Q2", "Q3"):
+        _run(run_cli, plan.root, "report", "--format", "json", "--period", period)
+    assert len(_outputs(plan.root)) == 2
+
+
+@pytest.mark.parametrize("change", ["an export touched", "a plan file touched"])
+def test_a_run_during_which_its_inputs_change_is_not_kept(plan, run_cli, cached, monkeypatch, change):
+    """What it printed may be of the old inputs or the new: replaying it for the new ones could be wrong."""
+    from salesplan_cli.cli import render
+
+    original = render.render
+
+    def changing(*args, **kwargs):
+        CHANGES[change](plan)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(render, "render", changing)
+    run = _run(run_cli, plan.root, "report", "--format", "json")
+    assert run[2] == 0, run[1]
+    assert _outputs(plan.root) == []
