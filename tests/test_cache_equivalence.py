@@ -216,7 +216,7 @@ def test_the_second_run_takes_the_derived_figures_from_the_cache(plan, run_cli, 
 
     _out(run_cli, plan.root, ())  # fills the caches
     names = {path.name.split("-")[0] for path in _derived_files(plan.root)}
-    assert names == {"portfolios", "actions", "last_activity", "coded", "ids_repeat"}
+    assert names == {"portfolios", "actions", "last_activity", "coded", "ids_repeat", "seller_tests"}
     _forget_reports(plan.root)
 
     def forbidden(*_args, **_kwargs):
@@ -229,6 +229,7 @@ def test_the_second_run_takes_the_derived_figures_from_the_cache(plan, run_cli, 
         m.setattr(segments, "portfolio_rows", forbidden)
         m.setattr(activity, "_combined", forbidden)
         m.setattr(conversion, "_ids_repeat", forbidden)
+        m.setattr(conversion, "_seller_tests", forbidden)
         warm = _warm(run_cli, plan.root, monkeypatch)
     assert warm == _cold(run_cli, plan.root, monkeypatch)
 
@@ -246,7 +247,7 @@ def test_another_as_of_day_derives_its_own_figures(plan, run_cli, cached, monkey
     assert _out(run_cli, plan.root, ())[0] == _cold(run_cli, plan.root, monkeypatch)  # the first day's figures
 
 
-@pytest.mark.parametrize("victim", ["portfolios", "actions", "last_activity", "coded", "ids_repeat"])
+@pytest.mark.parametrize("victim", ["portfolios", "actions", "last_activity", "coded", "ids_repeat", "seller_tests"])
 @pytest.mark.parametrize("damage", ["cut short", "emptied", "foreign"])
 def test_a_damaged_derived_figure(plan, run_cli, cached, monkeypatch, victim, damage, no_replay):
     _out(run_cli, plan.root, ())
@@ -317,18 +318,31 @@ def test_a_derived_figure_that_does_not_fit_the_frames_is_computed_again(plan, r
     assert "did not fit the frames" in err
 
 
-def test_values_of_another_shape_under_the_right_key_are_computed_again(plan, run_cli, cached, monkeypatch, no_replay):
+ANOTHER_SHAPE = {
+    "ids_repeat": ([1], {"repeat": "yes"}),
+    "seller_tests": (
+        {"tests": "x"},
+        {"tests": 5},
+        {"tests": [["rep-e1", "platform", [1, 0], None, "fisher", 0.5, 0.5, True]]},  # a zero denominator
+        {"tests": [["rep-e1", "platform", None, None, "fisher", "0.5", 0.5, True]]},  # a p-value as text
+        {"tests": [["rep-e1", "platform", None, None, "fisher", 0.5, 0.5, 1]]},  # an alert not a boolean
+    ),
+}
+
+
+@pytest.mark.parametrize("victim", list(ANOTHER_SHAPE))
+def test_values_of_another_shape_under_the_right_key_are_computed_again(plan, run_cli, cached, monkeypatch, no_replay, victim):
     import json
 
     import pyarrow as pa
 
     _out(run_cli, plan.root, ())
-    (path,) = [p for p in _derived_files(plan.root) if p.name.startswith("ids_repeat-")]
+    (path,) = [p for p in _derived_files(plan.root) if p.name.startswith(victim + "-")]
     with pa.OSFile(str(path)) as source:
         table = pa.ipc.open_file(source).read_all()
     (meta_key,) = table.schema.metadata
     stored = json.loads(table.schema.metadata[meta_key])
-    for values in ([1], {"repeat": "yes"}):
+    for values in ANOTHER_SHAPE[victim]:
         stored["values"] = values
         changed = table.replace_schema_metadata({meta_key: json.dumps(stored)})
         with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, changed.schema) as writer:

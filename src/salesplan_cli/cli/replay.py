@@ -39,6 +39,7 @@ import typer
 
 from .. import __version__
 from . import common
+from .common import as_of_date
 from .formats import Options, ReportFormat
 
 #: A recorded run is kept as `<cache folder>/<PREFIX><sha256 of its key>.json` (beside the entries of parsed exports).
@@ -64,6 +65,8 @@ class Recording:
     request: dict
     folder: Path
     key: str
+    plan_state: list  # _plan_state when the run began
+    as_of: str  # the as-of day in the key
     events: list = field(default_factory=list)  # ["out", text] (stdout) and ["err", line] (stderr), in order
     tainted: bool = False  # a note was printed that a replay must not repeat (about the cache itself)
 
@@ -91,6 +94,7 @@ def replay_or_record(opts: Options, report: str, request: dict) -> None:
     if folder is None:
         return
     try:
+        state = _plan_state(root)  # before the bytes are read: a write after it changes the state (finish)
         key = request_key(opts, report, request, root)
     except OSError:  # a plan file that cannot be read: the command itself says why
         return
@@ -109,7 +113,7 @@ def replay_or_record(opts: Options, report: str, request: dict) -> None:
                 else:
                     common.err(text)
             raise typer.Exit(run["exit"])
-    _current = Recording(opts, report, request, folder, key)
+    _current = Recording(opts, report, request, folder, key, state, as_of_date(opts.as_of).isoformat())
     common.recording = _current.events
 
 
@@ -138,8 +142,8 @@ def finish(ctx, opts: Options, code: int) -> None:
     if sum(len(text) for _kind, text in run.events) > MAX_BYTES:
         return
     try:
-        if request_key(opts, run.report, run.request, ctx.ws.root) != run.key:
-            return  # a plan file changed while the report ran: what it printed may be of either plan
+        if not _plan_unchanged(run, opts, ctx.ws.root):
+            return  # a plan file changed while the report ran (or the day, without --as-of): of either plan or day
         exports, patterns = _exports_read(ctx.ws, run.folder)
     except OSError:
         return
@@ -158,7 +162,6 @@ def finish(ctx, opts: Options, code: int) -> None:
 def request_key(opts: Options, report: str, request: dict, root: Path) -> str:
     """SHA-256 of everything a report run reads besides the exports (the module's docstring)."""
     from ..intake.derived import code_digest
-    from .common import as_of_date
 
     digest = hashlib.sha256()
     said = {
@@ -183,12 +186,47 @@ def request_key(opts: Options, report: str, request: dict, root: Path) -> str:
     return digest.hexdigest()
 
 
+def _plan_state(root: Path) -> list:
+    """Each plan file's name, size, modification and change times and inode, and the time they were taken:
+    any write to a plan file changes its change time."""
+    import time
+
+    from ..plan.locate import REPS_DIR, SEGMENTS_FILE, STRATEGY_FILE, WORKSPACE_FILE, rep_plan_names
+
+    reps = rep_plan_names(root)
+    state: list = [time.time_ns(), reps is not None]
+    for name in [WORKSPACE_FILE, STRATEGY_FILE, SEGMENTS_FILE, *(f"{REPS_DIR}/{name}" for name in reps or [])]:
+        try:
+            stat = os.stat(os.path.join(root, name))
+        except FileNotFoundError:
+            state.append([name])
+            continue
+        state.append([name, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino])
+    return state
+
+
+def _plan_unchanged(run: Recording, opts: Options, root: Path) -> bool:
+    """Whether the plan files are those hashed in the run's key when it began (by their times, or by their
+    bytes for a file written within the clock's tick of that moment), and the key's as-of day the run's."""
+    from ..intake.digests import RACY_NS
+
+    if as_of_date(opts.as_of).isoformat() != run.as_of:  # midnight passed, without --as-of
+        return False
+    now = _plan_state(root)
+    if now[1:] != run.plan_state[1:]:
+        return False
+    began = run.plan_state[0]
+    if any(len(entry) > 1 and entry[2] >= began - RACY_NS for entry in now[2:]):
+        return request_key(opts, run.report, run.request, root) == run.key
+    return True
+
+
 def _plan_bytes(root: Path, digest) -> None:
     """Every plan file's name and bytes, as plan/load.py finds them."""
-    from ..plan.locate import REPS_DIR, SEGMENTS_FILE, STRATEGY_FILE, WORKSPACE_FILE, rep_plan_files
+    from ..plan.locate import REPS_DIR, SEGMENTS_FILE, STRATEGY_FILE, WORKSPACE_FILE, rep_plan_names
 
-    reps = rep_plan_files(root)
-    names = [WORKSPACE_FILE, STRATEGY_FILE, SEGMENTS_FILE, *(f"{REPS_DIR}/{path.name}" for path in reps or [])]
+    reps = rep_plan_names(root)
+    names = [WORKSPACE_FILE, STRATEGY_FILE, SEGMENTS_FILE, *(f"{REPS_DIR}/{name}" for name in reps or [])]
     digest.update(b"reps/ folder\n" if reps is not None else b"no reps/ folder\n")
     base = str(root)
     for name in names:

@@ -2,7 +2,8 @@
 report on unchanged exports and plan does not derive them again: the accounts each rep targets (portfolios
 from criteria, owners and names, with each account's status), the actions done per rep and account, the last
 activity logged on each deal, the rep x action x segment group of each activity, whether the opportunities
-export repeats a deal id, and each report's figures as asked (`cli/kept.py`).
+export repeats a deal id, the conversion report's seller tests, and each report's figures as asked
+(`cli/kept.py`).
 
 A derived figure is stored in `<cache entry>/derived/<name>-<sha256>.arrow`: one Arrow IPC file holding its
 columns (integers, days, text) and, in the schema's metadata, the full key it was computed for and its small

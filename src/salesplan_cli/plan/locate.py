@@ -1,9 +1,10 @@
 """Where a workspace is and which files are its plan: the folder holding salesplan.yaml, and the plan files
-`load.py` reads in it. Light on purpose (pathlib only): the command line finds the workspace, and a replayed
+`load.py` reads in it. Light on purpose (os and pathlib only): the command line finds the workspace, and a replayed
 report (`cli/replay.py`) hashes its plan files, before pydantic or YAML is imported."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 WORKSPACE_FILE = "salesplan.yaml"
@@ -31,9 +32,20 @@ def find_workspace(start: Path, explicit: bool = False) -> Path:
     raise WorkspaceNotFound(f"no {WORKSPACE_FILE} in {start} or any folder above it")
 
 
-def rep_plan_files(root: Path) -> list[Path] | None:
-    """The rep plan files in reps/, in reading order (every .yaml or .yml file not hidden); None without reps/."""
-    folder = root / REPS_DIR
-    if not folder.is_dir():
+def rep_plan_names(root: Path) -> list[str] | None:
+    """The names of the rep plan files in reps/, in reading order (every .yaml or .yml file not hidden, sorted as
+    pathlib sorts them); None without reps/."""
+    try:
+        names = os.listdir(os.path.join(root, REPS_DIR))
+    except (NotADirectoryError, FileNotFoundError):
         return None
-    return [path for path in sorted(folder.iterdir()) if path.suffix in (".yaml", ".yml") and not path.name.startswith(".")]
+    return sorted((name for name in names if name.endswith((".yaml", ".yml")) and not name.startswith(".")), key=os.path.normcase)
+
+
+def rep_plan_files(root: Path) -> list[Path] | None:
+    """The rep plan files in reps/ (`rep_plan_names`), as paths; None without reps/."""
+    names = rep_plan_names(root)
+    if names is None:
+        return None
+    folder = root / REPS_DIR
+    return [folder / name for name in names]

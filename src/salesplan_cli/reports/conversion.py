@@ -64,6 +64,13 @@ def seller_tests(ctx: ReportContext) -> dict[tuple[str, str], dict]:
     adjusted p-value and alert do not depend on the rep, team or product shown. Deals of no rep and deals
     of no product range are not tested and do not count in any rest.
     """
+    span = ctx.to_date
+    parts = ("seller_tests", span.start if span else None, span.end if span else None, ctx.filters.segment, sorted(ctx.ws.reps))
+    # the same for every rep, team and product range shown: computed once per period to date and segment
+    return remembered(getattr(ctx.frames, "store", None), "seller_tests", parts, lambda: _seller_tests(ctx), _encode_tests, _decode_tests)
+
+
+def _seller_tests(ctx: ReportContext) -> dict[tuple[str, str], dict]:
     settings = ctx.ws.settings.conversion
     deals = closed_deals(ctx, filters=False, by_line=True)
     pairs: dict[tuple[str, str], list[int]] = {}
@@ -91,6 +98,36 @@ def seller_tests(ctx: ReportContext) -> dict[tuple[str, str], dict]:
     for result, (adjusted_p, rejected) in zip(results.values(), adjusted):
         result["adjusted_p"] = adjusted_p
         result["alert"] = bool(rejected and result["difference"] is not None and abs(result["difference"]) >= settings.min_difference.fraction)
+    return results
+
+
+def _encode_tests(results: dict) -> tuple[dict, dict]:
+    def fraction(value):
+        return None if value is None else [value.numerator, value.denominator]
+
+    rows = [
+        [rep, product, fraction(r["rest_rate"]), fraction(r["difference"]), r["method"], r["p_value"], r["adjusted_p"], r["alert"]]
+        for (rep, product), r in results.items()
+    ]
+    return {}, {"tests": rows}
+
+
+def _decode_tests(_columns: dict, values: dict) -> dict[tuple[str, str], dict]:
+    def fraction(value):
+        if value is None:
+            return None
+        numerator, denominator = value
+        if type(numerator) is not int or type(denominator) is not int or denominator <= 0:
+            raise ValueError("not a fraction")
+        return Fraction(numerator, denominator)
+
+    results = {}
+    for rep, product, rest_rate, difference, method, p_value, adjusted_p, alert in values["tests"]:
+        if type(rep) is not str or type(product) is not str or type(method) is not str or type(alert) is not bool:
+            raise ValueError("a test of another shape")
+        if type(p_value) is not float or type(adjusted_p) is not float:
+            raise ValueError("a p-value that is not a number")
+        results[(rep, product)] = {"rest_rate": fraction(rest_rate), "difference": fraction(difference), "method": method, "p_value": p_value, "adjusted_p": adjusted_p, "alert": alert}
     return results
 
 
