@@ -216,7 +216,7 @@ def test_the_second_run_takes_the_derived_figures_from_the_cache(plan, run_cli, 
 
     _out(run_cli, plan.root, ())  # fills the caches
     names = {path.name.split("-")[0] for path in _derived_files(plan.root)}
-    assert names == {"portfolios", "actions", "last_activity", "coded", "ids_repeat", "seller_tests"}
+    assert names == {"portfolios", "actions", "last_activity", "coded", "ids_repeat", "ids_unique", "seller_tests"}
     _forget_reports(plan.root)
 
     def forbidden(*_args, **_kwargs):
@@ -230,6 +230,7 @@ def test_the_second_run_takes_the_derived_figures_from_the_cache(plan, run_cli, 
         m.setattr(activity, "_combined", forbidden)
         m.setattr(conversion, "_ids_repeat", forbidden)
         m.setattr(conversion, "_seller_tests", forbidden)
+        m.setattr(coverage, "_ids_unique_of", forbidden)
         warm = _warm(run_cli, plan.root, monkeypatch)
     assert warm == _cold(run_cli, plan.root, monkeypatch)
 
@@ -247,7 +248,7 @@ def test_another_as_of_day_derives_its_own_figures(plan, run_cli, cached, monkey
     assert _out(run_cli, plan.root, ())[0] == _cold(run_cli, plan.root, monkeypatch)  # the first day's figures
 
 
-@pytest.mark.parametrize("victim", ["portfolios", "actions", "last_activity", "coded", "ids_repeat", "seller_tests"])
+@pytest.mark.parametrize("victim", ["portfolios", "actions", "last_activity", "coded", "ids_repeat", "ids_unique", "seller_tests"])
 @pytest.mark.parametrize("damage", ["cut short", "emptied", "foreign"])
 def test_a_damaged_derived_figure(plan, run_cli, cached, monkeypatch, victim, damage, no_replay):
     _out(run_cli, plan.root, ())
@@ -319,7 +320,8 @@ def test_a_derived_figure_that_does_not_fit_the_frames_is_computed_again(plan, r
 
 
 ANOTHER_SHAPE = {
-    "ids_repeat": ([1], {"repeat": "yes"}),
+    "ids_repeat": ([1], {"repeat": "yes"}, {"flag": 1}),
+    "ids_unique": ({"flag": "yes"}, {}),
     "seller_tests": (
         {"tests": "x"},
         {"tests": 5},

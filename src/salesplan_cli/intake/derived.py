@@ -139,6 +139,17 @@ def remembered(store: DerivedStore | None, name: str, parts: tuple, compute: Cal
     return figure
 
 
+def remembered_flag(store: DerivedStore | None, name: str, parts: tuple, compute: Callable[[], bool]) -> bool:
+    """`remembered` for a figure that is one yes or no (stored as {"flag": true|false})."""
+    return remembered(store, name, parts, lambda: bool(compute()), lambda flag: ({}, {"flag": bool(flag)}), _stored_flag)
+
+
+def _stored_flag(_columns: dict, values: dict) -> bool:
+    if not isinstance(values.get("flag"), bool):
+        raise ValueError("no flag stored")
+    return values["flag"]
+
+
 def _used(path: Path) -> None:
     """Mark a figure as just used (its modification time), so that pruning drops the least recently used."""
     try:

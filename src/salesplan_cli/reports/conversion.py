@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from ..intake.derived import remembered
+from ..intake.derived import remembered, remembered_flag
 from .context import TOTAL, ReportContext, report_frame
 from .lines import by_product_line, has_lines
 from .pipeline import amount_known, text_column, cents_out, check_by, day_of, dim_orders, key_rank, label_columns, ratio_out, text_of, within_filters
@@ -203,14 +203,7 @@ def _may_repeat(ctx: ReportContext) -> bool:
     opps = ctx.frames.opportunities
     found = ctx.frames.derived.get("opportunity_ids_repeat")
     if found is None or found[0] is not opps:
-        repeat = remembered(
-            getattr(ctx.frames, "store", None),
-            "ids_repeat",
-            ("opportunity_ids_repeat", len(opps)),
-            lambda: _ids_repeat(opps),
-            lambda flag: ({}, {"repeat": bool(flag)}),
-            _stored_flag,
-        )
+        repeat = remembered_flag(getattr(ctx.frames, "store", None), "ids_repeat", ("opportunity_ids_repeat", len(opps)), lambda: _ids_repeat(opps))
         found = (opps, repeat)
         ctx.frames.derived["opportunity_ids_repeat"] = found
     return found[1]
@@ -218,12 +211,6 @@ def _may_repeat(ctx: ReportContext) -> bool:
 
 def _ids_repeat(opportunities: pd.DataFrame) -> bool:
     return not opportunities["id"].is_unique
-
-
-def _stored_flag(_columns: dict, values: dict) -> bool:
-    if not isinstance(values.get("repeat"), bool):
-        raise ValueError("no flag stored")
-    return values["repeat"]
 
 
 def without_value(deals: pd.DataFrame) -> np.ndarray:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..intake.parse import is_in
-from ..intake.derived import remembered
+from ..intake.derived import remembered, remembered_flag
 from ..intake.segments import portfolio_frame, portfolio_rows
 from ..plan.model import ACCOUNT_STATUSES
 from .activity import days_in_post, norms_of
@@ -108,7 +108,7 @@ def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
     selected = _of_reps(figure, reps)
     pairs = portfolio_frame(accounts, *selected)
     source = accounts["name"] if "name" in accounts.columns else accounts["id"]
-    if len(pairs) and accounts["id"].is_unique:  # each pair's name at its account's row (an id names one row)
+    if len(pairs) and _ids_unique(ctx, accounts):  # each pair's name at its account's row (an id names one row)
         named = pd.Series(source.take(selected[2]).to_numpy(dtype=object), index=pairs.index, dtype="object")
     else:
         names = pd.Series(source.to_numpy(dtype=object), index=accounts["id"].to_numpy(dtype=object))
@@ -121,6 +121,20 @@ def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
     pairs = pairs.reset_index(drop=True)
     ctx.frames.derived[final_key] = (ctx.ws, accounts, pairs)
     return pairs.copy(deep=False)
+
+
+def _ids_unique(ctx: ReportContext, accounts: pd.DataFrame) -> bool:
+    """Whether no account id repeats (the intake keeps an id's first row): once per frames, kept in the cache."""
+    found = ctx.frames.derived.get("account_ids_unique")
+    if found is None or found[0] is not accounts:
+        unique = remembered_flag(getattr(ctx.frames, "store", None), "ids_unique", ("account_ids_unique", len(accounts)), lambda: _ids_unique_of(accounts))
+        found = (accounts, unique)
+        ctx.frames.derived["account_ids_unique"] = found
+    return found[1]
+
+
+def _ids_unique_of(accounts: pd.DataFrame) -> bool:
+    return bool(accounts["id"].is_unique)
 
 
 def _of_reps(figure: tuple, reps: set[str]) -> tuple:
@@ -214,8 +228,14 @@ def _action_codes(ctx: ReportContext) -> tuple[pd.Index, pd.Index, np.ndarray, n
     if cached is not None and cached[0] is ctx.frames.activities:
         return cached[1]
     activities = ctx.frames.activities
-    reps, rep_codes = _codes(activities["rep"])
-    accounts, account_codes = _codes(activities["account"])
+    if isinstance(activities["rep"].dtype, pd.CategoricalDtype) and isinstance(activities["account"].dtype, pd.CategoricalDtype):
+        # the vocabularies now, the 5,000,000 codes only if the counts are not in the cache
+        reps, accounts = activities["rep"].cat.categories, activities["account"].cat.categories
+    else:
+        reps, accounts = _codes(activities["rep"])[0], _codes(activities["account"])[0]
+
+    def compute():
+        return _pair_keys(activities, span, _codes(activities["rep"])[1], _codes(activities["account"])[1], len(accounts))
 
     def encode(figure):
         return {"key": figure[0], "n": figure[1]}, {"reps": len(reps), "accounts": len(accounts), "rows": len(activities)}
@@ -231,7 +251,7 @@ def _action_codes(ctx: ReportContext) -> tuple[pd.Index, pd.Index, np.ndarray, n
         return keys.astype(np.int64), counts.astype(np.int64)
 
     parts = ("action_codes", span.start if span else None, span.end if span else None)
-    keys, counts = remembered(getattr(ctx.frames, "store", None), "actions", parts, lambda: _pair_keys(activities, span, rep_codes, account_codes, len(accounts)), encode, decode)
+    keys, counts = remembered(getattr(ctx.frames, "store", None), "actions", parts, compute, encode, decode)
     result = (reps, accounts, keys, counts)
     ctx.frames.derived[cache_key] = (ctx.frames.activities, result)
     return result
