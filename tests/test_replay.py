@@ -259,3 +259,126 @@ def test_a_run_during_which_its_inputs_change_is_not_kept(plan, run_cli, cached,
     run = _run(run_cli, plan.root, "report", "--format", "json")
     assert run[2] == 0, run[1]
     assert _outputs(plan.root) == []
+
+
+# --- what a fresh run refuses is never replayed, and nothing hangs on a pipe --------------------------------
+
+CONSOLE = (
+    "import sys\n"
+    "from salesplan_cli.intake import cache\n"
+    "cache.MIN_BYTES = 0\n"  # the example's exports are small: the cache on as for big ones
+    "from salesplan_cli.cli.app import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+
+def _console(root, *args, cold=False, shell_suffix=""):
+    """`salesplan report ... --format json` as the console script runs it, in a fresh interpreter (30 s at most)."""
+    env = {k: v for k, v in os.environ.items() if k not in (cache.ENV_DISABLE, cache.ENV_FOLDER)}
+    if cold:
+        env[cache.ENV_DISABLE] = "1"
+    argv = [sys.executable, "-c", CONSOLE, "report", *args, "-w", str(root), "--as-of", AS_OF, "--format", "json"]
+    if shell_suffix:
+        import shlex
+
+        done = subprocess.run(["bash", "-c", " ".join(shlex.quote(a) for a in argv) + " " + shell_suffix], capture_output=True, text=True, env=env, timeout=30)
+    else:
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=30)
+    return done.stdout, done.stderr, done.returncode
+
+
+def test_exports_moved_behind_a_link_outside_the_workspace_are_refused_not_replayed(plan, cached, tmp_path):
+    first = _console(plan.root)
+    assert first[2] == 0, first[1]
+    outside = tmp_path / "elsewhere"
+    (plan.root / "data").rename(outside)
+    (plan.root / "data").symlink_to(outside, target_is_directory=True)
+    again = _console(plan.root)
+    assert again == _console(plan.root, cold=True)
+    assert again[2] == 2 and "SP907" in again[1]
+
+
+def test_an_export_replaced_by_a_named_pipe_is_refused_not_waited_on(plan, cached):
+    assert _console(plan.root)[2] == 0
+    invoices = plan.path("data/invoices.csv")
+    invoices.unlink()
+    os.mkfifo(invoices)
+    again = _console(plan.root)
+    assert again == _console(plan.root, cold=True)
+    assert again[2] == 2
+
+
+@pytest.mark.parametrize("kind", ["a named pipe", "a folder"])
+def test_a_plan_file_that_is_no_file_is_never_waited_on(plan, cached, kind):
+    assert _console(plan.root)[2] == 0
+    odd = plan.path("reps/rep-zz.yaml")
+    if kind == "a named pipe":
+        os.mkfifo(odd)
+    else:
+        odd.mkdir()
+    again = _console(plan.root)
+    assert again == _console(plan.root, cold=True)
+    assert again[2] == 2 and "internal error" not in again[1]
+
+
+def test_a_rep_file_name_that_is_not_utf8_is_said_not_a_crash(plan, cached):
+    assert _console(plan.root)[2] == 0
+    name = os.fsencode(str(plan.path("reps"))) + b"/rep-\xe9.yaml"
+    with open(name, "wb") as handle:
+        handle.write(plan.path("reps/rep-s3.yaml").read_bytes())
+    again = _console(plan.root)
+    assert again == _console(plan.root, cold=True)
+    assert again[2] == 2 and "internal error" not in again[1]
+
+
+def test_with_stderr_closed_nothing_is_replayed(plan, cached):
+    assert _console(plan.root)[2] == 0
+    assert _console(plan.root, shell_suffix="2>&-") == _console(plan.root, cold=True, shell_suffix="2>&-")
+
+
+def _glob_file_gone(plan):
+    plan.path("data/invoices-late.csv").unlink()
+
+
+def _export_rehashed_by_another_run(plan):
+    """The invoices edited, then hashed by another run (its SHA-256 remembered with the file's new times)."""
+    from salesplan_cli.intake import digests
+
+    _touch_export(plan)
+    folder = plan.root / cache.FOLDER
+    known = digests.read_digests(folder)
+    path = plan.path("data/invoices.csv")
+    known.pop(str(path), None)
+    old = path.stat().st_mtime_ns
+    digests.export_digest(path, path.stat(), known)
+    known[str(path)]["at"] = old + 10 * digests.RACY_NS  # as if hashed well after its last write
+    digests.write_digests(folder, known)
+
+
+@pytest.mark.parametrize("change", [_glob_file_gone, _export_rehashed_by_another_run], ids=["a glob's file gone", "an export edited and hashed by another run"])
+def test_a_run_is_checked_against_the_exports_it_hashed_before_reading_them(plan, run_cli, cached, monkeypatch, change):
+    from salesplan_cli.cli import render
+
+    plan.write("salesplan.yaml", plan.text("salesplan.yaml").replace("path: data/invoices.csv", "path: data/invoices*.csv"))
+    _new_file_of_a_glob(plan)
+    original = render.render
+
+    def changing(*args, **kwargs):
+        change(plan)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(render, "render", changing)
+    run = _run(run_cli, plan.root, "report", "--format", "json")
+    assert run[2] == 0, run[1]
+    assert _outputs(plan.root) == []
+
+
+def test_a_glob_matching_a_file_name_that_is_not_utf8_is_said(plan, cached):
+    """No report can name such a file (nor hold it in a column): SP901, cold and cached alike, never a crash."""
+    plan.write("salesplan.yaml", plan.text("salesplan.yaml").replace("path: data/invoices.csv", "path: data/invoices*.csv"))
+    name = os.fsencode(str(plan.path("data"))) + b"/invoices-\xe9.csv"
+    with open(name, "wb") as handle:
+        handle.write(plan.path("data/invoices.csv").read_bytes())
+    run = _console(plan.root)
+    assert run == _console(plan.root, cold=True)
+    assert run[2] == 2 and "SP901" in run[1] and "is not UTF-8 text ('data/invoices-\\udce9.csv'): rename it" in run[1]

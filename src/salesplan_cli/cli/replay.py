@@ -11,14 +11,19 @@ breach), with the cache of parsed exports in use (`intake/cache.py`: exports of 
 about the cache printed (a damaged cache file is said once, not replayed).
 
 The replay is keyed by everything a run reads besides the exports: the bytes of every plan file (salesplan.yaml,
-strategy.yaml, segments.yaml, each file of reps/), salesplan's source (every module), its version, Python's, the
-versions of pandas, numpy and pyarrow installed, the current folder (messages show paths relative to it), the
-workspace folder, the `SALESPLAN_*` environment variables and `COLUMNS`, the as-of day (today when not given:
-the replay of yesterday's run is not today's), and every option of the command as given. The exports are
-checked before a replay, not keyed: the recorded run lists each export file it read with its SHA-256 and
-each glob of the `data:` section with the files it matched; a replay needs every file to hash the same (its
-SHA-256 remembered in `export-digests.json` while its size, times and inode are unchanged: `intake/digests.py`)
-and every glob to match the same files. Anything else is a new run, recorded in turn.
+strategy.yaml, segments.yaml, each file of reps/; a plan file that is no regular file of a plan file's size,
+a pipe, a device, a folder, makes no key: the run says what is wrong), salesplan's source (every module), its
+version, Python's, the versions of pandas, numpy and pyarrow installed, the current folder (messages show
+paths relative to it), the workspace folder, the `SALESPLAN_*` environment variables and `COLUMNS`, the as-of
+day (today when not given: the replay of yesterday's run is not today's), and every option of the command as
+given. The exports are checked before a replay, not keyed: the recorded run lists each export file as the
+cache's key hashed it before reading it (`Frames.hashed`), with its SHA-256 and its real path (after every
+symbolic link), and each glob of the `data:` section with the files it matched; a replay needs every glob to
+match the same files and every export to be a regular file at the same real path (a folder moved behind a link,
+outside the workspace where a run refuses it, is another file) with the same SHA-256 (remembered in
+`export-digests.json` while its size, times and inode are unchanged: `intake/digests.py`). A run is not
+kept when, at its end, its exports or plan files are not those it hashed when it began (written, removed,
+matched by a glob meanwhile), nor when stderr is closed. Anything else is a new run, recorded in turn.
 
 Kept in `<cache folder>/replay-<sha256 of the key>.json` (JSON only: a cache folder that came with a
 cloned repository cannot run code), written atomically; the most recently used `KEEP` are kept. A file that
@@ -45,7 +50,7 @@ from .formats import Options, ReportFormat
 #: A recorded run is kept as `<cache folder>/<PREFIX><sha256 of its key>.json` (beside the entries of parsed exports).
 PREFIX = "replay-"
 #: Bump when what is stored changes shape.
-FORMAT = 1
+FORMAT = 2
 #: Recorded runs kept per cache folder, the least recently used dropped beyond.
 KEEP = 32
 #: Formats whose text does not depend on the terminal.
@@ -82,6 +87,8 @@ def replay_or_record(opts: Options, report: str, request: dict) -> None:
     common.recording = None
     if sys.stdout.isatty() or opts.output is not None or opts.format not in REPLAYED or opts.keep_going:
         return
+    if sys.stderr is None or getattr(sys.stderr, "closed", False):  # a run that cannot say anything on stderr
+        return
     from ..intake.digests import cache_folder
     from ..plan.locate import WorkspaceNotFound, find_workspace
 
@@ -96,16 +103,18 @@ def replay_or_record(opts: Options, report: str, request: dict) -> None:
     try:
         state = _plan_state(root)  # before the bytes are read: a write after it changes the state (finish)
         key = request_key(opts, report, request, root)
-    except OSError:  # a plan file that cannot be read: the command itself says why
+    except (OSError, _Unkeyable):  # a plan file that cannot be read as one: the command itself says why
         return
     path = folder / f"{PREFIX}{key}.json"
     if path.is_file():
         try:
             run = _read(path, key)
+        except FileNotFoundError:  # dropped by another run meanwhile (the least recently used)
+            run = None
         except (OSError, ValueError, TypeError, KeyError, RecursionError):
             common.err(f"note: a report's output kept in the cache ({path}) could not be read: it is computed again and rewritten")
             run = None
-        if run is not None and _inputs_unchanged(run, root, folder):
+        if run is not None and _exports_now(run["exports"], run["patterns"], root, folder) == [real for _path, _sha256, real in run["exports"]]:
             _used(path)
             for kind, text in run["events"]:
                 if kind == "out":
@@ -141,14 +150,19 @@ def finish(ctx, opts: Options, code: int) -> None:
         return  # no cache in use (small exports, no cache folder), or a note about it printed, or damage said
     if sum(len(text) for _kind, text in run.events) > MAX_BYTES:
         return
+    read = _exports_read(ctx.frames)
+    if read is None:
+        return
+    exports, patterns = read
     try:
         if not _plan_unchanged(run, opts, ctx.ws.root):
             return  # a plan file changed while the report ran (or the day, without --as-of): of either plan or day
-        exports, patterns = _exports_read(ctx.ws, run.folder)
-    except OSError:
+        real = _exports_now(exports, patterns, ctx.ws.root, run.folder)
+    except (OSError, _Unkeyable):
         return
-    if exports is None:
-        return  # an export changed while the report ran (or too recently to be told by its times)
+    if real is None:
+        return  # an export changed (or went, or a glob matches other files) since the run hashed it to read it
+    exports = [[path, sha256, where] for (path, sha256), where in zip(exports, real)]
     from ..writing import write_atomic
 
     path = run.folder / f"{PREFIX}{run.key}.json"
@@ -230,14 +244,38 @@ def _plan_bytes(root: Path, digest) -> None:
     digest.update(b"reps/ folder\n" if reps is not None else b"no reps/ folder\n")
     base = str(root)
     for name in names:
-        try:
-            with open(os.path.join(base, name), "rb") as handle:
-                raw = handle.read()
-        except FileNotFoundError:
-            digest.update(f"{name} missing\n".encode())
+        raw = _plan_file(os.path.join(base, name))
+        if raw is None:
+            digest.update(f"{name} missing\n".encode("utf-8", "surrogateescape"))
             continue
-        digest.update(f"{name} {len(raw)}\n".encode())
+        digest.update(f"{name} {len(raw)}\n".encode("utf-8", "surrogateescape"))
         digest.update(raw)
+
+
+class _Unkeyable(Exception):
+    """A plan file that is not a regular file of a plan file's size (a pipe, a device, a folder, a huge file):
+    no key is made; the run itself says what is wrong."""
+
+
+def _plan_file(path: str) -> bytes | None:
+    """The bytes of a plan file, None when it does not exist; _Unkeyable when it is no regular file of at most
+    plan/filetext.py's MAX_FILE_BYTES (opened without blocking: a named pipe is refused, not waited on)."""
+    import stat as kinds
+
+    from ..plan.filetext import MAX_FILE_BYTES
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        status = os.fstat(fd)
+        if not kinds.S_ISREG(status.st_mode) or status.st_size > MAX_FILE_BYTES:
+            raise _Unkeyable(path)
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise _Unkeyable(path)
+    return raw
 
 
 def _library_versions() -> list[str]:
@@ -258,47 +296,49 @@ def _plain(value):
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
-def _exports_read(ws, folder: Path) -> tuple[list | None, list]:
-    """Each export file the run read, with its SHA-256, and each glob of the data: section with the files it
-    matched; None when an export's SHA-256 is not the one remembered when the run began (`cache_key` hashed
-    every export before reading it: a file written since, or too recently for its times to tell, is hashed
-    again here)."""
-    from ..intake.digests import export_digest, read_digests, write_digests
-    from ..intake.globs import is_pattern, pattern_files
-    from ..intake.load import KINDS, export_files
+def _exports_read(frames) -> tuple[list, list] | None:
+    """What the run's cache key hashed before the exports were read (`Frames.hashed`): [path, SHA-256] of each
+    export, and [pattern, files] of each glob of the data: section; None without it (uncached)."""
+    from ..intake.globs import is_pattern
 
-    known = read_digests(folder)
-    before = dict(known)
-    exports = [[str(path), export_digest(path, path.stat(), known)] for _kind, path in export_files(ws)]
-    if known != before:  # hashed again: the file is not as it was when the run hashed it to read it
-        write_digests(folder, known)
-        return None, []
-    config = ws.settings.data if ws.settings else None
-    patterns = []
-    for kind in KINDS:
-        for source in config.sources(kind) if config else []:
-            if is_pattern(source.path):
-                patterns.append([source.path, [str(path) for _shown, path in pattern_files(ws.root, source.path)]])
-    return exports, patterns
+    hashed = getattr(frames, "hashed", None)
+    if hashed is None:
+        return None
+    globs: dict[tuple[str, str], list[str]] = {}
+    for kind, declared, path, _sha256 in hashed:
+        if is_pattern(declared):
+            globs.setdefault((kind, declared), []).append(path)
+    return [[path, sha256] for _kind, _declared, path, sha256 in hashed], [[declared, files] for (_kind, declared), files in globs.items()]
 
 
-def _inputs_unchanged(run: dict, root: Path, folder: Path) -> bool:
-    """Every glob matches the files it matched, every export file hashes as it did."""
+def _exports_now(exports: list, patterns: list, root: Path, folder: Path) -> list[str] | None:
+    """The real path of each export (after every symbolic link) when every glob still matches the files it
+    matched and every export is a regular file with the SHA-256 recorded ([path, SHA-256, ...] each); else None.
+    The real paths are compared by the caller: an export moved behind a link (outside the workspace, where
+    a run would refuse it) is not the export recorded."""
+    import stat as kinds
+
     from ..intake.digests import export_digest, read_digests, write_digests
     from ..intake.globs import pattern_files
 
-    for pattern, files in run["patterns"]:
+    for pattern, files in patterns:
         if [str(path) for _shown, path in pattern_files(root, pattern)] != files:
-            return False
+            return None
     known = read_digests(folder)
     before = dict(known)
+    real = []
     try:
-        same = all(export_digest(Path(path), Path(path).stat(), known) == sha256 for path, sha256 in run["exports"])
+        for path, sha256, *_ in exports:
+            status = os.stat(path)
+            if not kinds.S_ISREG(status.st_mode) or export_digest(Path(path), status, known) != sha256:
+                return None
+            real.append(os.path.realpath(path))
     except (OSError, ValueError):
-        return False
-    if known != before:
-        write_digests(folder, known)
-    return same
+        return None
+    finally:
+        if known != before:
+            write_digests(folder, known)
+    return real
 
 
 def _read(path: Path, key: str) -> dict | None:
@@ -308,9 +348,9 @@ def _read(path: Path, key: str) -> dict | None:
         raise ValueError("another format or key")
     if type(run["exit"]) is not int or run["exit"] not in (0, 1):
         raise ValueError("an exit code a report does not end with")
-    for events in (run["events"], run["exports"]):
-        if type(events) is not list or any(type(pair) is not list or len(pair) != 2 or any(type(part) is not str for part in pair) for pair in events):
-            raise ValueError("not pairs of texts")
+    for events, width in ((run["events"], 2), (run["exports"], 3)):
+        if type(events) is not list or any(type(item) is not list or len(item) != width or any(type(part) is not str for part in item) for item in events):
+            raise ValueError("not lists of texts")
     if any(kind not in ("out", "err") for kind, _text in run["events"]):
         raise ValueError("an event neither out nor err")
     patterns = run["patterns"]

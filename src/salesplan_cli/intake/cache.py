@@ -32,7 +32,7 @@ from .. import __version__
 from ..plan.model import Workspace
 from .frameset import Frames, SourceReport
 from .digests import DIGESTS, ENV_DISABLE, ENV_FOLDER, FOLDER, cache_folder, export_digest, read_digests, write_digests  # noqa: F401 - also read from here
-from .load import export_files
+from .load import export_files, export_sources
 from .read import RowIssue
 
 #: Bump when what is stored changes shape.
@@ -88,10 +88,11 @@ def plan_digest(ws: Workspace) -> str:
     return hashlib.sha256(f"{plan_text_digest(ws)} left out {left_out}".encode()).hexdigest()
 
 
-def cache_key(ws: Workspace, folder: Path | None = None) -> str | None:
+def cache_key(ws: Workspace, folder: Path | None = None, hashed: list | None = None) -> str | None:
     """The key of the workspace's frames; None when an export cannot be stat'ed or read (the reader will say why).
 
-    `folder`: the cache folder, where the SHA-256 of each export is remembered (`export_digests`)."""
+    `folder`: the cache folder, where the SHA-256 of each export is remembered (`export_digests`). `hashed`:
+    [kind, path as declared, path, SHA-256] of each export is appended to it (what a replayed run checks)."""
     digest = hashlib.sha256(f"salesplan {__version__} cache {FORMAT}\n".encode())
     package = Path(__file__).parent.parent
     # the code that builds the frames: the intake, the `data:` settings it reads, the plan's models
@@ -100,8 +101,8 @@ def cache_key(ws: Workspace, folder: Path | None = None) -> str | None:
     digest.update(plan_shaping_frames(ws).encode("utf-8", errors="surrogatepass"))
     known = read_digests(folder)
     before = dict(known)
-    exports = export_files(ws)
-    for kind, path in exports:
+    exports = export_sources(ws)
+    for kind, declared, path in exports:
         try:
             if not path.is_file():
                 return None
@@ -109,8 +110,10 @@ def cache_key(ws: Workspace, folder: Path | None = None) -> str | None:
             content = export_digest(path, stat, known)
         except (OSError, ValueError):
             return None
-        digest.update(f"export {kind} {path} {stat.st_size} {stat.st_mtime_ns} {content}\n".encode())
-    current = {str(path): known[str(path)] for _kind, path in exports if str(path) in known}  # no stale files kept
+        digest.update(f"export {kind} {path} {stat.st_size} {stat.st_mtime_ns} {content}\n".encode("utf-8", "surrogateescape"))
+        if hashed is not None:
+            hashed.append([kind, declared, str(path), content])
+    current = {str(path): known[str(path)] for _kind, _declared, path in exports if str(path) in known}  # no stale files kept
     if folder is not None and current != before:
         write_digests(folder, current)
     return digest.hexdigest()

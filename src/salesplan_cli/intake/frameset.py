@@ -86,6 +86,9 @@ class Frames:
     derived: dict = field(default_factory=dict, repr=False)  # figures computed once from the frames (by key)
     #: the derived figures kept beside the frames in their cache entry (intake.derived.DerivedStore); None uncached
     store: object = field(default=None, repr=False)
+    #: [kind, path as declared, path, SHA-256] of each export as the cache's key hashed it before it was read
+    #: (cache.cache_key); None uncached. A replayed run (cli/replay.py) is checked against them.
+    hashed: list | None = field(default=None, repr=False)
     damage: list = field(default_factory=list, repr=False)  # Diagnostics: why no report may be drawn (intake.loud.damage)
 
     def intake_summary(self) -> list[dict]:

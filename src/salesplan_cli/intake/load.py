@@ -41,12 +41,17 @@ from .read import RawTable, RowIssue, read_table
 
 def export_files(ws: Workspace) -> list[tuple[str, Path]]:
     """(kind, path) of every export file the workspace declares, in reading order (a glob: each file it matches)."""
+    return [(kind, path) for kind, _declared, path in export_sources(ws)]
+
+
+def export_sources(ws: Workspace) -> list[tuple[str, str, Path]]:
+    """(kind, path as declared, path) of every export file the workspace declares, in reading order."""
     config = ws.settings.data if ws.settings else None
     out = []
     for kind in KINDS:
         for source in config.sources(kind) if config else []:
             files, _problem = source_files(ws.root, source)
-            out += [(kind, path) for _rel, path in files]
+            out += [(kind, source.path, path) for _rel, path in files]
     return out
 
 
@@ -67,7 +72,18 @@ def source_files(root: Path, source: Source) -> tuple[list[tuple[str, Path]], st
     files = pattern_files(root, pattern)
     if not files:
         return [], f"the pattern '{pattern}' matches no file"
+    odd = next((rel for rel, _path in files if not rel.isascii() and not _utf8(rel)), None)
+    if odd is not None:  # its bytes came back as surrogates: no report could name it
+        return [], f"the pattern '{pattern}' matches a file whose name is not UTF-8 text ({ascii(odd)}): rename it"
     return files, None
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 #: Folders outside the workspace that exports may come from, separated by os.pathsep: set by whoever runs

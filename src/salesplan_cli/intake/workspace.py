@@ -91,7 +91,8 @@ def read_data(ws: Workspace, root: Path, data_dirs: Sequence[Path] = (), progres
         return DataRead(refused=refused)
     out = DataRead()
     folder = cache.cache_folder(root)
-    key = cache.cache_key(ws, folder) if folder is not None and cache.worth_caching(ws) else None
+    hashed: list = []
+    key = cache.cache_key(ws, folder, hashed) if folder is not None and cache.worth_caching(ws) else None
     frames = cache.load(folder, key) if key is not None else None
     if frames is None and key is not None and (folder / key).exists():
         out.notes.append(f"the cache of parsed exports ({folder / key}) could not be read (damaged or cut short): the exports are read again and the cache rewritten")
@@ -105,6 +106,8 @@ def read_data(ws: Workspace, root: Path, data_dirs: Sequence[Path] = (), progres
     elif key is not None:
         frames.store = DerivedStore(folder / key, cache.plan_digest(ws))
     frames.damage = damage(ws.settings.data, frames.reports)
+    if key is not None:
+        frames.hashed = hashed
     out.frames = frames
     return out
 

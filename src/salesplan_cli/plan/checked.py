@@ -39,7 +39,7 @@ def plan_text_digest(ws) -> str:
     digest = hashlib.sha256()
     for rel in sorted(ws.sources):
         text = getattr(ws.sources[rel], "text", "") or ""
-        digest.update(f"plan {rel} {len(text)}\n".encode())
+        digest.update(f"plan {rel} {len(text)}\n".encode("utf-8", "surrogateescape"))  # a file name not UTF-8: its bytes
         digest.update(text.encode("utf-8", errors="surrogatepass"))
     return digest.hexdigest()
 

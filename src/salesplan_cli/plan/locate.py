@@ -35,10 +35,10 @@ def find_workspace(start: Path, explicit: bool = False) -> Path:
 def rep_plan_names(root: Path) -> list[str] | None:
     """The names of the rep plan files in reps/, in reading order (every .yaml or .yml file not hidden, sorted as
     pathlib sorts them); None without reps/."""
-    try:
-        names = os.listdir(os.path.join(root, REPS_DIR))
-    except (NotADirectoryError, FileNotFoundError):
+    folder = os.path.join(root, REPS_DIR)
+    if not os.path.isdir(folder):  # absent, not a folder, or a link that leads nowhere (a loop)
         return None
+    names = os.listdir(folder)
     return sorted((name for name in names if name.endswith((".yaml", ".yml")) and not name.startswith(".")), key=os.path.normcase)
 
 

@@ -113,9 +113,14 @@ class ParsedPlans:
             return
         from ..writing import prepare_cache_folder, write_atomic
 
+        entry = {"format": FORMAT, "code": _code(), "files": self.used}
+        try:
+            text = json.dumps(entry, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # a file name that is not UTF-8 (its bytes as surrogates): escaped instead
+            text = json.dumps(entry).encode("ascii")
         try:
             prepare_cache_folder(self.folder)
-            write_atomic(self.folder / ENTRY, json.dumps({"format": FORMAT, "code": _code(), "files": self.used}, ensure_ascii=False))
+            write_atomic(self.folder / ENTRY, text)
         except OSError:  # a read-only checkout or a full disk: parsed again next time
             pass
 
