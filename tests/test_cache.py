@@ -189,3 +189,27 @@ def test_another_run_s_entry_in_flight_is_left_to_it(plan, run_cli, cached):
     os.utime(stale, (old, old))
     _report(run_cli, plan.root)
     assert fresh.exists() and not stale.exists() and not other.exists()
+
+
+def test_an_export_written_while_it_is_read_leaves_no_entry(plan, run_cli, cached, monkeypatch):
+    """The key hashes each export before it is read: an export rewritten meanwhile would put frames of the new
+    content under the old content's key. They are not kept; the next run reads the exports again."""
+    from salesplan_cli.intake import load
+
+    invoices = plan.path("data/invoices.csv")
+    original = load.load_exports
+
+    def rewritten_meanwhile(*args, **kwargs):
+        read = original(*args, **kwargs)
+        raw = invoices.read_bytes()
+        invoices.write_bytes(raw.replace(b"FA26-000001;", b"FA26-000009;", 1))
+        stat = invoices.stat()
+        os.utime(invoices, ns=(stat.st_atime_ns, stat.st_mtime_ns - 10_000_000_000))  # times could not tell
+        return read
+
+    monkeypatch.setattr(load, "load_exports", rewritten_meanwhile)
+    _report(run_cli, plan.root)
+    assert _entries(plan.root) == []
+    monkeypatch.setattr(load, "load_exports", original)
+    _report(run_cli, plan.root)
+    assert len(_entries(plan.root)) == 1

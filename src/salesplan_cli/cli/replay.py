@@ -316,29 +316,13 @@ def _exports_now(exports: list, patterns: list, root: Path, folder: Path) -> lis
     matched and every export is a regular file with the SHA-256 recorded ([path, SHA-256, ...] each); else None.
     The real paths are compared by the caller: an export moved behind a link (outside the workspace, where
     a run would refuse it) is not the export recorded."""
-    import stat as kinds
-
-    from ..intake.digests import export_digest, read_digests, write_digests
+    from ..intake.digests import same_files
     from ..intake.globs import pattern_files
 
     for pattern, files in patterns:
         if [str(path) for _shown, path in pattern_files(root, pattern)] != files:
             return None
-    known = read_digests(folder)
-    before = dict(known)
-    real = []
-    try:
-        for path, sha256, *_ in exports:
-            status = os.stat(path)
-            if not kinds.S_ISREG(status.st_mode) or export_digest(Path(path), status, known) != sha256:
-                return None
-            real.append(os.path.realpath(path))
-    except (OSError, ValueError):
-        return None
-    finally:
-        if known != before:
-            write_digests(folder, known)
-    return real
+    return same_files(exports, folder)
 
 
 def _read(path: Path, key: str) -> dict | None:

@@ -70,3 +70,26 @@ def write_digests(folder: Path, known: dict) -> None:
         write_atomic(folder / DIGESTS, json.dumps(known))
     except OSError:  # a read-only checkout: hashed again next time
         pass
+
+
+def same_files(files: list, folder: Path | None) -> list[str] | None:
+    """The real path (after every symbolic link) of each [path, SHA-256, ...] of `files` when each is still a
+    regular file with that SHA-256 (`export_digest`: by its times, or hashed again); None otherwise. What a run
+    checks its exports against once it has read them, and a replayed run before it prints anything."""
+    import stat as kinds
+
+    known = read_digests(folder)
+    before = dict(known)
+    real = []
+    try:
+        for path, sha256, *_ in files:
+            status = os.stat(path)
+            if not kinds.S_ISREG(status.st_mode) or export_digest(Path(path), status, known) != sha256:
+                return None
+            real.append(os.path.realpath(path))
+    except (OSError, ValueError):
+        return None
+    finally:
+        if folder is not None and known != before:
+            write_digests(folder, known)
+    return real

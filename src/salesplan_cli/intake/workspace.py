@@ -101,6 +101,8 @@ def read_data(ws: Workspace, root: Path, data_dirs: Sequence[Path] = (), progres
         if problems:
             out.problems = problems
             return out
+        if key is not None and not _as_hashed(ws, folder, hashed):
+            key = None  # an export changed while it was read: the frames may be of either content, not kept
         if key is not None and cache.store(folder, key, frames):
             frames.store = DerivedStore(folder / key, cache.plan_digest(ws))
     elif key is not None:
@@ -110,6 +112,16 @@ def read_data(ws: Workspace, root: Path, data_dirs: Sequence[Path] = (), progres
         frames.hashed = hashed
     out.frames = frames
     return out
+
+
+def _as_hashed(ws: Workspace, folder, hashed: list) -> bool:
+    """Whether the exports are still those the cache key hashed before they were read: the same files declared
+    and matched, each with the same SHA-256."""
+    from .digests import same_files
+    from .load import export_sources
+
+    declared = [[kind, source, str(path)] for kind, source, path in export_sources(ws)]
+    return declared == [entry[:3] for entry in hashed] and same_files([entry[2:] for entry in hashed], folder) is not None
 
 
 def open_workspace(root: Path, as_of: dt.date, data_dirs: Sequence[Path] = (), progress: Callable | None = None) -> Opened:
