@@ -382,3 +382,118 @@ def test_a_glob_matching_a_file_name_that_is_not_utf8_is_said(plan, cached):
     run = _console(plan.root)
     assert run == _console(plan.root, cold=True)
     assert run[2] == 2 and "SP901" in run[1] and "is not UTF-8 text ('data/invoices-\\udce9.csv'): rename it" in run[1]
+
+
+# --- from the second review: what the run read, not only what is there at its end --------------------------
+
+
+def test_a_data_dir_link_pointed_elsewhere_is_refused_not_replayed(plan, cached, tmp_path):
+    """The folders allowed outside the workspace are keyed by what they resolve to: a link moved to another
+    folder allows another folder, and the exports of the first are refused as a fresh run refuses them."""
+    first_home, second_home = tmp_path / "ext" / "A", tmp_path / "ext" / "B"
+    first_home.mkdir(parents=True)
+    for path in plan.path("data").iterdir():
+        path.rename(first_home / path.name)
+    second_home.mkdir()
+    for path in first_home.iterdir():
+        (second_home / path.name).write_bytes(path.read_bytes())
+    allowed = tmp_path / "ext" / "allowed"
+    allowed.symlink_to("A", target_is_directory=True)
+    plan.write("salesplan.yaml", plan.text("salesplan.yaml").replace("path: data/", f"path: {first_home}/"))
+    args = ("--data-dir", str(allowed))
+    assert _console(plan.root, *args)[2] == 0
+    assert _console(plan.root, *args)[2] == 0
+    allowed.unlink()
+    allowed.symlink_to("B", target_is_directory=True)
+    again = _console(plan.root, *args)
+    assert again == _console(plan.root, *args, cold=True)
+    assert again[2] == 2 and "SP907" in again[1]
+
+
+def _around_the_read(monkeypatch, before, after):
+    from salesplan_cli.intake import load
+
+    original = load.load_exports
+
+    def read(*args, **kwargs):
+        before()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            after()
+
+    monkeypatch.setattr(load, "load_exports", read)
+
+
+def test_an_export_rewritten_with_the_same_bytes_while_read_is_not_kept(plan, run_cli, cached, monkeypatch):
+    """A copy landing while the report reads the file: the bytes end the same, what was read may not be."""
+    invoices = plan.path("data/invoices.csv")
+    raw = invoices.read_bytes()
+    _around_the_read(monkeypatch, lambda: None, lambda: invoices.write_bytes(raw))
+    run = _run(run_cli, plan.root, "report", "--format", "json")
+    assert run[2] == 0, run[1]
+    assert _outputs(plan.root) == []
+    assert not [p for p in (plan.root / cache.FOLDER).iterdir() if p.is_dir()]  # nor the parsed exports
+
+
+def test_a_file_a_glob_matched_only_while_the_exports_were_read_is_not_kept(plan, run_cli, cached, monkeypatch):
+    plan.write("salesplan.yaml", plan.text("salesplan.yaml").replace("path: data/invoices.csv", "path: data/invoices*.csv"))
+    passing = plan.path("data/invoices-zz.csv")
+    text = plan.path("data/invoices.csv").read_bytes().split(b"\n")
+    _around_the_read(monkeypatch, lambda: passing.write_bytes(text[0] + b"\n" + text[1] + b"\n"), lambda: passing.unlink())
+    run = _run(run_cli, plan.root, "report", "--format", "json")
+    assert run[2] == 0 and "invoices-zz.csv" in run[1]
+    assert _outputs(plan.root) == []
+    assert not [p for p in (plan.root / cache.FOLDER).iterdir() if p.is_dir()]
+
+
+def test_a_rep_file_other_only_while_the_plan_was_read_is_not_kept(plan, run_cli, cached, monkeypatch):
+    """A checkout that passes through another version of a plan file while the report reads the plan: the file
+    ends with the bytes it had, the report was drawn from the other version."""
+    from salesplan_cli.intake import workspace
+
+    original = workspace.check_plan
+    rep = plan.path("reps/rep-e1.yaml")
+    raw = rep.read_bytes()
+
+    def check(*args, **kwargs):
+        rep.write_bytes(raw.replace(b"name: Henrik Dahl", b"name: Henrik Dahlberg"))
+        try:
+            return original(*args, **kwargs)
+        finally:
+            rep.write_bytes(raw)
+
+    monkeypatch.setattr(workspace, "check_plan", check)
+    run = _run(run_cli, plan.root, "report", "--format", "json")
+    assert run[2] == 0 and "Henrik Dahlberg" in run[0], run[1]
+    assert _outputs(plan.root) == []
+
+
+@pytest.mark.parametrize("name", ["export-digests.json", "replay"])
+def test_a_named_pipe_in_the_cache_folder_is_not_waited_on(plan, cached, name):
+    assert _console(plan.root)[2] == 0
+    folder = plan.root / cache.FOLDER
+    (target,) = _outputs(plan.root) if name == "replay" else [folder / name]
+    target.unlink()
+    os.mkfifo(target)
+    again = _console(plan.root)
+    cold = _console(plan.root, cold=True)
+    assert again[0] == cold[0] and again[2] == cold[2] == 0
+    assert target.is_file()  # the pipe replaced by the file, never written into
+
+
+def test_a_cache_folder_that_cannot_be_read_is_as_if_empty(plan, run_cli, cached, monkeypatch):
+    from salesplan_cli.cli import replay as module
+
+    def refused(*_args, **_kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    _run(run_cli, plan.root, "report", "--format", "json")
+    monkeypatch.setattr(module, "read_cache_file", refused)
+    run = _run(run_cli, plan.root, "report", "--format", "json")
+    assert run == _cold(run_cli, plan.root, monkeypatch, "report", "--format", "json")
+
+
+def test_with_stderr_closed_the_report_still_goes_to_stdout(plan, cached):
+    run = _console(plan.root, shell_suffix="2>&-")
+    assert run[2] == 0 and run[0].startswith("{")

@@ -7,10 +7,11 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: Path, text: str | bytes) -> None:
+def write_atomic(path: Path, text: str | bytes, into_devices: bool = True) -> None:
     """Write to a temporary file in the same folder, then rename it over the target.
 
-    A device or a named pipe (/dev/null, a FIFO) is written into, never replaced.
+    A device or a named pipe (/dev/null, a FIFO) is written into, never replaced; unless `into_devices` is False
+    (a cache file: whatever stands at its name, a pipe, a device, a link, is replaced by the file).
     """
     import stat
 
@@ -20,6 +21,12 @@ def write_atomic(path: Path, text: str | bytes) -> None:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
         mode = None
+    except OSError:
+        if into_devices:
+            raise
+        mode = None  # a cache file's name taken by a link that leads nowhere (a loop): replaced
+    if not into_devices and mode is not None and not stat.S_ISDIR(mode):
+        mode = None  # a cache file's name taken by a pipe, a device or a link to one: replaced, never written into
     if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
         with open(path, "wb") as handle:
             handle.write(data)
@@ -40,6 +47,22 @@ def write_atomic(path: Path, text: str | bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def read_cache_file(path: Path, limit: int = 1 << 30) -> bytes:
+    """The bytes of a file of the cache folder, opened without blocking; OSError when it is not a regular file
+    (a named pipe or a device put at its name is refused, not waited on or read without end) or is over `limit`."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(f"{path} is over {limit} bytes")
+    return data
 
 
 def prepare_cache_folder(folder: Path) -> None:

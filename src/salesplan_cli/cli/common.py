@@ -111,7 +111,8 @@ recording: list | None = None
 
 
 def err(text: str) -> None:
-    sys.stderr.write(clean(text) + "\n")
+    if sys.stderr is not None:  # started with stderr closed (`2>&-`): the report still goes to stdout
+        sys.stderr.write(clean(text) + "\n")
     if recording is not None:
         recording.append(["err", text])
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 
 def shown() -> bool:
-    return sys.stderr.isatty()
+    return sys.stderr is not None and sys.stderr.isatty()
 
 
 @contextmanager

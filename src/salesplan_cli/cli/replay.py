@@ -13,17 +13,18 @@ about the cache printed (a damaged cache file is said once, not replayed).
 The replay is keyed by everything a run reads besides the exports: the bytes of every plan file (salesplan.yaml,
 strategy.yaml, segments.yaml, each file of reps/; a plan file that is no regular file of a plan file's size,
 a pipe, a device, a folder, makes no key: the run says what is wrong), salesplan's source (every module), its
-version, Python's, the versions of pandas, numpy and pyarrow installed, the current folder (messages show
-paths relative to it), the workspace folder, the `SALESPLAN_*` environment variables and `COLUMNS`, the as-of
-day (today when not given: the replay of yesterday's run is not today's), and every option of the command as
-given. The exports are checked before a replay, not keyed: the recorded run lists each export file as the
+version, Python's, the versions of the libraries it runs on installed (`LIBRARIES`), the current folder
+(messages show paths relative to it), the workspace folder, the real paths of the folders `--data-dir` and
+`$SALESPLAN_DATA_DIRS` allow (a link moved elsewhere allows another folder), the `SALESPLAN_*` environment
+variables and `COLUMNS`, the as-of day (today when not given: the replay of yesterday's run is not today's),
+and every option of the command as given. The exports are checked before a replay, not keyed: the recorded run lists each export file as the
 cache's key hashed it before reading it (`Frames.hashed`), with its SHA-256 and its real path (after every
 symbolic link), and each glob of the `data:` section with the files it matched; a replay needs every glob to
 match the same files and every export to be a regular file at the same real path (a folder moved behind a link,
 outside the workspace where a run refuses it, is another file) with the same SHA-256 (remembered in
 `export-digests.json` while its size, times and inode are unchanged: `intake/digests.py`). A run is not
-kept when, at its end, its exports or plan files are not those it hashed when it began (written, removed,
-matched by a glob meanwhile), nor when stderr is closed. Anything else is a new run, recorded in turn.
+kept when, at its end, its exports or plan files are not those it hashed when it began (written, even back to
+the same bytes, removed, matched by a glob meanwhile, another file read), nor when stderr is closed. Anything else is a new run, recorded in turn.
 
 Kept in `<cache folder>/replay-<sha256 of the key>.json` (JSON only: a cache folder that came with a
 cloned repository cannot run code), written atomically; the most recently used `KEEP` are kept. A file that
@@ -43,6 +44,7 @@ from pathlib import Path
 import typer
 
 from .. import __version__
+from ..writing import read_cache_file
 from . import common
 from .common import as_of_date
 from .formats import Options, ReportFormat
@@ -55,8 +57,8 @@ FORMAT = 2
 KEEP = 32
 #: Formats whose text does not depend on the terminal.
 REPLAYED = (ReportFormat.json, ReportFormat.csv, ReportFormat.markdown, ReportFormat.html)
-#: Libraries whose version could change a figure or its text (their dist-info folders are read, not imported).
-LIBRARIES = ("pandas", "numpy", "pyarrow")
+#: Libraries whose version could change a figure, a finding or a text (their dist-info folders are read, not imported).
+LIBRARIES = ("pandas", "numpy", "pyarrow", "openpyxl", "pyyaml", "pydantic", "pydantic_core", "typer", "click", "rich")
 #: Recorded output larger than this is not kept (a 2,000-rep dashboard in JSON is 1.4 MB; its HTML page, 15 MB).
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -100,21 +102,24 @@ def replay_or_record(opts: Options, report: str, request: dict) -> None:
     folder = cache_folder(root)
     if folder is None:
         return
+    as_of = as_of_date(opts.as_of).isoformat()  # once: the key's day is the recording's
     try:
         state = _plan_state(root)  # before the bytes are read: a write after it changes the state (finish)
-        key = request_key(opts, report, request, root)
-    except (OSError, _Unkeyable):  # a plan file that cannot be read as one: the command itself says why
+        key = request_key(opts, report, request, root, as_of)
+    except (OSError, RuntimeError, _Unkeyable):  # a plan file that cannot be read as one: the command says why
         return
     path = folder / f"{PREFIX}{key}.json"
-    if path.is_file():
-        try:
-            run = _read(path, key)
-        except FileNotFoundError:  # dropped by another run meanwhile (the least recently used)
-            run = None
-        except (OSError, ValueError, TypeError, KeyError, RecursionError):
-            common.err(f"note: a report's output kept in the cache ({path}) could not be read: it is computed again and rewritten")
-            run = None
-        if run is not None and _exports_now(run["exports"], run["patterns"], root, folder) == [real for _path, _sha256, real in run["exports"]]:
+    try:
+        run = _read(path, key)
+    except (FileNotFoundError, NotADirectoryError):  # none yet, or dropped by another run meanwhile
+        run = None
+    except PermissionError:  # a cache folder that cannot be searched (another user's): as if empty
+        run = None
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
+        common.err(f"note: a report's output kept in the cache ({path}) could not be read: it is computed again and rewritten")
+        run = None
+    if run is not None:
+        if _exports_now(run["exports"], run["patterns"], root, folder) == [real for _path, _sha256, real in run["exports"]]:
             _used(path)
             for kind, text in run["events"]:
                 if kind == "out":
@@ -122,7 +127,7 @@ def replay_or_record(opts: Options, report: str, request: dict) -> None:
                 else:
                     common.err(text)
             raise typer.Exit(run["exit"])
-    _current = Recording(opts, report, request, folder, key, state, as_of_date(opts.as_of).isoformat())
+    _current = Recording(opts, report, request, folder, key, state, as_of)
     common.recording = _current.events
 
 
@@ -155,27 +160,31 @@ def finish(ctx, opts: Options, code: int) -> None:
         return
     exports, patterns = read
     try:
-        if not _plan_unchanged(run, opts, ctx.ws.root):
+        if not _plan_unchanged(run, opts, ctx.ws):
             return  # a plan file changed while the report ran (or the day, without --as-of): of either plan or day
-        real = _exports_now(exports, patterns, ctx.ws.root, run.folder)
+        from ..intake.digests import same_files
+
+        real = _exports_now([[path, sha256] for path, sha256, _times in exports], patterns, ctx.ws.root, run.folder)
+        if real is None or same_files(exports, run.folder, written=True) is None:
+            return  # an export written (or gone, or a glob matching other files) since the run hashed it to read it
     except (OSError, _Unkeyable):
         return
-    if real is None:
-        return  # an export changed (or went, or a glob matches other files) since the run hashed it to read it
-    exports = [[path, sha256, where] for (path, sha256), where in zip(exports, real)]
+    exports = [[path, sha256, where] for (path, sha256, _times), where in zip(exports, real)]
     from ..writing import write_atomic
 
     path = run.folder / f"{PREFIX}{run.key}.json"
     try:
-        write_atomic(path, json.dumps({"format": FORMAT, "key": run.key, "exports": exports, "patterns": patterns, "events": run.events, "exit": code}))
+        write_atomic(path, json.dumps({"format": FORMAT, "key": run.key, "exports": exports, "patterns": patterns, "events": run.events, "exit": code}), into_devices=False)
         _prune(run.folder, path)
     except OSError:  # a read-only cache folder: computed next time
         pass
 
 
-def request_key(opts: Options, report: str, request: dict, root: Path) -> str:
-    """SHA-256 of everything a report run reads besides the exports (the module's docstring)."""
+def request_key(opts: Options, report: str, request: dict, root: Path, as_of: str) -> str:
+    """SHA-256 of everything a report run reads besides the exports (the module's docstring); `as_of`: the day,
+    as the run takes it."""
     from ..intake.derived import code_digest
+    from .common import data_dirs
 
     digest = hashlib.sha256()
     said = {
@@ -189,7 +198,9 @@ def request_key(opts: Options, report: str, request: dict, root: Path) -> str:
         "environment": sorted((name, value) for name, value in os.environ.items() if name.startswith("SALESPLAN_") or name == "COLUMNS"),
         "report": report,
         "request": {name: _plain(value) for name, value in sorted(request.items())},
-        "as_of": as_of_date(opts.as_of).isoformat(),
+        "as_of": as_of,
+        # what the folders allowed outside the workspace are now: a link moved elsewhere allows another folder
+        "allowed": [os.path.realpath(folder) for folder in data_dirs(opts.data_dir)],
         "options": {
             "period": opts.period, "reps": opts.reps, "team": opts.team, "segment": opts.segment, "product": opts.product,
             "format": opts.format.value, "fail_under": opts.fail_under, "check": opts.check, "data_dir": [str(p) for p in opts.data_dir],
@@ -219,19 +230,20 @@ def _plan_state(root: Path) -> list:
     return state
 
 
-def _plan_unchanged(run: Recording, opts: Options, root: Path) -> bool:
-    """Whether the plan files are those hashed in the run's key when it began (by their times, or by their
-    bytes for a file written within the clock's tick of that moment), and the key's as-of day the run's."""
+def _plan_unchanged(run: Recording, opts: Options, ws) -> bool:
+    """Whether the plan files the run loaded are those hashed in its key when it began (the same files, none
+    come and gone meanwhile; by their times, or by their bytes for a file written within the clock's tick of
+    that moment), and the key's as-of day the run's."""
     from ..intake.digests import RACY_NS
 
     if as_of_date(opts.as_of).isoformat() != run.as_of:  # midnight passed, without --as-of
         return False
-    now = _plan_state(root)
-    if now[1:] != run.plan_state[1:]:
+    now = _plan_state(ws.root)
+    if now[1:] != run.plan_state[1:] or set(ws.sources) != {entry[0] for entry in now[2:] if len(entry) > 1}:
         return False
     began = run.plan_state[0]
     if any(len(entry) > 1 and entry[2] >= began - RACY_NS for entry in now[2:]):
-        return request_key(opts, run.report, run.request, root) == run.key
+        return request_key(opts, run.report, run.request, ws.root, run.as_of) == run.key
     return True
 
 
@@ -297,18 +309,18 @@ def _plain(value):
 
 
 def _exports_read(frames) -> tuple[list, list] | None:
-    """What the run's cache key hashed before the exports were read (`Frames.hashed`): [path, SHA-256] of each
-    export, and [pattern, files] of each glob of the data: section; None without it (uncached)."""
+    """What the run's cache key hashed before the exports were read (`Frames.hashed`): [path, SHA-256, size and
+    times] of each export, and [pattern, files] of each glob of the data: section; None without it (uncached)."""
     from ..intake.globs import is_pattern
 
     hashed = getattr(frames, "hashed", None)
     if hashed is None:
         return None
     globs: dict[tuple[str, str], list[str]] = {}
-    for kind, declared, path, _sha256 in hashed:
+    for kind, declared, _shown, path, _sha256, _times in hashed:
         if is_pattern(declared):
             globs.setdefault((kind, declared), []).append(path)
-    return [[path, sha256] for _kind, _declared, path, sha256 in hashed], [[declared, files] for (_kind, declared), files in globs.items()]
+    return [[path, sha256, times] for _kind, _declared, _shown, path, sha256, times in hashed], [[declared, files] for (_kind, declared), files in globs.items()]
 
 
 def _exports_now(exports: list, patterns: list, root: Path, folder: Path) -> list[str] | None:
@@ -327,7 +339,7 @@ def _exports_now(exports: list, patterns: list, root: Path, folder: Path) -> lis
 
 def _read(path: Path, key: str) -> dict | None:
     """The recorded run in `path`; ValueError when it is not of the shape `finish` writes."""
-    run = json.loads(path.read_text(encoding="utf-8"))
+    run = json.loads(read_cache_file(path, MAX_BYTES * 8).decode("utf-8"))
     if type(run) is not dict or run.get("format") != FORMAT or run.get("key") != key:
         raise ValueError("another format or key")
     if type(run["exit"]) is not int or run["exit"] not in (0, 1):

@@ -31,7 +31,8 @@ from pathlib import Path
 from .. import __version__
 from ..plan.model import Workspace
 from .frameset import Frames, SourceReport
-from .digests import DIGESTS, ENV_DISABLE, ENV_FOLDER, FOLDER, cache_folder, export_digest, read_digests, write_digests  # noqa: F401 - also read from here
+from ..writing import read_cache_file
+from .digests import DIGESTS, ENV_DISABLE, ENV_FOLDER, FOLDER, cache_folder, export_digest, read_digests, signature, write_digests  # noqa: F401 - also read from here
 from .load import export_files, export_sources
 from .read import RowIssue
 
@@ -92,7 +93,8 @@ def cache_key(ws: Workspace, folder: Path | None = None, hashed: list | None = N
     """The key of the workspace's frames; None when an export cannot be stat'ed or read (the reader will say why).
 
     `folder`: the cache folder, where the SHA-256 of each export is remembered (`export_digests`). `hashed`:
-    [kind, path as declared, path, SHA-256] of each export is appended to it (what a replayed run checks)."""
+    [kind, path as declared, path as shown, path, SHA-256, [size, modification and change times, inode]] of
+    each export is appended to it (what the read is checked against, and a replayed run after it)."""
     digest = hashlib.sha256(f"salesplan {__version__} cache {FORMAT}\n".encode())
     package = Path(__file__).parent.parent
     # the code that builds the frames: the intake, the `data:` settings it reads, the plan's models
@@ -102,7 +104,7 @@ def cache_key(ws: Workspace, folder: Path | None = None, hashed: list | None = N
     known = read_digests(folder)
     before = dict(known)
     exports = export_sources(ws)
-    for kind, declared, path in exports:
+    for kind, declared, shown, path in exports:
         try:
             if not path.is_file():
                 return None
@@ -112,8 +114,8 @@ def cache_key(ws: Workspace, folder: Path | None = None, hashed: list | None = N
             return None
         digest.update(f"export {kind} {path} {stat.st_size} {stat.st_mtime_ns} {content}\n".encode("utf-8", "surrogateescape"))
         if hashed is not None:
-            hashed.append([kind, declared, str(path), content])
-    current = {str(path): known[str(path)] for _kind, _declared, path in exports if str(path) in known}  # no stale files kept
+            hashed.append([kind, declared, shown, str(path), content, signature(stat)])
+    current = {str(path): known[str(path)] for *_, path in exports if str(path) in known}  # no stale files kept
     if folder is not None and current != before:
         write_digests(folder, current)
     return digest.hexdigest()
@@ -123,7 +125,7 @@ def load(folder: Path, key: str) -> Frames | None:
     """The frames stored under `key`, or None (no entry, another key, a damaged entry)."""
     entry = folder / key
     try:
-        meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+        meta = json.loads(read_cache_file(entry / "meta.json").decode("utf-8"))
         if meta.get("format") != FORMAT or meta.get("key") != key:
             return None
         import pyarrow as pa
@@ -243,8 +245,12 @@ def _mapped(path: Path):
     while a report reads it (`cp` of a saved cache over this one, `rsync --inplace`, another host deleting it on a
     network share): the process would die of a bus error. $SALESPLAN_CACHE_NO_MMAP reads the files into memory
     instead, as does a file system that cannot map files."""
+    import stat
+
     import pyarrow as pa
 
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe or a device at a frame's name: not opened (it could block)
+        raise OSError(f"{path} is not a regular file")
     if os.environ.get(ENV_NO_MMAP, "") in ("", "0"):
         try:
             with pa.memory_map(str(path)) as source:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,6 +77,8 @@ class DerivedStore:
         import pyarrow as pa
 
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe or a device at its name: not opened (it could block)
+                raise OSError(f"{path} is not a regular file")
             source = pa.OSFile(str(path))
         except OSError:  # not computed yet, or a folder that cannot be read: not stored, no note
             return None

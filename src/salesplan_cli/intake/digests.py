@@ -12,6 +12,8 @@ import os
 import time
 from pathlib import Path
 
+from ..writing import read_cache_file
+
 FOLDER = ".salesplan-cache"
 ENV_DISABLE = "SALESPLAN_NO_CACHE"
 ENV_FOLDER = "SALESPLAN_CACHE_DIR"
@@ -36,19 +38,25 @@ DIGESTS = "export-digests.json"
 RACY_NS = 2_000_000_000
 
 
+def signature(stat) -> list[int]:
+    """What tells a file written since: its size, modification and change times and inode (any write changes the
+    change time, which no tool can set back)."""
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+
+
 def export_digest(path: Path, stat, known: dict) -> str:
     """The SHA-256 of an export's bytes: remembered from an earlier run while the file's size, modification
     time, change time and inode are those it had then (any write changes the change time, which no tool can
     set back), computed otherwise. Hashing 391 MB takes a quarter to half a second; a stat, nothing."""
-    signature = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+    times = signature(stat)
     seen = known.get(str(path))
-    if isinstance(seen, dict) and seen.get("stat") == signature and isinstance(seen.get("at"), int) and stat.st_mtime_ns < seen["at"] - RACY_NS:
+    if isinstance(seen, dict) and seen.get("stat") == times and isinstance(seen.get("at"), int) and stat.st_mtime_ns < seen["at"] - RACY_NS:
         if isinstance(seen.get("sha256"), str):
             return seen["sha256"]
     at = time.time_ns()
     with open(path, "rb") as handle:
         content = hashlib.file_digest(handle, "sha256").hexdigest()
-    known[str(path)] = {"stat": signature, "sha256": content, "at": at}
+    known[str(path)] = {"stat": times, "sha256": content, "at": at}
     return content
 
 
@@ -56,7 +64,7 @@ def read_digests(folder: Path | None) -> dict:
     if folder is None:
         return {}
     try:
-        known = json.loads((folder / DIGESTS).read_text(encoding="utf-8"))
+        known = json.loads(read_cache_file(folder / DIGESTS).decode("utf-8"))
         return known if isinstance(known, dict) else {}
     except (OSError, ValueError, RecursionError):  # none yet, or damaged (nested past Python's limit): every export is hashed
         return {}
@@ -67,24 +75,26 @@ def write_digests(folder: Path, known: dict) -> None:
 
     try:
         prepare_cache_folder(folder)
-        write_atomic(folder / DIGESTS, json.dumps(known))
+        write_atomic(folder / DIGESTS, json.dumps(known), into_devices=False)
     except OSError:  # a read-only checkout: hashed again next time
         pass
 
 
-def same_files(files: list, folder: Path | None) -> list[str] | None:
+def same_files(files: list, folder: Path | None, written: bool = False) -> list[str] | None:
     """The real path (after every symbolic link) of each [path, SHA-256, ...] of `files` when each is still a
-    regular file with that SHA-256 (`export_digest`: by its times, or hashed again); None otherwise. What a run
-    checks its exports against once it has read them, and a replayed run before it prints anything."""
+    regular file with that SHA-256 (`export_digest`: by its times, or hashed again); None otherwise. What a
+    replayed run checks before it prints anything; `written`: each entry is [path, SHA-256, signature] and a
+    file written since (another signature, even back to the same bytes) counts as changed: what a run checks
+    its exports against once it has read them."""
     import stat as kinds
 
     known = read_digests(folder)
     before = dict(known)
     real = []
     try:
-        for path, sha256, *_ in files:
+        for path, sha256, *rest in files:
             status = os.stat(path)
-            if not kinds.S_ISREG(status.st_mode) or export_digest(Path(path), status, known) != sha256:
+            if not kinds.S_ISREG(status.st_mode) or (written and signature(status) != rest[0]) or export_digest(Path(path), status, known) != sha256:
                 return None
             real.append(os.path.realpath(path))
     except (OSError, ValueError):

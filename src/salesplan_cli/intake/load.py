@@ -41,17 +41,18 @@ from .read import RawTable, RowIssue, read_table
 
 def export_files(ws: Workspace) -> list[tuple[str, Path]]:
     """(kind, path) of every export file the workspace declares, in reading order (a glob: each file it matches)."""
-    return [(kind, path) for kind, _declared, path in export_sources(ws)]
+    return [(kind, path) for kind, _declared, _shown, path in export_sources(ws)]
 
 
-def export_sources(ws: Workspace) -> list[tuple[str, str, Path]]:
-    """(kind, path as declared, path) of every export file the workspace declares, in reading order."""
+def export_sources(ws: Workspace) -> list[tuple[str, str, str, Path]]:
+    """(kind, path as declared, path as shown in messages, path) of every export file the workspace declares,
+    in reading order."""
     config = ws.settings.data if ws.settings else None
     out = []
     for kind in KINDS:
         for source in config.sources(kind) if config else []:
             files, _problem = source_files(ws.root, source)
-            out += [(kind, source.path, path) for _rel, path in files]
+            out += [(kind, source.path, shown, path) for shown, path in files]
     return out
 
 

@@ -94,14 +94,14 @@ def read_data(ws: Workspace, root: Path, data_dirs: Sequence[Path] = (), progres
     hashed: list = []
     key = cache.cache_key(ws, folder, hashed) if folder is not None and cache.worth_caching(ws) else None
     frames = cache.load(folder, key) if key is not None else None
-    if frames is None and key is not None and (folder / key).exists():
+    if frames is None and key is not None and _exists(folder / key):
         out.notes.append(f"the cache of parsed exports ({folder / key}) could not be read (damaged or cut short): the exports are read again and the cache rewritten")
     if frames is None:
         frames, problems = load_exports(ws, progress=progress, data_dirs=data_dirs)
         if problems:
             out.problems = problems
             return out
-        if key is not None and not _as_hashed(ws, folder, hashed):
+        if key is not None and not _as_hashed(ws, folder, hashed, frames):
             key = None  # an export changed while it was read: the frames may be of either content, not kept
         if key is not None and cache.store(folder, key, frames):
             frames.store = DerivedStore(folder / key, cache.plan_digest(ws))
@@ -114,14 +114,24 @@ def read_data(ws: Workspace, root: Path, data_dirs: Sequence[Path] = (), progres
     return out
 
 
-def _as_hashed(ws: Workspace, folder, hashed: list) -> bool:
-    """Whether the exports are still those the cache key hashed before they were read: the same files declared
-    and matched, each with the same SHA-256."""
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a cache folder that cannot be searched (another user's): as if empty
+        return False
+
+
+def _as_hashed(ws: Workspace, folder, hashed: list, frames: Frames) -> bool:
+    """Whether the exports read are those the cache key hashed before they were read: the same files declared
+    and matched, no other file read (a file a glob matched only while the exports were read), and each not
+    written since it was hashed (its size, times and inode as they were: even back to the same bytes)."""
     from .digests import same_files
     from .load import export_sources
 
-    declared = [[kind, source, str(path)] for kind, source, path in export_sources(ws)]
-    return declared == [entry[:3] for entry in hashed] and same_files([entry[2:] for entry in hashed], folder) is not None
+    declared = [[kind, source, shown, str(path)] for kind, source, shown, path in export_sources(ws)]
+    if declared != [entry[:4] for entry in hashed] or not {report.path for report in frames.reports} <= {entry[2] for entry in hashed}:
+        return False
+    return same_files([entry[3:] for entry in hashed], folder, written=True) is not None
 
 
 def open_workspace(root: Path, as_of: dt.date, data_dirs: Sequence[Path] = (), progress: Callable | None = None) -> Opened:

@@ -23,6 +23,7 @@ import json
 from pathlib import Path
 
 from .. import __version__
+from ..writing import read_cache_file
 from ..diagnostics import Diagnostic, Severity
 from .load import load_workspace
 from .parsed import ParsedPlans
@@ -77,7 +78,7 @@ def check_once(root: Path, as_of: dt.date, folder: Path | None, worth=lambda ws:
 
 def _read(path: Path, key: str) -> tuple[list[Diagnostic], list[str]] | None:
     try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
+        entry = json.loads(read_cache_file(path).decode("utf-8"))
         if entry.get("format") != FORMAT or entry.get("key") != key:
             return None
         diagnostics = [
@@ -95,7 +96,7 @@ def _write(folder: Path, key: str, result: ValidationResult) -> bool:
     entry = {"format": FORMAT, "key": key, "diagnostics": [d.to_dict() for d in result.diagnostics], "skipped": list(result.skipped)}
     try:
         prepare_cache_folder(folder)
-        write_atomic(folder / ENTRY, json.dumps(entry))
+        write_atomic(folder / ENTRY, json.dumps(entry), into_devices=False)
         return True
     except OSError:  # a read-only checkout or a full disk: the check goes on uncached
         return False

@@ -19,7 +19,10 @@ class WorkspaceNotFound(Exception):
 
 def find_workspace(start: Path, explicit: bool = False) -> Path:
     """The folder holding salesplan.yaml: `start` itself when explicit, else it or a parent."""
-    start = start.resolve()
+    try:
+        start = start.resolve()
+    except (OSError, RuntimeError) as exc:  # a link loop (RuntimeError before Python 3.13), a folder gone
+        raise WorkspaceNotFound(f"{start} cannot be resolved: {exc}") from None
     if explicit:
         if not start.is_dir():
             raise WorkspaceNotFound(f"{start} is not a folder")

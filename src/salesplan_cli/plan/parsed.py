@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .. import __version__
+from ..writing import read_cache_file
 from .yamlsource import SourceDoc, parse_yaml
 
 ENTRY = "plan-parsed.json"
@@ -80,7 +81,7 @@ class ParsedPlans:
         self.used: dict[str, dict] = {}
         self.changed = False
         try:
-            stored = json.loads((self.folder / ENTRY).read_text(encoding="utf-8"))
+            stored = json.loads(read_cache_file(self.folder / ENTRY).decode("utf-8"))
             if isinstance(stored, dict) and stored.get("format") == FORMAT and stored.get("code") == _code() and isinstance(stored.get("files"), dict):
                 self.kept = stored["files"]
         except (OSError, ValueError, RecursionError):  # none yet, or damaged: every file is parsed (and rewritten)
@@ -120,7 +121,7 @@ class ParsedPlans:
             text = json.dumps(entry).encode("ascii")
         try:
             prepare_cache_folder(self.folder)
-            write_atomic(self.folder / ENTRY, text)
+            write_atomic(self.folder / ENTRY, text, into_devices=False)
         except OSError:  # a read-only checkout or a full disk: parsed again next time
             pass
 
