@@ -147,6 +147,16 @@ def remembered_flag(store: DerivedStore | None, name: str, parts: tuple, compute
     return remembered(store, name, parts, lambda: bool(compute()), lambda flag: ({}, {"flag": bool(flag)}), _stored_flag)
 
 
+def frame_flag(frames, frame, name: str, key: str, compute: Callable[[], bool]) -> bool:
+    """A yes or no about one frame of `frames` (`compute()`), once per frames object and kept in their cache
+    entry as the derived figure `name` (`remembered_flag`, keyed by `key` and the frame's length)."""
+    found = frames.derived.get(key)
+    if found is None or found[0] is not frame:
+        found = (frame, remembered_flag(getattr(frames, "store", None), name, (key, len(frame)), compute))
+        frames.derived[key] = found
+    return found[1]
+
+
 def _stored_flag(_columns: dict, values: dict) -> bool:
     if not isinstance(values.get("flag"), bool):
         raise ValueError("no flag stored")

@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from ..intake.derived import remembered, remembered_flag
+from ..intake.derived import frame_flag, remembered
 from .context import TOTAL, ReportContext, report_frame
 from .lines import by_product_line, has_lines
 from .pipeline import amount_known, text_column, cents_out, check_by, day_of, dim_orders, key_rank, label_columns, ratio_out, text_of, within_filters
@@ -201,12 +201,7 @@ def _may_repeat(ctx: ReportContext) -> bool:
     if has_lines(ctx):
         return True
     opps = ctx.frames.opportunities
-    found = ctx.frames.derived.get("opportunity_ids_repeat")
-    if found is None or found[0] is not opps:
-        repeat = remembered_flag(getattr(ctx.frames, "store", None), "ids_repeat", ("opportunity_ids_repeat", len(opps)), lambda: _ids_repeat(opps))
-        found = (opps, repeat)
-        ctx.frames.derived["opportunity_ids_repeat"] = found
-    return found[1]
+    return frame_flag(ctx.frames, opps, "ids_repeat", "opportunity_ids_repeat", lambda: _ids_repeat(opps))
 
 
 def _ids_repeat(opportunities: pd.DataFrame) -> bool:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..intake.parse import is_in
-from ..intake.derived import remembered, remembered_flag
+from ..intake.derived import frame_flag, remembered
 from ..intake.segments import portfolio_frame, portfolio_rows
 from ..plan.model import ACCOUNT_STATUSES
 from .activity import days_in_post, norms_of
@@ -125,12 +125,7 @@ def targeted_accounts(ctx: ReportContext) -> pd.DataFrame:
 
 def _ids_unique(ctx: ReportContext, accounts: pd.DataFrame) -> bool:
     """Whether no account id repeats (the intake keeps an id's first row): once per frames, kept in the cache."""
-    found = ctx.frames.derived.get("account_ids_unique")
-    if found is None or found[0] is not accounts:
-        unique = remembered_flag(getattr(ctx.frames, "store", None), "ids_unique", ("account_ids_unique", len(accounts)), lambda: _ids_unique_of(accounts))
-        found = (accounts, unique)
-        ctx.frames.derived["account_ids_unique"] = found
-    return found[1]
+    return frame_flag(ctx.frames, accounts, "ids_unique", "account_ids_unique", lambda: _ids_unique_of(accounts))
 
 
 def _ids_unique_of(accounts: pd.DataFrame) -> bool:
