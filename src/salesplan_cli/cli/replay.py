@@ -216,17 +216,16 @@ def _plan_state(root: Path) -> list:
     any write to a plan file changes its change time."""
     import time
 
-    from ..plan.locate import REPS_DIR, SEGMENTS_FILE, STRATEGY_FILE, WORKSPACE_FILE, rep_plan_names
+    from ..intake.digests import signature
+    from ..plan.locate import plan_file_names
 
-    reps = rep_plan_names(root)
-    state: list = [time.time_ns(), reps is not None]
-    for name in [WORKSPACE_FILE, STRATEGY_FILE, SEGMENTS_FILE, *(f"{REPS_DIR}/{name}" for name in reps or [])]:
+    names, reps = plan_file_names(root)
+    state: list = [time.time_ns(), reps]
+    for name in names:
         try:
-            stat = os.stat(os.path.join(root, name))
+            state.append([name, *signature(os.stat(os.path.join(root, name)))])
         except FileNotFoundError:
             state.append([name])
-            continue
-        state.append([name, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino])
     return state
 
 
@@ -249,11 +248,10 @@ def _plan_unchanged(run: Recording, opts: Options, ws) -> bool:
 
 def _plan_bytes(root: Path, digest) -> None:
     """Every plan file's name and bytes, as plan/load.py finds them."""
-    from ..plan.locate import REPS_DIR, SEGMENTS_FILE, STRATEGY_FILE, WORKSPACE_FILE, rep_plan_names
+    from ..plan.locate import plan_file_names
 
-    reps = rep_plan_names(root)
-    names = [WORKSPACE_FILE, STRATEGY_FILE, SEGMENTS_FILE, *(f"{REPS_DIR}/{name}" for name in reps or [])]
-    digest.update(b"reps/ folder\n" if reps is not None else b"no reps/ folder\n")
+    names, reps = plan_file_names(root)
+    digest.update(b"reps/ folder\n" if reps else b"no reps/ folder\n")
     base = str(root)
     for name in names:
         raw = _plan_file(os.path.join(base, name))

@@ -52,3 +52,10 @@ def rep_plan_files(root: Path) -> list[Path] | None:
         return None
     folder = root / REPS_DIR
     return [folder / name for name in names]
+
+
+def plan_file_names(root: Path) -> tuple[list[str], bool]:
+    """The names (relative to `root`) of the plan files load.py reads, in its order, whether they exist or not,
+    and whether reps/ exists."""
+    reps = rep_plan_names(root)
+    return [WORKSPACE_FILE, STRATEGY_FILE, SEGMENTS_FILE, *(f"{REPS_DIR}/{name}" for name in reps or [])], reps is not None
