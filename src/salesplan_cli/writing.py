@@ -65,6 +65,26 @@ def read_cache_file(path: Path, limit: int = 1 << 30) -> bytes:
     return data
 
 
+def mark_used(path: Path) -> None:
+    """Mark a cache file as just used (its modification time), so that `prune_least_used` drops the least
+    recently used; a read-only cache keeps no order of use."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def prune_least_used(folder: Path, pattern: str, kept: Path, keep: int) -> None:
+    """Delete the least recently used files of `folder` matching `pattern` beyond `keep`, `kept` (just written)
+    counted in and never deleted."""
+    try:
+        files = sorted((p for p in folder.glob(pattern) if p != kept), key=lambda p: p.stat().st_mtime_ns)
+        for old in files[: max(0, len(files) + 1 - keep)]:
+            old.unlink()
+    except OSError:  # a file another run deleted first, a read-only folder: pruned next time
+        pass
+
+
 def prepare_cache_folder(folder: Path) -> None:
     """Create a cache folder with its own .gitignore (a cache never ends up in a commit); OSError when it cannot."""
     folder.mkdir(parents=True, exist_ok=True)

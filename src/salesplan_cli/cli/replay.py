@@ -44,7 +44,7 @@ from pathlib import Path
 import typer
 
 from .. import __version__
-from ..writing import read_cache_file
+from ..writing import mark_used, prune_least_used, read_cache_file
 from . import common
 from .common import as_of_date
 from .formats import Options, ReportFormat
@@ -120,7 +120,7 @@ def replay_or_record(opts: Options, report: str, request: dict) -> None:
         run = None
     if run is not None:
         if _exports_now(run["exports"], run["patterns"], root, folder) == [real for _path, _sha256, real in run["exports"]]:
-            _used(path)
+            mark_used(path)
             for kind, text in run["events"]:
                 if kind == "out":
                     sys.stdout.write(text)
@@ -175,7 +175,7 @@ def finish(ctx, opts: Options, code: int) -> None:
     path = run.folder / f"{PREFIX}{run.key}.json"
     try:
         write_atomic(path, json.dumps({"format": FORMAT, "key": run.key, "exports": exports, "patterns": patterns, "events": run.events, "exit": code}), into_devices=False)
-        _prune(run.folder, path)
+        prune_least_used(run.folder, f"{PREFIX}*.json", path, KEEP)
     except OSError:  # a read-only cache folder: computed next time
         pass
 
@@ -351,19 +351,3 @@ def _read(path: Path, key: str) -> dict | None:
     if type(patterns) is not list or any(type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str or type(pair[1]) is not list or any(type(f) is not str for f in pair[1]) for pair in patterns):
         raise ValueError("globs that are not a pattern and its files")
     return run
-
-
-def _used(path: Path) -> None:
-    try:
-        os.utime(path)
-    except OSError:  # a read-only cache: the order of use is not kept
-        pass
-
-
-def _prune(folder: Path, kept: Path) -> None:
-    try:
-        files = sorted((p for p in folder.glob(f"{PREFIX}*.json") if p != kept), key=lambda p: p.stat().st_mtime_ns)
-        for old in files[: max(0, len(files) + 1 - KEEP)]:
-            old.unlink()
-    except OSError:
-        pass

@@ -33,6 +33,8 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
+from ..writing import mark_used, prune_least_used
+
 FOLDER = "derived"
 #: Derived figures kept per cache entry, the least recently used dropped beyond (a dashboard keeps six,
 #: four of them per as-of day: about 60 MB for 2,000 reps; a report's figures, a few hundred kB)
@@ -89,7 +91,7 @@ class DerivedStore:
             if not isinstance(stored, dict) or stored.get("key") != key or not isinstance(stored.get("values"), dict):
                 raise ValueError("another key")
             columns = {column: _numpy(table.column(column)) for column in table.column_names}
-            _used(path)
+            mark_used(path)
             return columns, stored["values"]
         except Exception:  # noqa: BLE001 - cut short, damaged or foreign: derived again and rewritten
             self.notes.append(f"a derived figure of the cache ({path}) could not be read (damaged or cut short): it is computed again and rewritten")
@@ -110,20 +112,12 @@ class DerivedStore:
             with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
                 writer.write_table(table)
             os.replace(tmp, path)
-            self._prune(path)
+            prune_least_used(self.folder, "*.arrow", path, KEEP)
         except Exception:  # noqa: BLE001 - the store is an optimisation: a figure not kept is derived next time
             try:
                 tmp.unlink()
             except OSError:
                 pass
-
-    def _prune(self, kept: Path) -> None:
-        try:
-            files = sorted((p for p in self.folder.glob("*.arrow") if p != kept), key=lambda p: p.stat().st_mtime_ns)
-            for old in files[: max(0, len(files) + 1 - KEEP)]:
-                old.unlink()
-        except OSError:
-            pass
 
 
 def remembered(store: DerivedStore | None, name: str, parts: tuple, compute: Callable, encode: Callable, decode: Callable):
@@ -161,14 +155,6 @@ def _stored_flag(_columns: dict, values: dict) -> bool:
     if not isinstance(values.get("flag"), bool):
         raise ValueError("no flag stored")
     return values["flag"]
-
-
-def _used(path: Path) -> None:
-    """Mark a figure as just used (its modification time), so that pruning drops the least recently used."""
-    try:
-        os.utime(path)
-    except OSError:  # a read-only cache: the order of use is not kept
-        pass
 
 
 def _arrow(array):
